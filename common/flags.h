@@ -1,0 +1,13 @@
+#pragma once
+
+#include "absl/strings/string_view.h"
+
+// Every flag `--name` can also be set by the environment variable PARITRANA_NAME (upper case);
+// a flag on the command line wins over the environment. docs/operations.md lists them all.
+namespace paritrana {
+
+// Applies PARITRANA_* environment variables, then parses the command line. Exits with a clear
+// message on an unknown flag or a value that does not parse.
+void ParseFlags(int argc, char** argv, absl::string_view usage);
+
+}  // namespace paritrana

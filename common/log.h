@@ -1,0 +1,21 @@
+#pragma once
+
+#include "absl/strings/string_view.h"
+
+#include "nlohmann/json.hpp"
+
+// Structured JSON logs on stdout, one object per line: time (UTC), level, service, msg and the
+// given fields. Never pass personal data (NIK, names) as a field.
+namespace paritrana::log {
+
+using Fields = nlohmann::json;
+
+// Names the service in every line and sets the minimum level (debug, info, warn, error).
+void Init(absl::string_view service, absl::string_view level = "info");
+
+void Debug(absl::string_view message, const Fields& fields = Fields::object());
+void Info(absl::string_view message, const Fields& fields = Fields::object());
+void Warn(absl::string_view message, const Fields& fields = Fields::object());
+void Error(absl::string_view message, const Fields& fields = Fields::object());
+
+}  // namespace paritrana::log

@@ -1,0 +1,168 @@
+// The server bootstrap in-process: health tied to dependencies, rich errors a real client decodes,
+// and a drain that lets in-flight calls finish.
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "common/errors.h"
+#include "common/server.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "tests/support/echo.grpc.pb.h"
+
+namespace paritrana {
+namespace {
+
+using grpc::health::v1::HealthCheckRequest;
+using grpc::health::v1::HealthCheckResponse;
+using paritrana::testsupport::v1::EchoRequest;
+using paritrana::testsupport::v1::EchoResponse;
+
+class EchoServiceImpl final : public paritrana::testsupport::v1::EchoService::CallbackService {
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context, const EchoRequest* request,
+                                 EchoResponse* response) override {
+    auto* reactor = context->DefaultReactor();
+    if (request->text().empty()) {
+      reactor->Finish(ToGrpcStatus(InvalidField("text", "text must not be empty"), "test"));
+      return reactor;
+    }
+    // Slow calls sleep on their own thread so the callback threads stay free.
+    std::thread([=] {
+      absl::SleepFor(absl::Milliseconds(request->delay_ms()));
+      response->set_text(request->text());
+      reactor->Finish(grpc::Status::OK);
+    }).detach();
+    return reactor;
+  }
+};
+
+ServerOptions TestOptions() {
+  ServerOptions o;
+  o.service_name = "paritrana.testsupport.v1.EchoService";
+  o.drain_grace = absl::Milliseconds(500);
+  o.shutdown_deadline = absl::Seconds(5);
+  o.health_interval = absl::Hours(1);  // tests trigger checks themselves
+  return o;
+}
+
+HealthCheckResponse::ServingStatus Health(grpc::health::v1::Health::Stub& stub,
+                                          const std::string& service) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  HealthCheckRequest req;
+  req.set_service(service);
+  HealthCheckResponse resp;
+  grpc::Status s = stub.Check(&ctx, req, &resp);
+  if (!s.ok()) return HealthCheckResponse::UNKNOWN;
+  return resp.status();
+}
+
+TEST(ServiceHostTest, HealthFollowsRequiredDependencies) {
+  EchoServiceImpl echo;
+  std::atomic<bool> store_up{true};
+  std::atomic<bool> cache_up{true};
+  auto host = ServiceHost::Start(
+      TestOptions(), {&echo},
+      {{"store", true, [&] { return store_up ? absl::OkStatus() : absl::UnavailableError("down"); }},
+       {"cache", false,
+        [&] { return cache_up ? absl::OkStatus() : absl::UnavailableError("down"); }}});
+  ASSERT_TRUE(host.ok()) << host.status();
+  ASSERT_GT((*host)->port(), 0);
+
+  auto channel = grpc::CreateChannel((*host)->address(), grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  EXPECT_EQ(Health(*health, ""), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(*health, "paritrana.testsupport.v1.EchoService"), HealthCheckResponse::SERVING);
+
+  cache_up = false;  // optional: the service keeps serving, the dependency shows its state
+  (*host)->CheckDependencies();
+  EXPECT_EQ(Health(*health, ""), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(*health, "dependency/cache"), HealthCheckResponse::NOT_SERVING);
+
+  store_up = false;  // required: the service stops serving
+  (*host)->CheckDependencies();
+  EXPECT_EQ(Health(*health, ""), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Health(*health, "paritrana.testsupport.v1.EchoService"),
+            HealthCheckResponse::NOT_SERVING);
+
+  store_up = true;
+  cache_up = true;
+  (*host)->CheckDependencies();
+  EXPECT_EQ(Health(*health, ""), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(*health, "dependency/cache"), HealthCheckResponse::SERVING);
+}
+
+TEST(ServiceHostTest, ClientDecodesErrorInfoAndFieldViolations) {
+  EchoServiceImpl echo;
+  auto host = ServiceHost::Start(TestOptions(), {&echo});
+  ASSERT_TRUE(host.ok()) << host.status();
+  auto stub = paritrana::testsupport::v1::EchoService::NewStub(
+      grpc::CreateChannel((*host)->address(), grpc::InsecureChannelCredentials()));
+
+  grpc::ClientContext ctx;
+  EchoRequest req;  // empty text is invalid
+  EchoResponse resp;
+  grpc::Status s = stub->Echo(&ctx, req, &resp);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  absl::Status decoded = FromGrpcStatus(s);
+  auto info = GetErrorInfo(decoded);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->reason(), "INVALID_FIELDS");
+  EXPECT_EQ(info->domain(), "test");
+  auto bad = GetBadRequest(decoded);
+  ASSERT_TRUE(bad.has_value());
+  ASSERT_EQ(bad->field_violations_size(), 1);
+  EXPECT_EQ(bad->field_violations(0).field(), "text");
+  EXPECT_EQ(bad->field_violations(0).description(), "text must not be empty");
+}
+
+TEST(ServiceHostTest, DrainFinishesInFlightCallsAndRefusesNewOnes) {
+  EchoServiceImpl echo;
+  auto host = ServiceHost::Start(TestOptions(), {&echo});
+  ASSERT_TRUE(host.ok()) << host.status();
+  auto channel = grpc::CreateChannel((*host)->address(), grpc::InsecureChannelCredentials());
+  auto stub = paritrana::testsupport::v1::EchoService::NewStub(channel);
+  auto health = grpc::health::v1::Health::NewStub(channel);
+
+  // A call that is still running when the drain starts.
+  auto in_flight = std::async(std::launch::async, [&] {
+    grpc::ClientContext ctx;
+    EchoRequest req;
+    req.set_text("slow");
+    req.set_delay_ms(1500);
+    EchoResponse resp;
+    grpc::Status s = stub->Echo(&ctx, req, &resp);
+    return s.ok() ? resp.text() : "error: " + s.error_message();
+  });
+  absl::SleepFor(absl::Milliseconds(200));  // let the call reach the server
+
+  const absl::Time start = absl::Now();
+  auto drained = std::async(std::launch::async, [&] { (*host)->Drain(); });
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(Health(*health, ""), HealthCheckResponse::NOT_SERVING);  // during the grace period
+
+  EXPECT_EQ(in_flight.get(), "slow");
+  drained.get();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));  // well before grace + deadline
+
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  EchoRequest req;
+  req.set_text("late");
+  EchoResponse resp;
+  EXPECT_FALSE(stub->Echo(&ctx, req, &resp).ok());
+}
+
+TEST(ServiceHostTest, ReportsAnAddressThatCannotBeBound) {
+  EchoServiceImpl echo;
+  ServerOptions o = TestOptions();
+  o.listen = "256.0.0.1:1";
+  auto host = ServiceHost::Start(o, {&echo});
+  EXPECT_EQ(host.status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace paritrana
