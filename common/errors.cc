@@ -1,6 +1,7 @@
 #include "common/errors.h"
 
 #include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "google/rpc/status.pb.h"
 
@@ -55,6 +56,31 @@ absl::Status InvalidField(absl::string_view field, absl::string_view description
   FieldViolations v;
   v.Add(field, description);
   return v.ToStatus();
+}
+
+absl::Status FieldError(absl::StatusCode code, absl::string_view reason, absl::string_view field,
+                        absl::string_view description) {
+  absl::Status status(code, absl::StrCat(field, ": ", description));
+  status = WithReason(status, reason, {{"field", std::string(field)}});
+  if (code == absl::StatusCode::kInvalidArgument) {
+    google::rpc::BadRequest bad;
+    auto* v = bad.add_field_violations();
+    v->set_field(std::string(field));
+    v->set_description(std::string(description));
+    SetDetail(status, bad);
+  }
+  return status;
+}
+
+std::string ErrorField(const absl::Status& status) {
+  if (auto bad = GetBadRequest(status); bad && bad->field_violations_size() > 0) {
+    return bad->field_violations(0).field();
+  }
+  if (auto info = GetErrorInfo(status)) {
+    auto it = info->metadata().find("field");
+    if (it != info->metadata().end()) return it->second;
+  }
+  return "";
 }
 
 absl::Status WithReason(absl::Status status, absl::string_view reason,

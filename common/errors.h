@@ -31,6 +31,14 @@ class FieldViolations final {
 // A single invalid field: INVALID_ARGUMENT with one field violation.
 absl::Status InvalidField(absl::string_view field, absl::string_view description);
 
+// An error about one field of a request: `code` with the message "field: description", an
+// ErrorInfo with `reason` and metadata {"field": field}, and for INVALID_ARGUMENT a BadRequest.
+// Stateful failures (NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION) name their field this way too.
+absl::Status FieldError(absl::StatusCode code, absl::string_view reason, absl::string_view field,
+                        absl::string_view description);
+// The field an error is about: the first field violation, else ErrorInfo metadata "field".
+std::string ErrorField(const absl::Status& status);
+
 // Returns `status` with an ErrorInfo reason (UPPER_SNAKE_CASE) and metadata attached.
 absl::Status WithReason(absl::Status status, absl::string_view reason,
                         const std::map<std::string, std::string>& metadata = {});
@@ -49,3 +57,19 @@ grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view domain);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 }  // namespace paritrana
+
+// Early returns for absl::Status and absl::StatusOr, as in Abseil's internal code base.
+#define PARITRANA_CONCAT_INNER_(a, b) a##b
+#define PARITRANA_CONCAT_(a, b) PARITRANA_CONCAT_INNER_(a, b)
+#define RETURN_IF_ERROR(expr)                              \
+  do {                                                     \
+    if (absl::Status status_ = (expr); !status_.ok()) {    \
+      return status_;                                      \
+    }                                                      \
+  } while (0)
+#define ASSIGN_OR_RETURN(lhs, expr) \
+  ASSIGN_OR_RETURN_IMPL_(PARITRANA_CONCAT_(status_or_, __LINE__), lhs, expr)
+#define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                           \
+  if (!tmp.ok()) return tmp.status();          \
+  lhs = std::move(*tmp)

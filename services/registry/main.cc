@@ -1,25 +1,94 @@
+#include <vector>
+
 #include "absl/flags/flag.h"
+#include "common/auth.h"
 #include "common/log.h"
+#include "common/nik_vault.h"
+#include "common/redis_client.h"
 #include "common/server.h"
+#include "common/validation.h"
+#include "services/registry/registry.h"
 #include "services/registry/registry_service.h"
+#include "services/registry/store/registry_store.h"
 
 ABSL_FLAG(std::string, store, "sqlite:data/registry.db",
-          "Where the registry keeps its data: sqlite:PATH (later also postgres:DSN)");
+          "Where the registry keeps its data: sqlite:PATH (postgres:DSN planned)");
 ABSL_FLAG(std::string, redis, "",
           "HOST:PORT of Redis, whose cache generations the registry bumps after each write; "
           "empty: no cache");
+ABSL_FLAG(std::string, nik_key_file, "data/registry-nik.key",
+          "File with the 64-byte key that hashes and seals NIKs (mode 0600). Losing it makes "
+          "stored NIKs unreadable; back it up apart from the database");
+ABSL_FLAG(bool, create_nik_key, false,
+          "Create --nik_key_file when missing (first start of a new installation only)");
 
-int main(int argc, char** argv) {
-  paritrana::InitServiceProcess(argc, argv, "registry",
-                                "paritrana-registry: the Paritrana registry service.\n"
-                                "Every flag also reads PARITRANA_<FLAG> from the environment.");
-  paritrana::registry::RegistryService service;
-  auto host = paritrana::ServiceHost::Start(
-      paritrana::ServerOptionsFromFlags("paritrana.registry.v1.RegistryService", 50051), {&service});
+namespace {
+
+using paritrana::log::Error;
+
+int Run() {
+  const paritrana::ServerOptions server_options =
+      paritrana::ServerOptionsFromFlags("paritrana.registry.v1.RegistryService", 50051);
+  auto store = paritrana::registry::OpenRegistryStore(absl::GetFlag(FLAGS_store));
+  if (!store.ok()) {
+    Error("cannot open store", {{"error", store.status().ToString()}});
+    return 1;
+  }
+  auto vault = paritrana::NikVault::FromKeyFile(absl::GetFlag(FLAGS_nik_key_file),
+                                                absl::GetFlag(FLAGS_create_nik_key));
+  if (!vault.ok()) {
+    Error("cannot load the NIK key", {{"error", vault.status().ToString()}});
+    return 1;
+  }
+  auto auth = paritrana::Authorizer::FromFlags();
+  if (!auth.ok()) {
+    Error("cannot load tokens", {{"error", auth.status().ToString()}});
+    return 1;
+  }
+
+  std::unique_ptr<paritrana::RedisClient> redis;
+  if (!absl::GetFlag(FLAGS_redis).empty()) {
+    paritrana::RedisClient::Options options;
+    options.address = absl::GetFlag(FLAGS_redis);
+    auto client = paritrana::RedisClient::Create(options);
+    if (!client.ok()) {
+      Error("bad --redis", {{"error", client.status().ToString()}});
+      return 1;
+    }
+    redis = std::move(*client);
+  }
+  // A cache that misses a bump only serves its current value until its TTL; a write must not
+  // fail or wait for that, so failures are logged and dropped.
+  auto publish = [&redis](const std::set<std::string>& provinces) {
+    if (redis == nullptr) return;
+    absl::Status s = redis->BumpGenerations({provinces.begin(), provinces.end()});
+    if (!s.ok()) paritrana::log::Warn("cache generation not bumped", {{"error", s.ToString()}});
+  };
+
+  paritrana::registry::Registry registry(**store, *vault, publish, paritrana::TodayInJakarta);
+  if (absl::Status s = registry.LoadCatalog(); !s.ok()) {
+    Error("cannot load the region catalogue", {{"error", s.ToString()}});
+    return 1;
+  }
+  paritrana::registry::RegistryService service(registry, **auth);
+
+  std::vector<paritrana::Dependency> dependencies = {
+      {"store", true, [&] { return (*store)->Ping(); }}};
+  if (redis != nullptr) dependencies.push_back({"redis", false, [&] { return redis->Ping(); }});
+  auto host = paritrana::ServiceHost::Start(server_options, {&service}, dependencies);
   if (!host.ok()) {
-    paritrana::log::Error("cannot start", {{"error", host.status().ToString()}});
+    Error("cannot start", {{"error", host.status().ToString()}});
     return 1;
   }
   paritrana::ServeUntilTerminated(**host);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  paritrana::InitServiceProcess(argc, argv, "registry",
+                                "paritrana-registry: the Paritrana registry, system of record.\n"
+                                "Every flag also reads PARITRANA_<FLAG> from the environment.");
+  return Run();
 }

@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # A client that knows only server reflection (buf curl) must list every RPC the contract declares.
-# Usage: reflection_test.sh BUF BINARY PROTO_FILE...
+# Usage: reflection_test.sh BUF BINARY PROTO_FILE... [-- EXTRA_FLAG...]
+# In extra flags, $DIR stands for a fresh temporary folder.
 set -euo pipefail
 buf=$1 binary=$2
 shift 2
+protos=()
+while [[ $# -gt 0 && $1 != -- ]]; do protos+=("$1"); shift; done
+[[ ${1:-} == -- ]] && shift
+dir=$(mktemp -d)
+extra=()
+for a in "$@"; do extra+=("${a//\$DIR/$dir}"); done
 if [[ ! -x $buf ]]; then
   echo "FAIL: buf not found at $buf; run: npm ci --prefix tools" >&2
   exit 1
 fi
 
 log=$(mktemp)
-"$binary" --listen=127.0.0.1:0 --plaintext --drain_grace=0s >"$log" &
+"$binary" --listen=127.0.0.1:0 --plaintext --drain_grace=0s "${extra[@]}" >"$log" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$log" "$dir"' EXIT
 port=""
 for _ in $(seq 100); do
   port=$(grep -o '"msg":"listening".*"port":[0-9]*' "$log" | grep -o '[0-9]*$' || true)
@@ -23,7 +30,7 @@ done
 
 listed=$("$buf" curl --protocol grpc --http2-prior-knowledge --list-methods "http://127.0.0.1:$port")
 missing=0
-for proto in "$@"; do
+for proto in "${protos[@]}"; do
   package=$(sed -n 's/^package \(.*\);/\1/p' "$proto")
   service=""
   while read -r kind name; do

@@ -5,6 +5,9 @@
 
 #include <cstdlib>
 #include <string>
+#include <vector>
+
+#include <unistd.h>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
@@ -21,7 +24,21 @@ struct Binary {
   std::string name;
   std::string path;
   std::string service;
+  std::vector<std::string> args = {};  // what the service needs besides the common flags
 };
+
+// Flags plus the binary's own, with its data in a fresh temporary folder.
+std::vector<std::string> Args(const Binary& b, std::vector<std::string> common) {
+  static int runs = 0;
+  const std::string dir = ::testing::TempDir() + "/" + b.name + "-" + std::to_string(getpid()) +
+                          "-" + std::to_string(++runs);
+  for (const std::string& a : b.args) {
+    std::string arg = a;
+    if (auto pos = arg.find("$DIR"); pos != std::string::npos) arg.replace(pos, 4, dir);
+    common.push_back(arg);
+  }
+  return common;
+}
 
 class ServiceBinaryTest : public testing::TestWithParam<Binary> {};
 
@@ -44,8 +61,9 @@ HealthCheckResponse::ServingStatus Check(int port, const std::string& service) {
 
 TEST_P(ServiceBinaryTest, ServesHealthAndDrainsOnSigterm) {
   const Binary& b = GetParam();
-  test_support::ChildProcess child(b.path, {"--listen=127.0.0.1:0", "--plaintext",
-                                       "--drain_grace=1500ms", "--shutdown_deadline=3s"});
+  test_support::ChildProcess child(
+      b.path, Args(b, {"--listen=127.0.0.1:0", "--plaintext", "--drain_grace=1500ms",
+                       "--shutdown_deadline=3s"}));
   const int port = PortFromListeningLine(child.WaitForLine(R"("msg":"listening")", absl::Seconds(20)));
   ASSERT_GT(port, 0) << "no 'listening' log line with a port";
   EXPECT_EQ(Check(port, ""), HealthCheckResponse::SERVING);
@@ -66,7 +84,7 @@ TEST_P(ServiceBinaryTest, ReadsFlagsFromTheEnvironment) {
   const Binary& b = GetParam();
   setenv("PARITRANA_LISTEN", "127.0.0.1:0", 1);
   setenv("PARITRANA_PLAINTEXT", "true", 1);
-  test_support::ChildProcess child(b.path, {"--drain_grace=0s"});
+  test_support::ChildProcess child(b.path, Args(b, {"--drain_grace=0s"}));
   unsetenv("PARITRANA_LISTEN");
   unsetenv("PARITRANA_PLAINTEXT");
   const std::string line = child.WaitForLine(R"("msg":"listening")", absl::Seconds(20));
@@ -78,7 +96,7 @@ TEST_P(ServiceBinaryTest, ReadsFlagsFromTheEnvironment) {
 }
 
 TEST_P(ServiceBinaryTest, RefusesToServeWithoutTlsOrPlaintext) {
-  test_support::ChildProcess child(GetParam().path, {"--listen=127.0.0.1:0"});
+  test_support::ChildProcess child(GetParam().path, Args(GetParam(), {"--listen=127.0.0.1:0"}));
   const int status = child.Wait(absl::Seconds(10));
   ASSERT_NE(status, -1);
   EXPECT_TRUE(WIFEXITED(status));
@@ -88,7 +106,9 @@ TEST_P(ServiceBinaryTest, RefusesToServeWithoutTlsOrPlaintext) {
 INSTANTIATE_TEST_SUITE_P(
     All, ServiceBinaryTest,
     testing::Values(
-        Binary{"registry", PARITRANA_REGISTRY_BINARY, "paritrana.registry.v1.RegistryService"},
+        Binary{"registry", PARITRANA_REGISTRY_BINARY, "paritrana.registry.v1.RegistryService",
+               {"--store=sqlite:$DIR/registry.db", "--nik_key_file=$DIR/nik.key",
+                "--create_nik_key"}},
         Binary{"coverage", PARITRANA_COVERAGE_BINARY, "paritrana.coverage.v1.CoverageService"},
         Binary{"award", PARITRANA_AWARD_BINARY, "paritrana.award.v1.AwardService"}),
     [](const testing::TestParamInfo<Binary>& info) { return info.param.name; });

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+
+// AIP-158 pagination shared by every List method: page sizes and opaque page tokens that are
+// bound to the query they came from.
+namespace paritrana {
+
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 1000;
+
+// 0 means the default; 1..1000 as given; anything else INVALID_ARGUMENT on `page_size`.
+absl::StatusOr<int> PageSize(int requested);
+
+// Hex SHA-256 of the deterministic serialization of `message`: a stable fingerprint for request
+// ids and page tokens.
+std::string Fingerprint(const google::protobuf::Message& message);
+
+// A token resuming after `last_key` for the query whose fingerprint is `query`.
+std::string EncodePageToken(absl::string_view last_key, absl::string_view query);
+
+// The key to resume after; "" for an empty token. INVALID_ARGUMENT on `page_token` when the
+// token is malformed or belongs to another query.
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::string_view query);
+
+}  // namespace paritrana

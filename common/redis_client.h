@@ -1,0 +1,153 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+
+// hiredis types, kept out of this header so users of the client do not see the C library.
+struct redisContext;
+struct redisReply;
+
+// A small, synchronous Redis client for the cache around the read path: the registry bumps
+// per-province generations after each commit, the coverage service reads and writes cached
+// answers. Redis is an optional dependency, so the client is built to fail fast and recover on
+// its own rather than to wait:
+//   - every call is bounded by `Options::timeout` end to end (waiting for a pooled connection,
+//     connecting, sending and receiving), so a slow or absent Redis never holds up a caller;
+//   - after a connection or I/O failure, new connections are not attempted until a backoff
+//     window has passed (doubling up to `max_backoff`, reset by any success); meanwhile calls
+//     that find no pooled connection fail at once with UNAVAILABLE, and one call per window
+//     probes Redis, so the client comes back by itself when Redis does;
+//   - a connection that saw a connection or I/O error is closed, never reused (an error *reply*
+//     leaves it usable). If the failed connection had been idle in the pool, where it may have
+//     gone stale (Redis restarted, or closed idle clients), the call is retried once on a fresh
+//     connection within the same timeout; every command here is safe to repeat.
+// Errors: UNAVAILABLE for connection, I/O, timeout and transient server states (LOADING, BUSY,
+// READONLY, ...); INTERNAL for other error replies and unexpected reply shapes;
+// INVALID_ARGUMENT for bad options or arguments. Messages name the Redis address and never keys
+// or values. Thread-safe.
+namespace paritrana {
+
+class RedisClient final {
+ public:
+  struct Options {
+    std::string address = "127.0.0.1:6379";  // "HOST:PORT"; IPv6 as "[::1]:6379"
+    // Bound on one whole call. The registry calls Redis after a committed write, so this is how
+    // long a Redis outage may delay a write; keep it short. One exception: hiredis resolves a
+    // host name (getaddrinfo) on each new connection without a timeout, so a slow DNS server
+    // adds to it; an IP address, or a name in /etc/hosts, avoids that.
+    absl::Duration timeout = absl::Milliseconds(50);
+    int pool_size = 8;  // most connections open at once; callers beyond it wait (within timeout)
+    absl::Duration initial_backoff = absl::Milliseconds(100);
+    absl::Duration max_backoff = absl::Seconds(5);
+  };
+
+  // Counts since creation, for metrics. A "call" is one public method invocation (one round
+  // trip, however many Redis commands it pipelines).
+  struct Stats {
+    int64_t commands_ok = 0;
+    int64_t commands_failed = 0;  // includes fast_failures; not calls refused as invalid
+    int64_t reconnects = 0;       // connections opened to replace ones lost to a failure
+    int64_t fast_failures = 0;    // calls refused without trying because of the backoff window
+  };
+
+  // Validates the options and parses the address; does not connect, so a service can start
+  // while Redis is down. INVALID_ARGUMENT for a malformed address or options.
+  static absl::StatusOr<std::unique_ptr<RedisClient>> Create(Options options);
+  ~RedisClient();
+
+  RedisClient(const RedisClient&) = delete;
+  RedisClient& operator=(const RedisClient&) = delete;
+
+  // The key holding a province's cache generation: "paritrana:gen:{province}".
+  static std::string GenerationKey(absl::string_view province);
+
+  // INCR of GenerationKey(p) for every province, in one pipelined round trip. A province listed
+  // twice is bumped twice, which is harmless: readers only compare generations for equality.
+  // Empty input: OK without contacting Redis.
+  absl::Status BumpGenerations(const std::vector<std::string>& provinces);
+
+  // Values of `keys` in order; nullopt where a key does not exist. Binary-safe.
+  absl::StatusOr<std::vector<std::optional<std::string>>> MGet(
+      const std::vector<std::string>& keys);
+
+  // SET key value EX ttl_seconds. Binary-safe. INVALID_ARGUMENT unless ttl_seconds > 0.
+  absl::Status SetEx(absl::string_view key, absl::string_view value, int64_t ttl_seconds);
+
+  // PING, for health probes. Fails fast like every other call while Redis is known to be down.
+  absl::Status Ping();
+
+  Stats stats() const;
+  const std::string& address() const { return options_.address; }
+
+ private:
+  struct ContextDeleter {
+    void operator()(redisContext* context) const;
+  };
+  struct ReplyDeleter {
+    void operator()(redisReply* reply) const;
+  };
+  using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
+  using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+  using Args = std::vector<absl::string_view>;  // one command; views outlive the call
+
+  // A connection borrowed from the pool for one attempt.
+  struct Lease {
+    ContextPtr context;
+    bool reused = false;  // came from the idle list (it may have gone stale while idle)
+    bool probe = false;   // the one connection attempt allowed in the current backoff window
+  };
+  enum class Outcome {
+    kHealthy,  // back to the idle list
+    kStale,    // a reused connection failed; discard it, the caller retries once
+    kBroken,   // discard it and start (or extend) the backoff window
+  };
+
+  RedisClient(Options options, std::string host, int port);
+
+  // Sends `commands` pipelined and returns one reply per command, or UNAVAILABLE. Error replies
+  // are returned as replies, for the caller to interpret.
+  absl::StatusOr<std::vector<ReplyPtr>> RoundTrip(absl::Span<const Args> commands);
+  absl::StatusOr<Lease> Acquire(absl::Time deadline);
+  absl::Status Exchange(redisContext& context, absl::Span<const Args> commands,
+                        absl::Time deadline, std::vector<ReplyPtr>& replies);
+  void Release(Lease lease, Outcome outcome);
+  // Records a failure under mu_ and hands back the idle connections to close (outside mu_).
+  std::vector<ContextPtr> FailLocked(bool probe) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool SlotAvailable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Counts the outcome of one call and passes its status through.
+  absl::Status Count(absl::Status status);
+  absl::Status Unavailable(absl::string_view what) const;
+  absl::Status ErrorReply(const redisReply& reply, absl::string_view command) const;
+  absl::Status UnexpectedReply(absl::string_view command) const;
+
+  const Options options_;
+  const std::string host_;
+  const int port_;
+
+  mutable absl::Mutex mu_;
+  std::vector<ContextPtr> idle_ ABSL_GUARDED_BY(mu_);
+  int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + borrowed + being connected
+  bool failing_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Duration backoff_ ABSL_GUARDED_BY(mu_);
+  absl::Time retry_at_ ABSL_GUARDED_BY(mu_);  // while failing_: no new connection before this
+  int lost_ ABSL_GUARDED_BY(mu_) = 0;  // connections lost to failures, not yet replaced
+
+  std::atomic<int64_t> commands_ok_{0};
+  std::atomic<int64_t> commands_failed_{0};
+  std::atomic<int64_t> reconnects_{0};
+  std::atomic<int64_t> fast_failures_{0};
+};
+
+}  // namespace paritrana

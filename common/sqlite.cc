@@ -1,0 +1,147 @@
+#include "common/sqlite.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace paritrana::sqlite {
+
+absl::Status Error(sqlite3* db, int rc, absl::string_view what) {
+  const std::string message =
+      absl::StrCat(what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+      return absl::AlreadyExistsError(message);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+Statement& Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, absl::string_view text) {
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::BindBlob(int index, absl::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
+                    SQLITE_TRANSIENT);
+  return *this;
+}
+
+absl::StatusOr<bool> Statement::Step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  absl::Status s = Error(sqlite3_db_handle(stmt_), rc, "sqlite step");
+  sqlite3_reset(stmt_);
+  return s;
+}
+
+absl::Status Statement::Run() {
+  while (true) {
+    absl::StatusOr<bool> row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+  }
+}
+
+int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::Text(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  const int size = sqlite3_column_bytes(stmt_, column);
+  return data == nullptr ? std::string() : std::string(static_cast<const char*>(data), size);
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
+                                                         bool read_only) {
+  sqlite3* db = nullptr;
+  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status s = Error(db, rc, absl::StrCat("open ", path));
+    sqlite3_close(db);
+    return absl::UnavailableError(s.message());
+  }
+  std::unique_ptr<Database> out(new Database(db));
+  // Writers wait for each other up to 5 s instead of failing at once.
+  sqlite3_busy_timeout(db, 5000);
+  if (!read_only) {
+    // WAL: readers never block the writer; NORMAL sync is durable across process crashes and
+    // loses at most the last transactions on power loss, the usual WAL trade-off.
+    if (absl::Status s = out->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (absl::Status s = out->Exec("PRAGMA foreign_keys=ON;"); !s.ok()) return s;
+  return out;
+}
+
+Database::~Database() {
+  statements_.clear();  // statements must be finalized before the connection closes
+  sqlite3_close(db_);
+}
+
+absl::Status Database::Exec(absl::string_view sql) {
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &error);
+  if (rc != SQLITE_OK) {
+    std::string message = error != nullptr ? error : sqlite3_errstr(rc);
+    sqlite3_free(error);
+    return Error(nullptr, rc, message);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Statement*> Database::Prepare(absl::string_view sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc =
+        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                           SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return Error(db_, rc, "prepare");
+    it = statements_.emplace(std::string(sql), std::make_unique<Statement>(stmt)).first;
+  }
+  it->second->Reset();
+  return it->second.get();
+}
+
+absl::Status Database::Migrate(std::span<const absl::string_view> migrations) {
+  absl::StatusOr<Statement*> version = Prepare("PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  absl::StatusOr<bool> row = (*version)->Step();
+  if (!row.ok()) return row.status();
+  const int64_t current = (*version)->Int(0);
+  (*version)->Reset();
+  if (current > static_cast<int64_t>(migrations.size())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("database schema version ", current, " is newer than this binary's ",
+                     migrations.size(), "; upgrade the binary"));
+  }
+  for (size_t v = static_cast<size_t>(current); v < migrations.size(); ++v) {
+    const std::string step = absl::StrCat("BEGIN IMMEDIATE;", migrations[v],
+                                          "; PRAGMA user_version=", v + 1, "; COMMIT;");
+    if (absl::Status s = Exec(step); !s.ok()) {
+      Exec("ROLLBACK").IgnoreError();
+      return absl::InternalError(absl::StrCat("migration ", v + 1, ": ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace paritrana::sqlite

@@ -1,0 +1,103 @@
+#include "services/registry/active_counts.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+
+namespace paritrana::registry {
+namespace {
+
+const absl::CivilDay kEpoch(1970, 1, 1);
+
+using Interval = std::pair<int64_t, int64_t>;  // inclusive days
+
+// Every key an enrollment counts in, at its region and each ancestor.
+std::vector<AggregateKey> KeysOf(const EnrollmentSpan& span) {
+  std::vector<AggregateKey> keys;
+  for (const std::string& region : RegionAndAncestors(span.region)) {
+    keys.push_back({region, 0, 0, 0, ""});
+    keys.push_back({region, span.segment, 0, 0, ""});
+    for (int p : span.programmes) keys.push_back({region, span.segment, p, 0, ""});
+    keys.push_back({region, span.segment, 0, span.funding, span.scheme});
+  }
+  return keys;
+}
+
+// Per key, +1 where a union of intervals starts and -1 the day after it ends.
+std::map<std::pair<AggregateKey, int64_t>, int64_t> Events(std::span<const EnrollmentSpan> spans) {
+  std::map<AggregateKey, std::vector<Interval>> intervals;
+  for (const EnrollmentSpan& span : spans) {
+    if (span.last_day < span.first_day) continue;
+    for (AggregateKey& key : KeysOf(span)) {
+      intervals[std::move(key)].emplace_back(span.first_day, span.last_day);
+    }
+  }
+  std::map<std::pair<AggregateKey, int64_t>, int64_t> events;
+  for (auto& [key, list] : intervals) {
+    std::sort(list.begin(), list.end());
+    int64_t start = list[0].first, end = list[0].second;
+    auto emit = [&] {
+      events[{key, start}] += 1;
+      events[{key, end + 1}] -= 1;
+    };
+    for (size_t i = 1; i < list.size(); ++i) {
+      if (list[i].first <= end + 1) {  // overlapping or adjacent: the same stretch of activity
+        end = std::max(end, list[i].second);
+      } else {
+        emit();
+        start = list[i].first;
+        end = list[i].second;
+      }
+    }
+    emit();
+  }
+  return events;
+}
+
+}  // namespace
+
+int64_t DayNumber(absl::CivilDay day) { return day - kEpoch; }
+
+absl::CivilDay DayFromNumber(int64_t day) { return kEpoch + day; }
+
+EnrollmentSpan SpanOf(const v1::Enrollment& e) {
+  EnrollmentSpan span;
+  span.region = e.region().substr(e.region().find('/') + 1);
+  span.segment = e.segment();
+  for (int p : e.programmes()) span.programmes.push_back(p);
+  span.funding = e.funding_source();
+  span.scheme = e.subsidy_scheme();
+  auto day = [](const google::type::Date& d) {
+    return DayNumber(absl::CivilDay(d.year(), d.month(), d.day()));
+  };
+  span.first_day = day(e.start_date());
+  if (!e.has_paid_through_date()) return span;  // last_day stays before first_day
+  span.last_day = day(e.paid_through_date());
+  if (e.has_end_date()) span.last_day = std::min(span.last_day, day(e.end_date()) - 1);
+  return span;
+}
+
+std::vector<AggregateDelta> PersonDeltas(std::span<const EnrollmentSpan> before,
+                                         std::span<const EnrollmentSpan> after) {
+  auto events = Events(after);
+  for (const auto& [key_day, delta] : Events(before)) events[key_day] -= delta;
+  std::vector<AggregateDelta> out;
+  for (const auto& [key_day, delta] : events) {
+    if (delta != 0) out.push_back({key_day.first, key_day.second, delta});
+  }
+  return out;
+}
+
+std::vector<std::string> RegionAndAncestors(const std::string& code) {
+  std::vector<std::string> out;
+  for (size_t dot = code.find('.'); dot != std::string::npos; dot = code.find('.', dot + 1)) {
+    out.push_back(code.substr(0, dot));
+  }
+  out.push_back(code);
+  return out;
+}
+
+}  // namespace paritrana::registry

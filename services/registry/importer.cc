@@ -1,0 +1,284 @@
+#include "services/registry/importer.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/errors.h"
+#include "common/validation.h"
+#include "services/registry/resource_rules.h"
+#include "services/registry/writer.h"
+
+namespace paritrana::registry {
+namespace {
+
+constexpr int kMaxBatchSize = 10000;
+constexpr int kMaxRejectedListed = 10000;
+constexpr int kMaxRowsPerMessage = 10000;
+
+// Rows with these problems are reported and skipped; anything else (the store failing) ends the
+// import, since retrying it with the same import id is then the right thing to do.
+bool IsRowProblem(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Splits `regions/{code}/{collection}/{id}` into code and id.
+absl::StatusOr<std::pair<std::string, std::string>> ChildName(const std::string& name,
+                                                              absl::string_view collection,
+                                                              absl::string_view field) {
+  std::vector<std::string> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 4 || parts[0] != "regions" || parts[2] != collection ||
+      !ParseRegionCode(parts[1]).ok()) {
+    return InvalidField(field, absl::StrCat("must look like regions/{code}/", collection, "/{id}"));
+  }
+  return std::make_pair(parts[1], parts[3]);
+}
+
+Outcome Combine(Outcome a, Outcome b) {
+  if (a == Outcome::kCreated || b == Outcome::kCreated) return Outcome::kCreated;
+  if (a == Outcome::kUpdated || b == Outcome::kUpdated) return Outcome::kUpdated;
+  return Outcome::kUnchanged;
+}
+
+absl::StatusOr<Outcome> ApplyBaseline(Writer& w, v1::WorkforceBaseline b) {
+  ASSIGN_OR_RETURN(auto parts, ChildName(b.name(), "baselines", "baseline.name"));
+  const auto dash = parts.second.find('-');
+  int year = 0;
+  type::v1::DenominatorSource source = type::v1::DENOMINATOR_SOURCE_UNSPECIFIED;
+  for (int s = 1; s <= 3; ++s) {
+    if (dash != std::string::npos &&
+        parts.second.substr(dash + 1) == SourceSlug(static_cast<type::v1::DenominatorSource>(s))) {
+      source = static_cast<type::v1::DenominatorSource>(s);
+    }
+  }
+  if (dash == std::string::npos || !absl::SimpleAtoi(parts.second.substr(0, dash), &year) ||
+      source == type::v1::DENOMINATOR_SOURCE_UNSPECIFIED) {
+    return InvalidField("baseline.name", "id must be {year}-{bpjs-potential|bps-sakernas|regional}");
+  }
+  if (b.year() != 0 && b.year() != year) return InvalidField("baseline.year", "disagrees with name");
+  if (b.source() != 0 && b.source() != source) {
+    return InvalidField("baseline.source", "disagrees with name");
+  }
+  b.set_year(year);
+  b.set_source(source);
+  b.set_region(RegionName(parts.first));
+  FieldViolations v;
+  CheckBaseline(b, "baseline", v);
+  RETURN_IF_ERROR(v.ToStatus());
+  ASSIGN_OR_RETURN(auto written, w.PutBaseline(b, false));
+  return written.outcome;
+}
+
+absl::StatusOr<Outcome> ApplyTarget(Writer& w, v1::CoverageTarget t) {
+  ASSIGN_OR_RETURN(auto parts, ChildName(t.name(), "targets", "target.name"));
+  int year = 0;
+  if (!absl::SimpleAtoi(parts.second, &year)) return InvalidField("target.name", "id must be a year");
+  if (t.year() != 0 && t.year() != year) return InvalidField("target.year", "disagrees with name");
+  t.set_year(year);
+  t.set_region(RegionName(parts.first));
+  FieldViolations v;
+  CheckTarget(t, "target", v);
+  RETURN_IF_ERROR(v.ToStatus());
+  ASSIGN_OR_RETURN(auto written, w.PutTarget(t, false));
+  return written.outcome;
+}
+
+absl::StatusOr<Outcome> ApplyParticipantEnrollment(Writer& w, absl::CivilDay today,
+                                                   const v1::ParticipantEnrollment& pe) {
+  FieldViolations v;
+  const std::string& name = pe.participant().name();
+  if (name.rfind("participants/", 0) != 0 || !CheckKpj(name.substr(13)).ok()) {
+    v.Add("participant.name", "must look like participants/{kpj} with an 11-digit KPJ");
+  }
+  CheckParticipant(pe.participant(), "participant", today, v);
+  if (!pe.has_enrollment()) {
+    v.Add("enrollment", "is required");
+  } else {
+    CheckEnrollment(pe.enrollment(), "enrollment", v);
+  }
+  if (pe.has_contribution()) CheckContribution(pe.contribution(), "contribution", v);
+  RETURN_IF_ERROR(v.ToStatus());
+
+  ASSIGN_OR_RETURN(auto person, w.PutParticipant(pe.participant(), false));
+  ASSIGN_OR_RETURN(auto enrollment, w.PutEnrollment(name, pe.enrollment(), false));
+  Outcome outcome = Combine(person.outcome, enrollment.outcome);
+  if (pe.has_contribution()) {
+    ASSIGN_OR_RETURN(auto c, w.AddContribution(enrollment.resource.name(), pe.contribution(), true));
+    outcome = Combine(outcome, c.outcome);
+  }
+  return outcome;
+}
+
+absl::StatusOr<Outcome> ApplyRow(Writer& w, absl::CivilDay today, const v1::ImportRow& row) {
+  switch (row.record_case()) {
+    case v1::ImportRow::kRegion: {
+      FieldViolations v;
+      v.Check("region.name", ParseRegionName(row.region().name()).status());
+      CheckRegion(row.region(), "region", v);
+      RETURN_IF_ERROR(v.ToStatus());
+      ASSIGN_OR_RETURN(auto written, w.PutRegion(row.region(), false));
+      return written.outcome;
+    }
+    case v1::ImportRow::kEmployer: {
+      FieldViolations v;
+      const std::string& name = row.employer().name();
+      if (name.rfind("employers/", 0) != 0 || !CheckNpp(name.substr(10)).ok()) {
+        v.Add("employer.name", "must look like employers/{npp} with an 8-digit NPP");
+      }
+      CheckEmployer(row.employer(), "employer", v);
+      RETURN_IF_ERROR(v.ToStatus());
+      ASSIGN_OR_RETURN(auto written, w.PutEmployer(row.employer(), false));
+      return written.outcome;
+    }
+    case v1::ImportRow::kParticipantEnrollment:
+      return ApplyParticipantEnrollment(w, today, row.participant_enrollment());
+    case v1::ImportRow::kBaseline:
+      return ApplyBaseline(w, row.baseline());
+    case v1::ImportRow::kTarget:
+      return ApplyTarget(w, row.target());
+    default:
+      return InvalidField("record", "is required: region, employer, participant_enrollment, "
+                                    "baseline or target");
+  }
+}
+
+// Ends a STRICT or validate-only batch's transaction without writing.
+const absl::Status kRollBack = absl::AbortedError("batch rolled back");
+
+}  // namespace
+
+void Importer::Reject(int64_t row_number, const absl::Status& status) {
+  response_.set_rows_rejected(response_.rows_rejected() + 1);
+  if (response_.rejected_rows_size() >= kMaxRejectedListed) {
+    response_.set_rejected_rows_truncated(true);
+    return;
+  }
+  v1::RejectedRow* r = response_.add_rejected_rows();
+  r->set_row_number(row_number);
+  std::string field = ErrorField(status);
+  std::string reason(status.message());
+  if (auto bad = GetBadRequest(status); bad && bad->field_violations_size() > 0) {
+    reason = bad->field_violations(0).description();
+  } else if (!field.empty() && reason.rfind(field + ": ", 0) == 0) {
+    reason = reason.substr(field.size() + 2);
+  }
+  r->set_field(field.empty() ? "record" : field);
+  r->set_reason(reason);
+  r->set_code(absl::StatusCodeToString(status.code()));
+}
+
+absl::Status Importer::Add(const v1::ImportRecordsRequest& message) {
+  if (message.has_header()) {
+    if (has_header_) return InvalidField("header", "must be sent once, in the first message");
+    header_ = message.header();
+    has_header_ = true;
+    FieldViolations v;
+    v.Check("header.import_id", CheckImportId(header_.import_id()));
+    if (header_.mode() == v1::IMPORT_MODE_UNSPECIFIED || !v1::ImportMode_IsValid(header_.mode())) {
+      v.Add("header.mode", "is required: IMPORT_MODE_STRICT or IMPORT_MODE_LENIENT");
+    }
+    if (header_.batch_size() < 0 || header_.batch_size() > kMaxBatchSize) {
+      v.Add("header.batch_size", absl::StrCat("must be 0 (1000) to ", kMaxBatchSize));
+    }
+    RETURN_IF_ERROR(v.ToStatus());
+    if (header_.batch_size() > 0) batch_size_ = header_.batch_size();
+    response_.set_import_id(header_.import_id());
+    response_.set_validate_only(header_.validate_only());
+    if (header_.validate_only()) return absl::OkStatus();
+    std::optional<std::string> recorded;
+    RETURN_IF_ERROR(registry_.store().Read([&](RegistryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(recorded, tx.GetImport(header_.import_id()));
+      return absl::OkStatus();
+    }));
+    if (recorded.has_value()) {
+      if (!response_.ParseFromString(*recorded)) return absl::DataLossError("bad import record");
+      response_.set_replayed(true);
+    }
+    return absl::OkStatus();
+  }
+  if (!has_header_) return InvalidField("header", "the first message must carry the header");
+  if (replayed()) return absl::OkStatus();
+  if (message.rows().rows_size() > kMaxRowsPerMessage) {
+    return InvalidField("rows.rows", absl::StrCat("at most ", kMaxRowsPerMessage, " per message"));
+  }
+  for (const v1::ImportRow& row : message.rows().rows()) {
+    batch_.push_back(row);
+    if (static_cast<int>(batch_.size()) >= batch_size_) RETURN_IF_ERROR(Flush());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Importer::Flush() {
+  if (batch_.empty()) return absl::OkStatus();
+  const bool strict = header_.mode() == v1::IMPORT_MODE_STRICT;
+  int64_t accepted = 0, unchanged = 0;
+  std::vector<std::pair<int64_t, absl::Status>> rejected;
+  int64_t last = last_row_number_;
+  const absl::CivilDay today = registry_.today();
+  absl::Status s = registry_.Write([&](Writer& w) -> absl::Status {
+    accepted = unchanged = 0;
+    rejected.clear();
+    last = last_row_number_;
+    for (const v1::ImportRow& row : batch_) {
+      if (row.row_number() < 1 || row.row_number() <= last) {
+        rejected.emplace_back(row.row_number(),
+                              InvalidField("row_number", "must be at least 1 and increasing"));
+        continue;
+      }
+      last = row.row_number();
+      Outcome outcome = Outcome::kUnchanged;
+      absl::Status applied = w.tx().Atomically([&]() -> absl::Status {
+        ASSIGN_OR_RETURN(outcome, ApplyRow(w, today, row));
+        return absl::OkStatus();
+      });
+      if (applied.ok()) {
+        (outcome == Outcome::kUnchanged ? unchanged : accepted)++;
+      } else if (IsRowProblem(applied)) {
+        rejected.emplace_back(row.row_number(), applied);
+      } else {
+        return applied;
+      }
+    }
+    if (header_.validate_only() || (strict && !rejected.empty())) return kRollBack;
+    return absl::OkStatus();
+  });
+  if (!s.ok() && s != kRollBack) return s;
+
+  last_row_number_ = last;
+  response_.set_rows_received(response_.rows_received() + static_cast<int64_t>(batch_.size()));
+  for (const auto& [row, status] : rejected) Reject(row, status);
+  if (s.ok()) {
+    response_.set_batches_committed(response_.batches_committed() + 1);
+  } else {
+    response_.set_batches_rolled_back(response_.batches_rolled_back() + 1);
+  }
+  if (strict && !rejected.empty()) {
+    response_.set_rows_rolled_back(response_.rows_rolled_back() + accepted + unchanged);
+  } else {
+    response_.set_rows_accepted(response_.rows_accepted() + accepted);
+    response_.set_rows_unchanged(response_.rows_unchanged() + unchanged);
+  }
+  batch_.clear();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ImportRecordsResponse> Importer::Finish() {
+  if (!has_header_) return InvalidField("header", "the stream carried no header");
+  if (replayed()) return response_;
+  RETURN_IF_ERROR(Flush());
+  if (!header_.validate_only()) {
+    RETURN_IF_ERROR(registry_.store().Write([&](RegistryTx& tx) {
+      return tx.PutImport(header_.import_id(), response_.SerializeAsString());
+    }));
+  }
+  return response_;
+}
+
+}  // namespace paritrana::registry

@@ -1,0 +1,100 @@
+#pragma once
+
+#include <functional>
+#include <set>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "common/nik_vault.h"
+#include "paritrana/registry/v1/registry.pb.h"
+#include "services/registry/store/registry_store.h"
+
+// The registry's rules, independent of gRPC: validation, idempotent creates, pagination, NIK
+// protection, and the aggregate counts kept in the same transaction as every write. The gRPC
+// adapter (registry_service.h) adds authentication and wire errors; ImportRecords (importer.h)
+// applies its rows through the same Writer.
+namespace paritrana::registry {
+
+// Called after each commit with the provinces (codes, e.g. "15") whose coverage may have changed,
+// so the cache can move on. Must not block for long; failures are the callee's to log.
+using GenerationPublisher = std::function<void(const std::set<std::string>& provinces)>;
+
+class Writer;
+
+class Registry final {
+ public:
+  Registry(RegistryStore& store, const NikVault& vault, GenerationPublisher publisher,
+           std::function<absl::CivilDay()> today);
+
+  // Loads the shipped region catalogue (provinces, Jambi's regencies and cities) when missing.
+  absl::Status LoadCatalog();
+
+  absl::StatusOr<v1::Region> GetRegion(const v1::GetRegionRequest& req);
+  absl::StatusOr<v1::ListRegionsResponse> ListRegions(const v1::ListRegionsRequest& req);
+  absl::StatusOr<v1::Region> CreateRegion(const v1::CreateRegionRequest& req);
+  absl::StatusOr<v1::Region> UpdateRegion(const v1::UpdateRegionRequest& req);
+
+  absl::StatusOr<v1::WorkforceBaseline> CreateWorkforceBaseline(
+      const v1::CreateWorkforceBaselineRequest& req);
+  absl::StatusOr<v1::WorkforceBaseline> GetWorkforceBaseline(
+      const v1::GetWorkforceBaselineRequest& req);
+  absl::StatusOr<v1::ListWorkforceBaselinesResponse> ListWorkforceBaselines(
+      const v1::ListWorkforceBaselinesRequest& req);
+  absl::StatusOr<v1::WorkforceBaseline> UpdateWorkforceBaseline(
+      const v1::UpdateWorkforceBaselineRequest& req);
+
+  absl::StatusOr<v1::CoverageTarget> CreateCoverageTarget(
+      const v1::CreateCoverageTargetRequest& req);
+  absl::StatusOr<v1::CoverageTarget> GetCoverageTarget(const v1::GetCoverageTargetRequest& req);
+  absl::StatusOr<v1::ListCoverageTargetsResponse> ListCoverageTargets(
+      const v1::ListCoverageTargetsRequest& req);
+  absl::StatusOr<v1::CoverageTarget> UpdateCoverageTarget(
+      const v1::UpdateCoverageTargetRequest& req);
+
+  absl::StatusOr<v1::Employer> CreateEmployer(const v1::CreateEmployerRequest& req);
+  absl::StatusOr<v1::Employer> GetEmployer(const v1::GetEmployerRequest& req);
+  absl::StatusOr<v1::ListEmployersResponse> ListEmployers(const v1::ListEmployersRequest& req);
+  absl::StatusOr<v1::Employer> UpdateEmployer(const v1::UpdateEmployerRequest& req);
+
+  // `pii`: the caller may see NIKs; otherwise `nik` is left empty (nik_masked is always set).
+  absl::StatusOr<v1::Participant> CreateParticipant(const v1::CreateParticipantRequest& req,
+                                                    bool pii);
+  absl::StatusOr<v1::Participant> GetParticipant(const v1::GetParticipantRequest& req, bool pii);
+  absl::StatusOr<v1::ListParticipantsResponse> ListParticipants(
+      const v1::ListParticipantsRequest& req, bool pii);
+  absl::StatusOr<v1::Participant> UpdateParticipant(const v1::UpdateParticipantRequest& req,
+                                                    bool pii);
+  // Callers must hold the PII right; the adapter checks it before this is called.
+  absl::StatusOr<v1::Participant> FindParticipantByNik(const v1::FindParticipantByNikRequest& req);
+
+  absl::StatusOr<v1::Enrollment> CreateEnrollment(const v1::CreateEnrollmentRequest& req);
+  absl::StatusOr<v1::Enrollment> GetEnrollment(const v1::GetEnrollmentRequest& req);
+  absl::StatusOr<v1::ListEnrollmentsResponse> ListEnrollments(
+      const v1::ListEnrollmentsRequest& req);
+  absl::StatusOr<v1::Enrollment> TerminateEnrollment(const v1::TerminateEnrollmentRequest& req);
+
+  absl::StatusOr<v1::Contribution> CreateContribution(const v1::CreateContributionRequest& req);
+  absl::StatusOr<v1::Contribution> GetContribution(const v1::GetContributionRequest& req);
+  absl::StatusOr<v1::ListContributionsResponse> ListContributions(
+      const v1::ListContributionsRequest& req);
+
+  absl::StatusOr<v1::QueryAggregatesResponse> QueryAggregates(
+      const v1::QueryAggregatesRequest& req);
+
+  // Runs `fn` in one write transaction with a Writer, bumps the generations of the provinces it
+  // touched in the same transaction and publishes them after the commit.
+  absl::Status Write(std::function<absl::Status(Writer&)> fn);
+
+  RegistryStore& store() { return store_; }
+  const NikVault& vault() const { return vault_; }
+  absl::CivilDay today() const { return today_(); }
+
+ private:
+  RegistryStore& store_;
+  const NikVault& vault_;
+  GenerationPublisher publisher_;
+  std::function<absl::CivilDay()> today_;
+};
+
+}  // namespace paritrana::registry

@@ -1,0 +1,299 @@
+#include "services/registry/resource_rules.h"
+
+#include <cmath>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/eligibility.h"
+#include "common/validation.h"
+
+namespace paritrana::registry {
+namespace {
+
+std::string Path(const std::string& prefix, absl::string_view field) {
+  return prefix.empty() ? std::string(field) : absl::StrCat(prefix, ".", field);
+}
+
+bool Digits(absl::string_view s, size_t n) {
+  if (s.size() != n) return false;
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+absl::Status IdAlphabet(absl::string_view id, absl::string_view what) {
+  if (id.empty() || id.size() > 64) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " must be 1 to 64 characters"));
+  }
+  for (char c : id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " may contain only ASCII letters, digits, '.', '_' and '-'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void CheckText(const std::string& value, const std::string& field, size_t max, bool required,
+               FieldViolations& v) {
+  if (required && value.empty()) {
+    v.Add(field, "is required");
+  } else if (value.size() > max) {
+    v.Add(field, absl::StrCat("must be at most ", max, " characters"));
+  }
+}
+
+void CheckYear(int year, const std::string& field, FieldViolations& v) {
+  if (year < 2000 || year > 2100) v.Add(field, "must be a year from 2000 to 2100");
+}
+
+void CheckRegionRef(const std::string& name, const std::string& field, FieldViolations& v) {
+  if (name.empty()) {
+    v.Add(field, "is required");
+    return;
+  }
+  v.Check(field, ParseRegionName(name).status());
+}
+
+void CheckDate(const google::type::Date& date, bool present, const std::string& field,
+               FieldViolations& v) {
+  if (!present) {
+    v.Add(field, "is required");
+    return;
+  }
+  if (!v.Check(field, ToCivilDay(date).status())) return;
+  CheckYear(date.year(), field, v);
+}
+
+bool IsBudget(type::v1::FundingSource f) {
+  return f == type::v1::FUNDING_SOURCE_PROVINCIAL_BUDGET ||
+         f == type::v1::FUNDING_SOURCE_REGENCY_BUDGET ||
+         f == type::v1::FUNDING_SOURCE_VILLAGE_BUDGET;
+}
+
+// Scheme rules relative to the funding source (Enrollment.subsidy_scheme).
+void CheckFunding(type::v1::FundingSource funding, const std::string& scheme,
+                  const std::string& prefix, FieldViolations& v) {
+  if (!type::v1::FundingSource_IsValid(funding) ||
+      funding == type::v1::FUNDING_SOURCE_UNSPECIFIED) {
+    v.Add(Path(prefix, "funding_source"), "is required");
+    return;
+  }
+  const std::string field = Path(prefix, "subsidy_scheme");
+  if (IsBudget(funding) && scheme.empty()) {
+    v.Add(field, "is required when a regional or village budget pays");
+  } else if ((funding == type::v1::FUNDING_SOURCE_WORKER ||
+              funding == type::v1::FUNDING_SOURCE_EMPLOYER) &&
+             !scheme.empty()) {
+    v.Add(field, "must be empty when the worker or the employer pays");
+  } else if (!scheme.empty()) {
+    v.Check(field, CheckSchemeSlug(scheme));
+  }
+}
+
+}  // namespace
+
+absl::Status CheckNpp(absl::string_view npp) {
+  return Digits(npp, 8) ? absl::OkStatus()
+                        : absl::InvalidArgumentError("NPP must be exactly 8 digits");
+}
+
+absl::Status CheckKpj(absl::string_view kpj) {
+  return Digits(kpj, 11) ? absl::OkStatus()
+                         : absl::InvalidArgumentError("KPJ must be exactly 11 digits");
+}
+
+absl::Status CheckRequestId(absl::string_view id) {
+  return id.empty() ? absl::OkStatus() : IdAlphabet(id, "request_id");
+}
+
+absl::Status CheckImportId(absl::string_view id) { return IdAlphabet(id, "import_id"); }
+
+absl::Status CheckSchemeSlug(absl::string_view s) {
+  auto alnum = [](char c) { return absl::ascii_islower(c) || absl::ascii_isdigit(c); };
+  bool ok = !s.empty() && s.size() <= 40 && alnum(s.front()) && alnum(s.back());
+  for (char c : s) ok = ok && (alnum(c) || c == '-');
+  return ok ? absl::OkStatus()
+            : absl::InvalidArgumentError(
+                  "must be 1 to 40 lowercase letters, digits and '-', starting and ending with a "
+                  "letter or digit, e.g. dumisake");
+}
+
+std::string SourceSlug(type::v1::DenominatorSource source) {
+  switch (source) {
+    case type::v1::DENOMINATOR_SOURCE_BPJS_POTENTIAL:
+      return "bpjs-potential";
+    case type::v1::DENOMINATOR_SOURCE_BPS_SAKERNAS:
+      return "bps-sakernas";
+    case type::v1::DENOMINATOR_SOURCE_REGIONAL:
+      return "regional";
+    default:
+      return "";
+  }
+}
+
+void CheckRegion(const v1::Region& r, const std::string& prefix, FieldViolations& v) {
+  CheckText(r.display_name(), Path(prefix, "display_name"), 100, true, v);
+  if (!r.bps_code().empty()) {
+    bool digits = true;
+    for (char c : r.bps_code()) digits = digits && absl::ascii_isdigit(c);
+    if (!digits) v.Add(Path(prefix, "bps_code"), "must contain digits only");
+  }
+}
+
+void CheckBaseline(const v1::WorkforceBaseline& b, const std::string& prefix,
+                   FieldViolations& v) {
+  CheckYear(b.year(), Path(prefix, "year"), v);
+  if (SourceSlug(b.source()).empty()) v.Add(Path(prefix, "source"), "is required");
+  CheckText(b.source_note(), Path(prefix, "source_note"), 500, false, v);
+  const int64_t total = b.potential_workers();
+  if (total < 1 || total > 1'000'000'000) {
+    v.Add(Path(prefix, "potential_workers"), "must be between 1 and 1,000,000,000");
+  }
+  std::set<int> seen;
+  int64_t sum = 0;
+  for (int i = 0; i < b.segment_workers_size(); ++i) {
+    const auto& sw = b.segment_workers(i);
+    const std::string field = absl::StrCat(Path(prefix, "segment_workers"), "[", i, "]");
+    if (sw.segment() == type::v1::SEGMENT_UNSPECIFIED || !type::v1::Segment_IsValid(sw.segment())) {
+      v.Add(field + ".segment", "is required");
+    } else if (!seen.insert(sw.segment()).second) {
+      v.Add(field + ".segment", "appears twice");
+    }
+    if (sw.potential_workers() < 0 || sw.potential_workers() > total) {
+      v.Add(field + ".potential_workers", "must be between 0 and potential_workers");
+    }
+    sum += sw.potential_workers();
+  }
+  if (sum > total) {
+    v.Add(Path(prefix, "segment_workers"), "must not add up to more than potential_workers");
+  }
+  if (b.has_formal_workers() && (b.formal_workers() < 0 || b.formal_workers() > total)) {
+    v.Add(Path(prefix, "formal_workers"), "must be between 0 and potential_workers");
+  }
+  if (b.has_informal_workers() && (b.informal_workers() < 0 || b.informal_workers() > total)) {
+    v.Add(Path(prefix, "informal_workers"), "must be between 0 and potential_workers");
+  }
+  if (b.has_formal_workers() && b.has_informal_workers() &&
+      b.formal_workers() + b.informal_workers() > total) {
+    v.Add(Path(prefix, "informal_workers"),
+          "formal_workers + informal_workers must not exceed potential_workers");
+  }
+}
+
+void CheckTarget(const v1::CoverageTarget& t, const std::string& prefix, FieldViolations& v) {
+  auto ratio_ok = [](double r) { return std::isfinite(r) && r > 0 && r <= 100; };
+  CheckYear(t.year(), Path(prefix, "year"), v);
+  if (!ratio_ok(t.target_ratio_percent())) {
+    v.Add(Path(prefix, "target_ratio_percent"), "must be greater than 0 and at most 100");
+  }
+  if (SourceSlug(t.denominator_source()).empty()) {
+    v.Add(Path(prefix, "denominator_source"), "is required");
+  }
+  std::set<int> seen;
+  for (int i = 0; i < t.segment_targets_size(); ++i) {
+    const auto& st = t.segment_targets(i);
+    const std::string field = absl::StrCat(Path(prefix, "segment_targets"), "[", i, "]");
+    if (st.segment() == type::v1::SEGMENT_UNSPECIFIED || !type::v1::Segment_IsValid(st.segment())) {
+      v.Add(field + ".segment", "is required");
+    } else if (!seen.insert(st.segment()).second) {
+      v.Add(field + ".segment", "appears twice");
+    }
+    if (!ratio_ok(st.target_ratio_percent())) {
+      v.Add(field + ".target_ratio_percent", "must be greater than 0 and at most 100");
+    }
+  }
+  CheckText(t.note(), Path(prefix, "note"), 500, false, v);
+}
+
+void CheckEmployer(const v1::Employer& e, const std::string& prefix, FieldViolations& v) {
+  CheckText(e.display_name(), Path(prefix, "display_name"), 200, true, v);
+  if (e.size_class() == v1::EMPLOYER_SIZE_CLASS_UNSPECIFIED ||
+      !v1::EmployerSizeClass_IsValid(e.size_class())) {
+    v.Add(Path(prefix, "size_class"), "is required");
+  }
+  if (e.sector().size() != 1 || e.sector()[0] < 'A' || e.sector()[0] > 'U') {
+    v.Add(Path(prefix, "sector"), "must be one KBLI 2020 section letter from A to U");
+  }
+  CheckRegionRef(e.region(), Path(prefix, "region"), v);
+  if (e.worker_count_declared() < 0 || e.worker_count_declared() > 10'000'000) {
+    v.Add(Path(prefix, "worker_count_declared"), "must be between 0 and 10,000,000");
+  }
+}
+
+void CheckParticipant(const v1::Participant& p, const std::string& prefix, absl::CivilDay today,
+                      FieldViolations& v) {
+  CheckText(p.display_name(), Path(prefix, "display_name"), 200, true, v);
+  CheckRegionRef(p.domicile_region(), Path(prefix, "domicile_region"), v);
+  const std::string nik_field = Path(prefix, "nik");
+  if (p.nik().empty()) {
+    v.Add(nik_field, "is required");
+    return;
+  }
+  absl::StatusOr<NikFacts> facts = ParseNik(p.nik(), today);
+  if (!v.Check(nik_field, facts.status())) return;
+  if (p.sex() == v1::SEX_UNSPECIFIED || !v1::Sex_IsValid(p.sex())) {
+    v.Add(Path(prefix, "sex"), "is required");
+  } else if ((p.sex() == v1::SEX_FEMALE) != (facts->sex == Sex::kFemale)) {
+    v.Add(Path(prefix, "sex"), "does not agree with the NIK (women have 40 added to the day)");
+  }
+  const std::string birth_field = Path(prefix, "birth_date");
+  if (!p.has_birth_date()) {
+    v.Add(birth_field, "is required");
+  } else if (absl::StatusOr<absl::CivilDay> birth = ToCivilDay(p.birth_date());
+             v.Check(birth_field, birth.status())) {
+    if (*birth > today) {
+      v.Add(birth_field, "must not be in the future");
+    } else if (birth->day() != facts->birth_date.day() ||
+               birth->month() != facts->birth_date.month() ||
+               birth->year() % 100 != facts->birth_date.year() % 100) {
+      v.Add(birth_field, "does not agree with the NIK's DDMMYY");
+    }
+  }
+}
+
+void CheckEnrollment(const v1::Enrollment& e, const std::string& prefix, FieldViolations& v) {
+  const bool pu = e.segment() == type::v1::SEGMENT_PU;
+  if (e.segment() == type::v1::SEGMENT_UNSPECIFIED || !type::v1::Segment_IsValid(e.segment())) {
+    v.Add(Path(prefix, "segment"), "is required");
+  } else {
+    std::vector<type::v1::Programme> programmes;
+    for (int p : e.programmes()) programmes.push_back(static_cast<type::v1::Programme>(p));
+    v.Check(Path(prefix, "programmes"), ValidateProgrammes(e.segment(), programmes));
+    if (pu && e.employer().empty()) {
+      v.Add(Path(prefix, "employer"), "is required for PU (wage earner) enrollments");
+    } else if (!pu && !e.employer().empty()) {
+      v.Add(Path(prefix, "employer"), "must be empty for segments other than PU");
+    } else if (pu && !(e.employer().rfind("employers/", 0) == 0 &&
+                       CheckNpp(e.employer().substr(10)).ok())) {
+      v.Add(Path(prefix, "employer"), "must look like employers/{npp} with an 8-digit NPP");
+    }
+  }
+  CheckRegionRef(e.region(), Path(prefix, "region"), v);
+  CheckDate(e.start_date(), e.has_start_date(), Path(prefix, "start_date"), v);
+  CheckFunding(e.funding_source(), e.subsidy_scheme(), prefix, v);
+  if (pu && e.funding_source() != type::v1::FUNDING_SOURCE_EMPLOYER &&
+      e.funding_source() != type::v1::FUNDING_SOURCE_UNSPECIFIED) {
+    v.Add(Path(prefix, "funding_source"), "must be FUNDING_SOURCE_EMPLOYER for PU enrollments");
+  }
+}
+
+void CheckContribution(const v1::Contribution& c, const std::string& prefix,
+                       FieldViolations& v) {
+  if (c.amount_rupiah() < 1 || c.amount_rupiah() > 1'000'000'000'000) {
+    v.Add(Path(prefix, "amount_rupiah"), "must be between 1 and 1,000,000,000,000");
+  }
+  CheckDate(c.paid_date(), c.has_paid_date(), Path(prefix, "paid_date"), v);
+  CheckDate(c.covers_through(), c.has_covers_through(), Path(prefix, "covers_through"), v);
+  if (c.funding_source() == type::v1::FUNDING_SOURCE_UNSPECIFIED) {
+    if (!c.subsidy_scheme().empty()) {
+      v.Add(Path(prefix, "subsidy_scheme"), "must be empty when funding_source is unset");
+    }
+  } else {
+    CheckFunding(c.funding_source(), c.subsidy_scheme(), prefix, v);
+  }
+}
+
+}  // namespace paritrana::registry

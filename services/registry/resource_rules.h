@@ -1,0 +1,40 @@
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/civil_time.h"
+#include "common/errors.h"
+#include "paritrana/registry/v1/resources.pb.h"
+
+// The field rules of registry resources (stated in resources.proto), shared by the single-record
+// RPCs and ImportRecords. Each Check* adds one violation per broken rule, with field paths rooted
+// at `prefix` (e.g. "employer" gives "employer.sector"). Rules that need stored state (does the
+// region exist?) are checked by the registry, not here.
+namespace paritrana::registry {
+
+void CheckRegion(const v1::Region& region, const std::string& prefix, FieldViolations& v);
+void CheckBaseline(const v1::WorkforceBaseline& baseline, const std::string& prefix,
+                   FieldViolations& v);
+void CheckTarget(const v1::CoverageTarget& target, const std::string& prefix,
+                 FieldViolations& v);
+void CheckEmployer(const v1::Employer& employer, const std::string& prefix, FieldViolations& v);
+// Also checks that sex and birth date agree with the NIK.
+void CheckParticipant(const v1::Participant& participant, const std::string& prefix,
+                      absl::CivilDay today, FieldViolations& v);
+void CheckEnrollment(const v1::Enrollment& enrollment, const std::string& prefix,
+                     FieldViolations& v);
+void CheckContribution(const v1::Contribution& contribution, const std::string& prefix,
+                       FieldViolations& v);
+
+// Identifier formats.
+absl::Status CheckNpp(absl::string_view npp);        // 8 digits
+absl::Status CheckKpj(absl::string_view kpj);        // 11 digits
+absl::Status CheckRequestId(absl::string_view id);   // optional; 1-64 of [A-Za-z0-9._-]
+absl::Status CheckImportId(absl::string_view id);    // required; same alphabet
+absl::Status CheckSchemeSlug(absl::string_view scheme);
+
+// Baseline source slugs used in resource names: "bpjs-potential", "bps-sakernas", "regional".
+std::string SourceSlug(type::v1::DenominatorSource source);
+
+}  // namespace paritrana::registry

@@ -1,0 +1,143 @@
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+// The registry's storage interface. Backends (sqlite/ now, postgres/ later) implement a few
+// primitives; every rule of the registry lives above them in the service, so a new backend only
+// has to pass tests/integration/registry_store_test.cc.
+namespace paritrana::registry {
+
+// The kinds of resource the registry keeps. Values are stored; never renumber.
+enum class Kind : int {
+  kRegion = 1,
+  kBaseline = 2,
+  kTarget = 3,
+  kEmployer = 4,
+  kParticipant = 5,
+  kEnrollment = 6,
+  kContribution = 7,
+};
+
+// A resource as stored: its name and serialized protobuf message (never holding a NIK).
+struct StoredResource {
+  std::string name;
+  std::string body;
+};
+
+// What to list: resources of `kind` whose parent is `parent` (when set; provinces have the parent
+// "") and whose region is `region` or one of its descendants (when not empty), sorted by name,
+// after `after_name`.
+struct ListQuery {
+  Kind kind = Kind::kRegion;
+  std::optional<std::string> parent;
+  std::string region;
+  std::string after_name;
+  int limit = 50;
+};
+
+// One dimension combination of the active-person counts. Zero/empty means "any": segment 0 is the
+// count of distinct persons over all segments; a programme or funding source is always paired
+// with a segment. `region` is a region code at any level.
+struct AggregateKey {
+  std::string region;
+  int segment = 0;
+  int programme = 0;
+  int funding = 0;
+  std::string scheme;
+  auto operator<=>(const AggregateKey&) const = default;
+};
+
+// Counts change by `delta` from day `day` (days since 1970-01-01) onwards.
+struct AggregateDelta {
+  AggregateKey key;
+  int64_t day = 0;
+  int64_t delta = 0;
+};
+
+// The active persons of one key on one day.
+struct AggregateCount {
+  AggregateKey key;
+  int64_t active = 0;
+};
+
+// A remembered request id: what the first request looked like and what it created.
+struct RequestRecord {
+  std::string fingerprint;
+  std::string resource;
+};
+
+// One unit of work inside a transaction.
+class RegistryTx {
+ public:
+  virtual ~RegistryTx() = default;
+
+  // Runs `fn` so that its writes are undone, and only its writes, when it fails (a savepoint):
+  // how one bad import row leaves the rest of its batch intact.
+  virtual absl::Status Atomically(absl::FunctionRef<absl::Status()> fn) = 0;
+
+  virtual absl::StatusOr<std::optional<std::string>> Get(Kind kind, absl::string_view name) = 0;
+  // ALREADY_EXISTS if `name` exists. `parent` and `region` index the resource for List.
+  virtual absl::Status Insert(Kind kind, absl::string_view name, absl::string_view parent,
+                              absl::string_view region, absl::string_view body) = 0;
+  // NOT_FOUND if `name` does not exist. Parent and region never change.
+  virtual absl::Status Update(Kind kind, absl::string_view name, absl::string_view body) = 0;
+  virtual absl::StatusOr<std::vector<StoredResource>> List(const ListQuery& query) = 0;
+
+  // The NIK index: keyed hash -> sealed NIK and participant. ALREADY_EXISTS on a repeated hash.
+  virtual absl::Status InsertNik(absl::string_view hash, absl::string_view sealed,
+                                 absl::string_view participant) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> ParticipantByNikHash(
+      absl::string_view hash) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> SealedNik(absl::string_view participant) = 0;
+
+  // Aggregates: time-indexed deltas of active persons, kept at every region level so a count is
+  // a sum over one region's days, whatever the number of participants.
+  virtual absl::Status AddDeltas(std::span<const AggregateDelta> deltas) = 0;
+  // Non-zero counts of every key of `region` on `day`.
+  virtual absl::StatusOr<std::vector<AggregateCount>> CountActive(absl::string_view region,
+                                                                  int64_t day) = 0;
+
+  virtual absl::StatusOr<std::optional<RequestRecord>> GetRequest(
+      absl::string_view method, absl::string_view request_id) = 0;
+  virtual absl::Status PutRequest(absl::string_view method, absl::string_view request_id,
+                                  const RequestRecord& record) = 0;
+
+  // Cache generations per province, advanced in the same transaction as the write they follow.
+  virtual absl::StatusOr<int64_t> BumpGeneration(absl::string_view province) = 0;
+  virtual absl::StatusOr<int64_t> Generation(absl::string_view province) = 0;
+
+  // The next value of a named counter (enrollment and contribution ids).
+  virtual absl::StatusOr<int64_t> NextId(absl::string_view sequence) = 0;
+
+  // Completed imports by import id, with the serialized response.
+  virtual absl::StatusOr<std::optional<std::string>> GetImport(absl::string_view import_id) = 0;
+  virtual absl::Status PutImport(absl::string_view import_id, absl::string_view response) = 0;
+};
+
+class RegistryStore {
+ public:
+  virtual ~RegistryStore() = default;
+  // OK when the database answers a trivial query.
+  virtual absl::Status Ping() = 0;
+  // Runs `fn` in one write transaction: committed when `fn` returns OK, rolled back otherwise
+  // (then `fn`'s error is returned). Writes are serialized.
+  virtual absl::Status Write(absl::FunctionRef<absl::Status(RegistryTx&)> fn) = 0;
+  // Runs `fn` on a consistent snapshot; writes inside it fail.
+  virtual absl::Status Read(absl::FunctionRef<absl::Status(RegistryTx&)> fn) = 0;
+};
+
+// Opens the store a --store URL names: `sqlite:PATH` (created and migrated if needed).
+absl::StatusOr<std::unique_ptr<RegistryStore>> OpenRegistryStore(absl::string_view url);
+
+}  // namespace paritrana::registry

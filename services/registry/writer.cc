@@ -1,0 +1,431 @@
+#include "services/registry/writer.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/validation.h"
+#include "google/protobuf/util/field_mask_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/registry/active_counts.h"
+#include "services/registry/resource_rules.h"
+
+namespace paritrana::registry {
+namespace {
+
+using google::protobuf::Message;
+using google::protobuf::util::MessageDifferencer;
+using google::protobuf::util::TimeUtil;
+
+constexpr int kMaxEnrollmentsPerPerson = 10000;
+
+// Sets `field` (create_time or update_time) to now, on any resource that has it.
+void Stamp(Message& m, const char* field) {
+  const auto* f = m.GetDescriptor()->FindFieldByName(field);
+  if (f == nullptr) return;
+  m.GetReflection()->MutableMessage(&m, f)->CopyFrom(TimeUtil::GetCurrentTime());
+}
+
+// Whether two versions of a resource differ in anything but their timestamps.
+bool SameContent(const Message& a, const Message& b) {
+  MessageDifferencer d;
+  for (const char* f : {"create_time", "update_time"}) {
+    if (const auto* field = a.GetDescriptor()->FindFieldByName(f)) d.IgnoreField(field);
+  }
+  return d.Compare(a, b);
+}
+
+std::string CodeOf(const std::string& region_name) {
+  return region_name.substr(region_name.find('/') + 1);
+}
+
+absl::CivilDay Day(const google::type::Date& d) { return absl::CivilDay(d.year(), d.month(), d.day()); }
+
+absl::Status NotFound(const std::string& field, const std::string& name) {
+  return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND", field,
+                    absl::StrCat(name, " does not exist"));
+}
+
+template <typename M>
+absl::StatusOr<std::vector<M>> LoadAll(RegistryTx& tx, Kind kind, const std::string& parent) {
+  ListQuery q;
+  q.kind = kind;
+  q.parent = parent;
+  q.limit = kMaxEnrollmentsPerPerson;
+  ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
+  std::vector<M> out(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!out[i].ParseFromString(rows[i].body)) return absl::DataLossError("record does not parse");
+  }
+  return out;
+}
+
+}  // namespace
+
+void Writer::Touch(const std::string& region_name) {
+  if (!region_name.empty()) touched_.insert(CodeOf(region_name).substr(0, 2));
+}
+
+absl::Status Writer::RequireRegion(const std::string& name, const std::string& field) {
+  ASSIGN_OR_RETURN(std::optional<std::string> body, tx_.Get(Kind::kRegion, name));
+  return body.has_value() ? absl::OkStatus() : NotFound(field, name);
+}
+
+absl::Status Writer::Insert(Kind kind, Message& resource, const std::string& parent,
+                            const std::string& region) {
+  Stamp(resource, "create_time");
+  Stamp(resource, "update_time");
+  const auto* name = resource.GetDescriptor()->FindFieldByName("name");
+  return tx_.Insert(kind, resource.GetReflection()->GetString(resource, name), parent,
+                    region.empty() ? "" : CodeOf(region), resource.SerializeAsString());
+}
+
+absl::Status Writer::Replace(Kind kind, Message& resource, const std::string& region) {
+  Stamp(resource, "update_time");
+  const auto* name = resource.GetDescriptor()->FindFieldByName("name");
+  RETURN_IF_ERROR(tx_.Update(kind, resource.GetReflection()->GetString(resource, name),
+                             resource.SerializeAsString()));
+  Touch(region);
+  return absl::OkStatus();
+}
+
+template <typename M>
+absl::StatusOr<M> Writer::Patch(Kind kind, const std::string& name, const M& patch,
+                                const google::protobuf::FieldMask& mask) {
+  ASSIGN_OR_RETURN(std::optional<M> stored, Load<M>(tx_, kind, name));
+  if (!stored.has_value()) return NotFound("name", name);
+  google::protobuf::util::FieldMaskUtil::MergeOptions options;
+  options.set_replace_message_fields(true);
+  options.set_replace_repeated_fields(true);
+  M updated = *stored;
+  google::protobuf::util::FieldMaskUtil::MergeMessageTo(patch, mask, options, &updated);
+  // Optional scalars named in the mask but unset in the patch are cleared ("unset clears it").
+  for (const std::string& path : mask.paths()) {
+    const auto* f = M::descriptor()->FindFieldByName(path);
+    if (f != nullptr && f->has_presence() && !f->message_type() &&
+        !patch.GetReflection()->HasField(patch, f)) {
+      updated.GetReflection()->ClearField(&updated, f);
+    }
+  }
+  return updated;
+}
+
+template absl::StatusOr<v1::Region> Writer::Patch(Kind, const std::string&, const v1::Region&,
+                                                  const google::protobuf::FieldMask&);
+template absl::StatusOr<v1::WorkforceBaseline> Writer::Patch(Kind, const std::string&,
+                                                             const v1::WorkforceBaseline&,
+                                                             const google::protobuf::FieldMask&);
+template absl::StatusOr<v1::CoverageTarget> Writer::Patch(Kind, const std::string&,
+                                                          const v1::CoverageTarget&,
+                                                          const google::protobuf::FieldMask&);
+template absl::StatusOr<v1::Employer> Writer::Patch(Kind, const std::string&, const v1::Employer&,
+                                                    const google::protobuf::FieldMask&);
+template absl::StatusOr<v1::Participant> Writer::Patch(Kind, const std::string&,
+                                                       const v1::Participant&,
+                                                       const google::protobuf::FieldMask&);
+
+absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, bool create_only) {
+  ASSIGN_OR_RETURN(RegionCode code, ParseRegionName(input.name()));
+  if (code.level != type::v1::REGION_LEVEL_DISTRICT && code.level != type::v1::REGION_LEVEL_VILLAGE) {
+    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", "region.name",
+                      "only districts (PP.KK.CC) and villages (PP.KK.CC.DDDD) can be added; "
+                      "provinces and regencies come with the catalogue");
+  }
+  static constexpr size_t kBpsLength[] = {0, 2, 4, 7, 10};
+  if (!input.bps_code().empty() && input.bps_code().size() != kBpsLength[code.level]) {
+    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", "region.bps_code",
+                      absl::StrCat("must have ", kBpsLength[code.level], " digits at this level"));
+  }
+  RETURN_IF_ERROR(RequireRegion(RegionName(code.parent), "region.name"));
+
+  v1::Region r = input;
+  r.set_code(code.code);
+  r.set_level(code.level);
+  r.set_parent(RegionName(code.parent));
+  r.set_is_city(false);
+  ASSIGN_OR_RETURN(std::optional<v1::Region> stored, Load<v1::Region>(tx_, Kind::kRegion, r.name()));
+  if (!stored.has_value()) {
+    RETURN_IF_ERROR(Insert(Kind::kRegion, r, r.parent(), r.name()));
+    Touch(r.name());
+    return Written<v1::Region>{r, Outcome::kCreated};
+  }
+  if (create_only) {
+    return FieldError(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", "region_id",
+                      absl::StrCat(r.name(), " already exists"));
+  }
+  if (stored->synthetic() != r.synthetic()) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, "IMMUTABLE_FIELD",
+                      "region.synthetic", "differs from the stored region and cannot change");
+  }
+  r.mutable_create_time()->CopyFrom(stored->create_time());
+  if (SameContent(r, *stored)) return Written<v1::Region>{*stored, Outcome::kUnchanged};
+  RETURN_IF_ERROR(Replace(Kind::kRegion, r, r.name()));
+  return Written<v1::Region>{r, Outcome::kUpdated};
+}
+
+absl::StatusOr<Written<v1::WorkforceBaseline>> Writer::PutBaseline(const v1::WorkforceBaseline& input,
+                                                                  bool create_only) {
+  RETURN_IF_ERROR(RequireRegion(input.region(), "parent"));
+  v1::WorkforceBaseline b = input;
+  b.set_name(absl::StrCat(b.region(), "/baselines/", b.year(), "-", SourceSlug(b.source())));
+  std::sort(b.mutable_segment_workers()->begin(), b.mutable_segment_workers()->end(),
+            [](const auto& x, const auto& y) { return x.segment() < y.segment(); });
+  ASSIGN_OR_RETURN(std::optional<v1::WorkforceBaseline> stored,
+                   Load<v1::WorkforceBaseline>(tx_, Kind::kBaseline, b.name()));
+  if (!stored.has_value()) {
+    RETURN_IF_ERROR(Insert(Kind::kBaseline, b, b.region(), b.region()));
+    Touch(b.region());
+    return Written<v1::WorkforceBaseline>{b, Outcome::kCreated};
+  }
+  if (create_only) {
+    return FieldError(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", "workforce_baseline",
+                      absl::StrCat(b.name(), " already exists; update it instead"));
+  }
+  b.mutable_create_time()->CopyFrom(stored->create_time());
+  if (SameContent(b, *stored)) return Written<v1::WorkforceBaseline>{*stored, Outcome::kUnchanged};
+  RETURN_IF_ERROR(Replace(Kind::kBaseline, b, b.region()));
+  return Written<v1::WorkforceBaseline>{b, Outcome::kUpdated};
+}
+
+absl::StatusOr<Written<v1::CoverageTarget>> Writer::PutTarget(const v1::CoverageTarget& input,
+                                                             bool create_only) {
+  RETURN_IF_ERROR(RequireRegion(input.region(), "parent"));
+  v1::CoverageTarget t = input;
+  t.set_name(absl::StrCat(t.region(), "/targets/", t.year()));
+  std::sort(t.mutable_segment_targets()->begin(), t.mutable_segment_targets()->end(),
+            [](const auto& x, const auto& y) { return x.segment() < y.segment(); });
+  ASSIGN_OR_RETURN(std::optional<v1::CoverageTarget> stored,
+                   Load<v1::CoverageTarget>(tx_, Kind::kTarget, t.name()));
+  if (!stored.has_value()) {
+    RETURN_IF_ERROR(Insert(Kind::kTarget, t, t.region(), t.region()));
+    Touch(t.region());
+    return Written<v1::CoverageTarget>{t, Outcome::kCreated};
+  }
+  if (create_only) {
+    return FieldError(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", "coverage_target",
+                      absl::StrCat(t.name(), " already exists; update it instead"));
+  }
+  t.mutable_create_time()->CopyFrom(stored->create_time());
+  if (SameContent(t, *stored)) return Written<v1::CoverageTarget>{*stored, Outcome::kUnchanged};
+  RETURN_IF_ERROR(Replace(Kind::kTarget, t, t.region()));
+  return Written<v1::CoverageTarget>{t, Outcome::kUpdated};
+}
+
+absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& input,
+                                                         bool create_only) {
+  RETURN_IF_ERROR(RequireRegion(input.region(), "employer.region"));
+  v1::Employer e = input;
+  e.set_npp(e.name().substr(e.name().find('/') + 1));
+  ASSIGN_OR_RETURN(std::optional<v1::Employer> stored, Load<v1::Employer>(tx_, Kind::kEmployer, e.name()));
+  if (!stored.has_value()) {
+    RETURN_IF_ERROR(Insert(Kind::kEmployer, e, "", e.region()));
+    return Written<v1::Employer>{e, Outcome::kCreated};
+  }
+  if (create_only) {
+    return FieldError(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", "employer_id",
+                      absl::StrCat(e.name(), " already exists"));
+  }
+  e.mutable_create_time()->CopyFrom(stored->create_time());
+  if (SameContent(e, *stored)) return Written<v1::Employer>{*stored, Outcome::kUnchanged};
+  RETURN_IF_ERROR(Replace(Kind::kEmployer, e, ""));
+  return Written<v1::Employer>{e, Outcome::kUpdated};
+}
+
+absl::StatusOr<Written<v1::Participant>> Writer::PutParticipant(const v1::Participant& input,
+                                                               bool create_only) {
+  RETURN_IF_ERROR(RequireRegion(input.domicile_region(), "participant.domicile_region"));
+  const std::string hash = vault_.LookupHash(input.nik());
+  ASSIGN_OR_RETURN(std::optional<std::string> holder, tx_.ParticipantByNikHash(hash));
+  v1::Participant p = input;
+  p.set_kpj(p.name().substr(p.name().find('/') + 1));
+  p.set_nik_masked(NikVault::Mask(p.nik()));
+  p.clear_nik();  // the stored message never holds the NIK; the NIK index holds it sealed
+
+  ASSIGN_OR_RETURN(std::optional<v1::Participant> stored,
+                   Load<v1::Participant>(tx_, Kind::kParticipant, p.name()));
+  if (!stored.has_value()) {
+    if (holder.has_value()) {
+      return FieldError(absl::StatusCode::kAlreadyExists, "NIK_ALREADY_REGISTERED",
+                        "participant.nik", "is already registered to another participant");
+    }
+    RETURN_IF_ERROR(Insert(Kind::kParticipant, p, "", p.domicile_region()));
+    RETURN_IF_ERROR(tx_.InsertNik(hash, vault_.Seal(input.nik()), p.name()));
+    return Written<v1::Participant>{p, Outcome::kCreated};
+  }
+  if (create_only) {
+    return FieldError(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", "participant_id",
+                      absl::StrCat(p.name(), " already exists"));
+  }
+  if (holder != p.name()) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, "IMMUTABLE_FIELD", "participant.nik",
+                      "differs from the NIK stored for this participant");
+  }
+  if (p.sex() != stored->sex()) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, "IMMUTABLE_FIELD", "participant.sex",
+                      "differs from the stored value");
+  }
+  if (!MessageDifferencer::Equals(p.birth_date(), stored->birth_date())) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, "IMMUTABLE_FIELD",
+                      "participant.birth_date", "differs from the stored value");
+  }
+  p.mutable_create_time()->CopyFrom(stored->create_time());
+  if (SameContent(p, *stored)) return Written<v1::Participant>{*stored, Outcome::kUnchanged};
+  RETURN_IF_ERROR(Replace(Kind::kParticipant, p, ""));
+  return Written<v1::Participant>{p, Outcome::kUpdated};
+}
+
+absl::StatusOr<Written<v1::Enrollment>> Writer::PutEnrollment(const std::string& participant,
+                                                             const v1::Enrollment& input,
+                                                             bool create_only) {
+  ASSIGN_OR_RETURN(std::optional<std::string> person, tx_.Get(Kind::kParticipant, participant));
+  if (!person.has_value()) return NotFound("parent", participant);
+  RETURN_IF_ERROR(RequireRegion(input.region(), "enrollment.region"));
+  if (!input.employer().empty()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> employer, tx_.Get(Kind::kEmployer, input.employer()));
+    if (!employer.has_value()) return NotFound("enrollment.employer", input.employer());
+  }
+  v1::Enrollment e = input;
+  std::sort(e.mutable_programmes()->begin(), e.mutable_programmes()->end());
+
+  ASSIGN_OR_RETURN(std::vector<v1::Enrollment> existing,
+                   LoadAll<v1::Enrollment>(tx_, Kind::kEnrollment, participant));
+  for (const v1::Enrollment& s : existing) {
+    if (s.segment() != e.segment() || s.employer() != e.employer() ||
+        !MessageDifferencer::Equals(s.start_date(), e.start_date())) {
+      continue;
+    }
+    if (create_only) {
+      return FieldError(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", "enrollment",
+                        absl::StrCat(s.name(), " has the same segment, employer and start_date"));
+    }
+    const std::pair<bool, const char*> checks[] = {
+        {std::equal(s.programmes().begin(), s.programmes().end(), e.programmes().begin(),
+                    e.programmes().end()),
+         "enrollment.programmes"},
+        {s.region() == e.region(), "enrollment.region"},
+        {s.funding_source() == e.funding_source(), "enrollment.funding_source"},
+        {s.subsidy_scheme() == e.subsidy_scheme(), "enrollment.subsidy_scheme"},
+    };
+    for (const auto& [same, field] : checks) {
+      if (!same) {
+        return FieldError(absl::StatusCode::kFailedPrecondition, "IMMUTABLE_FIELD", field,
+                          absl::StrCat("differs from the stored enrollment ", s.name(),
+                                       "; enrollments are immutable"));
+      }
+    }
+    return Written<v1::Enrollment>{s, Outcome::kUnchanged};
+  }
+
+  ASSIGN_OR_RETURN(int64_t id, tx_.NextId("enrollment"));
+  e.set_name(absl::StrCat(participant, "/enrollments/e", id));
+  e.set_state(v1::ENROLLMENT_STATE_ACTIVE);
+  e.clear_paid_through_date();
+  e.clear_end_date();
+  RETURN_IF_ERROR(Insert(Kind::kEnrollment, e, participant, e.region()));
+  return Written<v1::Enrollment>{e, Outcome::kCreated};
+}
+
+absl::StatusOr<Written<v1::Contribution>> Writer::AddContribution(const std::string& enrollment,
+                                                                 const v1::Contribution& input,
+                                                                 bool skip_if_recorded) {
+  ASSIGN_OR_RETURN(std::optional<v1::Enrollment> stored,
+                   Load<v1::Enrollment>(tx_, Kind::kEnrollment, enrollment));
+  if (!stored.has_value()) return NotFound("parent", enrollment);
+  if (skip_if_recorded) {
+    ASSIGN_OR_RETURN(std::vector<v1::Contribution> recorded,
+                     LoadAll<v1::Contribution>(tx_, Kind::kContribution, enrollment));
+    for (const v1::Contribution& c : recorded) {
+      if (c.amount_rupiah() == input.amount_rupiah() &&
+          MessageDifferencer::Equals(c.paid_date(), input.paid_date()) &&
+          MessageDifferencer::Equals(c.covers_through(), input.covers_through())) {
+        return Written<v1::Contribution>{c, Outcome::kUnchanged};
+      }
+    }
+  }
+  if (stored->state() == v1::ENROLLMENT_STATE_TERMINATED) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, "ENROLLMENT_TERMINATED", "parent",
+                      absl::StrCat(enrollment, " is terminated"));
+  }
+  const absl::CivilDay covers = Day(input.covers_through());
+  if (covers < Day(stored->start_date())) {
+    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS",
+                      "contribution.covers_through",
+                      "must not be earlier than the enrollment's start_date");
+  }
+  if (stored->has_paid_through_date() && covers <= Day(stored->paid_through_date())) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, "PAID_THROUGH_NOT_EXTENDED",
+                      "contribution.covers_through",
+                      "must be later than the enrollment's current paid_through_date");
+  }
+  const absl::CivilDay paid = Day(input.paid_date());
+  if (covers > absl::CivilDay(paid.year() + 10, paid.month(), paid.day())) {
+    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS",
+                      "contribution.covers_through", "must be at most 10 years after paid_date");
+  }
+
+  v1::Contribution c = input;
+  if (c.funding_source() == type::v1::FUNDING_SOURCE_UNSPECIFIED) {
+    c.set_funding_source(stored->funding_source());
+    c.set_subsidy_scheme(stored->subsidy_scheme());
+  }
+  if (stored->has_paid_through_date()) {
+    c.mutable_previous_paid_through()->CopyFrom(stored->paid_through_date());
+  } else {
+    c.clear_previous_paid_through();
+  }
+  ASSIGN_OR_RETURN(int64_t id, tx_.NextId("contribution"));
+  c.set_name(absl::StrCat(enrollment, "/contributions/c", id));
+  RETURN_IF_ERROR(Insert(Kind::kContribution, c, enrollment, stored->region()));
+
+  v1::Enrollment after = *stored;
+  after.mutable_paid_through_date()->CopyFrom(input.covers_through());
+  RETURN_IF_ERROR(Replace(Kind::kEnrollment, after, after.region()));
+  RETURN_IF_ERROR(RecountPerson(enrollment.substr(0, enrollment.find("/enrollments/")), *stored,
+                                after));
+  return Written<v1::Contribution>{c, Outcome::kCreated};
+}
+
+absl::StatusOr<Written<v1::Enrollment>> Writer::Terminate(const std::string& enrollment,
+                                                         absl::CivilDay end_date) {
+  ASSIGN_OR_RETURN(std::optional<v1::Enrollment> stored,
+                   Load<v1::Enrollment>(tx_, Kind::kEnrollment, enrollment));
+  if (!stored.has_value()) return NotFound("name", enrollment);
+  if (stored->state() == v1::ENROLLMENT_STATE_TERMINATED) {
+    if (Day(stored->end_date()) == end_date) {
+      return Written<v1::Enrollment>{*stored, Outcome::kUnchanged};
+    }
+    return FieldError(absl::StatusCode::kFailedPrecondition, "ENROLLMENT_TERMINATED", "end_date",
+                      "the enrollment is already terminated with another end_date");
+  }
+  if (end_date <= Day(stored->start_date())) {
+    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", "end_date",
+                      "must be after the enrollment's start_date");
+  }
+  v1::Enrollment after = *stored;
+  after.set_state(v1::ENROLLMENT_STATE_TERMINATED);
+  *after.mutable_end_date() = ToProtoDate(end_date);
+  RETURN_IF_ERROR(Replace(Kind::kEnrollment, after, after.region()));
+  RETURN_IF_ERROR(RecountPerson(enrollment.substr(0, enrollment.find("/enrollments/")), *stored,
+                                after));
+  return Written<v1::Enrollment>{after, Outcome::kUpdated};
+}
+
+absl::Status Writer::RecountPerson(const std::string& participant, const v1::Enrollment& before,
+                                   const v1::Enrollment& after) {
+  ASSIGN_OR_RETURN(std::vector<v1::Enrollment> all,
+                   LoadAll<v1::Enrollment>(tx_, Kind::kEnrollment, participant));
+  std::vector<EnrollmentSpan> old_spans, new_spans;
+  for (const v1::Enrollment& e : all) {
+    const bool changed = e.name() == after.name();
+    old_spans.push_back(SpanOf(changed ? before : e));
+    new_spans.push_back(SpanOf(changed ? after : e));
+  }
+  std::vector<AggregateDelta> deltas = PersonDeltas(old_spans, new_spans);
+  if (deltas.empty()) return absl::OkStatus();
+  Touch(after.region());
+  return tx_.AddDeltas(deltas);
+}
+
+}  // namespace paritrana::registry

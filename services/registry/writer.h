@@ -1,0 +1,94 @@
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "common/nik_vault.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "paritrana/registry/v1/resources.pb.h"
+#include "services/registry/store/registry_store.h"
+
+// Writes of registry resources inside one transaction, shared by the single-record RPCs and
+// ImportRecords. Inputs are already checked field by field (resource_rules.h); the Writer checks
+// what needs stored state (references, natural keys, NIK uniqueness, dates against the stored
+// enrollment), keeps the aggregates, and remembers which provinces changed.
+namespace paritrana::registry {
+
+// What a write did; import counts rows by it.
+enum class Outcome { kCreated, kUpdated, kUnchanged };
+
+template <typename M>
+struct Written {
+  M resource;
+  Outcome outcome = Outcome::kCreated;
+};
+
+class Writer final {
+ public:
+  Writer(RegistryTx& tx, const NikVault& vault, absl::CivilDay today)
+      : tx_(tx), vault_(vault), today_(today) {}
+
+  RegistryTx& tx() { return tx_; }
+  const std::set<std::string>& touched_provinces() const { return touched_; }
+
+  // Creates (create_only) or creates-or-updates the resource named in `region.name` etc.:
+  // an existing one with different updatable fields is updated, an identical one unchanged.
+  absl::StatusOr<Written<v1::Region>> PutRegion(const v1::Region& region, bool create_only);
+  absl::StatusOr<Written<v1::WorkforceBaseline>> PutBaseline(const v1::WorkforceBaseline& b,
+                                                            bool create_only);
+  absl::StatusOr<Written<v1::CoverageTarget>> PutTarget(const v1::CoverageTarget& t,
+                                                       bool create_only);
+  absl::StatusOr<Written<v1::Employer>> PutEmployer(const v1::Employer& e, bool create_only);
+  // The participant's NIK is sealed into the NIK index; the stored message never holds it.
+  absl::StatusOr<Written<v1::Participant>> PutParticipant(const v1::Participant& p,
+                                                         bool create_only);
+  // `participant` is `participants/{kpj}`; matched by the natural key (segment, employer,
+  // start_date) unless create_only, where a match is ALREADY_EXISTS.
+  absl::StatusOr<Written<v1::Enrollment>> PutEnrollment(const std::string& participant,
+                                                       const v1::Enrollment& e,
+                                                       bool create_only);
+  // Applies a contribution: paid-through moves to covers_through and the counts follow. With
+  // `skip_if_recorded`, a contribution equal to one already recorded is unchanged (import).
+  absl::StatusOr<Written<v1::Contribution>> AddContribution(const std::string& enrollment,
+                                                           const v1::Contribution& c,
+                                                           bool skip_if_recorded);
+  absl::StatusOr<Written<v1::Enrollment>> Terminate(const std::string& enrollment,
+                                                   absl::CivilDay end_date);
+
+  // Applies `mask` (paths checked by the caller) from `patch` onto the stored resource `name`.
+  template <typename M>
+  absl::StatusOr<M> Patch(Kind kind, const std::string& name, const M& patch,
+                          const google::protobuf::FieldMask& mask);
+  // Rewrites an existing resource (update_time set) and records its province as touched when
+  // `region` is not empty.
+  absl::Status Replace(Kind kind, google::protobuf::Message& resource, const std::string& region);
+
+ private:
+  absl::Status RequireRegion(const std::string& name, const std::string& field);
+  void Touch(const std::string& region_name);
+  absl::Status Insert(Kind kind, google::protobuf::Message& resource, const std::string& parent,
+                      const std::string& region);
+  absl::Status RecountPerson(const std::string& participant, const v1::Enrollment& before,
+                             const v1::Enrollment& after);
+
+  RegistryTx& tx_;
+  const NikVault& vault_;
+  const absl::CivilDay today_;
+  std::set<std::string> touched_;
+};
+
+// Loads a stored resource; nullopt when absent.
+template <typename M>
+absl::StatusOr<std::optional<M>> Load(RegistryTx& tx, Kind kind, absl::string_view name) {
+  absl::StatusOr<std::optional<std::string>> body = tx.Get(kind, name);
+  if (!body.ok()) return body.status();
+  if (!body->has_value()) return std::nullopt;
+  M m;
+  if (!m.ParseFromString(**body)) return absl::DataLossError("stored record does not parse");
+  return m;
+}
+
+}  // namespace paritrana::registry

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace paritrana::test_support {
+
+// A real redis-server (/usr/bin/redis-server) on a free 127.0.0.1 port, with its data directory
+// in a fresh temporary directory and persistence off, so tests exercise the client against the
+// real protocol and real failures (stops, restarts, a frozen server).
+//
+// The server is killed when the thread that started it exits, even if the test process dies on
+// a signal or a ctest timeout: an orphaned redis-server would keep its port and the test's output
+// pipes open (and so hang whatever waits on them). Start and Restart from the test's own thread.
+class RedisServer final {
+ public:
+  // Starts the server and waits until it accepts connections. `extra_args` are appended to the
+  // command line (e.g. {"--timeout", "1"}). Fails with redis-server's own output when it cannot
+  // start; tests should ASSERT on it rather than skip, since the suite requires Redis.
+  static absl::StatusOr<std::unique_ptr<RedisServer>> Start(
+      std::vector<std::string> extra_args = {});
+  ~RedisServer();  // stops the server and removes its directory
+
+  RedisServer(const RedisServer&) = delete;
+  RedisServer& operator=(const RedisServer&) = delete;
+
+  int port() const { return port_; }
+  std::string address() const;  // "127.0.0.1:PORT"
+
+  // SIGTERM and wait for exit (SIGKILL after 10 s). Idempotent.
+  absl::Status Stop();
+  // Starts a stopped server again on the same port, as an operator restarting Redis would.
+  absl::Status Restart();
+  // SIGSTOP / SIGCONT: while paused the kernel still accepts connections on the port but the
+  // server answers nothing, which is what a hung or overloaded Redis looks like to a client.
+  void Pause();
+  void Resume();
+
+  // Runs one command on a fresh connection of its own (for setup and inspection: CLIENT KILL,
+  // TTL, INFO). Returns string, status and integer replies as text; error replies are INTERNAL.
+  absl::StatusOr<std::string> Command(const std::vector<std::string>& args) const;
+
+ private:
+  RedisServer(std::string dir, std::vector<std::string> extra_args);
+  absl::Status Launch(int port);
+
+  const std::string dir_;
+  const std::vector<std::string> extra_args_;
+  int port_ = 0;
+  pid_t pid_ = -1;  // -1 while stopped
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago (nothing listens on it).
+int PickFreePort();
+
+}  // namespace paritrana::test_support

@@ -1,0 +1,105 @@
+#include "services/registry/active_counts.h"
+
+#include <map>
+
+#include "gtest/gtest.h"
+
+namespace paritrana::registry {
+namespace {
+
+int64_t D(int y, int m, int d) { return DayNumber(absl::CivilDay(y, m, d)); }
+
+EnrollmentSpan Span(const std::string& region, int segment, int64_t first, int64_t last,
+                    int funding = 1) {
+  EnrollmentSpan s;
+  s.region = region;
+  s.segment = segment;
+  s.programmes = {1, 2};
+  s.funding = funding;
+  s.first_day = first;
+  s.last_day = last;
+  return s;
+}
+
+// Sum of deltas of one key up to `day`: the count the store would answer.
+int64_t CountOn(const std::vector<AggregateDelta>& deltas, const AggregateKey& key, int64_t day) {
+  int64_t n = 0;
+  for (const auto& d : deltas) {
+    if (d.key == key && d.day <= day) n += d.delta;
+  }
+  return n;
+}
+
+TEST(ActiveCountsTest, OverlappingEnrollmentsCountOnce) {
+  const std::vector<EnrollmentSpan> after = {
+      Span("15.08.01.2001", 2, D(2025, 1, 1), D(2025, 6, 30)),
+      Span("15.08.01.2001", 2, D(2025, 3, 1), D(2025, 12, 31))};
+  auto deltas = PersonDeltas({}, after);
+  const AggregateKey bpu{"15.08", 2, 0, 0, ""};
+  EXPECT_EQ(CountOn(deltas, bpu, D(2024, 12, 31)), 0);
+  EXPECT_EQ(CountOn(deltas, bpu, D(2025, 4, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, bpu, D(2025, 12, 31)), 1);
+  EXPECT_EQ(CountOn(deltas, bpu, D(2026, 1, 1)), 0);
+}
+
+TEST(ActiveCountsTest, TwoVillagesOfOneDistrictCountOnceAtTheDistrict) {
+  const std::vector<EnrollmentSpan> after = {
+      Span("15.08.01.2001", 2, D(2025, 1, 1), D(2025, 12, 31)),
+      Span("15.08.01.2002", 2, D(2025, 1, 1), D(2025, 12, 31))};
+  auto deltas = PersonDeltas({}, after);
+  EXPECT_EQ(CountOn(deltas, {"15.08.01.2001", 2, 0, 0, ""}, D(2025, 6, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, {"15.08.01.2002", 2, 0, 0, ""}, D(2025, 6, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, {"15.08.01", 2, 0, 0, ""}, D(2025, 6, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, {"15", 0, 0, 0, ""}, D(2025, 6, 1)), 1);
+}
+
+TEST(ActiveCountsTest, TotalCountsAPersonOnceAcrossSegments) {
+  const std::vector<EnrollmentSpan> after = {
+      Span("15.71.01.1001", 1, D(2025, 1, 1), D(2025, 12, 31), 2),
+      Span("15.71.01.1001", 2, D(2025, 1, 1), D(2025, 12, 31))};
+  auto deltas = PersonDeltas({}, after);
+  EXPECT_EQ(CountOn(deltas, {"15.71", 0, 0, 0, ""}, D(2025, 6, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, {"15.71", 1, 0, 0, ""}, D(2025, 6, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, {"15.71", 2, 0, 0, ""}, D(2025, 6, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, {"15.71", 1, 1, 0, ""}, D(2025, 6, 1)), 1);  // PU x JKK
+  EXPECT_EQ(CountOn(deltas, {"15.71", 1, 0, 2, ""}, D(2025, 6, 1)), 1);  // PU x employer-funded
+}
+
+TEST(ActiveCountsTest, ExtendingOnlyAddsTheNewDays) {
+  const std::vector<EnrollmentSpan> before = {Span("15.08", 2, D(2025, 1, 1), D(2025, 1, 31))};
+  const std::vector<EnrollmentSpan> after = {Span("15.08", 2, D(2025, 1, 1), D(2025, 2, 28))};
+  auto deltas = PersonDeltas(before, after);
+  // Only the end moves: the old end event (1 Feb) is undone and a new one (1 Mar) set.
+  for (const auto& d : deltas) {
+    EXPECT_TRUE(d.day == D(2025, 2, 1) || d.day == D(2025, 3, 1)) << d.day;
+  }
+  EXPECT_FALSE(deltas.empty());
+  EXPECT_TRUE(PersonDeltas(after, after).empty());
+}
+
+TEST(ActiveCountsTest, SpanOfHonoursPaidThroughAndExclusiveEnd) {
+  v1::Enrollment e;
+  e.set_region("regions/15.08.01.2001");
+  e.set_segment(type::v1::SEGMENT_BPU);
+  e.mutable_start_date()->set_year(2025);
+  e.mutable_start_date()->set_month(1);
+  e.mutable_start_date()->set_day(1);
+  EXPECT_LT(SpanOf(e).last_day, SpanOf(e).first_day);  // no paid-through: never active
+  *e.mutable_paid_through_date() = e.start_date();
+  e.mutable_paid_through_date()->set_month(12);
+  e.mutable_paid_through_date()->set_day(31);
+  EXPECT_EQ(SpanOf(e).last_day, D(2025, 12, 31));
+  *e.mutable_end_date() = e.start_date();
+  e.mutable_end_date()->set_month(7);
+  EXPECT_EQ(SpanOf(e).last_day, D(2025, 6, 30));
+  EXPECT_EQ(SpanOf(e).region, "15.08.01.2001");
+}
+
+TEST(ActiveCountsTest, RegionAndAncestors) {
+  EXPECT_EQ(RegionAndAncestors("15.08.01.2001"),
+            (std::vector<std::string>{"15", "15.08", "15.08.01", "15.08.01.2001"}));
+  EXPECT_EQ(RegionAndAncestors("15"), (std::vector<std::string>{"15"}));
+}
+
+}  // namespace
+}  // namespace paritrana::registry
