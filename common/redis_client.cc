@@ -184,6 +184,30 @@ absl::StatusOr<std::vector<std::optional<std::string>>> RedisClient::MGet(
   return values;
 }
 
+absl::StatusOr<RedisClient::Versioned> RedisClient::GetVersioned(
+    absl::string_view generation_key, absl::string_view key_prefix, absl::string_view key_suffix) {
+  static constexpr absl::string_view kScript =
+      "local g = redis.call('GET', KEYS[1]) or '0' "
+      "return {g, redis.call('GET', ARGV[1] .. g .. ARGV[2])}";
+  const Args command = {"EVAL", kScript, "1", generation_key, key_prefix, key_suffix};
+  absl::StatusOr<std::vector<ReplyPtr>> replies = RoundTrip({&command, 1});
+  if (!replies.ok()) return Count(replies.status());
+  const redisReply& reply = *replies->front();
+  if (reply.type == REDIS_REPLY_ERROR) return Count(ErrorReply(reply, "EVAL"));
+  if (reply.type != REDIS_REPLY_ARRAY || reply.elements < 1 ||
+      reply.element[0]->type != REDIS_REPLY_STRING) {
+    return Count(UnexpectedReply("EVAL"));
+  }
+  Versioned out;
+  out.generation = std::string(reply.element[0]->str, reply.element[0]->len);
+  // Lua turns a missing value (false) into a nil element or ends the array early.
+  if (reply.elements > 1 && reply.element[1]->type == REDIS_REPLY_STRING) {
+    out.value = std::string(reply.element[1]->str, reply.element[1]->len);
+  }
+  Count(absl::OkStatus()).IgnoreError();
+  return out;
+}
+
 absl::Status RedisClient::SetEx(absl::string_view key, absl::string_view value,
                                 int64_t ttl_seconds) {
   if (ttl_seconds <= 0) return absl::InvalidArgumentError("ttl_seconds must be positive");

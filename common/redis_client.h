@@ -82,6 +82,18 @@ class RedisClient final {
   absl::StatusOr<std::vector<std::optional<std::string>>> MGet(
       const std::vector<std::string>& keys);
 
+  // A value stored under a key that carries a generation, read with that generation.
+  struct Versioned {
+    std::string generation;  // "0" when the generation key does not exist
+    std::optional<std::string> value;
+  };
+  // In one round trip (a server-side script): reads `generation_key` as G, then the value of
+  // `key_prefix + G + key_suffix`. A reader therefore never pairs a value with a generation it
+  // did not see, and needs no second round trip to learn which key is current.
+  absl::StatusOr<Versioned> GetVersioned(absl::string_view generation_key,
+                                         absl::string_view key_prefix,
+                                         absl::string_view key_suffix);
+
   // SET key value EX ttl_seconds. Binary-safe. INVALID_ARGUMENT unless ttl_seconds > 0.
   absl::Status SetEx(absl::string_view key, absl::string_view value, int64_t ttl_seconds);
 

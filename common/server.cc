@@ -28,7 +28,7 @@ ABSL_FLAG(std::string, tls_ca, "",
           "PEM CA bundle: servers require and verify client certificates signed by it (mTLS); "
           "clients verify servers with it");
 ABSL_FLAG(int32_t, max_message_bytes, 4 * 1024 * 1024,
-          "Largest request or response message accepted, in bytes");
+          "Largest request message accepted, in bytes");
 ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
           "On SIGTERM, how long to report NOT_SERVING before refusing new calls");
 ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(10),
@@ -124,7 +124,6 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   builder.AddListeningPort(o.listen, credentials, &host->port_);
   for (grpc::Service* s : services) builder.RegisterService(s);
   builder.SetMaxReceiveMessageSize(o.max_message_bytes);
-  builder.SetMaxSendMessageSize(o.max_message_bytes);
   // Keepalive: the server pings idle connections every 2 min and drops them if no answer in 20 s.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 2 * 60 * 1000 /*2 min*/);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000 /*20 s*/);

@@ -7,9 +7,11 @@ namespace paritrana::sqlite {
 absl::Status Error(sqlite3* db, int rc, absl::string_view what) {
   const std::string message =
       absl::StrCat(what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  const int extended = db != nullptr ? sqlite3_extended_errcode(db) : rc;
+  if (extended == SQLITE_CONSTRAINT_PRIMARYKEY || extended == SQLITE_CONSTRAINT_UNIQUE) {
+    return absl::AlreadyExistsError(message);
+  }
   switch (rc & 0xff) {
-    case SQLITE_CONSTRAINT:
-      return absl::AlreadyExistsError(message);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return absl::UnavailableError(message);
@@ -30,13 +32,15 @@ Statement& Statement::Bind(int index, int64_t value) {
 }
 
 Statement& Statement::Bind(int index, absl::string_view text) {
-  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  // An empty view may have a null data(), which SQLite would bind as NULL rather than "".
+  sqlite3_bind_text(stmt_, index, text.data() != nullptr ? text.data() : "",
+                    static_cast<int>(text.size()), SQLITE_TRANSIENT);
   return *this;
 }
 
 Statement& Statement::BindBlob(int index, absl::string_view bytes) {
-  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
-                    SQLITE_TRANSIENT);
+  sqlite3_bind_blob(stmt_, index, bytes.data() != nullptr ? bytes.data() : "",
+                    static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
   return *this;
 }
 

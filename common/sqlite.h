@@ -67,7 +67,7 @@ class Database final {
   std::map<std::string, std::unique_ptr<Statement>, std::less<>> statements_;
 };
 
-// An error from SQLite as a status: SQLITE_CONSTRAINT is ALREADY_EXISTS, busy/locked UNAVAILABLE,
+// An error from SQLite as a status: a primary-key or unique violation is ALREADY_EXISTS, busy/locked UNAVAILABLE,
 // anything else INTERNAL.
 absl::Status Error(sqlite3* db, int rc, absl::string_view what);
 

@@ -44,6 +44,7 @@ pids+=($!)
 
 common=(--listen=127.0.0.1:0 --plaintext --drain_grace=0s)
 "$bin/registry/paritrana-registry" "${common[@]}" --store="sqlite:$data/registry.db" \
+  --nik_key_file="$data/registry-nik.key" --create_nik_key \
   --redis="127.0.0.1:$redis_port" >"$data/logs/registry.log" &
 pids+=($!)
 registry_port=$(port_of "$data/logs/registry.log")

@@ -1,22 +1,72 @@
 #include "absl/flags/flag.h"
+#include "common/auth.h"
 #include "common/log.h"
+#include "common/redis_client.h"
 #include "common/server.h"
+#include "common/validation.h"
+#include "services/coverage/coverage.h"
+#include "services/coverage/coverage_cache.h"
 #include "services/coverage/coverage_service.h"
+#include "services/coverage/registry_client.h"
 
 ABSL_FLAG(std::string, registry, "127.0.0.1:50051", "HOST:PORT of the registry service");
 ABSL_FLAG(std::string, redis, "", "HOST:PORT of the Redis cache; empty: no cache");
+ABSL_FLAG(absl::Duration, registry_deadline, absl::Seconds(2),
+          "Deadline of each call to the registry");
+ABSL_FLAG(absl::Duration, cache_ttl, absl::Hours(1),
+          "Backstop lifetime of cached answers; freshness comes from generations, not the TTL");
 
-int main(int argc, char** argv) {
-  paritrana::InitServiceProcess(argc, argv, "coverage",
-                                "paritrana-coverage: the Paritrana coverage service.\n"
-                                "Every flag also reads PARITRANA_<FLAG> from the environment.");
-  paritrana::coverage::CoverageService service;
-  auto host = paritrana::ServiceHost::Start(
-      paritrana::ServerOptionsFromFlags("paritrana.coverage.v1.CoverageService", 50052), {&service});
+namespace {
+
+using paritrana::log::Error;
+
+int Run() {
+  const paritrana::ServerOptions server_options =
+      paritrana::ServerOptionsFromFlags("paritrana.coverage.v1.CoverageService", 50052);
+  auto auth = paritrana::Authorizer::FromFlags();
+  if (!auth.ok()) {
+    Error("cannot load tokens", {{"error", auth.status().ToString()}});
+    return 1;
+  }
+  std::unique_ptr<paritrana::RedisClient> redis;
+  if (!absl::GetFlag(FLAGS_redis).empty()) {
+    paritrana::RedisClient::Options options;
+    options.address = absl::GetFlag(FLAGS_redis);
+    options.pool_size = 16;  // sized for concurrent RPCs on the callback threads
+    auto client = paritrana::RedisClient::Create(options);
+    if (!client.ok()) {
+      Error("bad --redis", {{"error", client.status().ToString()}});
+      return 1;
+    }
+    redis = std::move(*client);
+  }
+  paritrana::coverage::RegistryClient registry(
+      paritrana::coverage::RegistryClient::Connect(absl::GetFlag(FLAGS_registry),
+                                                   paritrana::ClientCredentialsFromFlags()),
+      absl::GetFlag(FLAGS_registry_deadline));
+  paritrana::coverage::CoverageCache cache(redis.get(), absl::GetFlag(FLAGS_cache_ttl));
+  paritrana::coverage::Coverage coverage(registry, cache, paritrana::TodayInJakarta);
+  paritrana::coverage::CoverageService service(coverage, **auth);
+
+  // Neither dependency takes the service out of rotation: without Redis it answers from the
+  // registry, and without the registry it still serves cached answers. Health shows both.
+  std::vector<paritrana::Dependency> dependencies = {
+      {"registry", false, [&] { return registry.Probe(); }}};
+  if (redis != nullptr) dependencies.push_back({"redis", false, [&] { return redis->Ping(); }});
+  auto host = paritrana::ServiceHost::Start(server_options, {&service}, dependencies);
   if (!host.ok()) {
-    paritrana::log::Error("cannot start", {{"error", host.status().ToString()}});
+    Error("cannot start", {{"error", host.status().ToString()}});
     return 1;
   }
   paritrana::ServeUntilTerminated(**host);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  paritrana::InitServiceProcess(argc, argv, "coverage",
+                                "paritrana-coverage: coverage ratios, gaps, rankings and trends.\n"
+                                "Every flag also reads PARITRANA_<FLAG> from the environment.");
+  return Run();
 }

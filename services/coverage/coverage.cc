@@ -1,0 +1,304 @@
+#include "services/coverage/coverage.h"
+
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/pagination.h"
+#include "common/validation.h"
+#include "services/coverage/coverage_calculator.h"
+
+namespace paritrana::coverage {
+namespace {
+
+using registry::v1::QueryAggregatesRequest;
+using registry::v1::QueryAggregatesResponse;
+
+constexpr int kMaxBatchRegions = 100;
+constexpr int kMaxTrendMonths = 120;
+
+std::string Province(const std::string& region) { return region.substr(8, 2); }
+
+void CheckRegion(const std::string& name, const std::string& field, FieldViolations& v) {
+  if (name.empty()) {
+    v.Add(field, "is required, e.g. regions/15.08");
+  } else {
+    v.Check(field, ParseRegionName(name).status());
+  }
+}
+
+// The day asked about: the given date, or today in Asia/Jakarta; from 2000 up to today.
+std::optional<absl::CivilDay> ResolveDate(bool has_date, const google::type::Date& date,
+                                          absl::CivilDay today, const std::string& field,
+                                          FieldViolations& v) {
+  if (!has_date) return today;
+  absl::StatusOr<absl::CivilDay> d = ToCivilDay(date);
+  if (!v.Check(field, d.status())) return std::nullopt;
+  if (*d < absl::CivilDay(2000, 1, 1) || *d > today) {
+    v.Add(field, "must be between 2000-01-01 and today (Asia/Jakarta)");
+    return std::nullopt;
+  }
+  return *d;
+}
+
+template <typename Req>
+Lens LensOf(const Req& req, FieldViolations& v) {
+  Lens lens;
+  if (req.has_segment()) {
+    if (req.segment() == type::v1::SEGMENT_UNSPECIFIED || !type::v1::Segment_IsValid(req.segment())) {
+      v.Add("segment", "when set, must be PU, BPU, JAKON or PMI");
+    } else {
+      lens.segment = req.segment();
+    }
+  }
+  if (req.has_denominator_source()) {
+    if (req.denominator_source() == type::v1::DENOMINATOR_SOURCE_UNSPECIFIED ||
+        !type::v1::DenominatorSource_IsValid(req.denominator_source())) {
+      v.Add("denominator_source", "when set, must not be DENOMINATOR_SOURCE_UNSPECIFIED");
+    } else {
+      lens.source = req.denominator_source();
+    }
+  }
+  return lens;
+}
+
+QueryAggregatesRequest Query(std::initializer_list<std::string> regions,
+                             std::initializer_list<absl::CivilDay> days, bool children = false) {
+  QueryAggregatesRequest q;
+  for (const std::string& r : regions) q.add_regions(r);
+  for (absl::CivilDay d : days) *q.add_dates() = ToProtoDate(d);
+  q.set_include_children(children);
+  return q;
+}
+
+// A cache question: the method and the request as answered (with the resolved date).
+std::string Question(absl::string_view method, const google::protobuf::Message& normalized) {
+  return absl::StrCat(method, ":", Fingerprint(normalized).substr(0, 32));
+}
+
+}  // namespace
+
+template <typename M>
+absl::StatusOr<Answer<M>> Coverage::Cached(const std::string& region, const std::string& question,
+                                           const std::function<absl::StatusOr<M>()>& compute) {
+  const std::string province = Province(region);
+  CoverageCache::Lookup lookup = cache_.Get(province, question);
+  if (lookup.value.has_value()) {
+    Answer<M> hit;
+    if (hit.value.ParseFromString(*lookup.value)) {
+      hit.from_cache = true;
+      return hit;
+    }
+  }
+  ASSIGN_OR_RETURN(M computed, compute());
+  if (lookup.available) {
+    cache_.Put(province, lookup.generation, question, computed.SerializeAsString());
+  }
+  return Answer<M>{std::move(computed), false};
+}
+
+absl::StatusOr<Answer<v1::RegionCoverage>> Coverage::GetCoverage(
+    const v1::GetCoverageRequest& req) {
+  FieldViolations v;
+  CheckRegion(req.region(), "region", v);
+  const std::optional<absl::CivilDay> day =
+      ResolveDate(req.has_date(), req.date(), today_(), "date", v);
+  const Lens lens = LensOf(req, v);
+  RETURN_IF_ERROR(v.ToStatus());
+  v1::GetCoverageRequest normalized = req;
+  *normalized.mutable_date() = ToProtoDate(*day);
+  return Cached<v1::RegionCoverage>(
+      req.region(), Question("coverage", normalized),
+      [&]() -> absl::StatusOr<v1::RegionCoverage> {
+        ASSIGN_OR_RETURN(QueryAggregatesResponse s,
+                         registry_.QueryAggregates(Query({req.region()}, {*day})));
+        return CoverageOf(s, req.region(), *day, lens);
+      });
+}
+
+absl::StatusOr<Answer<v1::TargetGap>> Coverage::GetTargetGap(const v1::GetTargetGapRequest& req) {
+  FieldViolations v;
+  CheckRegion(req.region(), "region", v);
+  if (req.year() < 2000 || req.year() > 2100) v.Add("year", "must be a year from 2000 to 2100");
+  const std::optional<absl::CivilDay> day =
+      ResolveDate(req.has_date(), req.date(), today_(), "date", v);
+  Lens lens;
+  if (req.has_denominator_source()) {
+    if (req.denominator_source() == type::v1::DENOMINATOR_SOURCE_UNSPECIFIED) {
+      v.Add("denominator_source", "when set, must not be DENOMINATOR_SOURCE_UNSPECIFIED");
+    } else {
+      lens.source = req.denominator_source();
+    }
+  }
+  RETURN_IF_ERROR(v.ToStatus());
+  v1::GetTargetGapRequest normalized = req;
+  *normalized.mutable_date() = ToProtoDate(*day);
+  return Cached<v1::TargetGap>(
+      req.region(), Question("gap", normalized), [&]() -> absl::StatusOr<v1::TargetGap> {
+        // The year's last day brings that year's baseline and target along with the counts.
+        ASSIGN_OR_RETURN(QueryAggregatesResponse s,
+                         registry_.QueryAggregates(Query(
+                             {req.region()}, {*day, absl::CivilDay(req.year(), 12, 31)})));
+        return TargetGapOf(s, req.region(), req.year(), *day, lens);
+      });
+}
+
+absl::StatusOr<Answer<v1::RankChildRegionsResponse>> Coverage::RankChildRegions(
+    const v1::RankChildRegionsRequest& req) {
+  FieldViolations v;
+  CheckRegion(req.parent(), "parent", v);
+  const std::optional<absl::CivilDay> day =
+      ResolveDate(req.has_date(), req.date(), today_(), "date", v);
+  const Lens lens = LensOf(req, v);
+  if (!v1::RankChildRegionsRequest::OrderBy_IsValid(req.order_by())) v.Add("order_by", "unknown");
+  RETURN_IF_ERROR(v.ToStatus());
+  ASSIGN_OR_RETURN(const int page_size, PageSize(req.page_size()));
+
+  // The whole ranking is cached; pages are cut from it, so paging never recomputes.
+  v1::RankChildRegionsRequest shape = req;
+  *shape.mutable_date() = ToProtoDate(*day);
+  shape.clear_page_size();
+  shape.clear_page_token();
+  const std::string fingerprint = Fingerprint(shape);
+  ASSIGN_OR_RETURN(const std::string offset_text, DecodePageToken(req.page_token(), fingerprint));
+  size_t offset = 0;
+  if (!offset_text.empty() && !absl::SimpleAtoi(offset_text, &offset)) {
+    return InvalidField("page_token", "is not a page token of this query");
+  }
+  ASSIGN_OR_RETURN(
+      Answer<v1::RankChildRegionsResponse> all,
+      Cached<v1::RankChildRegionsResponse>(
+          req.parent(), Question("rank", shape),
+          [&]() -> absl::StatusOr<v1::RankChildRegionsResponse> {
+            ASSIGN_OR_RETURN(QueryAggregatesResponse s,
+                             registry_.QueryAggregates(Query({req.parent()}, {*day}, true)));
+            v1::RankChildRegionsResponse out;
+            for (auto& r : Rank(s, req.parent(), *day, req.order_by(), lens)) {
+              *out.add_ranked_regions() = std::move(r);
+            }
+            auto gen = s.province_generations().find(RegionName(Province(req.parent())));
+            if (gen != s.province_generations().end()) out.set_generation(gen->second);
+            return out;
+          }));
+  v1::RankChildRegionsResponse page;
+  const size_t total = static_cast<size_t>(all.value.ranked_regions_size());
+  for (size_t i = offset; i < total && i < offset + page_size; ++i) {
+    *page.add_ranked_regions() = all.value.ranked_regions(static_cast<int>(i));
+  }
+  if (offset + page_size < total) {
+    page.set_next_page_token(EncodePageToken(absl::StrCat(offset + page_size), fingerprint));
+  }
+  page.set_total_size(static_cast<int32_t>(total));
+  *page.mutable_date() = ToProtoDate(*day);
+  page.set_generation(all.value.generation());
+  return Answer<v1::RankChildRegionsResponse>{std::move(page), all.from_cache};
+}
+
+absl::StatusOr<Answer<v1::GetCoverageTrendResponse>> Coverage::GetCoverageTrend(
+    const v1::GetCoverageTrendRequest& req) {
+  FieldViolations v;
+  CheckRegion(req.region(), "region", v);
+  const Lens lens = LensOf(req, v);
+  const absl::CivilDay today = today_();
+  auto month = [&](const v1::YearMonth& ym, const char* field) -> std::optional<absl::CivilMonth> {
+    if (ym.month() < 1 || ym.month() > 12 || ym.year() < 2000 ||
+        absl::CivilMonth(ym.year(), ym.month()) > absl::CivilMonth(today)) {
+      v.Add(field, "must be a month from 2000-01 to the current month");
+      return std::nullopt;
+    }
+    return absl::CivilMonth(ym.year(), ym.month());
+  };
+  const auto start = month(req.start_month(), "start_month");
+  const auto end = month(req.end_month(), "end_month");
+  if (start && end && (*end < *start || *end - *start >= kMaxTrendMonths)) {
+    v.Add("end_month", absl::StrCat("must be from start_month to ", kMaxTrendMonths,
+                                    " months after it"));
+  }
+  RETURN_IF_ERROR(v.ToStatus());
+
+  // Each month is measured on its last day (today for the current month); the month before the
+  // start is measured too, for the first point's change.
+  std::vector<absl::CivilDay> days;
+  for (absl::CivilMonth m = *start - 1; m <= *end; ++m) {
+    const absl::CivilDay last = absl::CivilDay(m + 1) - 1;
+    days.push_back(std::min(last, today));
+  }
+  v1::GetCoverageTrendRequest shape = req;
+  *shape.mutable_start_month() = req.start_month();
+  return Cached<v1::GetCoverageTrendResponse>(
+      req.region(), Question("trend", shape),
+      [&]() -> absl::StatusOr<v1::GetCoverageTrendResponse> {
+        QueryAggregatesRequest q;
+        q.add_regions(req.region());
+        for (absl::CivilDay d : days) *q.add_dates() = ToProtoDate(d);
+        ASSIGN_OR_RETURN(QueryAggregatesResponse s, registry_.QueryAggregates(q));
+        v1::GetCoverageTrendResponse out;
+        out.set_region(req.region());
+        v1::RegionCoverage previous = CoverageOf(s, req.region(), days[0], lens);
+        for (size_t i = 1; i < days.size(); ++i) {
+          v1::RegionCoverage c = CoverageOf(s, req.region(), days[i], lens);
+          auto* p = out.add_points();
+          *p->mutable_date() = c.date();
+          p->set_active_persons(c.active_persons());
+          p->set_potential_workers(c.potential_workers());
+          p->set_coverage_ratio_percent(c.coverage_ratio_percent());
+          p->set_denominator_year(c.denominator_year());
+          p->set_active_persons_change(c.active_persons() - previous.active_persons());
+          p->set_change_from_previous_points(c.coverage_ratio_percent() -
+                                             previous.coverage_ratio_percent());
+          out.set_generation(c.generation());
+          previous = std::move(c);
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<Answer<v1::BatchGetCoverageResponse>> Coverage::BatchGetCoverage(
+    const v1::BatchGetCoverageRequest& req) {
+  FieldViolations v;
+  if (req.regions_size() == 0 || req.regions_size() > kMaxBatchRegions) {
+    v.Add("regions", absl::StrCat("must list 1 to ", kMaxBatchRegions, " regions"));
+  }
+  for (int i = 0; i < req.regions_size(); ++i) {
+    CheckRegion(req.regions(i), absl::StrCat("regions[", i, "]"), v);
+  }
+  const std::optional<absl::CivilDay> day =
+      ResolveDate(req.has_date(), req.date(), today_(), "date", v);
+  const Lens lens = LensOf(req, v);
+  RETURN_IF_ERROR(v.ToStatus());
+
+  // Each region is cached as its own GetCoverage answer; the misses share one registry call.
+  std::vector<CoverageCache::Lookup> lookups;
+  std::vector<std::string> questions;
+  QueryAggregatesRequest misses;
+  *misses.add_dates() = ToProtoDate(*day);
+  for (const std::string& region : req.regions()) {
+    v1::GetCoverageRequest single;
+    single.set_region(region);
+    *single.mutable_date() = ToProtoDate(*day);
+    if (lens.segment) single.set_segment(*lens.segment);
+    if (req.has_denominator_source()) single.set_denominator_source(lens.source);
+    questions.push_back(Question("coverage", single));
+    lookups.push_back(cache_.Get(Province(region), questions.back()));
+    if (!lookups.back().value.has_value()) misses.add_regions(region);
+  }
+  QueryAggregatesResponse snapshot;
+  if (misses.regions_size() > 0) {
+    ASSIGN_OR_RETURN(snapshot, registry_.QueryAggregates(misses));
+  }
+  Answer<v1::BatchGetCoverageResponse> out;
+  out.from_cache = misses.regions_size() == 0;
+  for (int i = 0; i < req.regions_size(); ++i) {
+    v1::RegionCoverage* c = out.value.add_coverages();
+    if (lookups[i].value.has_value() && c->ParseFromString(*lookups[i].value)) continue;
+    *c = CoverageOf(snapshot, req.regions(i), *day, lens);
+    if (lookups[i].available) {
+      cache_.Put(Province(req.regions(i)), lookups[i].generation, questions[i],
+                 c->SerializeAsString());
+    }
+  }
+  return out;
+}
+
+}  // namespace paritrana::coverage

@@ -1,0 +1,91 @@
+#include "services/coverage/registry_client.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/auth.h"
+#include "common/errors.h"
+#include "grpcpp/create_channel.h"
+
+namespace paritrana::coverage {
+namespace {
+
+// Reads retry on UNAVAILABLE with a short backoff: a registry restarting behind a load balancer
+// is absorbed, a registry that is down fails within a few hundred milliseconds.
+constexpr char kServiceConfig[] = R"json({
+  "methodConfig": [{
+    "name": [{"service": "paritrana.registry.v1.RegistryService"}],
+    "retryPolicy": {
+      "maxAttempts": 3,
+      "initialBackoff": "0.05s",
+      "maxBackoff": "0.3s",
+      "backoffMultiplier": 2,
+      "retryableStatusCodes": ["UNAVAILABLE"]
+    }
+  }]
+})json";
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> RegistryClient::Connect(
+    const std::string& target, std::shared_ptr<grpc::ChannelCredentials> creds) {
+  grpc::ChannelArguments args;
+  args.SetServiceConfigJSON(kServiceConfig);
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000 /*1 min, above the server's 30 s minimum*/);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000 /*20 s*/);
+  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);  // aggregates answers can reach a few MiB
+  // Reconnect attempts after a failure start at 100 ms and back off to 2 s, so a registry that
+  // comes back is used again promptly.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  return grpc::CreateCustomChannel(target, std::move(creds), args);
+}
+
+RegistryClient::RegistryClient(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline)
+    : channel_(std::move(channel)),
+      stub_(registry::v1::RegistryService::NewStub(channel_)),
+      deadline_(deadline) {}
+
+absl::StatusOr<registry::v1::QueryAggregatesResponse> RegistryClient::QueryAggregates(
+    const registry::v1::QueryAggregatesRequest& request) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
+  AttachToken(ctx);
+  registry::v1::QueryAggregatesResponse response;
+  const grpc::Status s = stub_->QueryAggregates(&ctx, request, &response);
+  if (s.ok()) return response;
+  absl::Status status = FromGrpcStatus(s);
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound: {
+      // The registry names the field, regions[i]: report the region itself.
+      const std::string field = ErrorField(status);
+      int index = -1;
+      if (field.rfind("regions[", 0) == 0 &&
+          absl::SimpleAtoi(field.substr(8, field.size() - 9), &index) && index >= 0 &&
+          index < request.regions_size()) {
+        return WithReason(
+            absl::NotFoundError(absl::StrCat(request.regions(index), " does not exist")),
+            "REGION_NOT_FOUND", {{"region", request.regions(index)}});
+      }
+      return status;
+    }
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kCancelled:
+      return WithReason(absl::UnavailableError(absl::StrCat("the registry cannot be reached: ",
+                                                            status.message())),
+                        "REGISTRY_UNAVAILABLE");
+    default:
+      return status;
+  }
+}
+
+absl::Status RegistryClient::Probe() {
+  const grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+  if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
+    return absl::UnavailableError("registry channel is not connected");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace paritrana::coverage

@@ -1,0 +1,392 @@
+// The coverage service end to end: a real registry (SQLite) and a real redis-server, the coverage
+// service on port 0, and a small Jambi dataset whose figures are computed by hand below.
+#include <filesystem>
+
+#include "absl/strings/str_format.h"
+#include "common/errors.h"
+#include "common/validation.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "services/coverage/coverage.h"
+#include "services/coverage/coverage_service.h"
+#include "tests/support/redis_server.h"
+#include "tests/support/registry_under_test.h"
+
+namespace paritrana::coverage {
+namespace {
+
+using registry::v1::Enrollment;
+namespace rv1 = registry::v1;
+
+google::type::Date D(int y, int m, int d) { return ToProtoDate(absl::CivilDay(y, m, d)); }
+
+class CoverageServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/coverage-" + std::to_string(::getpid()) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto redis = test_support::RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = std::move(*redis);
+    auto registry = test_support::RegistryUnderTest::Start(dir_, redis_->address());
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    registry_ = std::move(*registry);
+    Seed();
+
+    RedisClient::Options options;
+    options.address = redis_->address();
+    auto client = RedisClient::Create(options);
+    ASSERT_TRUE(client.ok());
+    redis_client_ = std::move(*client);
+    registry_client_ = std::make_unique<RegistryClient>(
+        RegistryClient::Connect(registry_->address(), grpc::InsecureChannelCredentials()),
+        absl::Seconds(2));
+    cache_ = std::make_unique<CoverageCache>(redis_client_.get(), absl::Hours(1));
+    coverage_ = std::make_unique<Coverage>(*registry_client_, *cache_,
+                                           [] { return absl::CivilDay(2026, 11, 26); });
+    auth_ = Authorizer::Disabled();
+    service_ = std::make_unique<CoverageService>(*coverage_, *auth_);
+    ServerOptions o;
+    o.service_name = "paritrana.coverage.v1.CoverageService";
+    o.drain_grace = absl::ZeroDuration();
+    auto host = ServiceHost::Start(o, {service_.get()});
+    ASSERT_TRUE(host.ok()) << host.status();
+    host_ = std::move(*host);
+    stub_ = v1::CoverageService::NewStub(
+        grpc::CreateChannel(host_->address(), grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    host_.reset();
+    registry_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Ok(const absl::Status& s) { ASSERT_TRUE(s.ok()) << s; }
+
+  void Region(const std::string& id) {
+    rv1::CreateRegionRequest r;
+    r.set_region_id(id);
+    r.mutable_region()->set_display_name("Synthetic " + id);
+    Ok(registry_->registry().CreateRegion(r).status());
+  }
+
+  void Baseline(const std::string& region, int64_t potential, int64_t pu = 0, int64_t bpu = 0) {
+    rv1::CreateWorkforceBaselineRequest b;
+    b.set_parent(region);
+    auto* wb = b.mutable_workforce_baseline();
+    wb->set_year(2025);
+    wb->set_source(type::v1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
+    wb->set_potential_workers(potential);
+    if (pu > 0) {
+      auto* s = wb->add_segment_workers();
+      s->set_segment(type::v1::SEGMENT_PU);
+      s->set_potential_workers(pu);
+      s = wb->add_segment_workers();
+      s->set_segment(type::v1::SEGMENT_BPU);
+      s->set_potential_workers(bpu);
+    }
+    Ok(registry_->registry().CreateWorkforceBaseline(b).status());
+  }
+
+  // Enrolls participant n in `village`, covered from `start` through `through`.
+  void Worker(int n, const std::string& village, type::v1::Segment segment,
+              google::type::Date start, google::type::Date through,
+              type::v1::FundingSource funding = type::v1::FUNDING_SOURCE_WORKER,
+              const std::string& scheme = "") {
+    rv1::CreateParticipantRequest p;
+    p.set_participant_id(absl::StrFormat("%011d", 24000000000LL + n));
+    p.mutable_participant()->set_nik(absl::StrFormat("157101010190%04d", n + 1));
+    p.mutable_participant()->set_display_name("Pekerja");
+    p.mutable_participant()->set_sex(rv1::SEX_MALE);
+    *p.mutable_participant()->mutable_birth_date() = D(1990, 1, 1);
+    p.mutable_participant()->set_domicile_region(village);
+    auto person = registry_->registry().CreateParticipant(p, false);
+    Ok(person.status());
+    rv1::CreateEnrollmentRequest e;
+    e.set_parent(person->name());
+    auto* en = e.mutable_enrollment();
+    en->set_segment(segment);
+    en->add_programmes(type::v1::PROGRAMME_JKK);
+    en->add_programmes(type::v1::PROGRAMME_JKM);
+    if (segment == type::v1::SEGMENT_PU) {
+      en->add_programmes(type::v1::PROGRAMME_JHT);
+      en->set_employer("employers/71000001");
+      funding = type::v1::FUNDING_SOURCE_EMPLOYER;
+    }
+    en->set_funding_source(funding);
+    en->set_subsidy_scheme(scheme);
+    en->set_region(village);
+    *en->mutable_start_date() = start;
+    auto enrollment = registry_->registry().CreateEnrollment(e);
+    Ok(enrollment.status());
+    rv1::CreateContributionRequest c;
+    c.set_parent(enrollment->name());
+    c.mutable_contribution()->set_amount_rupiah(16800);
+    *c.mutable_contribution()->mutable_paid_date() = start;
+    *c.mutable_contribution()->mutable_covers_through() = through;
+    Ok(registry_->registry().CreateContribution(c).status());
+  }
+
+  // Jambi in miniature. On 2025-06-30: Bungo (15.08) has 3 BPU workers paid by the province
+  // (Dumisake); Kota Jambi (15.71) has 2 PU and 1 BPU worker. Baselines 2025: province 1000
+  // (PU 600, BPU 400), Bungo 400, Kota Jambi 200, no other regency. Target 2025: 55%.
+  void Seed() {
+    Region("15.08.01");
+    Region("15.08.01.2001");
+    Region("15.71.01");
+    Region("15.71.01.1001");
+    rv1::CreateEmployerRequest emp;
+    emp.set_employer_id("71000001");
+    emp.mutable_employer()->set_display_name("PT Batanghari (synthetic)");
+    emp.mutable_employer()->set_size_class(rv1::EMPLOYER_SIZE_CLASS_MEDIUM);
+    emp.mutable_employer()->set_sector("G");
+    emp.mutable_employer()->set_region("regions/15.71.01.1001");
+    Ok(registry_->registry().CreateEmployer(emp).status());
+    Baseline("regions/15", 1000, 600, 400);
+    Baseline("regions/15.08", 400);
+    Baseline("regions/15.71", 200);
+    rv1::CreateCoverageTargetRequest t;
+    t.set_parent("regions/15");
+    t.mutable_coverage_target()->set_year(2025);
+    t.mutable_coverage_target()->set_target_ratio_percent(55);
+    t.mutable_coverage_target()->set_denominator_source(type::v1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
+    Ok(registry_->registry().CreateCoverageTarget(t).status());
+
+    for (int n = 1; n <= 3; ++n) {
+      Worker(n, "regions/15.08.01.2001", type::v1::SEGMENT_BPU, D(2025, 1, 1), D(2025, 12, 31),
+             type::v1::FUNDING_SOURCE_PROVINCIAL_BUDGET, "dumisake");
+    }
+    Worker(4, "regions/15.71.01.1001", type::v1::SEGMENT_PU, D(2025, 1, 1), D(2025, 6, 30));
+    Worker(5, "regions/15.71.01.1001", type::v1::SEGMENT_PU, D(2025, 1, 1), D(2025, 6, 30));
+    Worker(6, "regions/15.71.01.1001", type::v1::SEGMENT_BPU, D(2025, 3, 1), D(2025, 12, 31));
+  }
+
+  // Calls GetCoverage; `from_cache` receives the response metadata flag.
+  grpc::Status Get(const std::string& region, google::type::Date date, v1::RegionCoverage* out,
+                   bool* from_cache = nullptr) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::GetCoverageRequest req;
+    req.set_region(region);
+    *req.mutable_date() = date;
+    grpc::Status s = stub_->GetCoverage(&ctx, req, out);
+    if (from_cache != nullptr) {
+      auto it = ctx.GetServerInitialMetadata().find("paritrana-computed-from-cache");
+      *from_cache = it != ctx.GetServerInitialMetadata().end() && it->second == "true";
+    }
+    return s;
+  }
+
+  std::string dir_;
+  std::unique_ptr<test_support::RedisServer> redis_;
+  std::unique_ptr<test_support::RegistryUnderTest> registry_;
+  std::unique_ptr<RedisClient> redis_client_;
+  std::unique_ptr<RegistryClient> registry_client_;
+  std::unique_ptr<CoverageCache> cache_;
+  std::unique_ptr<Coverage> coverage_;
+  std::unique_ptr<Authorizer> auth_;
+  std::unique_ptr<CoverageService> service_;
+  std::unique_ptr<ServiceHost> host_;
+  std::unique_ptr<v1::CoverageService::Stub> stub_;
+};
+
+TEST_F(CoverageServiceTest, ProvinceCoverageMatchesHandComputation) {
+  v1::RegionCoverage c;
+  ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c).ok());
+  EXPECT_EQ(c.display_name(), "Jambi");
+  EXPECT_EQ(c.active_persons(), 6);
+  EXPECT_EQ(c.potential_workers(), 1000);
+  EXPECT_DOUBLE_EQ(c.coverage_ratio_percent(), 0.6);
+  EXPECT_TRUE(c.baseline_found());
+  EXPECT_EQ(c.denominator_year(), 2025);
+  ASSERT_EQ(c.segments_size(), 4);
+  EXPECT_EQ(c.segments(0).segment(), type::v1::SEGMENT_PU);
+  EXPECT_EQ(c.segments(0).active_persons(), 2);
+  EXPECT_NEAR(c.segments(0).coverage_ratio_percent(), 100.0 * 2 / 600, 1e-9);
+  EXPECT_EQ(c.segments(1).active_persons(), 4);
+  EXPECT_DOUBLE_EQ(c.segments(1).coverage_ratio_percent(), 1.0);
+  EXPECT_EQ(c.programmes(0).active_persons(), 6);  // JKK: everyone
+  EXPECT_EQ(c.programmes(2).active_persons(), 2);  // JHT: the PU workers
+  // Funding: employer 2, provincial budget (Dumisake) 3, worker 1.
+  ASSERT_EQ(c.funding_size(), 3);
+  EXPECT_EQ(c.funding(0).funding_source(), type::v1::FUNDING_SOURCE_WORKER);
+  EXPECT_EQ(c.funding(0).active_persons(), 1);
+  EXPECT_EQ(c.funding(1).funding_source(), type::v1::FUNDING_SOURCE_EMPLOYER);
+  EXPECT_EQ(c.funding(1).active_persons(), 2);
+  EXPECT_EQ(c.funding(2).funding_source(), type::v1::FUNDING_SOURCE_PROVINCIAL_BUDGET);
+  EXPECT_EQ(c.funding(2).subsidy_scheme(), "dumisake");
+  EXPECT_EQ(c.funding(2).active_persons(), 3);
+  // Target 55% of 1000 = 550 workers; 6 active, so 544 still to enroll; 54.4 points short.
+  EXPECT_EQ(c.target().year(), 2025);
+  EXPECT_EQ(c.target().target_workers(), 550);
+  EXPECT_EQ(c.target().workers_to_enroll(), 544);
+  EXPECT_NEAR(c.target().gap_ratio_points(), 54.4, 1e-9);
+  EXPECT_FALSE(c.target().met());
+  EXPECT_GT(c.generation(), 0);
+
+  // After the PU workers' paid-through date only 4 remain.
+  ASSERT_TRUE(Get("regions/15", D(2025, 7, 1), &c).ok());
+  EXPECT_EQ(c.active_persons(), 4);
+}
+
+TEST_F(CoverageServiceTest, TargetGapRankingAndTrend) {
+  grpc::ClientContext gap_ctx;
+  v1::GetTargetGapRequest gap_req;
+  gap_req.set_region("regions/15");
+  gap_req.set_year(2025);
+  *gap_req.mutable_date() = D(2025, 6, 30);
+  v1::TargetGap gap;
+  ASSERT_TRUE(stub_->GetTargetGap(&gap_ctx, gap_req, &gap).ok());
+  EXPECT_EQ(gap.workers_to_enroll(), 544);
+  EXPECT_EQ(gap.target_workers(), 550);
+
+  grpc::ClientContext no_target_ctx;
+  gap_req.set_region("regions/15.04");
+  grpc::Status s = stub_->GetTargetGap(&no_target_ctx, gap_req, &gap);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(GetErrorInfo(FromGrpcStatus(s))->reason(), "TARGET_NOT_FOUND");
+
+  // Kota Jambi 3/200 = 1.5% beats Bungo 3/400 = 0.75%; the nine regencies without a baseline
+  // follow in code order.
+  v1::RankChildRegionsRequest rank_req;
+  rank_req.set_parent("regions/15");
+  *rank_req.mutable_date() = D(2025, 6, 30);
+  rank_req.set_page_size(2);
+  v1::RankChildRegionsResponse page;
+  grpc::ClientContext rank_ctx;
+  ASSERT_TRUE(stub_->RankChildRegions(&rank_ctx, rank_req, &page).ok());
+  ASSERT_EQ(page.ranked_regions_size(), 2);
+  EXPECT_EQ(page.total_size(), 11);
+  EXPECT_EQ(page.ranked_regions(0).region(), "regions/15.71");
+  EXPECT_EQ(page.ranked_regions(0).rank(), 1);
+  EXPECT_DOUBLE_EQ(page.ranked_regions(0).coverage_ratio_percent(), 1.5);
+  EXPECT_EQ(page.ranked_regions(1).region(), "regions/15.08");
+  ASSERT_FALSE(page.next_page_token().empty());
+  rank_req.set_page_token(page.next_page_token());
+  grpc::ClientContext rank_ctx2;
+  ASSERT_TRUE(stub_->RankChildRegions(&rank_ctx2, rank_req, &page).ok());
+  EXPECT_EQ(page.ranked_regions(0).region(), "regions/15.01");
+  EXPECT_EQ(page.ranked_regions(0).rank(), 3);
+  EXPECT_FALSE(page.ranked_regions(0).baseline_found());
+  rank_req.set_parent("regions/15.08");  // a token of another query is refused
+  grpc::ClientContext rank_ctx3;
+  EXPECT_EQ(stub_->RankChildRegions(&rank_ctx3, rank_req, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // Trend Jan-Mar 2025: 5, 5, then 6 when the BPU worker of Kota Jambi starts on 1 March.
+  v1::GetCoverageTrendRequest trend_req;
+  trend_req.set_region("regions/15");
+  trend_req.mutable_start_month()->set_year(2025);
+  trend_req.mutable_start_month()->set_month(1);
+  trend_req.mutable_end_month()->set_year(2025);
+  trend_req.mutable_end_month()->set_month(3);
+  v1::GetCoverageTrendResponse trend;
+  grpc::ClientContext trend_ctx;
+  ASSERT_TRUE(stub_->GetCoverageTrend(&trend_ctx, trend_req, &trend).ok());
+  ASSERT_EQ(trend.points_size(), 3);
+  EXPECT_EQ(trend.points(0).date().day(), 31);
+  EXPECT_EQ(trend.points(0).active_persons(), 5);
+  EXPECT_EQ(trend.points(0).active_persons_change(), 5);
+  EXPECT_EQ(trend.points(1).date().day(), 28);
+  EXPECT_EQ(trend.points(1).active_persons_change(), 0);
+  EXPECT_EQ(trend.points(2).active_persons(), 6);
+  EXPECT_DOUBLE_EQ(trend.points(2).coverage_ratio_percent(), 0.6);
+
+  v1::BatchGetCoverageRequest batch_req;
+  batch_req.add_regions("regions/15.08");
+  batch_req.add_regions("regions/15.71");
+  *batch_req.mutable_date() = D(2025, 6, 30);
+  v1::BatchGetCoverageResponse batch;
+  grpc::ClientContext batch_ctx;
+  ASSERT_TRUE(stub_->BatchGetCoverage(&batch_ctx, batch_req, &batch).ok());
+  ASSERT_EQ(batch.coverages_size(), 2);
+  EXPECT_DOUBLE_EQ(batch.coverages(0).coverage_ratio_percent(), 0.75);
+  EXPECT_DOUBLE_EQ(batch.coverages(1).coverage_ratio_percent(), 1.5);
+}
+
+TEST_F(CoverageServiceTest, ReadAfterWriteSeesTheWriteAtOnce) {
+  v1::RegionCoverage c;
+  bool cached = true;
+  ASSERT_TRUE(Get("regions/15.08", D(2025, 6, 30), &c, &cached).ok());
+  EXPECT_FALSE(cached);
+  EXPECT_EQ(c.active_persons(), 3);
+  ASSERT_TRUE(Get("regions/15.08", D(2025, 6, 30), &c, &cached).ok());
+  EXPECT_TRUE(cached);  // a hit: no registry call
+  EXPECT_EQ(c.active_persons(), 3);
+
+  Worker(7, "regions/15.08.01.2001", type::v1::SEGMENT_BPU, D(2025, 6, 1), D(2025, 12, 31));
+  ASSERT_TRUE(Get("regions/15.08", D(2025, 6, 30), &c, &cached).ok());
+  EXPECT_FALSE(cached);
+  EXPECT_EQ(c.active_persons(), 4);
+}
+
+TEST_F(CoverageServiceTest, RedisDownStillAnswersAndHitsResumeWhenItReturns) {
+  v1::RegionCoverage c;
+  bool cached = false;
+  ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c, &cached).ok());
+  ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c, &cached).ok());
+  ASSERT_TRUE(cached);
+
+  ASSERT_TRUE(redis_->Stop().ok());
+  const int64_t bypasses = cache_->stats().bypasses;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c, &cached).ok());
+    EXPECT_FALSE(cached);
+    EXPECT_EQ(c.active_persons(), 6);
+  }
+  EXPECT_GE(cache_->stats().bypasses, bypasses + 5);
+
+  ASSERT_TRUE(redis_->Restart().ok());  // an empty Redis: the old entries are gone
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  const int64_t hits = cache_->stats().hits;
+  while (absl::Now() < deadline && cache_->stats().hits < hits + 3) {
+    ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c, &cached).ok());
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_GE(cache_->stats().hits, hits + 3) << "cache hits did not resume after Redis returned";
+  EXPECT_EQ(c.active_persons(), 6);
+}
+
+TEST_F(CoverageServiceTest, RegistryDownServesCachedAnswersAndFailsFastOtherwise) {
+  v1::RegionCoverage c;
+  ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c).ok());
+  registry_->Stop();
+
+  bool cached = false;
+  ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c, &cached).ok());
+  EXPECT_TRUE(cached);
+  EXPECT_EQ(c.active_persons(), 6);
+
+  const absl::Time start = absl::Now();
+  grpc::Status s = Get("regions/15", D(2025, 5, 31), &c);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(GetErrorInfo(FromGrpcStatus(s))->reason(), "REGISTRY_UNAVAILABLE");
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+}
+
+TEST_F(CoverageServiceTest, BadInputGetsFieldViolations) {
+  v1::RegionCoverage c;
+  grpc::Status s = Get("regions/15.8", D(2025, 6, 30), &c);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(GetBadRequest(FromGrpcStatus(s))->field_violations(0).field(), "region");
+
+  google::type::Date february_30;
+  february_30.set_year(2025);
+  february_30.set_month(2);
+  february_30.set_day(30);
+  s = Get("regions/15", february_30, &c);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(GetBadRequest(FromGrpcStatus(s))->field_violations(0).field(), "date");
+
+  s = Get("regions/15.99", D(2025, 6, 30), &c);
+  ASSERT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  auto info = GetErrorInfo(FromGrpcStatus(s));
+  EXPECT_EQ(info->reason(), "REGION_NOT_FOUND");
+  EXPECT_EQ(info->metadata().at("region"), "regions/15.99");
+}
+
+}  // namespace
+}  // namespace paritrana::coverage

@@ -1,0 +1,1106 @@
+// Conformance tests of the RegistryStore contract (services/registry/store/registry_store.h).
+// After Trillian's storage/testonly: one suite, parameterized by a backend factory, so every
+// backend runs the same tests. A new backend (PostgreSQL) adds one line to kBackends; tests that
+// depend on one backend's files live at the bottom, outside the parameterized suite.
+//
+// The suite never continues a transaction after a store call failed outside Atomically: a
+// PostgreSQL transaction is aborted by any error, and the contract only promises recovery through
+// Atomically's savepoint.
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <random>
+#include <set>
+#include <span>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+#include "common/errors.h"
+#include "gtest/gtest.h"
+#include "services/registry/store/registry_store.h"
+
+namespace paritrana::registry {
+namespace {
+
+using namespace std::string_literals;
+
+// Opens (creating or reopening) a store whose files live in `dir`, a directory owned by the test.
+using StoreFactory =
+    std::function<absl::StatusOr<std::unique_ptr<RegistryStore>>(const std::string& dir)>;
+
+struct Backend {
+  std::string name;
+  StoreFactory open;
+};
+
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+
+absl::StatusOr<std::unique_ptr<RegistryStore>> OpenSqlite(const std::string& dir) {
+  return OpenRegistryStore(absl::StrCat("sqlite:", dir, "/registry.db"));
+}
+
+// A fresh directory under the test's temporary directory.
+std::string MakeTempDir(absl::string_view prefix) {
+  std::string path =
+      (std::filesystem::path(::testing::TempDir()) / absl::StrCat(prefix, "XXXXXX")).string();
+  if (::mkdtemp(path.data()) == nullptr) return "";
+  return path;
+}
+
+// A body as protobuf serializes them: arbitrary bytes, NULs included.
+std::string Body(absl::string_view tag) { return absl::StrCat("\x0a\x00\xff\x80"s, tag, "\x00"s); }
+
+std::string Describe(const AggregateCount& c) {
+  return absl::StrFormat("%s|%d|%d|%d|%s=%d", c.key.region, c.key.segment, c.key.programme,
+                         c.key.funding, c.key.scheme, c.active);
+}
+
+class RegistryStoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("registry_store_");
+    ASSERT_FALSE(dir_.empty()) << "mkdtemp failed";
+    Open();
+  }
+
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  void Open() {
+    absl::StatusOr<std::unique_ptr<RegistryStore>> store = GetParam().open(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+
+  // Closes the store (destroying it) and opens the same files again.
+  void Reopen() {
+    store_.reset();
+    Open();
+  }
+
+  absl::Status Insert(Kind kind, const std::string& name, const std::string& parent,
+                      const std::string& region, const std::string& body) {
+    return store_->Write(
+        [&](RegistryTx& tx) { return tx.Insert(kind, name, parent, region, body); });
+  }
+
+  absl::Status Update(Kind kind, const std::string& name, const std::string& body) {
+    return store_->Write([&](RegistryTx& tx) { return tx.Update(kind, name, body); });
+  }
+
+  std::optional<std::string> Get(Kind kind, const std::string& name) {
+    std::optional<std::string> body;
+    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(body, tx.Get(kind, name));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return body;
+  }
+
+  std::vector<StoredResource> List(const ListQuery& query) {
+    std::vector<StoredResource> rows;
+    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(rows, tx.List(query));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return rows;
+  }
+
+  std::vector<std::string> ListNames(const ListQuery& query) {
+    std::vector<std::string> names;
+    for (const StoredResource& row : List(query)) names.push_back(row.name);
+    return names;
+  }
+
+  // Every name `query` matches, fetched page by page with `limit`; each page is checked.
+  std::vector<std::string> ListAllByPages(ListQuery query, int limit) {
+    query.limit = limit;
+    query.after_name.clear();
+    std::vector<std::string> names;
+    for (int page = 0; page < 1000; ++page) {
+      std::vector<std::string> rows = ListNames(query);
+      EXPECT_LE(static_cast<int>(rows.size()), limit) << "page " << page;
+      names.insert(names.end(), rows.begin(), rows.end());
+      if (static_cast<int>(rows.size()) < limit) return names;
+      query.after_name = rows.back();
+    }
+    ADD_FAILURE() << "paging does not end";
+    return names;
+  }
+
+  // Counts of `region` on `day`, sorted, as strings for readable failures.
+  std::vector<std::string> Count(const std::string& region, int64_t day) {
+    std::vector<AggregateCount> counts;
+    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(counts, tx.CountActive(region, day));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    std::vector<std::string> out;
+    for (const AggregateCount& c : counts) out.push_back(Describe(c));
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  int64_t Generation(const std::string& province) {
+    int64_t generation = -1;
+    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(generation, tx.Generation(province));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return generation;
+  }
+
+  // Runs `fn` in a Write and returns what it returned, or -1 on failure.
+  int64_t WriteCounter(const std::function<absl::StatusOr<int64_t>(RegistryTx&)>& fn) {
+    int64_t value = -1;
+    absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(value, fn(tx));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return value;
+  }
+
+  int64_t NextId(const std::string& sequence) {
+    return WriteCounter([&](RegistryTx& tx) { return tx.NextId(sequence); });
+  }
+
+  int64_t BumpGeneration(const std::string& province) {
+    return WriteCounter([&](RegistryTx& tx) { return tx.BumpGeneration(province); });
+  }
+
+  std::optional<std::string> ParticipantByNikHash(const std::string& hash) {
+    std::optional<std::string> participant;
+    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(participant, tx.ParticipantByNikHash(hash));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return participant;
+  }
+
+  std::optional<std::string> SealedNik(const std::string& participant) {
+    std::optional<std::string> sealed;
+    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(sealed, tx.SealedNik(participant));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return sealed;
+  }
+
+  std::optional<RequestRecord> GetRequest(const std::string& method, const std::string& id) {
+    std::optional<RequestRecord> record;
+    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(record, tx.GetRequest(method, id));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return record;
+  }
+
+  std::optional<std::string> GetImport(const std::string& import_id) {
+    std::optional<std::string> response;
+    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(response, tx.GetImport(import_id));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return response;
+  }
+
+  std::string dir_;
+  std::unique_ptr<RegistryStore> store_;
+};
+
+// --- Resources -----------------------------------------------------------------------------------
+
+TEST_P(RegistryStoreTest, InsertGetUpdateRoundTrip) {
+  const std::string name = "employers/EMP-1";
+  EXPECT_EQ(Get(Kind::kEmployer, name), std::nullopt);
+
+  ASSERT_TRUE(Insert(Kind::kEmployer, name, "", "15.08", Body("v1")).ok());
+  EXPECT_EQ(Get(Kind::kEmployer, name), Body("v1"));
+
+  ASSERT_TRUE(Update(Kind::kEmployer, name, Body("v2")).ok());
+  EXPECT_EQ(Get(Kind::kEmployer, name), Body("v2"));
+
+  // An empty body is a value, not an absence.
+  ASSERT_TRUE(Update(Kind::kEmployer, name, std::string()).ok());
+  EXPECT_EQ(Get(Kind::kEmployer, name), std::optional<std::string>(""));
+}
+
+TEST_P(RegistryStoreTest, WritesAreVisibleLaterInTheSameTransaction) {
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) -> absl::Status {
+                    RETURN_IF_ERROR(tx.Insert(Kind::kRegion, "regions/15", "", "15", Body("a")));
+                    ASSIGN_OR_RETURN(std::optional<std::string> got,
+                                     tx.Get(Kind::kRegion, "regions/15"));
+                    EXPECT_EQ(got, Body("a"));
+                    RETURN_IF_ERROR(tx.Update(Kind::kRegion, "regions/15", Body("b")));
+                    ASSIGN_OR_RETURN(got, tx.Get(Kind::kRegion, "regions/15"));
+                    EXPECT_EQ(got, Body("b"));
+                    ListQuery q;
+                    q.kind = Kind::kRegion;
+                    ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
+                    EXPECT_EQ(rows.size(), 1u);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+}
+
+TEST_P(RegistryStoreTest, InsertOfAnExistingNameIsAlreadyExists) {
+  ASSERT_TRUE(Insert(Kind::kEmployer, "employers/EMP-1", "", "15.08", Body("first")).ok());
+
+  absl::Status s = Insert(Kind::kEmployer, "employers/EMP-1", "", "15.08", Body("second"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists) << s;
+  // Also with a different parent and region: the name alone identifies the resource.
+  s = Insert(Kind::kEmployer, "employers/EMP-1", "other", "16.01", Body("third"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists) << s;
+
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/EMP-1"), Body("first"));
+  ListQuery q;
+  q.kind = Kind::kEmployer;
+  EXPECT_EQ(ListNames(q), std::vector<std::string>{"employers/EMP-1"});
+}
+
+TEST_P(RegistryStoreTest, UpdateOfAMissingNameIsNotFound) {
+  absl::Status s = Update(Kind::kEmployer, "employers/missing", Body("x"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/missing"), std::nullopt);
+
+  // The same name under another kind does not count.
+  ASSERT_TRUE(Insert(Kind::kParticipant, "employers/missing", "", "", Body("p")).ok());
+  s = Update(Kind::kEmployer, "employers/missing", Body("x"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_EQ(Get(Kind::kParticipant, "employers/missing"), Body("p"));
+}
+
+TEST_P(RegistryStoreTest, UpdateKeepsParentAndRegion) {
+  ASSERT_TRUE(Insert(Kind::kEnrollment, "enrollments/1", "participants/1", "15.08.01.2001",
+                     Body("v1"))
+                  .ok());
+  ASSERT_TRUE(Update(Kind::kEnrollment, "enrollments/1", Body("v2")).ok());
+  ListQuery q;
+  q.kind = Kind::kEnrollment;
+  q.parent = "participants/1";
+  q.region = "15.08.01.2001";
+  std::vector<StoredResource> rows = List(q);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].name, "enrollments/1");
+  EXPECT_EQ(rows[0].body, Body("v2"));
+}
+
+TEST_P(RegistryStoreTest, TheSameNameUnderAnotherKindIsIndependent) {
+  const std::string name = "shared/1";
+  ASSERT_TRUE(Insert(Kind::kRegion, name, "", "15", Body("region")).ok());
+  EXPECT_EQ(Get(Kind::kEmployer, name), std::nullopt);
+  ASSERT_TRUE(Insert(Kind::kEmployer, name, "", "15", Body("employer")).ok());
+  EXPECT_EQ(Get(Kind::kRegion, name), Body("region"));
+  EXPECT_EQ(Get(Kind::kEmployer, name), Body("employer"));
+
+  ASSERT_TRUE(Update(Kind::kEmployer, name, Body("employer2")).ok());
+  EXPECT_EQ(Get(Kind::kRegion, name), Body("region"));
+  EXPECT_EQ(Get(Kind::kEmployer, name), Body("employer2"));
+
+  ListQuery q;
+  q.kind = Kind::kRegion;
+  std::vector<StoredResource> rows = List(q);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].body, Body("region"));
+  q.kind = Kind::kTarget;
+  EXPECT_TRUE(List(q).empty());
+}
+
+// A default-constructed string_view is the empty string (its data() is null); the store must
+// treat it as "", not as SQL NULL or a missing value.
+TEST_P(RegistryStoreTest, DefaultConstructedStringViewsAreEmptyStrings) {
+  const absl::string_view empty;
+  absl::Status s = store_->Write([&](RegistryTx& tx) {
+    return tx.Insert(Kind::kEmployer, "employers/e", empty, empty, "body");
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/e"), std::optional<std::string>("body"));
+  ListQuery q;
+  q.kind = Kind::kEmployer;
+  q.parent = "";
+  EXPECT_EQ(ListNames(q), std::vector<std::string>{"employers/e"});
+
+  ASSERT_TRUE(Insert(Kind::kEmployer, "employers/u", "", "15", "body").ok());
+  s = store_->Write(
+      [&](RegistryTx& tx) { return tx.Update(Kind::kEmployer, "employers/u", empty); });
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/u"), std::optional<std::string>(""));
+
+  s = store_->Write([&](RegistryTx& tx) { return tx.PutImport("imports/empty", empty); });
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_EQ(GetImport("imports/empty"), std::optional<std::string>(""));
+}
+
+// --- List ----------------------------------------------------------------------------------------
+
+TEST_P(RegistryStoreTest, ListFiltersByParent) {
+  ASSERT_TRUE(Insert(Kind::kRegion, "regions/15", "", "15", Body("15")).ok());
+  ASSERT_TRUE(Insert(Kind::kRegion, "regions/16", "", "16", Body("16")).ok());
+  ASSERT_TRUE(Insert(Kind::kRegion, "regions/15.08", "regions/15", "15.08", Body("1508")).ok());
+  ASSERT_TRUE(Insert(Kind::kRegion, "regions/15.71", "regions/15", "15.71", Body("1571")).ok());
+  ASSERT_TRUE(
+      Insert(Kind::kRegion, "regions/15.08.01", "regions/15.08", "15.08.01", Body("150801")).ok());
+  // Another kind with parent "" must not leak into region lists.
+  ASSERT_TRUE(Insert(Kind::kEmployer, "employers/1", "", "15", Body("e")).ok());
+
+  ListQuery q;
+  q.kind = Kind::kRegion;
+
+  q.parent = std::nullopt;  // any parent
+  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"regions/15", "regions/15.08",
+                                                    "regions/15.08.01", "regions/15.71",
+                                                    "regions/16"}));
+  q.parent = "";  // only the records inserted with parent ""
+  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"regions/15", "regions/16"}));
+  q.parent = "regions/15";
+  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"regions/15.08", "regions/15.71"}));
+  q.parent = "regions/15.08";
+  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"regions/15.08.01"}));
+  q.parent = "regions/1";  // exact, not a prefix
+  EXPECT_TRUE(ListNames(q).empty());
+  q.parent = "regions/17";
+  EXPECT_TRUE(ListNames(q).empty());
+
+  q.parent = "regions/15";
+  std::vector<StoredResource> rows = List(q);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].body, Body("1508"));
+  EXPECT_EQ(rows[1].body, Body("1571"));
+}
+
+TEST_P(RegistryStoreTest, ListFiltersByRegionAndItsDescendants) {
+  const std::vector<std::pair<std::string, std::string>> employers = {
+      {"employers/a", "15.08"},  {"employers/b", "15.08.01"}, {"employers/c", "15.08.01.2001"},
+      {"employers/d", "15.081"}, {"employers/e", "15.80"},    {"employers/f", "15"},
+      {"employers/g", "15.0"},   {"employers/h", "16.08"},    {"employers/i", "15.08.02"},
+      {"employers/j", ""},       {"employers/k", "150"},      {"employers/l", "1"},
+  };
+  for (const auto& [name, region] : employers) {
+    ASSERT_TRUE(Insert(Kind::kEmployer, name, "", region, Body(name)).ok()) << name;
+  }
+  ListQuery q;
+  q.kind = Kind::kEmployer;
+
+  q.region = "15.08";
+  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/a", "employers/b", "employers/c",
+                                                    "employers/i"}));
+  q.region = "15.08.01";
+  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/b", "employers/c"}));
+  q.region = "15.08.01.2001";
+  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/c"}));
+  q.region = "15";
+  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/a", "employers/b", "employers/c",
+                                                    "employers/d", "employers/e", "employers/f",
+                                                    "employers/g", "employers/i"}));
+  q.region = "15.0";
+  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/g"}));
+  q.region = "1";
+  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/l"}));
+  q.region = "17";
+  EXPECT_TRUE(ListNames(q).empty());
+  q.region = "";  // any region
+  EXPECT_EQ(ListNames(q).size(), employers.size());
+
+  // Both filters together.
+  ASSERT_TRUE(Insert(Kind::kEnrollment, "enrollments/1", "participants/1", "15.08.01", "").ok());
+  ASSERT_TRUE(Insert(Kind::kEnrollment, "enrollments/2", "participants/1", "15.71", "").ok());
+  ASSERT_TRUE(Insert(Kind::kEnrollment, "enrollments/3", "participants/2", "15.08", "").ok());
+  q.kind = Kind::kEnrollment;
+  q.parent = "participants/1";
+  q.region = "15.08";
+  EXPECT_EQ(ListNames(q), std::vector<std::string>{"enrollments/1"});
+}
+
+// Names sort byte-wise (as std::string compares): after_name paging depends on it. A PostgreSQL
+// backend needs COLLATE "C" on the name column to pass.
+TEST_P(RegistryStoreTest, ListSortsByName) {
+  std::vector<std::string> names = {"employers/ab",  "employers/a-b", "employers/a.b",
+                                    "employers/a_b", "employers/B",   "employers/a",
+                                    "employers/9",   "employers/10",  "employers/a b",
+                                    "employers/Z",   "employers/b",   "employers/a0"};
+  for (const std::string& name : names) {
+    ASSERT_TRUE(Insert(Kind::kEmployer, name, "", "15", Body(name)).ok()) << name;
+  }
+  std::sort(names.begin(), names.end());
+  ListQuery q;
+  q.kind = Kind::kEmployer;
+  std::vector<StoredResource> rows = List(q);
+  ASSERT_EQ(rows.size(), names.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].name, names[i]) << i;
+    EXPECT_EQ(rows[i].body, Body(names[i])) << i;
+  }
+  EXPECT_EQ(ListAllByPages(q, 1), names);
+}
+
+TEST_P(RegistryStoreTest, PagingVisitsEveryRecordExactlyOnce) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 23; ++i) names.push_back(absl::StrFormat("participants/P%03d", i * 7));
+  names.push_back("participants/P");
+  names.push_back("participants/P-1");
+  std::vector<std::string> insertion = names;
+  std::shuffle(insertion.begin(), insertion.end(), std::mt19937(42));
+  for (size_t i = 0; i < insertion.size(); ++i) {
+    const std::string region = i % 2 == 0 ? "15.08.01.2001" : "15.71";
+    ASSERT_TRUE(Insert(Kind::kParticipant, insertion[i], "", region, Body(insertion[i])).ok());
+  }
+  std::sort(names.begin(), names.end());
+
+  ListQuery q;
+  q.kind = Kind::kParticipant;
+  for (int limit : {1, 2, 4, 5, 24, 25, 26, 100}) {
+    std::vector<std::string> paged = ListAllByPages(q, limit);
+    EXPECT_EQ(paged, names) << "limit " << limit;
+    EXPECT_EQ(std::set<std::string>(paged.begin(), paged.end()).size(), paged.size());
+  }
+
+  // after_name need not be a stored name.
+  q.limit = 3;
+  q.after_name = "participants/P010";  // between P007 and P014
+  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"participants/P014", "participants/P021",
+                                                    "participants/P028"}));
+  q.after_name = names.back();
+  EXPECT_TRUE(ListNames(q).empty());
+
+  // Paging under a filter.
+  q.after_name.clear();
+  q.region = "15.08";
+  q.parent = "";
+  std::vector<std::string> filtered;
+  for (size_t i = 0; i < insertion.size(); i += 2) filtered.push_back(insertion[i]);
+  std::sort(filtered.begin(), filtered.end());
+  EXPECT_EQ(ListAllByPages(q, 3), filtered);
+}
+
+// --- Transactions --------------------------------------------------------------------------------
+
+TEST_P(RegistryStoreTest, AFailedWriteLeavesNothing) {
+  const AggregateDelta delta{{"15.08", 0, 0, 0, ""}, 100, 1};
+  absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")));
+    RETURN_IF_ERROR(tx.InsertNik("hash-1", "sealed-1", "participants/1"));
+    RETURN_IF_ERROR(tx.AddDeltas(std::span<const AggregateDelta>(&delta, 1)));
+    RETURN_IF_ERROR(tx.PutRequest("CreateEmployer", "req-1", {"fp", "employers/1"}));
+    RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+    RETURN_IF_ERROR(tx.NextId("enrollments").status());
+    RETURN_IF_ERROR(tx.PutImport("imports/1", "response"));
+    return absl::FailedPreconditionError("the rule said no");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+  EXPECT_EQ(s.message(), "the rule said no");
+
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/1"), std::nullopt);
+  ListQuery q;
+  q.kind = Kind::kEmployer;
+  EXPECT_TRUE(List(q).empty());
+  EXPECT_EQ(ParticipantByNikHash("hash-1"), std::nullopt);
+  EXPECT_EQ(SealedNik("participants/1"), std::nullopt);
+  EXPECT_TRUE(Count("15.08", 100).empty());
+  EXPECT_FALSE(GetRequest("CreateEmployer", "req-1").has_value());
+  EXPECT_EQ(Generation("15"), 0);
+  EXPECT_EQ(GetImport("imports/1"), std::nullopt);
+  EXPECT_EQ(NextId("enrollments"), 1);
+
+  // The store is usable afterwards, and the same writes now commit.
+  ASSERT_TRUE(Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")).ok());
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/1"), Body("e"));
+}
+
+TEST_P(RegistryStoreTest, AtomicallyUndoesOnlyTheFailingUnit) {
+  absl::Status first_unit, second_unit, third_unit;
+  absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/before", "", "15", Body("before")));
+    RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+    first_unit = tx.Atomically([&]() -> absl::Status {
+      RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/undone", "", "15", Body("undone")));
+      RETURN_IF_ERROR(tx.Update(Kind::kEmployer, "employers/before", Body("changed")));
+      RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+      RETURN_IF_ERROR(tx.NextId("rows").status());
+      return absl::InvalidArgumentError("row 2 is bad");
+    });
+    // A store error inside the unit: the transaction goes on after it.
+    second_unit = tx.Atomically([&]() -> absl::Status {
+      RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/undone2", "", "15", Body("x")));
+      return tx.Insert(Kind::kEmployer, "employers/before", "", "15", Body("duplicate"));
+    });
+    third_unit = tx.Atomically([&]() -> absl::Status {
+      return tx.Insert(Kind::kEmployer, "employers/kept", "", "15", Body("kept"));
+    });
+    return tx.Insert(Kind::kEmployer, "employers/after", "", "15", Body("after"));
+  });
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(first_unit.code(), absl::StatusCode::kInvalidArgument) << first_unit;
+  EXPECT_EQ(first_unit.message(), "row 2 is bad");
+  EXPECT_EQ(second_unit.code(), absl::StatusCode::kAlreadyExists) << second_unit;
+  EXPECT_TRUE(third_unit.ok()) << third_unit;
+
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/before"), Body("before"));
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/undone"), std::nullopt);
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/undone2"), std::nullopt);
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/kept"), Body("kept"));
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/after"), Body("after"));
+  EXPECT_EQ(Generation("15"), 1);
+  EXPECT_EQ(NextId("rows"), 1);
+}
+
+TEST_P(RegistryStoreTest, NestedAtomicallyUndoesTheInnermostFailingUnit) {
+  absl::Status inner;
+  absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
+    return tx.Atomically([&]() -> absl::Status {
+      RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/outer1", "", "15", ""));
+      inner = tx.Atomically([&]() -> absl::Status {
+        RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/inner", "", "15", ""));
+        return absl::AbortedError("inner fails");
+      });
+      return tx.Insert(Kind::kEmployer, "employers/outer2", "", "15", "");
+    });
+  });
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(inner.code(), absl::StatusCode::kAborted) << inner;
+  ListQuery q;
+  q.kind = Kind::kEmployer;
+  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/outer1", "employers/outer2"}));
+}
+
+TEST_P(RegistryStoreTest, AFailedWriteUndoesItsSuccessfulUnits) {
+  absl::Status unit;
+  absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
+    unit = tx.Atomically([&]() -> absl::Status {
+      return tx.Insert(Kind::kEmployer, "employers/unit", "", "15", Body("unit"));
+    });
+    return absl::InternalError("later failure");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
+  EXPECT_TRUE(unit.ok()) << unit;
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/unit"), std::nullopt);
+}
+
+TEST_P(RegistryStoreTest, ReadReturnsTheFunctionsError) {
+  absl::Status s = store_->Read([](RegistryTx&) { return absl::NotFoundError("nothing here"); });
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+  EXPECT_EQ(s.message(), "nothing here");
+  EXPECT_TRUE(store_->Read([](RegistryTx&) { return absl::OkStatus(); }).ok());
+}
+
+TEST_P(RegistryStoreTest, ReadCannotWrite) {
+  ASSERT_TRUE(Insert(Kind::kEmployer, "employers/existing", "", "15", Body("old")).ok());
+  const AggregateDelta delta{{"15", 0, 0, 0, ""}, 1, 1};
+  // One attempt per Read: after a failed statement a transaction may be unusable.
+  const std::vector<std::pair<std::string, std::function<absl::Status(RegistryTx&)>>> writes = {
+      {"Insert",
+       [](RegistryTx& tx) { return tx.Insert(Kind::kEmployer, "employers/new", "", "15", "b"); }},
+      {"Update",
+       [](RegistryTx& tx) { return tx.Update(Kind::kEmployer, "employers/existing", "new"); }},
+      {"InsertNik", [](RegistryTx& tx) { return tx.InsertNik("h", "s", "participants/1"); }},
+      {"AddDeltas",
+       [&](RegistryTx& tx) { return tx.AddDeltas(std::span<const AggregateDelta>(&delta, 1)); }},
+      {"PutRequest", [](RegistryTx& tx) { return tx.PutRequest("M", "r", {"fp", "res"}); }},
+      {"BumpGeneration", [](RegistryTx& tx) { return tx.BumpGeneration("15").status(); }},
+      {"NextId", [](RegistryTx& tx) { return tx.NextId("seq").status(); }},
+      {"PutImport", [](RegistryTx& tx) { return tx.PutImport("imports/1", "r"); }},
+  };
+  for (const auto& [what, write] : writes) {
+    absl::Status attempt;
+    store_->Read([&](RegistryTx& tx) {
+            attempt = write(tx);
+            return absl::OkStatus();
+          })
+        .IgnoreError();
+    EXPECT_FALSE(attempt.ok()) << what << " succeeded inside Read";
+  }
+
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/new"), std::nullopt);
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/existing"), Body("old"));
+  EXPECT_EQ(ParticipantByNikHash("h"), std::nullopt);
+  EXPECT_TRUE(Count("15", 1).empty());
+  EXPECT_FALSE(GetRequest("M", "r").has_value());
+  EXPECT_EQ(Generation("15"), 0);
+  EXPECT_EQ(GetImport("imports/1"), std::nullopt);
+  EXPECT_EQ(NextId("seq"), 1);
+}
+
+// Deterministic, without threads: once a Read has read, a Write committed meanwhile (from inside
+// the Read, on the same thread) stays invisible to it. Both PostgreSQL REPEATABLE READ and SQLite
+// take the snapshot at the first read, so the Read reads before the Write starts.
+TEST_P(RegistryStoreTest, ReadSeesAConsistentSnapshot) {
+  ASSERT_TRUE(Insert(Kind::kEmployer, "employers/1", "", "15", Body("v1")).ok());
+  ListQuery q;
+  q.kind = Kind::kEmployer;
+
+  absl::Status write;
+  absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string> before, tx.Get(Kind::kEmployer, "employers/1"));
+    EXPECT_EQ(before, Body("v1"));
+
+    write = store_->Write([&](RegistryTx& w) -> absl::Status {
+      RETURN_IF_ERROR(w.Update(Kind::kEmployer, "employers/1", Body("v2")));
+      RETURN_IF_ERROR(w.Insert(Kind::kEmployer, "employers/2", "", "15", Body("new")));
+      return w.BumpGeneration("15").status();
+    });
+    EXPECT_TRUE(write.ok()) << write;
+
+    ASSIGN_OR_RETURN(std::optional<std::string> after, tx.Get(Kind::kEmployer, "employers/1"));
+    EXPECT_EQ(after, Body("v1"));
+    ASSIGN_OR_RETURN(std::optional<std::string> added, tx.Get(Kind::kEmployer, "employers/2"));
+    EXPECT_EQ(added, std::nullopt);
+    ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
+    EXPECT_EQ(rows.size(), 1u);
+    ASSIGN_OR_RETURN(int64_t generation, tx.Generation("15"));
+    EXPECT_EQ(generation, 0);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(s.ok()) << s;
+
+  // A Read started after the commit sees it.
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/1"), Body("v2"));
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/2"), Body("new"));
+  EXPECT_EQ(Generation("15"), 1);
+}
+
+// Reads never see a stale snapshot left over from an earlier Read (pooled connections included).
+TEST_P(RegistryStoreTest, EveryReadSeesEveryEarlierCommit) {
+  for (int i = 1; i <= 20; ++i) {
+    EXPECT_EQ(BumpGeneration("15"), i);
+    EXPECT_EQ(Generation("15"), i);
+    const std::string name = absl::StrCat("employers/", i);
+    ASSERT_TRUE(Insert(Kind::kEmployer, name, "", "15", Body(name)).ok());
+    EXPECT_EQ(Get(Kind::kEmployer, name), Body(name));
+  }
+}
+
+// --- NIK index -----------------------------------------------------------------------------------
+
+TEST_P(RegistryStoreTest, NikIndex) {
+  const std::string hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  const std::string sealed = "sealed:AAECAwQFBgcICQoLDA0ODw==";
+  EXPECT_EQ(ParticipantByNikHash(hash), std::nullopt);
+  EXPECT_EQ(SealedNik("participants/P1"), std::nullopt);
+
+  ASSERT_TRUE(
+      store_->Write([&](RegistryTx& tx) { return tx.InsertNik(hash, sealed, "participants/P1"); })
+          .ok());
+  EXPECT_EQ(ParticipantByNikHash(hash), "participants/P1");
+  EXPECT_EQ(SealedNik("participants/P1"), sealed);
+  EXPECT_EQ(ParticipantByNikHash("other-hash"), std::nullopt);
+  EXPECT_EQ(SealedNik("participants/P2"), std::nullopt);
+
+  absl::Status s = store_->Write(
+      [&](RegistryTx& tx) { return tx.InsertNik(hash, "sealed:other", "participants/P2"); });
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists) << s;
+  EXPECT_FALSE(absl::StrContains(s.message(), hash)) << s;
+  EXPECT_EQ(ParticipantByNikHash(hash), "participants/P1");
+  EXPECT_EQ(SealedNik("participants/P1"), sealed);
+  EXPECT_EQ(SealedNik("participants/P2"), std::nullopt);
+
+  // A second person is independent.
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) {
+                    return tx.InsertNik("hash-2", "sealed-2", "participants/P2");
+                  })
+                  .ok());
+  EXPECT_EQ(ParticipantByNikHash("hash-2"), "participants/P2");
+  EXPECT_EQ(SealedNik("participants/P2"), "sealed-2");
+  EXPECT_EQ(ParticipantByNikHash(hash), "participants/P1");
+}
+
+// --- Aggregates ----------------------------------------------------------------------------------
+
+TEST_P(RegistryStoreTest, DeltasAccumulateAndCountActiveSumsThePast) {
+  const AggregateKey all{"15.08", 0, 0, 0, ""};
+  const AggregateKey formal{"15.08", 1, 2, 3, "JKK"};
+  const AggregateKey flat{"15.08", 2, 0, 0, ""};
+  const AggregateKey city{"15.71", 0, 0, 0, ""};
+  const AggregateKey sibling{"15.081", 0, 0, 0, ""};
+  const std::vector<AggregateDelta> first = {
+      {all, 100, 2},     {all, 100, 3},  // same key and day twice in one call: summed
+      {formal, 102, 4},  {formal, 110, -4},  // net 0 from day 110
+      {flat, 103, 1},    {flat, 103, -1},    // net 0 from its first day
+      {city, 100, 7},    {sibling, 100, 9},
+  };
+  ASSERT_TRUE(store_->Write([&](RegistryTx& tx) { return tx.AddDeltas(first); }).ok());
+  // The same key and day again in a later transaction: summed too.
+  const std::vector<AggregateDelta> second = {{all, 100, 1}, {all, 105, -2}};
+  ASSERT_TRUE(store_->Write([&](RegistryTx& tx) { return tx.AddDeltas(second); }).ok());
+  // An empty batch is fine.
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) {
+                    return tx.AddDeltas(std::span<const AggregateDelta>());
+                  })
+                  .ok());
+
+  EXPECT_TRUE(Count("15.08", 99).empty());
+  EXPECT_EQ(Count("15.08", 100), std::vector<std::string>{"15.08|0|0|0|=6"});
+  EXPECT_EQ(Count("15.08", 101), std::vector<std::string>{"15.08|0|0|0|=6"});
+  EXPECT_EQ(Count("15.08", 102),
+            (std::vector<std::string>{"15.08|0|0|0|=6", "15.08|1|2|3|JKK=4"}));
+  EXPECT_EQ(Count("15.08", 103),
+            (std::vector<std::string>{"15.08|0|0|0|=6", "15.08|1|2|3|JKK=4"}));
+  EXPECT_EQ(Count("15.08", 105),
+            (std::vector<std::string>{"15.08|0|0|0|=4", "15.08|1|2|3|JKK=4"}));
+  EXPECT_EQ(Count("15.08", 109),
+            (std::vector<std::string>{"15.08|0|0|0|=4", "15.08|1|2|3|JKK=4"}));
+  EXPECT_EQ(Count("15.08", 110), std::vector<std::string>{"15.08|0|0|0|=4"});
+  EXPECT_EQ(Count("15.08", 100000), std::vector<std::string>{"15.08|0|0|0|=4"});
+
+  // Regions are independent: no roll-up to parents, no prefix matching.
+  EXPECT_EQ(Count("15.71", 110), std::vector<std::string>{"15.71|0|0|0|=7"});
+  EXPECT_EQ(Count("15.081", 110), std::vector<std::string>{"15.081|0|0|0|=9"});
+  EXPECT_TRUE(Count("15", 110).empty());
+  EXPECT_TRUE(Count("15.08.01", 110).empty());
+  EXPECT_TRUE(Count("", 110).empty());
+}
+
+// --- Request ids, generations, sequences, imports ------------------------------------------------
+
+TEST_P(RegistryStoreTest, RequestIds) {
+  EXPECT_FALSE(GetRequest("CreateEmployer", "req-1").has_value());
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) {
+                    return tx.PutRequest("CreateEmployer", "req-1",
+                                         {"fingerprint-1", "employers/EMP-1"});
+                  })
+                  .ok());
+  std::optional<RequestRecord> record = GetRequest("CreateEmployer", "req-1");
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->fingerprint, "fingerprint-1");
+  EXPECT_EQ(record->resource, "employers/EMP-1");
+  // Keyed by method and id together.
+  EXPECT_FALSE(GetRequest("CreateParticipant", "req-1").has_value());
+  EXPECT_FALSE(GetRequest("CreateEmployer", "req-2").has_value());
+
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) {
+                    return tx.PutRequest("CreateParticipant", "req-1", {"fingerprint-2", ""});
+                  })
+                  .ok());
+  record = GetRequest("CreateParticipant", "req-1");
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->fingerprint, "fingerprint-2");
+  EXPECT_EQ(record->resource, "");
+  EXPECT_EQ(GetRequest("CreateEmployer", "req-1")->fingerprint, "fingerprint-1");
+}
+
+TEST_P(RegistryStoreTest, Generations) {
+  EXPECT_EQ(Generation("15"), 0);  // an unknown province
+  EXPECT_EQ(BumpGeneration("15"), 1);
+  EXPECT_EQ(BumpGeneration("15"), 2);
+  EXPECT_EQ(Generation("15"), 2);
+  // Several bumps in one transaction.
+  std::vector<int64_t> bumps;
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) -> absl::Status {
+                    ASSIGN_OR_RETURN(int64_t a, tx.BumpGeneration("15"));
+                    ASSIGN_OR_RETURN(int64_t b, tx.BumpGeneration("16"));
+                    ASSIGN_OR_RETURN(int64_t seen, tx.Generation("15"));
+                    bumps = {a, b, seen};
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(bumps, (std::vector<int64_t>{3, 1, 3}));
+  EXPECT_EQ(Generation("15"), 3);
+  EXPECT_EQ(Generation("16"), 1);
+  EXPECT_EQ(Generation("17"), 0);
+
+  // Advanced in the transaction of the write it follows: undone with it.
+  absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+    return absl::AbortedError("rolled back");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(Generation("15"), 3);
+}
+
+TEST_P(RegistryStoreTest, SequencesAreIndependent) {
+  EXPECT_EQ(NextId("enrollments"), 1);
+  EXPECT_EQ(NextId("enrollments"), 2);
+  EXPECT_EQ(NextId("contributions"), 1);
+  EXPECT_EQ(NextId("enrollments"), 3);
+  EXPECT_EQ(NextId("contributions"), 2);
+  std::vector<int64_t> ids;
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) -> absl::Status {
+                    for (int i = 0; i < 3; ++i) {
+                      ASSIGN_OR_RETURN(int64_t id, tx.NextId("enrollments"));
+                      ids.push_back(id);
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(ids, (std::vector<int64_t>{4, 5, 6}));
+  EXPECT_EQ(NextId("contributions"), 3);
+  // A sequence and a generation of the same name do not share a counter.
+  EXPECT_EQ(Generation("enrollments"), 0);
+}
+
+TEST_P(RegistryStoreTest, Imports) {
+  EXPECT_EQ(GetImport("imports/1"), std::nullopt);
+  ASSERT_TRUE(
+      store_->Write([&](RegistryTx& tx) { return tx.PutImport("imports/1", Body("resp1")); })
+          .ok());
+  EXPECT_EQ(GetImport("imports/1"), Body("resp1"));
+  EXPECT_EQ(GetImport("imports/2"), std::nullopt);
+}
+
+// --- Persistence ---------------------------------------------------------------------------------
+
+TEST_P(RegistryStoreTest, DataSurvivesReopening) {
+  const std::vector<AggregateDelta> deltas = {{{"15.08", 0, 0, 0, ""}, 100, 3}};
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) -> absl::Status {
+                    RETURN_IF_ERROR(tx.Insert(Kind::kRegion, "regions/15", "", "15", Body("r")));
+                    RETURN_IF_ERROR(
+                        tx.Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")));
+                    RETURN_IF_ERROR(tx.InsertNik("hash-1", "sealed-1", "participants/1"));
+                    RETURN_IF_ERROR(tx.AddDeltas(deltas));
+                    RETURN_IF_ERROR(
+                        tx.PutRequest("CreateEmployer", "req-1", {"fp", "employers/1"}));
+                    RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+                    RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+                    RETURN_IF_ERROR(tx.NextId("enrollments").status());
+                    return tx.PutImport("imports/1", Body("resp"));
+                  })
+                  .ok());
+
+  for (int reopen = 1; reopen <= 2; ++reopen) {
+    SCOPED_TRACE(absl::StrCat("reopen ", reopen));
+    ASSERT_NO_FATAL_FAILURE(Reopen());
+    EXPECT_TRUE(store_->Ping().ok());
+    EXPECT_EQ(Get(Kind::kRegion, "regions/15"), Body("r"));
+    EXPECT_EQ(Get(Kind::kEmployer, "employers/1"), Body("e"));
+    ListQuery q;
+    q.kind = Kind::kEmployer;
+    q.region = "15";
+    q.parent = "";
+    EXPECT_EQ(ListNames(q), std::vector<std::string>{"employers/1"});
+    EXPECT_EQ(ParticipantByNikHash("hash-1"), "participants/1");
+    EXPECT_EQ(SealedNik("participants/1"), "sealed-1");
+    EXPECT_EQ(Count("15.08", 100), std::vector<std::string>{"15.08|0|0|0|=3"});
+    std::optional<RequestRecord> record = GetRequest("CreateEmployer", "req-1");
+    ASSERT_TRUE(record.has_value());
+    EXPECT_EQ(record->resource, "employers/1");
+    EXPECT_EQ(Generation("15"), 2);
+    EXPECT_EQ(GetImport("imports/1"), Body("resp"));
+  }
+  // Counters continue where they were.
+  EXPECT_EQ(NextId("enrollments"), 2);
+  EXPECT_EQ(BumpGeneration("15"), 3);
+}
+
+// --- Concurrency ---------------------------------------------------------------------------------
+
+TEST_P(RegistryStoreTest, ConcurrentWritesAndReads) {
+  constexpr int kWriters = 4;
+  constexpr int kWritesEach = 200;
+  constexpr int kReaders = 2;
+  std::mutex mu;
+  std::vector<std::string> errors;
+  std::vector<int64_t> ids;
+  auto fail = [&](std::string error) {
+    std::lock_guard<std::mutex> lock(mu);
+    errors.push_back(std::move(error));
+  };
+  std::atomic<int> writers_left{kWriters};
+  std::atomic<int64_t> reads{0};
+
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      std::vector<int64_t> mine;
+      for (int i = 0; i < kWritesEach; ++i) {
+        absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
+          ASSIGN_OR_RETURN(int64_t id, tx.NextId("x"));
+          RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+          mine.push_back(id);
+          return absl::OkStatus();
+        });
+        if (!s.ok()) fail(absl::StrCat("writer ", w, ": ", s.ToString()));
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      ids.insert(ids.end(), mine.begin(), mine.end());
+      --writers_left;
+    });
+  }
+  for (int r = 0; r < kReaders; ++r) {
+    threads.emplace_back([&, r] {
+      int64_t last = 0;
+      for (int i = 0; writers_left > 0 || i < 20; ++i) {
+        absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
+          ASSIGN_OR_RETURN(int64_t first, tx.Generation("15"));
+          ASSIGN_OR_RETURN(std::optional<std::string> body, tx.Get(Kind::kRegion, "regions/15"));
+          ASSIGN_OR_RETURN(int64_t second, tx.Generation("15"));
+          if (first != second) fail(absl::StrCat("reader ", r, ": ", first, " then ", second));
+          if (first < last) fail(absl::StrCat("reader ", r, ": went back ", last, " to ", first));
+          last = first;
+          return absl::OkStatus();
+        });
+        if (!s.ok()) fail(absl::StrCat("reader ", r, ": ", s.ToString()));
+        ++reads;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+
+  EXPECT_TRUE(errors.empty()) << errors.size() << " errors, first: " << errors.front();
+  std::sort(ids.begin(), ids.end());
+  std::vector<int64_t> expected(kWriters * kWritesEach);
+  for (size_t i = 0; i < expected.size(); ++i) expected[i] = static_cast<int64_t>(i) + 1;
+  EXPECT_EQ(ids, expected);  // every id handed out exactly once
+  EXPECT_EQ(Generation("15"), kWriters * kWritesEach);
+  EXPECT_EQ(NextId("x"), kWriters * kWritesEach + 1);
+  EXPECT_GE(reads.load(), kReaders * 20);
+}
+
+TEST_P(RegistryStoreTest, Ping) { EXPECT_TRUE(store_->Ping().ok()); }
+
+// Every backend: one line each.
+INSTANTIATE_TEST_SUITE_P(Backends, RegistryStoreTest,
+                         ::testing::Values(Backend{"Sqlite", OpenSqlite}),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return info.param.name;
+                         });
+
+// --- SQLite only ---------------------------------------------------------------------------------
+
+// user_version of the database file, read with the SQLite C API (-1 on error).
+int64_t UserVersion(const std::string& path) {
+  sqlite3* db = nullptr;
+  int64_t version = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      version = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return version;
+}
+
+bool SetUserVersion(const std::string& path, int64_t version) {
+  sqlite3* db = nullptr;
+  bool ok = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK &&
+            sqlite3_exec(db, absl::StrCat("PRAGMA user_version=", version).c_str(), nullptr,
+                         nullptr, nullptr) == SQLITE_OK;
+  sqlite3_close(db);
+  return ok;
+}
+
+class SqliteRegistryStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = MakeTempDir("sqlite_registry_store_");
+    ASSERT_FALSE(dir_.empty()) << "mkdtemp failed";
+    path_ = dir_ + "/registry.db";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::string dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteRegistryStoreTest, ReopeningRunsMigrationsIdempotently) {
+  {
+    auto store = OpenSqlite(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->Write([](RegistryTx& tx) {
+                      return tx.Insert(Kind::kRegion, "regions/15", "", "15", "r");
+                    })
+                    .ok());
+  }
+  const int64_t version = UserVersion(path_);
+  EXPECT_GE(version, 1);
+  for (int i = 0; i < 2; ++i) {
+    auto store = OpenSqlite(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    std::optional<std::string> body;
+    ASSERT_TRUE((*store)
+                    ->Read([&](RegistryTx& tx) -> absl::Status {
+                      ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    EXPECT_EQ(body, "r");
+  }
+  EXPECT_EQ(UserVersion(path_), version);
+}
+
+TEST_F(SqliteRegistryStoreTest, RefusesADatabaseNewerThanTheCode) {
+  {
+    auto store = OpenSqlite(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->Write([](RegistryTx& tx) {
+                      return tx.Insert(Kind::kRegion, "regions/15", "", "15", "r");
+                    })
+                    .ok());
+  }
+  const int64_t version = UserVersion(path_);
+  ASSERT_GE(version, 1);
+  ASSERT_TRUE(SetUserVersion(path_, version + 1));
+
+  auto refused = OpenSqlite(dir_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_EQ(UserVersion(path_), version + 1);  // left as it was
+
+  // Back at the known version, it opens with its data.
+  ASSERT_TRUE(SetUserVersion(path_, version));
+  auto store = OpenSqlite(dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::optional<std::string> body;
+  ASSERT_TRUE((*store)
+                  ->Read([&](RegistryTx& tx) -> absl::Status {
+                    ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(body, "r");
+}
+
+TEST(OpenRegistryStoreTest, RejectsUnknownUrls) {
+  for (const char* url : {"", "sqlite:", "postgres://localhost/registry", "registry.db"}) {
+    auto store = OpenRegistryStore(url);
+    EXPECT_FALSE(store.ok()) << url;
+    if (!store.ok()) {
+      EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument) << url;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace paritrana::registry

@@ -1,0 +1,38 @@
+#include "tests/support/registry_under_test.h"
+
+#include "common/errors.h"
+#include "common/validation.h"
+
+namespace paritrana::test_support {
+
+absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::Start(
+    const std::string& dir, const std::string& redis_address, std::unique_ptr<Authorizer> auth) {
+  std::unique_ptr<RegistryUnderTest> r(new RegistryUnderTest());
+  ASSIGN_OR_RETURN(r->store_, registry::OpenRegistryStore("sqlite:" + dir + "/registry.db"));
+  ASSIGN_OR_RETURN(NikVault vault, NikVault::FromKeyFile(dir + "/nik.key", true));
+  r->vault_ = std::make_unique<NikVault>(std::move(vault));
+  if (!redis_address.empty()) {
+    RedisClient::Options options;
+    options.address = redis_address;
+    ASSIGN_OR_RETURN(r->redis_, RedisClient::Create(options));
+  }
+  r->auth_ = auth != nullptr ? std::move(auth) : Authorizer::Disabled();
+  RedisClient* redis = r->redis_.get();
+  r->registry_ = std::make_unique<registry::Registry>(
+      *r->store_, *r->vault_,
+      [redis](const std::set<std::string>& provinces) {
+        if (redis != nullptr) redis->BumpGenerations({provinces.begin(), provinces.end()}).IgnoreError();
+      },
+      TodayInJakarta);
+  RETURN_IF_ERROR(r->registry_->LoadCatalog());
+  r->service_ = std::make_unique<registry::RegistryService>(*r->registry_, *r->auth_);
+  ServerOptions options;
+  options.service_name = "paritrana.registry.v1.RegistryService";
+  options.drain_grace = absl::ZeroDuration();
+  options.shutdown_deadline = absl::Seconds(1);
+  options.max_message_bytes = 64 * 1024 * 1024;
+  ASSIGN_OR_RETURN(r->host_, ServiceHost::Start(options, {r->service_.get()}));
+  return r;
+}
+
+}  // namespace paritrana::test_support

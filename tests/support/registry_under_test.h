@@ -1,0 +1,43 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/auth.h"
+#include "common/nik_vault.h"
+#include "common/redis_client.h"
+#include "common/server.h"
+#include "services/registry/registry.h"
+#include "services/registry/registry_service.h"
+#include "services/registry/store/registry_store.h"
+
+namespace paritrana::test_support {
+
+// A real registry served in-process on 127.0.0.1:0: a SQLite file in `dir`, a fresh NIK key,
+// the shipped region catalogue, and (when `redis_address` is not empty) generation bumps to a
+// real Redis. Authentication is off unless `auth` is given. For tests of the registry's callers.
+class RegistryUnderTest final {
+ public:
+  static absl::StatusOr<std::unique_ptr<RegistryUnderTest>> Start(
+      const std::string& dir, const std::string& redis_address,
+      std::unique_ptr<Authorizer> auth = nullptr);
+
+  const std::string& address() const { return host_->address(); }
+  registry::Registry& registry() { return *registry_; }
+  // Stops serving (drains at once); the registry is unreachable afterwards.
+  void Stop() { host_->Drain(); }
+
+ private:
+  RegistryUnderTest() = default;
+
+  std::unique_ptr<registry::RegistryStore> store_;
+  std::unique_ptr<NikVault> vault_;
+  std::unique_ptr<RedisClient> redis_;
+  std::unique_ptr<Authorizer> auth_;
+  std::unique_ptr<registry::Registry> registry_;
+  std::unique_ptr<registry::RegistryService> service_;
+  std::unique_ptr<ServiceHost> host_;
+};
+
+}  // namespace paritrana::test_support
