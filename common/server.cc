@@ -11,6 +11,8 @@
 #include "absl/strings/str_join.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/rpc_observer.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -136,6 +138,10 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   // Idle connections are closed after 30 min so long-lived clients rebalance across replicas.
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 30 * 60 * 1000 /*30 min*/);
 
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
+  observers.push_back(MakeRpcObserverFactory());
+  builder.experimental().SetInterceptorCreators(std::move(observers));
+
   host->server_ = builder.BuildAndStart();
   if (host->server_ == nullptr || host->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", o.listen));
@@ -206,8 +212,19 @@ void InitServiceProcess(int argc, char** argv, absl::string_view service, absl::
   BlockTerminationSignals();
   ParseFlags(argc, argv, usage);
   log::Init(service, absl::GetFlag(FLAGS_log_level));
-  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
-    log::Warn("--metrics_listen is not served by this build yet; no metrics endpoint started");
+  metrics::Registry::Global().Describe("paritrana_build_info", "gauge",
+                                       "Always 1; labels name the service and version");
+  metrics::Registry::Global().Add("paritrana_build_info",
+                                  {{"service", std::string(service)}, {"version", PARITRANA_VERSION}});
+  if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
+    static std::unique_ptr<metrics::Endpoint> endpoint;  // serves until the process exits
+    auto started = metrics::Endpoint::Start(listen);
+    if (!started.ok()) {
+      std::fprintf(stderr, "--metrics_listen: %s\n", started.status().ToString().c_str());
+      std::exit(2);
+    }
+    endpoint = std::move(*started);
+    log::Info("metrics listening", {{"port", endpoint->port()}, {"path", "/metrics"}});
   }
 }
 

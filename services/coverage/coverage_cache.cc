@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/metrics.h"
 
 namespace paritrana::coverage {
 namespace {
@@ -41,6 +42,16 @@ void CoverageCache::Put(absl::string_view province, absl::string_view generation
   const std::string key = absl::StrCat(Prefix(province), generation, ":", question);
   absl::Status s = redis_->SetEx(key, value, absl::ToInt64Seconds(ttl_));
   if (!s.ok()) log::Debug("cache store failed", {{"error", s.ToString()}});
+}
+
+void CoverageCache::ExportMetrics() {
+  metrics::Registry::Global().AddCollector([this](std::string& out) {
+    const Stats s = stats();
+    absl::StrAppend(&out, "# TYPE paritrana_cache_lookups_total counter\n",
+                    "paritrana_cache_lookups_total{result=\"hit\"} ", s.hits, "\n",
+                    "paritrana_cache_lookups_total{result=\"miss\"} ", s.misses, "\n",
+                    "paritrana_cache_lookups_total{result=\"bypass\"} ", s.bypasses, "\n");
+  });
 }
 
 CoverageCache::Stats CoverageCache::stats() const {

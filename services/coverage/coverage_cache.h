@@ -31,6 +31,10 @@ class CoverageCache final {
   // `redis` may be null: every lookup is then a bypass.
   CoverageCache(RedisClient* redis, absl::Duration ttl) : redis_(redis), ttl_(ttl) {}
 
+  // Publishes stats() as paritrana_cache_lookups_total{result=hit|miss|bypass}; the cache must
+  // outlive the process's metrics endpoint.
+  void ExportMetrics();
+
   Lookup Get(absl::string_view province, absl::string_view question);
   // Stores `value` at `generation`; failures are counted and otherwise ignored.
   void Put(absl::string_view province, absl::string_view generation, absl::string_view question,

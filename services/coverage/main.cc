@@ -44,7 +44,8 @@ int Run() {
       paritrana::coverage::RegistryClient::Connect(absl::GetFlag(FLAGS_registry),
                                                    paritrana::ClientCredentialsFromFlags()),
       absl::GetFlag(FLAGS_registry_deadline));
-  paritrana::coverage::CoverageCache cache(redis.get(), absl::GetFlag(FLAGS_cache_ttl));
+  static paritrana::coverage::CoverageCache cache(redis.get(), absl::GetFlag(FLAGS_cache_ttl));
+  cache.ExportMetrics();
   paritrana::coverage::Coverage coverage(registry, cache, paritrana::TodayInJakarta);
   paritrana::coverage::CoverageService service(coverage, **auth);
 

@@ -1,9 +1,12 @@
 #include "services/registry/importer.h"
 
+#include <map>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
+#include "common/metrics.h"
 #include "common/validation.h"
 #include "services/registry/resource_rules.h"
 #include "services/registry/writer.h"
@@ -176,7 +179,9 @@ void Importer::Reject(int64_t row_number, const absl::Status& status) {
 
 absl::Status Importer::Add(const v1::ImportRecordsRequest& message) {
   if (message.has_header()) {
-    if (has_header_) return InvalidField("header", "must be sent once, in the first message");
+    if (has_header_) {
+      return WithProgress(InvalidField("header", "must be sent once, in the first message"));
+    }
     header_ = message.header();
     has_header_ = true;
     FieldViolations v;
@@ -205,14 +210,27 @@ absl::Status Importer::Add(const v1::ImportRecordsRequest& message) {
   }
   if (!has_header_) return InvalidField("header", "the first message must carry the header");
   if (replayed()) return absl::OkStatus();
-  if (message.rows().rows_size() > kMaxRowsPerMessage) {
-    return InvalidField("rows.rows", absl::StrCat("at most ", kMaxRowsPerMessage, " per message"));
+  if (message.rows().rows_size() == 0 || message.rows().rows_size() > kMaxRowsPerMessage) {
+    return WithProgress(InvalidField(
+        "rows.rows", absl::StrCat("a message must hold 1 to ", kMaxRowsPerMessage, " rows")));
   }
   for (const v1::ImportRow& row : message.rows().rows()) {
     batch_.push_back(row);
-    if (static_cast<int>(batch_.size()) >= batch_size_) RETURN_IF_ERROR(Flush());
+    if (static_cast<int>(batch_.size()) >= batch_size_) RETURN_IF_ERROR(WithProgress(Flush()));
   }
   return absl::OkStatus();
+}
+
+absl::Status Importer::WithProgress(absl::Status status) const {
+  if (status.ok()) return status;
+  // Batches committed before the error stay committed; say how many, so the caller can resume.
+  google::rpc::ErrorInfo info = GetErrorInfo(status).value_or(google::rpc::ErrorInfo());
+  std::map<std::string, std::string> metadata(info.metadata().begin(), info.metadata().end());
+  metadata["batches_committed"] = absl::StrCat(response_.batches_committed());
+  metadata["rows_received"] = absl::StrCat(response_.rows_received());
+  return WithReason(status, info.reason().empty() ? absl::StatusCodeToString(status.code())
+                                                  : info.reason(),
+                    metadata);
 }
 
 absl::Status Importer::Flush() {
@@ -272,11 +290,17 @@ absl::Status Importer::Flush() {
 absl::StatusOr<v1::ImportRecordsResponse> Importer::Finish() {
   if (!has_header_) return InvalidField("header", "the stream carried no header");
   if (replayed()) return response_;
-  RETURN_IF_ERROR(Flush());
+  RETURN_IF_ERROR(WithProgress(Flush()));
   if (!header_.validate_only()) {
     RETURN_IF_ERROR(registry_.store().Write([&](RegistryTx& tx) {
       return tx.PutImport(header_.import_id(), response_.SerializeAsString());
     }));
+    auto& m = metrics::Registry::Global();
+    m.Add("paritrana_import_rows_total", {{"outcome", "accepted"}}, response_.rows_accepted());
+    m.Add("paritrana_import_rows_total", {{"outcome", "unchanged"}}, response_.rows_unchanged());
+    m.Add("paritrana_import_rows_total", {{"outcome", "rejected"}}, response_.rows_rejected());
+    m.Add("paritrana_import_rows_total", {{"outcome", "rolled_back"}},
+          response_.rows_rolled_back());
   }
   return response_;
 }

@@ -28,6 +28,8 @@ class Importer final {
 
  private:
   absl::Status Flush();
+  // `status` with ErrorInfo metadata batches_committed and rows_received added.
+  absl::Status WithProgress(absl::Status status) const;
   void Reject(int64_t row_number, const absl::Status& status);
 
   Registry& registry_;

@@ -159,6 +159,7 @@ absl::Status Registry::LoadCatalog() {
       if (!code.parent.empty()) r.set_parent(RegionName(code.parent));
       r.set_bps_code(std::string(c.bps_code));
       r.set_is_city(code.is_city);
+      RETURN_IF_ERROR(tx.ClaimKey("bps_code", r.bps_code(), r.name()));
       *r.mutable_create_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
       *r.mutable_update_time() = r.create_time();
       return tx.Insert(Kind::kRegion, r.name(), r.parent(), code.code, r.SerializeAsString());
@@ -242,10 +243,13 @@ absl::StatusOr<v1::Region> Registry::UpdateRegion(const v1::UpdateRegionRequest&
   RETURN_IF_ERROR(CheckMask(req.update_mask(), {"display_name", "bps_code"}));
   v1::Region out;
   RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<v1::Region> before,
+                     Load<v1::Region>(w.tx(), Kind::kRegion, req.region().name()));
     ASSIGN_OR_RETURN(out, w.Patch(Kind::kRegion, req.region().name(), req.region(), req.update_mask()));
     FieldViolations v;
     CheckRegion(out, "region", v);
     RETURN_IF_ERROR(v.ToStatus());
+    RETURN_IF_ERROR(w.ClaimBpsCode(&*before, out, "region.bps_code"));
     return w.Replace(Kind::kRegion, out, out.name());
   }));
   return out;
@@ -588,6 +592,9 @@ absl::StatusOr<v1::Enrollment> Registry::TerminateEnrollment(
   absl::StatusOr<absl::CivilDay> end = ToCivilDay(req.end_date());
   if (!req.has_end_date()) return InvalidField("end_date", "is required");
   if (!end.ok()) return InvalidField("end_date", end.status().message());
+  if (end->year() < 2000 || end->year() > 2100) {
+    return InvalidField("end_date", "must be a date from year 2000 to 2100");
+  }
   v1::Enrollment out;
   RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
     ASSIGN_OR_RETURN(auto written, w.Terminate(req.name(), *end));

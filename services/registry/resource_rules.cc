@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "common/eligibility.h"
 #include "common/validation.h"
@@ -36,12 +37,23 @@ absl::Status IdAlphabet(absl::string_view id, absl::string_view what) {
   return absl::OkStatus();
 }
 
+// Free text is checked as it will be stored (trimmed), counted in Unicode code points, and may
+// not hold control characters.
 void CheckText(const std::string& value, const std::string& field, size_t max, bool required,
                FieldViolations& v) {
-  if (required && value.empty()) {
+  const absl::string_view text = absl::StripAsciiWhitespace(value);
+  size_t code_points = 0;
+  bool control = false;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80) ++code_points;  // not a UTF-8 continuation byte
+    if (c < 0x20 || c == 0x7F) control = true;
+  }
+  if (required && text.empty()) {
     v.Add(field, "is required");
-  } else if (value.size() > max) {
+  } else if (code_points > max) {
     v.Add(field, absl::StrCat("must be at most ", max, " characters"));
+  } else if (control) {
+    v.Add(field, "must not contain control characters");
   }
 }
 
@@ -94,6 +106,17 @@ void CheckFunding(type::v1::FundingSource funding, const std::string& scheme,
 }
 
 }  // namespace
+
+void TrimText(google::protobuf::Message& m) {
+  const auto* reflection = m.GetReflection();
+  for (const char* name : {"display_name", "source_note", "note"}) {
+    const auto* f = m.GetDescriptor()->FindFieldByName(name);
+    if (f == nullptr || f->type() != google::protobuf::FieldDescriptor::TYPE_STRING) continue;
+    const std::string value = reflection->GetString(m, f);
+    const absl::string_view trimmed = absl::StripAsciiWhitespace(value);
+    if (trimmed.size() != value.size()) reflection->SetString(&m, f, std::string(trimmed));
+  }
+}
 
 absl::Status CheckNpp(absl::string_view npp) {
   return Digits(npp, 8) ? absl::OkStatus()

@@ -34,6 +34,10 @@ absl::Status CheckRequestId(absl::string_view id);   // optional; 1-64 of [A-Za-
 absl::Status CheckImportId(absl::string_view id);    // required; same alphabet
 absl::Status CheckSchemeSlug(absl::string_view scheme);
 
+// Trims leading and trailing white space from the free-text fields of a resource
+// (display_name, source_note, note): what is stored is the trimmed text.
+void TrimText(google::protobuf::Message& resource);
+
 // Baseline source slugs used in resource names: "bpjs-potential", "bps-sakernas", "regional".
 std::string SourceSlug(type::v1::DenominatorSource source);
 

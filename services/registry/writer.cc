@@ -75,14 +75,20 @@ absl::Status Writer::RequireRegion(const std::string& name, const std::string& f
 
 absl::Status Writer::Insert(Kind kind, Message& resource, const std::string& parent,
                             const std::string& region) {
-  Stamp(resource, "create_time");
-  Stamp(resource, "update_time");
+  TrimText(resource);
+  const auto now = TimeUtil::GetCurrentTime();  // one reading: equal until the first change
+  for (const char* field : {"create_time", "update_time"}) {
+    if (const auto* f = resource.GetDescriptor()->FindFieldByName(field)) {
+      resource.GetReflection()->MutableMessage(&resource, f)->CopyFrom(now);
+    }
+  }
   const auto* name = resource.GetDescriptor()->FindFieldByName("name");
   return tx_.Insert(kind, resource.GetReflection()->GetString(resource, name), parent,
                     region.empty() ? "" : CodeOf(region), resource.SerializeAsString());
 }
 
 absl::Status Writer::Replace(Kind kind, Message& resource, const std::string& region) {
+  TrimText(resource);
   Stamp(resource, "update_time");
   const auto* name = resource.GetDescriptor()->FindFieldByName("name");
   RETURN_IF_ERROR(tx_.Update(kind, resource.GetReflection()->GetString(resource, name),
@@ -128,25 +134,24 @@ template absl::StatusOr<v1::Participant> Writer::Patch(Kind, const std::string&,
 
 absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, bool create_only) {
   ASSIGN_OR_RETURN(RegionCode code, ParseRegionName(input.name()));
+  // CreateRegion takes the code from region_id; import rows from region.name.
+  const std::string name_field = create_only ? "region_id" : "region.name";
   if (code.level != type::v1::REGION_LEVEL_DISTRICT && code.level != type::v1::REGION_LEVEL_VILLAGE) {
-    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", "region.name",
+    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", name_field,
                       "only districts (PP.KK.CC) and villages (PP.KK.CC.DDDD) can be added; "
                       "provinces and regencies come with the catalogue");
   }
-  static constexpr size_t kBpsLength[] = {0, 2, 4, 7, 10};
-  if (!input.bps_code().empty() && input.bps_code().size() != kBpsLength[code.level]) {
-    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", "region.bps_code",
-                      absl::StrCat("must have ", kBpsLength[code.level], " digits at this level"));
-  }
-  RETURN_IF_ERROR(RequireRegion(RegionName(code.parent), "region.name"));
+  RETURN_IF_ERROR(RequireRegion(RegionName(code.parent), name_field));
 
   v1::Region r = input;
+  TrimText(r);
   r.set_code(code.code);
   r.set_level(code.level);
   r.set_parent(RegionName(code.parent));
   r.set_is_city(false);
   ASSIGN_OR_RETURN(std::optional<v1::Region> stored, Load<v1::Region>(tx_, Kind::kRegion, r.name()));
   if (!stored.has_value()) {
+    RETURN_IF_ERROR(ClaimBpsCode(nullptr, r, "region.bps_code"));
     RETURN_IF_ERROR(Insert(Kind::kRegion, r, r.parent(), r.name()));
     Touch(r.name());
     return Written<v1::Region>{r, Outcome::kCreated};
@@ -161,14 +166,37 @@ absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, b
   }
   r.mutable_create_time()->CopyFrom(stored->create_time());
   if (SameContent(r, *stored)) return Written<v1::Region>{*stored, Outcome::kUnchanged};
+  RETURN_IF_ERROR(ClaimBpsCode(&*stored, r, "region.bps_code"));
   RETURN_IF_ERROR(Replace(Kind::kRegion, r, r.name()));
   return Written<v1::Region>{r, Outcome::kUpdated};
+}
+
+absl::Status Writer::ClaimBpsCode(const v1::Region* before, const v1::Region& after,
+                                  const std::string& field) {
+  static constexpr size_t kBpsLength[] = {0, 2, 4, 7, 10};
+  const std::string& bps = after.bps_code();
+  if (!bps.empty() && bps.size() != kBpsLength[after.level()]) {
+    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", field,
+                      absl::StrCat("must have ", kBpsLength[after.level()], " digits at this level"));
+  }
+  if (before != nullptr && before->bps_code() == bps) return absl::OkStatus();
+  if (before != nullptr && !before->bps_code().empty()) {
+    RETURN_IF_ERROR(tx_.ReleaseKey("bps_code", before->bps_code(), after.name()));
+  }
+  if (bps.empty()) return absl::OkStatus();
+  absl::Status s = tx_.ClaimKey("bps_code", bps, after.name());
+  if (absl::IsAlreadyExists(s)) {
+    return FieldError(absl::StatusCode::kAlreadyExists, "BPS_CODE_TAKEN", field,
+                      "is already the BPS code of another region");
+  }
+  return s;
 }
 
 absl::StatusOr<Written<v1::WorkforceBaseline>> Writer::PutBaseline(const v1::WorkforceBaseline& input,
                                                                   bool create_only) {
   RETURN_IF_ERROR(RequireRegion(input.region(), "parent"));
   v1::WorkforceBaseline b = input;
+  TrimText(b);
   b.set_name(absl::StrCat(b.region(), "/baselines/", b.year(), "-", SourceSlug(b.source())));
   std::sort(b.mutable_segment_workers()->begin(), b.mutable_segment_workers()->end(),
             [](const auto& x, const auto& y) { return x.segment() < y.segment(); });
@@ -193,6 +221,7 @@ absl::StatusOr<Written<v1::CoverageTarget>> Writer::PutTarget(const v1::Coverage
                                                              bool create_only) {
   RETURN_IF_ERROR(RequireRegion(input.region(), "parent"));
   v1::CoverageTarget t = input;
+  TrimText(t);
   t.set_name(absl::StrCat(t.region(), "/targets/", t.year()));
   std::sort(t.mutable_segment_targets()->begin(), t.mutable_segment_targets()->end(),
             [](const auto& x, const auto& y) { return x.segment() < y.segment(); });
@@ -217,6 +246,7 @@ absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& in
                                                          bool create_only) {
   RETURN_IF_ERROR(RequireRegion(input.region(), "employer.region"));
   v1::Employer e = input;
+  TrimText(e);
   e.set_npp(e.name().substr(e.name().find('/') + 1));
   ASSIGN_OR_RETURN(std::optional<v1::Employer> stored, Load<v1::Employer>(tx_, Kind::kEmployer, e.name()));
   if (!stored.has_value()) {
@@ -239,6 +269,7 @@ absl::StatusOr<Written<v1::Participant>> Writer::PutParticipant(const v1::Partic
   const std::string hash = vault_.LookupHash(input.nik());
   ASSIGN_OR_RETURN(std::optional<std::string> holder, tx_.ParticipantByNikHash(hash));
   v1::Participant p = input;
+  TrimText(p);
   p.set_kpj(p.name().substr(p.name().find('/') + 1));
   p.set_nik_masked(NikVault::Mask(p.nik()));
   p.clear_nik();  // the stored message never holds the NIK; the NIK index holds it sealed
@@ -399,9 +430,9 @@ absl::StatusOr<Written<v1::Enrollment>> Writer::Terminate(const std::string& enr
     return FieldError(absl::StatusCode::kFailedPrecondition, "ENROLLMENT_TERMINATED", "end_date",
                       "the enrollment is already terminated with another end_date");
   }
-  if (end_date <= Day(stored->start_date())) {
+  if (end_date < Day(stored->start_date())) {
     return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", "end_date",
-                      "must be after the enrollment's start_date");
+                      "must not be earlier than the enrollment's start_date");
   }
   v1::Enrollment after = *stored;
   after.set_state(v1::ENROLLMENT_STATE_TERMINATED);

@@ -62,6 +62,10 @@ class Writer final {
   template <typename M>
   absl::StatusOr<M> Patch(Kind kind, const std::string& name, const M& patch,
                           const google::protobuf::FieldMask& mask);
+  // Claims `after`'s BPS code for it (releasing `before`'s), after checking its length for the
+  // level: BPS codes are unique among regions. `field` names the code in errors.
+  absl::Status ClaimBpsCode(const v1::Region* before, const v1::Region& after,
+                            const std::string& field);
   // Rewrites an existing resource (update_time set) and records its province as touched when
   // `region` is not empty.
   absl::Status Replace(Kind kind, google::protobuf::Message& resource, const std::string& region);

@@ -101,6 +101,14 @@ class RegistryTx {
       absl::string_view hash) = 0;
   virtual absl::StatusOr<std::optional<std::string>> SealedNik(absl::string_view participant) = 0;
 
+  // Unique secondary keys (e.g. a region's BPS code): `owner` holds `key` in `scope`. Claiming a
+  // key the same owner holds is OK; one held by another owner is ALREADY_EXISTS.
+  virtual absl::Status ClaimKey(absl::string_view scope, absl::string_view key,
+                                absl::string_view owner) = 0;
+  // Gives up `key` if `owner` holds it.
+  virtual absl::Status ReleaseKey(absl::string_view scope, absl::string_view key,
+                                  absl::string_view owner) = 0;
+
   // Aggregates: time-indexed deltas of active persons, kept at every region level so a count is
   // a sum over one region's days, whatever the number of participants.
   virtual absl::Status AddDeltas(std::span<const AggregateDelta> deltas) = 0;

@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
+#include "common/metrics.h"
 #include "common/sqlite.h"
 
 namespace paritrana::registry {
@@ -57,6 +58,14 @@ CREATE TABLE request_ids (
 CREATE TABLE generations (province TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE imports (import_id TEXT PRIMARY KEY, response BLOB NOT NULL) WITHOUT ROWID;
+)sql",
+    R"sql(
+CREATE TABLE unique_keys (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
 )sql",
 };
 
@@ -143,6 +152,29 @@ class SqliteTx final : public RegistryTx {
   absl::StatusOr<std::optional<std::string>> SealedNik(absl::string_view participant) override {
     return One("SELECT sealed FROM nik_index WHERE participant = ?1",
                [&](sqlite::Statement& s) { s.Bind(1, participant); });
+  }
+
+  absl::Status ClaimKey(absl::string_view scope, absl::string_view key,
+                        absl::string_view owner) override {
+    ASSIGN_OR_RETURN(std::optional<std::string> holder,
+                     One("SELECT owner FROM unique_keys WHERE scope = ?1 AND key = ?2",
+                         [&](sqlite::Statement& s) { s.Bind(1, scope).Bind(2, key); }));
+    if (holder.has_value()) {
+      return *holder == owner ? absl::OkStatus()
+                              : absl::AlreadyExistsError(absl::StrCat(scope, " is taken"));
+    }
+    auto st = db_.Prepare("INSERT INTO unique_keys (scope, key, owner) VALUES (?1, ?2, ?3)");
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, scope).Bind(2, key).Bind(3, owner);
+    return (*st)->Run();
+  }
+
+  absl::Status ReleaseKey(absl::string_view scope, absl::string_view key,
+                          absl::string_view owner) override {
+    auto st = db_.Prepare("DELETE FROM unique_keys WHERE scope = ?1 AND key = ?2 AND owner = ?3");
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, scope).Bind(2, key).Bind(3, owner);
+    return (*st)->Run();
   }
 
   absl::Status AddDeltas(std::span<const AggregateDelta> deltas) override {
@@ -285,11 +317,15 @@ class SqliteRegistryStore final : public RegistryStore {
   }
 
   absl::Status Write(absl::FunctionRef<absl::Status(RegistryTx&)> fn) override {
+    const absl::Time start = absl::Now();
     absl::MutexLock lock(&write_mu_);
-    return InTransaction(*writer_, "BEGIN IMMEDIATE", fn);
+    absl::Status s = InTransaction(*writer_, "BEGIN IMMEDIATE", fn);
+    Observe("write", start);
+    return s;
   }
 
   absl::Status Read(absl::FunctionRef<absl::Status(RegistryTx&)> fn) override {
+    const absl::Time start = absl::Now();
     sqlite::Database* db = nullptr;
     {
       absl::MutexLock lock(&read_mu_);
@@ -300,12 +336,20 @@ class SqliteRegistryStore final : public RegistryStore {
       readers_.pop_back();
     }
     absl::Status s = InTransaction(*db, "BEGIN", fn);
+    Observe("read", start);
     absl::MutexLock lock(&read_mu_);
     readers_.emplace_back(db);
     return s;
   }
 
  private:
+  // Transaction latency, waiting for a connection included: what a caller experiences.
+  static void Observe(const char* operation, absl::Time start) {
+    metrics::Registry::Global().Observe("paritrana_store_operation_duration_seconds",
+                                        {{"store", "sqlite"}, {"operation", operation}},
+                                        absl::ToDoubleSeconds(absl::Now() - start));
+  }
+
   static absl::Status InTransaction(sqlite::Database& db, absl::string_view begin,
                                     absl::FunctionRef<absl::Status(RegistryTx&)> fn) {
     if (absl::Status s = db.Exec(begin); !s.ok()) return s;

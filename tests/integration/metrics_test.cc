@@ -1,0 +1,98 @@
+// Metrics as Prometheus scrapes them: a real server's calls counted by method and code, their
+// latency histogram, and the request id returned to callers.
+#include "common/metrics.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/server.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "tests/support/echo.grpc.pb.h"
+
+namespace paritrana {
+namespace {
+
+using paritrana::testsupport::v1::EchoRequest;
+using paritrana::testsupport::v1::EchoResponse;
+
+class EchoServiceImpl final : public paritrana::testsupport::v1::EchoService::CallbackService {
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context, const EchoRequest* request,
+                                 EchoResponse* response) override {
+    auto* reactor = context->DefaultReactor();
+    response->set_text(request->text());
+    reactor->Finish(request->text().empty()
+                        ? ToGrpcStatus(InvalidField("text", "is required"), "test")
+                        : grpc::Status::OK);
+    return reactor;
+  }
+};
+
+std::string Scrape(int port) {
+  httplib::Client client("127.0.0.1", port);
+  auto res = client.Get("/metrics");
+  if (!res || res->status != 200) return "";
+  return res->body;
+}
+
+TEST(MetricsTest, ScrapeCountsCallsByMethodAndCode) {
+  EchoServiceImpl echo;
+  ServerOptions o;
+  o.service_name = "paritrana.testsupport.v1.EchoService";
+  o.drain_grace = absl::ZeroDuration();
+  auto host = ServiceHost::Start(o, {&echo});
+  ASSERT_TRUE(host.ok()) << host.status();
+  auto endpoint = metrics::Endpoint::Start("127.0.0.1:0");
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+
+  auto stub = paritrana::testsupport::v1::EchoService::NewStub(
+      grpc::CreateChannel((*host)->address(), grpc::InsecureChannelCredentials()));
+  std::string first_id;
+  for (int i = 0; i < 3; ++i) {
+    grpc::ClientContext ctx;
+    EchoRequest req;
+    req.set_text("halo");
+    EchoResponse resp;
+    ASSERT_TRUE(stub->Echo(&ctx, req, &resp).ok());
+    auto id = ctx.GetServerInitialMetadata().find("x-request-id");
+    ASSERT_NE(id, ctx.GetServerInitialMetadata().end());
+    EXPECT_EQ(id->second.size(), 16u);
+    if (i == 0) first_id.assign(id->second.data(), id->second.size());
+  }
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-request-id", "caller-chosen-id");
+    EchoRequest req;  // empty: INVALID_ARGUMENT
+    EchoResponse resp;
+    EXPECT_EQ(stub->Echo(&ctx, req, &resp).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    auto id = ctx.GetServerInitialMetadata().find("x-request-id");
+    ASSERT_NE(id, ctx.GetServerInitialMetadata().end());
+    EXPECT_EQ(std::string(id->second.data(), id->second.size()), "caller-chosen-id");
+  }
+
+  const std::string method = "/paritrana.testsupport.v1.EchoService/Echo";
+  const std::string text = Scrape((*endpoint)->port());
+  ASSERT_FALSE(text.empty());
+  EXPECT_NE(text.find(absl::StrCat("paritrana_rpc_requests_total{method=\"", method,
+                                   "\",code=\"OK\"} 3\n")),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(absl::StrCat("paritrana_rpc_requests_total{method=\"", method,
+                                   "\",code=\"INVALID_ARGUMENT\"} 1\n")),
+            std::string::npos);
+  EXPECT_NE(text.find(absl::StrCat("paritrana_rpc_duration_seconds_count{method=\"", method,
+                                   "\"} 4\n")),
+            std::string::npos);
+  EXPECT_NE(text.find(absl::StrCat("paritrana_rpc_duration_seconds_bucket{method=\"", method,
+                                   "\",le=\"+Inf\"} 4\n")),
+            std::string::npos);
+  EXPECT_NE(text.find("# TYPE paritrana_rpc_duration_seconds histogram"), std::string::npos);
+}
+
+TEST(MetricsTest, LabelsAreEscaped) {
+  EXPECT_EQ(metrics::RenderLabels({{"a", "x\"y\\z"}, {"b", "1"}}), "{a=\"x\\\"y\\\\z\",b=\"1\"}");
+  EXPECT_EQ(metrics::RenderLabels({}), "");
+}
+
+}  // namespace
+}  // namespace paritrana
