@@ -111,17 +111,27 @@ class SqliteTx final : public RegistryTx {
   }
 
   absl::StatusOr<std::vector<StoredResource>> List(const ListQuery& q) override {
+    // One statement per filter combination, each written so SQLite can use an index: a
+    // parameter-dependent OR would make it scan every record of the kind.
+    // Without statistics SQLite would walk the primary key for the ORDER BY; name the index.
+    std::string sql = "SELECT name, body FROM resources";
+    if (q.parent.has_value()) {
+      sql += " INDEXED BY resources_by_parent";
+    } else if (!q.region.empty()) {
+      sql += " INDEXED BY resources_by_region";
+    }
+    sql += " WHERE kind = ?1 AND name > ?2";
+    if (q.parent.has_value()) sql += " AND parent = ?3";
     // Region filter: the region itself or any code below it ("15.08" matches "15.08.01.2001"
     // but not "15.081"); '/' is the character after '.', so the range is index-friendly.
-    auto st = db_.Prepare(
-        "SELECT name, body FROM resources WHERE kind = ?1 AND name > ?2"
-        " AND (?6 = 0 OR parent = ?3)"
-        " AND (?4 = '' OR region = ?4 OR (region > ?4 || '.' AND region < ?4 || '/'))"
-        " ORDER BY name LIMIT ?5");
+    if (!q.region.empty()) sql += " AND (region = ?4 OR (region > ?4 || '.' AND region < ?4 || '/'))";
+    sql += " ORDER BY name LIMIT ?5";
+    auto st = db_.Prepare(sql);
     if (!st.ok()) return st.status();
-    (*st)->Bind(1, Int(q.kind)).Bind(2, q.after_name).Bind(3, q.parent.value_or(""));
-    (*st)->Bind(4, q.region).Bind(5, static_cast<int64_t>(q.limit));
-    (*st)->Bind(6, static_cast<int64_t>(q.parent.has_value()));
+    (*st)->Bind(1, Int(q.kind)).Bind(2, q.after_name);
+    if (q.parent.has_value()) (*st)->Bind(3, *q.parent);
+    if (!q.region.empty()) (*st)->Bind(4, q.region);
+    (*st)->Bind(5, static_cast<int64_t>(q.limit));
     std::vector<StoredResource> out;
     while (true) {
       absl::StatusOr<bool> row = (*st)->Step();

@@ -1,0 +1,325 @@
+#include "cli/import_command.h"
+
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "cli/output.h"
+#include "common/errors.h"
+#include "google/protobuf/util/json_util.h"
+#include "paritrana/registry/v1/registry.grpc.pb.h"
+
+namespace paritrana::cli {
+namespace {
+
+namespace rv1 = registry::v1;
+
+struct LocalReject {
+  int64_t row;
+  std::string field;
+  std::string reason;
+};
+
+std::vector<std::string> SplitCsv(const std::string& line) {
+  std::vector<std::string> cells(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cells.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cells.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      cells.emplace_back();
+    } else if (c != '\r') {
+      cells.back() += c;
+    }
+  }
+  return cells;
+}
+
+// Parses one CSV row into an ImportRow by the file's header; an error names the column.
+class CsvRows {
+ public:
+  explicit CsvRows(const std::vector<std::string>& header) {
+    for (size_t i = 0; i < header.size(); ++i) {
+      columns_[std::string(absl::StripAsciiWhitespace(header[i]))] = i;
+    }
+  }
+
+  absl::Status Kind() const {
+    if (Has("kpj") || Has("npp") || Has("potential_workers")) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        "the CSV header names no known record: participants need a `kpj` column, employers "
+        "`npp`, baselines `potential_workers`");
+  }
+
+  absl::StatusOr<rv1::ImportRow> Parse(const std::vector<std::string>& cells) {
+    cells_ = &cells;
+    rv1::ImportRow row;
+    if (Has("kpj")) {
+      auto* pe = row.mutable_participant_enrollment();
+      auto* p = pe->mutable_participant();
+      p->set_name("participants/" + Get("kpj"));
+      p->set_nik(Get("nik"));
+      p->set_display_name(Get("name"));
+      const std::string sex = absl::AsciiStrToUpper(Get("sex"));
+      p->set_sex(sex == "F" ? rv1::SEX_FEMALE : sex == "M" ? rv1::SEX_MALE : rv1::SEX_UNSPECIFIED);
+      RETURN_IF_ERROR(DateOf("birth_date", p->mutable_birth_date()));
+      p->set_domicile_region(Region(Get("domicile_region")));
+      auto* e = pe->mutable_enrollment();
+      type::v1::Segment segment;
+      if (!type::v1::Segment_Parse("SEGMENT_" + absl::AsciiStrToUpper(Get("segment")), &segment)) {
+        return Bad("segment", "must be PU, BPU, JAKON or PMI");
+      }
+      e->set_segment(segment);
+      if (!Get("employer").empty()) e->set_employer("employers/" + Get("employer"));
+      for (absl::string_view name : absl::StrSplit(Get("programmes"), ';', absl::SkipEmpty())) {
+        type::v1::Programme programme;
+        if (!type::v1::Programme_Parse(absl::StrCat("PROGRAMME_", absl::AsciiStrToUpper(name)),
+                                       &programme)) {
+          return Bad("programmes", "must list JKK, JKM, JHT, JP or JKP separated by ';'");
+        }
+        e->add_programmes(programme);
+      }
+      e->set_region(Region(Get("region")));
+      RETURN_IF_ERROR(DateOf("start_date", e->mutable_start_date()));
+      type::v1::FundingSource funding;
+      if (!type::v1::FundingSource_Parse(
+              "FUNDING_SOURCE_" + absl::AsciiStrToUpper(Get("funding_source")), &funding)) {
+        return Bad("funding_source",
+                   "must be WORKER, EMPLOYER, PROVINCIAL_BUDGET, REGENCY_BUDGET, VILLAGE_BUDGET "
+                   "or OTHER");
+      }
+      e->set_funding_source(funding);
+      e->set_subsidy_scheme(Get("subsidy_scheme"));
+      if (!Get("covers_through").empty()) {
+        auto* c = pe->mutable_contribution();
+        RETURN_IF_ERROR(DateOf("paid_date", c->mutable_paid_date()));
+        RETURN_IF_ERROR(DateOf("covers_through", c->mutable_covers_through()));
+        int64_t amount = 0;
+        if (!absl::SimpleAtoi(Get("amount_rupiah"), &amount)) {
+          return Bad("amount_rupiah", "must be a whole number of rupiah");
+        }
+        c->set_amount_rupiah(amount);
+      }
+    } else if (Has("npp")) {
+      auto* e = row.mutable_employer();
+      e->set_name("employers/" + Get("npp"));
+      e->set_display_name(Get("name"));
+      rv1::EmployerSizeClass size;
+      if (!rv1::EmployerSizeClass_Parse(
+              "EMPLOYER_SIZE_CLASS_" + absl::AsciiStrToUpper(Get("size_class")), &size)) {
+        return Bad("size_class", "must be MICRO, SMALL, MEDIUM or LARGE");
+      }
+      e->set_size_class(size);
+      e->set_sector(Get("sector"));
+      e->set_region(Region(Get("region")));
+      int64_t workers = 0;
+      if (!Get("worker_count_declared").empty() &&
+          !absl::SimpleAtoi(Get("worker_count_declared"), &workers)) {
+        return Bad("worker_count_declared", "must be a whole number");
+      }
+      e->set_worker_count_declared(workers);
+    } else {
+      auto* b = row.mutable_baseline();
+      type::v1::DenominatorSource source;
+      const std::string slug = Get("source");
+      if (slug == "bpjs-potential") {
+        source = type::v1::DENOMINATOR_SOURCE_BPJS_POTENTIAL;
+      } else if (slug == "bps-sakernas") {
+        source = type::v1::DENOMINATOR_SOURCE_BPS_SAKERNAS;
+      } else if (slug == "regional") {
+        source = type::v1::DENOMINATOR_SOURCE_REGIONAL;
+      } else {
+        return Bad("source", "must be bpjs-potential, bps-sakernas or regional");
+      }
+      b->set_name(absl::StrCat(Region(Get("region")), "/baselines/", Get("year"), "-", slug));
+      b->set_source(source);
+      int64_t potential = 0;
+      if (!absl::SimpleAtoi(Get("potential_workers"), &potential)) {
+        return Bad("potential_workers", "must be a whole number");
+      }
+      b->set_potential_workers(potential);
+      b->set_source_note(Get("source_note"));
+    }
+    return row;
+  }
+
+ private:
+  bool Has(const std::string& c) const { return columns_.contains(c); }
+  std::string Get(const std::string& c) const {
+    auto it = columns_.find(c);
+    if (it == columns_.end() || it->second >= cells_->size()) return "";
+    return std::string(absl::StripAsciiWhitespace((*cells_)[it->second]));
+  }
+  static std::string Region(const std::string& code) {
+    return code.empty() || absl::StartsWith(code, "regions/") ? code : "regions/" + code;
+  }
+  static absl::Status Bad(absl::string_view column, absl::string_view reason) {
+    return InvalidField(column, reason);
+  }
+  absl::Status DateOf(const std::string& column, google::type::Date* out) const {
+    const std::vector<std::string> parts = absl::StrSplit(Get(column), '-');
+    int y = 0, m = 0, d = 0;
+    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &y) || !absl::SimpleAtoi(parts[1], &m) ||
+        !absl::SimpleAtoi(parts[2], &d)) {
+      return Bad(column, "must be a date YYYY-MM-DD");
+    }
+    out->set_year(y);
+    out->set_month(m);
+    out->set_day(d);
+    return absl::OkStatus();
+  }
+
+  std::map<std::string, size_t> columns_;
+  const std::vector<std::string>* cells_ = nullptr;
+};
+
+}  // namespace
+
+absl::Status RunImport(const Connection& connection, const ImportOptions& options) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (options.file != "-") {
+    file.open(options.file);
+    if (!file) return absl::NotFoundError(absl::StrCat("cannot open ", options.file));
+    in = &file;
+  }
+  const std::string format = !options.format.empty()          ? options.format
+                             : absl::EndsWith(options.file, ".csv") ? "csv"
+                                                                      : "jsonl";
+  if (format != "csv" && format != "jsonl") {
+    return absl::InvalidArgumentError("--format must be csv or jsonl");
+  }
+  rv1::ImportMode mode = options.mode == "strict" ? rv1::IMPORT_MODE_STRICT
+                         : options.mode == "lenient" ? rv1::IMPORT_MODE_LENIENT
+                                                      : rv1::IMPORT_MODE_UNSPECIFIED;
+  if (mode == rv1::IMPORT_MODE_UNSPECIFIED) {
+    return absl::InvalidArgumentError("--mode must be strict or lenient");
+  }
+
+  auto stub = rv1::RegistryService::NewStub(connection.Channel(connection.registry));
+  auto ctx = connection.Context(/*streaming=*/true);
+  rv1::ImportRecordsResponse response;
+  auto writer = stub->ImportRecords(ctx.get(), &response);
+
+  rv1::ImportRecordsRequest header;
+  header.mutable_header()->set_import_id(
+      !options.import_id.empty()
+          ? options.import_id
+          : absl::StrFormat("cli-%d", absl::ToUnixSeconds(absl::Now())));
+  header.mutable_header()->set_mode(mode);
+  header.mutable_header()->set_batch_size(options.batch_size);
+  header.mutable_header()->set_validate_only(options.validate_only);
+  writer->Write(header);
+
+  std::vector<LocalReject> local;
+  std::optional<CsvRows> csv;
+  rv1::ImportRecordsRequest chunk;
+  int64_t line_number = 0, sent = 0;
+  const absl::Time start = absl::Now();
+  absl::Time last_report = start;
+  auto flush = [&] {
+    if (chunk.rows().rows_size() == 0) return true;
+    sent += chunk.rows().rows_size();
+    const bool ok = writer->Write(chunk);
+    chunk.Clear();
+    return ok;
+  };
+  std::string line;
+  bool stream_ok = true;
+  while (stream_ok && std::getline(*in, line)) {
+    ++line_number;
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    rv1::ImportRow row;
+    if (format == "csv") {
+      if (!csv.has_value()) {
+        csv.emplace(SplitCsv(line));
+        RETURN_IF_ERROR(csv->Kind());
+        continue;
+      }
+      absl::StatusOr<rv1::ImportRow> parsed = csv->Parse(SplitCsv(line));
+      if (!parsed.ok()) {
+        local.push_back({line_number, ErrorField(parsed.status()),
+                         GetBadRequest(parsed.status())->field_violations(0).description()});
+        continue;
+      }
+      row = std::move(*parsed);
+    } else {
+      auto s = google::protobuf::util::JsonStringToMessage(line, &row);
+      if (!s.ok()) {
+        local.push_back({line_number, "record", std::string(s.message())});
+        continue;
+      }
+    }
+    row.set_row_number(line_number);
+    *chunk.mutable_rows()->add_rows() = std::move(row);
+    if (chunk.rows().rows_size() >= 500) stream_ok = flush();
+    if (options.progress && absl::Now() - last_report > absl::Milliseconds(250)) {
+      last_report = absl::Now();
+      const double secs = absl::ToDoubleSeconds(last_report - start);
+      std::cerr << absl::StrFormat("\r  sent %s rows  %s rows/s   ", Thousands(sent),
+                                   Thousands(static_cast<int64_t>(sent / std::max(secs, 1e-3))));
+    }
+  }
+  if (stream_ok) flush();
+  writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  if (options.progress) std::cerr << "\r" << std::string(50, ' ') << "\r";
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        absl::StrCat("import failed: ", status.error_message()));
+  }
+
+  if (!options.rejects_file.empty()) {
+    std::ofstream rejects(options.rejects_file);
+    rejects << "row_number,field,code,reason\n";
+    std::vector<rv1::RejectedRow> all(response.rejected_rows().begin(),
+                                      response.rejected_rows().end());
+    for (const LocalReject& r : local) {
+      rv1::RejectedRow row;
+      row.set_row_number(r.row);
+      row.set_field(r.field);
+      row.set_code("INVALID_ARGUMENT");
+      row.set_reason(r.reason);
+      all.push_back(row);
+    }
+    std::sort(all.begin(), all.end(),
+              [](const auto& a, const auto& b) { return a.row_number() < b.row_number(); });
+    for (const auto& r : all) {
+      rejects << r.row_number() << "," << r.field() << "," << r.code() << ",\""
+              << absl::StrReplaceAll(r.reason(), {{"\"", "\"\""}}) << "\"\n";
+    }
+  }
+  const double secs = std::max(absl::ToDoubleSeconds(absl::Now() - start), 1e-3);
+  std::cout << absl::StrFormat(
+      "import %s%s: %s rows read, %s accepted, %s unchanged, %s rejected (%s before sending), "
+      "%s rolled back, %s batches, %.1f s (%s rows/s)\n",
+      response.import_id(), response.replayed() ? " (replayed)" : "",
+      Thousands(line_number - (csv ? 1 : 0)), Thousands(response.rows_accepted()),
+      Thousands(response.rows_unchanged()),
+      Thousands(response.rows_rejected() + static_cast<int64_t>(local.size())),
+      Thousands(static_cast<int64_t>(local.size())), Thousands(response.rows_rolled_back()),
+      Thousands(response.batches_committed()), secs,
+      Thousands(static_cast<int64_t>(sent / secs)));
+  return absl::OkStatus();
+}
+
+}  // namespace paritrana::cli
