@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <random>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
@@ -224,7 +225,8 @@ absl::Status RunImport(const Connection& connection, const ImportOptions& option
   header.mutable_header()->set_import_id(
       !options.import_id.empty()
           ? options.import_id
-          : absl::StrFormat("cli-%d", absl::ToUnixSeconds(absl::Now())));
+          : absl::StrFormat("cli-%d-%016x", absl::ToUnixSeconds(absl::Now()),
+                            std::random_device{}() * 0x9E3779B97F4A7C15ull));
   header.mutable_header()->set_mode(mode);
   header.mutable_header()->set_batch_size(options.batch_size);
   header.mutable_header()->set_validate_only(options.validate_only);

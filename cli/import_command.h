@@ -12,7 +12,7 @@ struct ImportOptions {
   std::string format;        // "csv", "jsonl", or "" to go by the file name
   std::string mode = "lenient";
   int batch_size = 1000;
-  std::string import_id;     // "" derives one from the file's name and size
+  std::string import_id;     // "" makes a fresh one: rows still match stored records by key
   std::string rejects_file;  // CSV report of rejected rows; "" for none
   bool validate_only = false;
   bool progress = true;

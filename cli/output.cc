@@ -63,6 +63,7 @@ void Print(Format format, const Table& table, const google::protobuf::Message& m
       out += i == 0 ? cells[i] + std::string(pad, ' ') : std::string(pad, ' ') + cells[i];
       if (i + 1 < cells.size()) out += "  ";
     }
+    out.erase(out.find_last_not_of(' ') + 1);
     std::cout << out << "\n";
   };
   line(table.header);

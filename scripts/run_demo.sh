@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Runs the whole suite from an existing build on embedded defaults and tells Jambi's story:
+# a private redis-server, the three services on free loopback ports with SQLite files under
+# data/demo/, bearer tokens, the synthetic Jambi dataset imported through the CLI, then coverage
+# by regency against the 2025 target, the province's split, and the award ranking.
+#   scripts/run_demo.sh [--once] [--scale S] [--build-dir DIR] [--data DIR]
+# --once prints and stops; otherwise the suite keeps serving until Ctrl-C, which stops every
+# process this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+once=false scale=0.05 build=build data=data/demo
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --once) once=true ;;
+    --scale) scale=$2; shift ;;
+    --build-dir) build=$2; shift ;;
+    --data) data=$2; shift ;;
+    *) echo "run_demo.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+rm -rf "$data"
+mkdir -p "$data/logs"
+pids=()
+stop() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+
+port_of() {  # waits for a service's "listening" log line and prints its port
+  for _ in $(seq 300); do
+    p=$(grep -o '"msg":"listening".*"port":[0-9]*' "$1" 2>/dev/null | grep -o '[0-9]*$' || true)
+    [[ -n $p ]] && { echo "$p"; return; }
+    kill -0 "${pids[-1]}" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "demo: $1 shows no listening port:" >&2
+  cat "$1" >&2
+  exit 1
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+token() { head -c 24 /dev/urandom | base64 | tr '+/' '-_'; }
+
+admin=$(token) service=$(token)
+umask 077
+printf 'admin %s # the demo operator (CLI)\nanalyst %s # services calling each other\n' \
+  "$admin" "$service" >"$data/tokens.txt"
+umask 022
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+  >"$data/logs/redis.log" 2>&1 &
+pids+=($!)
+
+common=(--listen=127.0.0.1:0 --plaintext --drain_grace=0s --tokens_file="$data/tokens.txt")
+"$build/services/registry/paritrana-registry" "${common[@]}" --store="sqlite:$data/registry.db" \
+  --nik_key_file="$data/registry-nik.key" --create_nik_key --redis="127.0.0.1:$redis_port" \
+  >"$data/logs/registry.log" &
+pids+=($!)
+registry=127.0.0.1:$(port_of "$data/logs/registry.log")
+"$build/services/coverage/paritrana-coverage" "${common[@]}" --registry="$registry" \
+  --redis="127.0.0.1:$redis_port" --token="$service" >"$data/logs/coverage.log" &
+pids+=($!)
+coverage=127.0.0.1:$(port_of "$data/logs/coverage.log")
+"$build/services/award/paritrana-award" "${common[@]}" --store="sqlite:$data/award.db" \
+  --registry="$registry" --coverage="$coverage" --token="$service" >"$data/logs/award.log" &
+pids+=($!)
+award=127.0.0.1:$(port_of "$data/logs/award.log")
+
+export PARITRANA_REGISTRY=$registry PARITRANA_COVERAGE=$coverage PARITRANA_AWARD=$award
+export PARITRANA_PLAINTEXT=true PARITRANA_TOKEN=$admin
+cli=$build/cli/paritrana
+
+echo "Paritrana on loopback: registry $registry, coverage $coverage, award $award (logs: $data/logs)"
+echo
+echo "Loading the synthetic Jambi dataset at scale $scale (1.0 = 590,000 participants)..."
+"$cli" demo-data --scale "$scale" >"$data/jambi.jsonl"
+"$cli" import "$data/jambi.jsonl" --import-id "jambi-demo-$scale" --rejects "$data/rejects.csv" -q
+
+date=2024-08-12
+echo
+echo "== Coverage by regency on $date, against the 2025 target of 55% =="
+"$cli" gap 15 --year 2025 --date "$date"
+echo
+echo "== Jambi on $date: who is covered and who pays =="
+"$cli" coverage 15 --date "$date"
+
+if [[ -x scripts/run_award_demo.sh ]]; then
+  echo
+  bash scripts/run_award_demo.sh
+fi
+
+if $once; then exit 0; fi
+echo
+echo "The suite keeps serving; try: $cli coverage 15.08 --date $date"
+echo "Press Ctrl-C to stop everything."
+wait

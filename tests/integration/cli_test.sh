@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The paritrana CLI against real servers: a CSV with good and bad rows is imported, the
+# rejected-rows report must list exactly the bad ones, and coverage must count the good ones.
+# Usage: cli_test.sh BUILD_DIR
+set -euo pipefail
+build=$1
+dir=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait; rm -rf "$dir"' EXIT
+port_of() {
+  for _ in $(seq 200); do
+    p=$(grep -o '"msg":"listening".*"port":[0-9]*' "$1" 2>/dev/null | grep -o '[0-9]*$' || true)
+    [[ -n $p ]] && { echo "$p"; return; }
+    sleep 0.05
+  done
+  echo "FAIL: no port in $1" >&2; cat "$1" >&2; exit 1
+}
+"$build/services/registry/paritrana-registry" --listen=127.0.0.1:0 --plaintext --drain_grace=0s \
+  --store="sqlite:$dir/registry.db" --nik_key_file="$dir/nik.key" --create_nik_key >"$dir/r.log" &
+pids+=($!)
+export PARITRANA_REGISTRY=127.0.0.1:$(port_of "$dir/r.log") PARITRANA_PLAINTEXT=true
+"$build/services/coverage/paritrana-coverage" --listen=127.0.0.1:0 --plaintext --drain_grace=0s \
+  --registry="$PARITRANA_REGISTRY" >"$dir/c.log" &
+pids+=($!)
+export PARITRANA_COVERAGE=127.0.0.1:$(port_of "$dir/c.log")
+cli=$build/cli/paritrana
+
+cat >"$dir/baselines.csv" <<'CSV'
+region,year,source,potential_workers,source_note
+15.04,2025,bpjs-potential,100,test figure
+CSV
+cat >"$dir/workers.csv" <<'CSV'
+kpj,nik,name,sex,birth_date,domicile_region,segment,employer,programmes,region,start_date,funding_source,subsidy_scheme,paid_date,covers_through,amount_rupiah
+24000000001,1504011505900001,Budi,M,1990-05-15,15.04,BPU,,JKK;JKM,15.04,2025-01-01,WORKER,,2025-01-01,2025-12-31,201600
+24000000002,1504015505900002,Siti,F,1990-05-15,15.04,BPU,,JKK;JKM,15.04,2025-01-01,PROVINCIAL_BUDGET,dumisake,2025-01-01,2025-12-31,201600
+24000000003,150401150590003,Andi,M,1990-05-15,15.04,BPU,,JKK;JKM,15.04,2025-01-01,WORKER,,2025-01-01,2025-12-31,201600
+24000000004,1504011505900004,Dewi,F,1990-05-15,15.04,XYZ,,JKK;JKM,15.04,2025-01-01,WORKER,,2025-01-01,2025-12-31,201600
+24000000005,1504011505900005,Rudi,M,1990-05-15,15.04,BPU,,JKK;JKM;JP,15.04,2025-01-01,WORKER,,2025-01-01,2025-12-31,201600
+24000000006,1504011505900006,Eka,M,1990-05-15,15.99,BPU,,JKK;JKM,15.04,2025-01-01,WORKER,,2025-01-01,2025-12-31,201600
+CSV
+"$cli" import "$dir/baselines.csv" -q
+"$cli" import "$dir/workers.csv" --rejects "$dir/rejects.csv" -q | tee "$dir/summary.txt"
+
+fail=0
+check() { if ! eval "$1"; then echo "FAIL: $2"; fail=1; fi; }
+expected='row_number,field,code,reason
+4,participant.nik,INVALID_ARGUMENT,"NIK must have 16 digits, got 15 characters"
+5,segment,INVALID_ARGUMENT,"must be PU, BPU, JAKON or PMI"
+6,enrollment.programmes,INVALID_ARGUMENT,"PROGRAMME_JP is not available to SEGMENT_BPU participants"
+7,participant.domicile_region,NOT_FOUND,"regions/15.99 does not exist"'
+check '[[ "$(cat "$dir/rejects.csv")" == "$expected" ]]' "rejects report differs:
+$(cat "$dir/rejects.csv")"
+check 'grep -q "2 accepted, 0 unchanged, 4 rejected (1 before sending)" "$dir/summary.txt"' "summary counts"
+# The NIK must not appear in the report, not even a rejected one's.
+check '! grep -q 150401150590003 "$dir/rejects.csv"' "a NIK in the rejects report"
+
+"$cli" coverage 15.04 --date 2025-06-30 -o csv >"$dir/coverage.csv"
+cat "$dir/coverage.csv"
+check 'grep -q "^Kabupaten Batanghari (regions/15.04) on 2025-06-30,2,100,2.00%$" "$dir/coverage.csv"' \
+  "coverage of 15.04: 2 of 100"
+check 'grep -q "^  paid by provincial_budget (dumisake),1,," "$dir/coverage.csv"' "Dumisake count"
+
+# Importing the same file again changes nothing.
+"$cli" import "$dir/workers.csv" -q | tee "$dir/again.txt"
+check 'grep -q "0 accepted, 2 unchanged" "$dir/again.txt"' "re-import is idempotent"
+[[ $fail == 0 ]] && echo "cli round trip: ok"
+exit $fail
