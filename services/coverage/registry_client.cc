@@ -3,42 +3,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/auth.h"
+#include "common/channel.h"
 #include "common/errors.h"
-#include "grpcpp/create_channel.h"
 
 namespace paritrana::coverage {
-namespace {
-
-// Reads retry on UNAVAILABLE with a short backoff: a registry restarting behind a load balancer
-// is absorbed, a registry that is down fails within a few hundred milliseconds.
-constexpr char kServiceConfig[] = R"json({
-  "methodConfig": [{
-    "name": [{"service": "paritrana.registry.v1.RegistryService"}],
-    "retryPolicy": {
-      "maxAttempts": 3,
-      "initialBackoff": "0.05s",
-      "maxBackoff": "0.3s",
-      "backoffMultiplier": 2,
-      "retryableStatusCodes": ["UNAVAILABLE"]
-    }
-  }]
-})json";
-
-}  // namespace
-
 std::shared_ptr<grpc::Channel> RegistryClient::Connect(
     const std::string& target, std::shared_ptr<grpc::ChannelCredentials> creds) {
-  grpc::ChannelArguments args;
-  args.SetServiceConfigJSON(kServiceConfig);
-  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60 * 1000 /*1 min, above the server's 30 s minimum*/);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000 /*20 s*/);
-  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);  // aggregates answers can reach a few MiB
-  // Reconnect attempts after a failure start at 100 ms and back off to 2 s, so a registry that
-  // comes back is used again promptly.
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  return grpc::CreateCustomChannel(target, std::move(creds), args);
+  return ConnectToService(target, std::move(creds), "paritrana.registry.v1.RegistryService");
 }
 
 RegistryClient::RegistryClient(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline)
