@@ -1,24 +1,108 @@
+#include <vector>
+
 #include "absl/flags/flag.h"
+#include "absl/strings/str_split.h"
+#include "common/auth.h"
+#include "common/channel.h"
 #include "common/log.h"
 #include "common/server.h"
+#include "common/validation.h"
+#include "services/award/award.h"
 #include "services/award/award_service.h"
+#include "services/award/principals.h"
+#include "services/award/rubric_file.h"
+#include "services/award/sources.h"
+#include "services/award/store/award_store.h"
 
 ABSL_FLAG(std::string, store, "sqlite:data/award.db",
           "Where the award service keeps its data: sqlite:PATH (later also postgres:DSN)");
 ABSL_FLAG(std::string, registry, "127.0.0.1:50051", "HOST:PORT of the registry service");
 ABSL_FLAG(std::string, coverage, "127.0.0.1:50052", "HOST:PORT of the coverage service");
+ABSL_FLAG(absl::Duration, registry_deadline, absl::Seconds(5),
+          "Deadline of each call to the registry (region and employer look-ups)");
+ABSL_FLAG(absl::Duration, coverage_deadline, absl::Seconds(20),
+          "Deadline of each BatchGetCoverage call (at most 100 regions) made by EvaluateCycle");
+ABSL_FLAG(std::string, principals_file, "",
+          "File naming the principals behind bearer tokens, one per line: PRINCIPAL_ID "
+          "SHA256_HEX_OF_TOKEN; other tokens are named t-{first 16 hex digits of their SHA-256}");
+ABSL_FLAG(std::string, rubric_files, "",
+          "Comma-separated rubric files (JSON, see services/award/default_rubric_regency.json) "
+          "installed at start-up as version 1 of their rubric when that rubric does not exist");
+
+namespace {
+
+using paritrana::log::Error;
+
+int Run() {
+  namespace award = paritrana::award;
+  const paritrana::ServerOptions server_options =
+      paritrana::ServerOptionsFromFlags("paritrana.award.v1.AwardService", 50053);
+  auto store = award::OpenAwardStore(absl::GetFlag(FLAGS_store));
+  if (!store.ok()) {
+    Error("cannot open store", {{"error", store.status().ToString()}});
+    return 1;
+  }
+  auto auth = paritrana::Authorizer::FromFlags();
+  if (!auth.ok()) {
+    Error("cannot load tokens", {{"error", auth.status().ToString()}});
+    return 1;
+  }
+  if (!(*auth)->enabled()) {
+    paritrana::log::Warn("authentication is off: every award caller acts as admin 'anonymous'");
+  }
+  auto principals = award::PrincipalMap::FromFile(absl::GetFlag(FLAGS_principals_file));
+  if (!principals.ok()) {
+    Error("cannot load principals", {{"error", principals.status().ToString()}});
+    return 1;
+  }
+  const auto credentials = paritrana::ClientCredentialsFromFlags();
+  award::RegistryDirectory directory(
+      paritrana::ConnectToService(absl::GetFlag(FLAGS_registry), credentials,
+                                "paritrana.registry.v1.RegistryService"),
+      absl::GetFlag(FLAGS_registry_deadline));
+  award::CoverageClient coverage(
+      paritrana::ConnectToService(absl::GetFlag(FLAGS_coverage), credentials,
+                                "paritrana.coverage.v1.CoverageService"),
+      absl::GetFlag(FLAGS_coverage_deadline));
+  award::Award rules(**store, directory, coverage, paritrana::TodayInJakarta);
+
+  for (absl::string_view path :
+       absl::StrSplit(absl::GetFlag(FLAGS_rubric_files), ',', absl::SkipWhitespace())) {
+    auto file = award::LoadRubricFile(std::string(path));
+    absl::StatusOr<bool> installed =
+        file.ok() ? rules.InstallRubric(file->rubric_id, file->rubric, file->version)
+                  : absl::StatusOr<bool>(file.status());
+    if (!installed.ok()) {
+      Error("cannot install rubric file",
+            {{"file", std::string(path)}, {"error", installed.status().ToString()}});
+      return 1;
+    }
+    paritrana::log::Info(*installed ? "rubric installed" : "rubric already present",
+                         {{"file", std::string(path)}, {"rubric", file->rubric_id}});
+  }
+
+  award::AwardService service(rules, **auth, *principals);
+  // Only the store takes the service out of rotation: without the registry or coverage service
+  // reads and most writes still work; only EvaluateCycle and candidate or cycle creation fail
+  // (with UNAVAILABLE). Health shows both under dependency/{name}.
+  std::vector<paritrana::Dependency> dependencies = {
+      {"store", true, [&] { return (*store)->Ping(); }},
+      {"registry", false, [&] { return directory.Probe(); }},
+      {"coverage", false, [&] { return coverage.Probe(); }}};
+  auto host = paritrana::ServiceHost::Start(server_options, {&service}, dependencies);
+  if (!host.ok()) {
+    Error("cannot start", {{"error", host.status().ToString()}});
+    return 1;
+  }
+  paritrana::ServeUntilTerminated(**host);
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   paritrana::InitServiceProcess(argc, argv, "award",
                                 "paritrana-award: the Paritrana award service.\n"
                                 "Every flag also reads PARITRANA_<FLAG> from the environment.");
-  paritrana::award::AwardService service;
-  auto host = paritrana::ServiceHost::Start(
-      paritrana::ServerOptionsFromFlags("paritrana.award.v1.AwardService", 50053), {&service});
-  if (!host.ok()) {
-    paritrana::log::Error("cannot start", {{"error", host.status().ToString()}});
-    return 1;
-  }
-  paritrana::ServeUntilTerminated(**host);
-  return 0;
+  return Run();
 }

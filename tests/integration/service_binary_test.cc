@@ -110,7 +110,8 @@ INSTANTIATE_TEST_SUITE_P(
                {"--store=sqlite:$DIR/registry.db", "--nik_key_file=$DIR/nik.key",
                 "--create_nik_key"}},
         Binary{"coverage", PARITRANA_COVERAGE_BINARY, "paritrana.coverage.v1.CoverageService"},
-        Binary{"award", PARITRANA_AWARD_BINARY, "paritrana.award.v1.AwardService"}),
+        Binary{"award", PARITRANA_AWARD_BINARY, "paritrana.award.v1.AwardService",
+               {"--store=sqlite:$DIR/award.db"}}),
     [](const testing::TestParamInfo<Binary>& info) { return info.param.name; });
 
 }  // namespace

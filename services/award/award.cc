@@ -1,0 +1,1090 @@
+#include "services/award/award.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <random>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/errors.h"
+#include "common/log.h"
+#include "common/pagination.h"
+#include "common/validation.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
+#include "services/award/evaluation.h"
+#include "services/award/indicators.h"
+#include "services/award/rules.h"
+
+namespace paritrana::award {
+namespace {
+
+using google::protobuf::FieldMask;
+using google::protobuf::util::MessageDifferencer;
+using google::protobuf::util::TimeUtil;
+
+// Every record kind's messages read from and written to the store.
+constexpr absl::Duration kRequestIdLifetime = absl::Hours(24);
+// Lists read for an evaluation or a rule check: more than any cycle holds (a national cycle has
+// about 514 candidates).
+constexpr int kUnbounded = 1000000;
+
+google::protobuf::Timestamp Now() { return TimeUtil::GetCurrentTime(); }
+
+std::string Pad(int64_t n) { return absl::StrFormat("%012d", n); }
+
+absl::Status NotFound(absl::string_view name) {
+  return WithReason(absl::NotFoundError(absl::StrCat(name, " does not exist")), "NOT_FOUND",
+                    {{"resource", std::string(name)}});
+}
+
+absl::Status FieldNotFound(absl::string_view field, absl::string_view message) {
+  return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND", field, message);
+}
+
+absl::Status Exists(absl::string_view name) {
+  return WithReason(absl::AlreadyExistsError(absl::StrCat(name, " already exists")),
+                    "ALREADY_EXISTS", {{"resource", std::string(name)}});
+}
+
+absl::Status Precondition(absl::string_view reason, absl::string_view message,
+                          const std::map<std::string, std::string>& metadata = {}) {
+  return WithReason(absl::FailedPreconditionError(message), reason, metadata);
+}
+
+absl::Status CyclePublished(absl::string_view cycle) {
+  return Precondition("CYCLE_PUBLISHED",
+                      absl::StrCat(cycle, " is PUBLISHED: its candidates, assessments, period and "
+                                          "rubric versions are read-only"),
+                      {{"cycle", std::string(cycle)}});
+}
+
+// ----- Records: each message with the attributes the store lists by -----
+
+Record RecordOf(const v1::Rubric& r) {
+  return {Kind::kRubric, r.name(), "", "", r.name(), r.category(), 0, 0, "", "",
+          r.SerializeAsString()};
+}
+Record RecordOf(const v1::RubricVersion& v, const std::string& rubric) {
+  return {Kind::kRubricVersion, v.name(), rubric, "", Pad(v.version()), 0, v.state(), 0, "", "",
+          v.SerializeAsString()};
+}
+Record RecordOf(const v1::AwardCycle& c) {
+  return {Kind::kCycle, c.name(), "", c.name(), c.name(), 0, c.state(), c.year(), "", "",
+          c.SerializeAsString()};
+}
+Record RecordOf(const v1::Candidate& c, const std::string& cycle) {
+  return {Kind::kCandidate, c.name(), cycle, cycle, c.name(), c.category(), c.status(), 0,
+          c.subject(), "", c.SerializeAsString()};
+}
+Record RecordOf(const v1::Assessment& a, const std::string& cycle, const std::string& candidate) {
+  return {Kind::kAssessment, a.name(), candidate, cycle, a.name(), 0, 0, 0, "", a.assessor(),
+          a.SerializeAsString()};
+}
+// Evaluations list newest first: the sort key counts down.
+Record RecordOf(const v1::Evaluation& e, const std::string& cycle, int64_t number) {
+  return {Kind::kEvaluation, e.name(), cycle, cycle, Pad(999999999999LL - number), 0, e.state(),
+          0, "", "", e.SerializeAsString()};
+}
+
+template <typename M>
+absl::StatusOr<M> Parse(const Record& r) {
+  M m;
+  if (!m.ParseFromString(r.body)) {
+    return absl::DataLossError(absl::StrCat("stored record ", r.name, " does not parse"));
+  }
+  return m;
+}
+
+template <typename M>
+absl::StatusOr<std::optional<M>> Load(AwardTx& tx, Kind kind, absl::string_view name) {
+  ASSIGN_OR_RETURN(std::optional<Record> r, tx.Get(kind, name));
+  if (!r.has_value()) return std::nullopt;
+  return Parse<M>(*r);
+}
+
+template <typename M>
+absl::StatusOr<M> Must(AwardTx& tx, Kind kind, absl::string_view name) {
+  ASSIGN_OR_RETURN(std::optional<M> m, Load<M>(tx, kind, name));
+  if (!m.has_value()) return NotFound(name);
+  return *std::move(m);
+}
+
+template <typename M>
+absl::StatusOr<M> ReadOne(AwardStore& store, Kind kind, const std::string& name) {
+  M out;
+  RETURN_IF_ERROR(store.Read([&](AwardTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(out, Must<M>(tx, kind, name));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+// Every record a query matches (no paging), parsed.
+template <typename M>
+absl::StatusOr<std::vector<M>> All(AwardTx& tx, ListQuery q) {
+  q.limit = kUnbounded;
+  ASSIGN_OR_RETURN(std::vector<Record> rows, tx.List(q));
+  std::vector<M> out;
+  out.reserve(rows.size());
+  for (const Record& r : rows) {
+    ASSIGN_OR_RETURN(M m, Parse<M>(r));
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+// One page of a List method. The page token is bound to the request without its paging fields
+// (and to `salt`, e.g. what the caller may see).
+template <typename Request, typename Item>
+absl::StatusOr<std::string> ListPage(AwardStore& store, const Request& req, ListQuery query,
+                                     absl::string_view salt,
+                                     google::protobuf::RepeatedPtrField<Item>* out,
+                                     const std::function<void(Item&)>& shape_item = nullptr) {
+  ASSIGN_OR_RETURN(int size, PageSize(req.page_size()));
+  Request shape = req;
+  shape.clear_page_size();
+  shape.clear_page_token();
+  const std::string fingerprint = absl::StrCat(salt, Fingerprint(shape));
+  ASSIGN_OR_RETURN(query.after_key, DecodePageToken(req.page_token(), fingerprint));
+  query.limit = size + 1;  // one more tells whether another page exists
+  std::vector<Record> rows;
+  RETURN_IF_ERROR(store.Read([&](AwardTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(rows, tx.List(query));
+    return absl::OkStatus();
+  }));
+  const bool more = static_cast<int>(rows.size()) > size;
+  if (more) rows.resize(size);
+  for (const Record& r : rows) {
+    ASSIGN_OR_RETURN(Item item, Parse<Item>(r));
+    if (shape_item) shape_item(item);
+    *out->Add() = std::move(item);
+  }
+  return more ? EncodePageToken(rows.back().sort_key, fingerprint) : std::string();
+}
+
+// The paths an update applies: "*" expands to every updatable path. An empty mask, an unknown
+// path or one naming an immutable or output-only field is INVALID_ARGUMENT on update_mask.
+absl::StatusOr<std::set<std::string>> MaskPaths(const FieldMask& mask,
+                                                std::initializer_list<const char*> updatable) {
+  if (mask.paths_size() == 0) {
+    return InvalidField("update_mask", "is required: list the fields to update, or \"*\"");
+  }
+  std::set<std::string> out;
+  for (const std::string& path : mask.paths()) {
+    if (path == "*") {
+      for (const char* p : updatable) out.insert(p);
+      continue;
+    }
+    if (std::none_of(updatable.begin(), updatable.end(),
+                     [&](const char* p) { return path == p; })) {
+      return InvalidField("update_mask",
+                          absl::StrCat("path \"", path, "\" cannot be updated; updatable: ",
+                                       absl::StrJoin(updatable, ", ")));
+    }
+    out.insert(path);
+  }
+  return out;
+}
+
+std::string RandomId() {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> pick(0, 35);
+  std::string id(16, 'a');
+  for (char& c : id) c = kAlphabet[pick(rng)];
+  return id;
+}
+
+absl::Status CheckCategoryFilter(v1::AwardCategory category) {
+  if (!v1::AwardCategory_IsValid(category)) return InvalidField("category", "unknown category");
+  return absl::OkStatus();
+}
+
+absl::Status CheckView(v1::EvaluationView view) {
+  if (!v1::EvaluationView_IsValid(view)) return InvalidField("view", "unknown view");
+  return absl::OkStatus();
+}
+
+void ApplyView(v1::Evaluation& e, v1::EvaluationView view) {
+  if (view != v1::EVALUATION_VIEW_BASIC) return;
+  for (v1::CategoryResult& r : *e.mutable_results()) {
+    r.clear_ranked();
+    r.clear_screened_out();
+    r.clear_excluded();
+  }
+}
+
+// The province code ("15") of a region name, "" when it is not one.
+std::string ProvinceOf(absl::string_view region) {
+  absl::StatusOr<RegionCode> code = ParseRegionName(region);
+  return code.ok() ? code->code.substr(0, 2) : std::string();
+}
+
+bool InScope(const v1::AwardCycle& cycle, const std::string& province) {
+  if (cycle.has_zone()) {
+    for (const std::string& p : cycle.zone().provinces()) {
+      if (ProvinceOf(p) == province) return true;
+    }
+    return false;
+  }
+  return ProvinceOf(cycle.province()) == province;
+}
+
+const v1::CategoryRubricVersion* VersionFor(const v1::AwardCycle& cycle,
+                                            v1::AwardCategory category) {
+  for (const auto& crv : cycle.rubric_versions()) {
+    if (crv.category() == category) return &crv;
+  }
+  return nullptr;
+}
+
+// Checks that every version `cycle` names exists and judges its category, and freezes the
+// DRAFT ones.
+absl::Status FreezeVersions(AwardTx& tx, const v1::AwardCycle& cycle) {
+  for (int i = 0; i < cycle.rubric_versions_size(); ++i) {
+    const v1::CategoryRubricVersion& crv = cycle.rubric_versions(i);
+    const std::string field = absl::StrCat("award_cycle.rubric_versions[", i, "].rubric_version");
+    ASSIGN_OR_RETURN(VersionName vn, ParseVersionName(crv.rubric_version(), field));
+    ASSIGN_OR_RETURN(std::optional<v1::RubricVersion> version,
+                     Load<v1::RubricVersion>(tx, Kind::kRubricVersion, crv.rubric_version()));
+    if (!version.has_value()) {
+      return FieldNotFound(field, absl::StrCat(crv.rubric_version(), " does not exist"));
+    }
+    ASSIGN_OR_RETURN(v1::Rubric rubric, Must<v1::Rubric>(tx, Kind::kRubric, vn.rubric));
+    if (rubric.category() != crv.category()) {
+      return InvalidField(field, absl::StrCat(vn.rubric, " judges ",
+                                              v1::AwardCategory_Name(rubric.category()), ", not ",
+                                              v1::AwardCategory_Name(crv.category())));
+    }
+    if (version->state() != v1::RubricVersion::STATE_FROZEN) {
+      version->set_state(v1::RubricVersion::STATE_FROZEN);
+      *version->mutable_freeze_time() = Now();
+      RETURN_IF_ERROR(tx.Update(RecordOf(*version, vn.rubric)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckProvinceKnown(Directory& directory, const std::string& region,
+                                const std::string& field) {
+  absl::StatusOr<registry::v1::Region> r = directory.GetRegion(region);
+  if (absl::IsNotFound(r.status())) {
+    return FieldNotFound(field, absl::StrCat(region, " is not known to the registry"));
+  }
+  return r.status();
+}
+
+}  // namespace
+
+Award::Award(AwardStore& store, Directory& directory, CoverageSource& coverage,
+             std::function<absl::CivilDay()> today)
+    : store_(store), directory_(directory), coverage_(coverage), today_(std::move(today)) {}
+
+template <typename M>
+absl::StatusOr<M> Award::Once(absl::string_view method, const std::string& request_id,
+                              const std::string& fingerprint, int kind,
+                              const std::function<absl::StatusOr<M>(AwardTx&)>& create) {
+  M out;
+  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    if (!request_id.empty()) {
+      ASSIGN_OR_RETURN(std::optional<RequestRecord> seen, tx.GetRequest(method, request_id));
+      if (seen.has_value() && absl::Now() - seen->create_time < kRequestIdLifetime) {
+        if (seen->fingerprint != fingerprint) {
+          return WithReason(absl::AlreadyExistsError(absl::StrCat(
+                                "request_id was already used by a different ", method,
+                                " request; use a new request_id for a new request")),
+                            "REQUEST_ID_REUSED", {{"request_id", request_id}});
+        }
+        ASSIGN_OR_RETURN(out, Must<M>(tx, static_cast<Kind>(kind), seen->resource));
+        return absl::OkStatus();
+      }
+    }
+    ASSIGN_OR_RETURN(out, create(tx));
+    if (request_id.empty()) return absl::OkStatus();
+    return tx.PutRequest(method, request_id, {fingerprint, out.name(), absl::Now()});
+  }));
+  return out;
+}
+
+// ----- Rubrics -----
+
+absl::StatusOr<v1::Rubric> Award::CreateRubric(const v1::CreateRubricRequest& req) {
+  FieldViolations v;
+  CheckResourceId(req.rubric_id(), "rubric_id", v);
+  CheckRubric(req.rubric(), "rubric", v);
+  CheckRequestId(req.request_id(), v);
+  RETURN_IF_ERROR(v.ToStatus());
+  v1::Rubric rubric;
+  rubric.set_name(absl::StrCat("rubrics/", req.rubric_id()));
+  rubric.set_category(req.rubric().category());
+  rubric.set_display_name(req.rubric().display_name());
+  rubric.set_description(req.rubric().description());
+  return Once<v1::Rubric>("CreateRubric", req.request_id(), Fingerprint(req),
+                          static_cast<int>(Kind::kRubric),
+                          [&](AwardTx& tx) -> absl::StatusOr<v1::Rubric> {
+                            ASSIGN_OR_RETURN(std::optional<Record> existing,
+                                             tx.Get(Kind::kRubric, rubric.name()));
+                            if (existing.has_value()) return Exists(rubric.name());
+                            *rubric.mutable_create_time() = Now();
+                            *rubric.mutable_update_time() = rubric.create_time();
+                            RETURN_IF_ERROR(tx.Insert(RecordOf(rubric)));
+                            return rubric;
+                          });
+}
+
+absl::StatusOr<v1::Rubric> Award::GetRubric(const v1::GetRubricRequest& req) {
+  RETURN_IF_ERROR(ParseRubricName(req.name(), "name"));
+  return ReadOne<v1::Rubric>(store_, Kind::kRubric, req.name());
+}
+
+absl::StatusOr<v1::ListRubricsResponse> Award::ListRubrics(const v1::ListRubricsRequest& req) {
+  RETURN_IF_ERROR(CheckCategoryFilter(req.category()));
+  ListQuery q;
+  q.kind = Kind::kRubric;
+  q.category = req.category();
+  v1::ListRubricsResponse resp;
+  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                   ListPage(store_, req, q, "", resp.mutable_rubrics()));
+  return resp;
+}
+
+absl::StatusOr<v1::RubricVersion> Award::CreateRubricVersion(
+    const v1::CreateRubricVersionRequest& req) {
+  FieldViolations v;
+  v.Check("parent", ParseRubricName(req.parent(), "parent"));
+  CheckRequestId(req.request_id(), v);
+  RETURN_IF_ERROR(v.ToStatus());
+  return Once<v1::RubricVersion>(
+      "CreateRubricVersion", req.request_id(), Fingerprint(req),
+      static_cast<int>(Kind::kRubricVersion),
+      [&](AwardTx& tx) -> absl::StatusOr<v1::RubricVersion> {
+        ASSIGN_OR_RETURN(v1::Rubric rubric, Must<v1::Rubric>(tx, Kind::kRubric, req.parent()));
+        FieldViolations content;
+        CheckRubricVersion(req.rubric_version(), rubric.category(), "rubric_version", content);
+        RETURN_IF_ERROR(content.ToStatus());
+        int32_t number = 1;
+        if (!rubric.latest_version().empty()) {
+          ASSIGN_OR_RETURN(VersionName latest, ParseVersionName(rubric.latest_version(), "latest"));
+          number = latest.version + 1;
+        }
+        v1::RubricVersion version = req.rubric_version();
+        version.set_name(VersionResourceName(rubric.name(), number));
+        version.set_version(number);
+        version.set_state(v1::RubricVersion::STATE_DRAFT);
+        *version.mutable_create_time() = Now();
+        *version.mutable_update_time() = version.create_time();
+        version.clear_freeze_time();
+        NormalizeRubricVersion(version);
+        RETURN_IF_ERROR(tx.Insert(RecordOf(version, rubric.name())));
+        rubric.set_latest_version(version.name());
+        *rubric.mutable_update_time() = version.create_time();
+        RETURN_IF_ERROR(tx.Update(RecordOf(rubric)));
+        return version;
+      });
+}
+
+absl::StatusOr<v1::RubricVersion> Award::GetRubricVersion(const v1::GetRubricVersionRequest& req) {
+  RETURN_IF_ERROR(ParseVersionName(req.name(), "name").status());
+  return ReadOne<v1::RubricVersion>(store_, Kind::kRubricVersion, req.name());
+}
+
+absl::StatusOr<v1::ListRubricVersionsResponse> Award::ListRubricVersions(
+    const v1::ListRubricVersionsRequest& req) {
+  RETURN_IF_ERROR(ParseRubricName(req.parent(), "parent"));
+  RETURN_IF_ERROR(ReadOne<v1::Rubric>(store_, Kind::kRubric, req.parent()).status());
+  ListQuery q;
+  q.kind = Kind::kRubricVersion;
+  q.parent = req.parent();
+  v1::ListRubricVersionsResponse resp;
+  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                   ListPage(store_, req, q, "", resp.mutable_rubric_versions()));
+  return resp;
+}
+
+absl::StatusOr<v1::RubricVersion> Award::UpdateRubricVersion(
+    const v1::UpdateRubricVersionRequest& req) {
+  const v1::RubricVersion& patch = req.rubric_version();
+  ASSIGN_OR_RETURN(VersionName vn, ParseVersionName(patch.name(), "rubric_version.name"));
+  ASSIGN_OR_RETURN(std::set<std::string> paths,
+                   MaskPaths(req.update_mask(),
+                             {"description", "declared_total_weight", "denominator_source",
+                              "jury_aggregation", "aspects", "gates", "tie_break_order"}));
+  v1::RubricVersion out;
+  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(out, Must<v1::RubricVersion>(tx, Kind::kRubricVersion, patch.name()));
+    if (out.state() == v1::RubricVersion::STATE_FROZEN) {
+      return Precondition("RUBRIC_VERSION_FROZEN",
+                          absl::StrCat(out.name(),
+                                       " is FROZEN (an award cycle uses it); create a new version "
+                                       "with CreateRubricVersion instead"),
+                          {{"rubric_version", out.name()}});
+    }
+    ASSIGN_OR_RETURN(v1::Rubric rubric, Must<v1::Rubric>(tx, Kind::kRubric, vn.rubric));
+    for (const std::string& p : paths) {
+      if (p == "description") out.set_description(patch.description());
+      if (p == "declared_total_weight") out.set_declared_total_weight(patch.declared_total_weight());
+      if (p == "denominator_source") out.set_denominator_source(patch.denominator_source());
+      if (p == "jury_aggregation") out.set_jury_aggregation(patch.jury_aggregation());
+      if (p == "aspects") *out.mutable_aspects() = patch.aspects();
+      if (p == "gates") *out.mutable_gates() = patch.gates();
+      if (p == "tie_break_order") *out.mutable_tie_break_order() = patch.tie_break_order();
+    }
+    FieldViolations v;
+    CheckRubricVersion(out, rubric.category(), "rubric_version", v);
+    RETURN_IF_ERROR(v.ToStatus());
+    NormalizeRubricVersion(out);
+    *out.mutable_update_time() = Now();
+    return tx.Update(RecordOf(out, vn.rubric));
+  }));
+  return out;
+}
+
+absl::StatusOr<bool> Award::InstallRubric(const std::string& rubric_id, const v1::Rubric& rubric,
+                                          const v1::RubricVersion& version) {
+  v1::GetRubricRequest get;
+  get.set_name(absl::StrCat("rubrics/", rubric_id));
+  absl::StatusOr<v1::Rubric> existing = GetRubric(get);
+  if (existing.ok()) return false;
+  if (!absl::IsNotFound(existing.status())) return existing.status();
+  // Validate the version before anything is written, so a bad file leaves no empty rubric.
+  FieldViolations v;
+  CheckRubric(rubric, "rubric", v);
+  CheckRubricVersion(version, rubric.category(), "version", v);
+  RETURN_IF_ERROR(v.ToStatus());
+  v1::CreateRubricRequest create;
+  create.set_rubric_id(rubric_id);
+  *create.mutable_rubric() = rubric;
+  RETURN_IF_ERROR(CreateRubric(create).status());
+  v1::CreateRubricVersionRequest create_version;
+  create_version.set_parent(get.name());
+  *create_version.mutable_rubric_version() = version;
+  RETURN_IF_ERROR(CreateRubricVersion(create_version).status());
+  return true;
+}
+
+// ----- Cycles -----
+
+absl::StatusOr<v1::AwardCycle> Award::CreateAwardCycle(const v1::CreateAwardCycleRequest& req) {
+  FieldViolations v;
+  CheckResourceId(req.award_cycle_id(), "award_cycle_id", v);
+  CheckCycle(req.award_cycle(), "award_cycle", v);
+  CheckRequestId(req.request_id(), v);
+  RETURN_IF_ERROR(v.ToStatus());
+  v1::AwardCycle cycle = req.award_cycle();
+  cycle.set_name(absl::StrCat("cycles/", req.award_cycle_id()));
+  cycle.set_state(v1::AwardCycle::STATE_OPEN);
+  cycle.clear_published_evaluation();
+  if (!cycle.has_assessment_period()) *cycle.mutable_assessment_period() = DefaultPeriod(cycle.year());
+  if (cycle.has_zone()) {
+    for (int i = 0; i < cycle.zone().provinces_size(); ++i) {
+      RETURN_IF_ERROR(CheckProvinceKnown(directory_, cycle.zone().provinces(i),
+                                         absl::StrCat("award_cycle.zone.provinces[", i, "]")));
+    }
+  } else {
+    RETURN_IF_ERROR(CheckProvinceKnown(directory_, cycle.province(), "award_cycle.province"));
+  }
+  return Once<v1::AwardCycle>("CreateAwardCycle", req.request_id(), Fingerprint(req),
+                              static_cast<int>(Kind::kCycle),
+                              [&](AwardTx& tx) -> absl::StatusOr<v1::AwardCycle> {
+                                ASSIGN_OR_RETURN(std::optional<Record> existing,
+                                                 tx.Get(Kind::kCycle, cycle.name()));
+                                if (existing.has_value()) return Exists(cycle.name());
+                                RETURN_IF_ERROR(FreezeVersions(tx, cycle));
+                                *cycle.mutable_create_time() = Now();
+                                *cycle.mutable_update_time() = cycle.create_time();
+                                RETURN_IF_ERROR(tx.Insert(RecordOf(cycle)));
+                                return cycle;
+                              });
+}
+
+absl::StatusOr<v1::AwardCycle> Award::GetAwardCycle(const v1::GetAwardCycleRequest& req) {
+  RETURN_IF_ERROR(ParseCycleName(req.name(), "name"));
+  return ReadOne<v1::AwardCycle>(store_, Kind::kCycle, req.name());
+}
+
+absl::StatusOr<v1::ListAwardCyclesResponse> Award::ListAwardCycles(
+    const v1::ListAwardCyclesRequest& req) {
+  if (req.year() != 0 && (req.year() < 2000 || req.year() > 2100)) {
+    return InvalidField("year", "must be 0 (every year) or a year from 2000 to 2100");
+  }
+  ListQuery q;
+  q.kind = Kind::kCycle;
+  q.year = req.year();
+  v1::ListAwardCyclesResponse resp;
+  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                   ListPage(store_, req, q, "", resp.mutable_award_cycles()));
+  return resp;
+}
+
+absl::StatusOr<v1::AwardCycle> Award::UpdateAwardCycle(const v1::UpdateAwardCycleRequest& req) {
+  const v1::AwardCycle& patch = req.award_cycle();
+  RETURN_IF_ERROR(ParseCycleName(patch.name(), "award_cycle.name"));
+  ASSIGN_OR_RETURN(std::set<std::string> paths,
+                   MaskPaths(req.update_mask(), {"display_name", "description",
+                                                 "assessment_period", "rubric_versions"}));
+  v1::AwardCycle out;
+  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(const v1::AwardCycle stored, Must<v1::AwardCycle>(tx, Kind::kCycle, patch.name()));
+    out = stored;
+    for (const std::string& p : paths) {
+      if (p == "display_name") out.set_display_name(patch.display_name());
+      if (p == "description") out.set_description(patch.description());
+      if (p == "assessment_period") {
+        *out.mutable_assessment_period() =
+            patch.has_assessment_period() ? patch.assessment_period() : DefaultPeriod(out.year());
+      }
+      if (p == "rubric_versions") *out.mutable_rubric_versions() = patch.rubric_versions();
+    }
+    const bool period_changed =
+        !MessageDifferencer::Equals(out.assessment_period(), stored.assessment_period());
+    const bool versions_changed = out.rubric_versions_size() != stored.rubric_versions_size() ||
+                                  [&] {
+                                    for (int i = 0; i < out.rubric_versions_size(); ++i) {
+                                      if (!MessageDifferencer::Equals(out.rubric_versions(i),
+                                                                      stored.rubric_versions(i))) {
+                                        return true;
+                                      }
+                                    }
+                                    return false;
+                                  }();
+    if (stored.state() == v1::AwardCycle::STATE_PUBLISHED && (period_changed || versions_changed)) {
+      return CyclePublished(stored.name());
+    }
+    FieldViolations v;
+    CheckCycle(out, "award_cycle", v);
+    RETURN_IF_ERROR(v.ToStatus());
+    if (versions_changed) {
+      for (const v1::CategoryRubricVersion& before : stored.rubric_versions()) {
+        const v1::CategoryRubricVersion* after = VersionFor(out, before.category());
+        if (after != nullptr && after->rubric_version() == before.rubric_version()) continue;
+        ListQuery q;
+        q.kind = Kind::kCandidate;
+        q.cycle = stored.name();
+        q.category = before.category();
+        q.limit = kUnbounded;
+        ASSIGN_OR_RETURN(std::vector<Record> candidates, tx.List(q));
+        for (const Record& c : candidates) {
+          ListQuery a;
+          a.kind = Kind::kAssessment;
+          a.parent = c.name;
+          a.limit = 1;
+          ASSIGN_OR_RETURN(std::vector<Record> assessments, tx.List(a));
+          if (!assessments.empty()) {
+            return Precondition(
+                "ASSESSMENTS_EXIST",
+                absl::StrCat("the ", v1::AwardCategory_Name(before.category()),
+                             " candidates of ", stored.name(),
+                             " already have assessments under ", before.rubric_version(),
+                             "; its rubric version can no longer change"),
+                {{"category", v1::AwardCategory_Name(before.category())}});
+          }
+        }
+        if (after == nullptr && !candidates.empty()) {
+          return Precondition(
+              "CATEGORY_NOT_IN_CYCLE",
+              absl::StrCat(stored.name(), " has ",
+                           v1::AwardCategory_Name(before.category()),
+                           " candidates; the category cannot be removed"),
+              {{"category", v1::AwardCategory_Name(before.category())}});
+        }
+      }
+      RETURN_IF_ERROR(FreezeVersions(tx, out));
+    }
+    *out.mutable_update_time() = Now();
+    return tx.Update(RecordOf(out));
+  }));
+  return out;
+}
+
+// ----- Candidates -----
+
+namespace {
+
+// What the registry says about a candidate's subject.
+struct SubjectFacts {
+  std::string display_name;
+  std::string province;  // "15"
+};
+
+absl::StatusOr<SubjectFacts> LookUpSubject(Directory& directory, const v1::Candidate& c) {
+  const std::string field = "candidate.subject";
+  if (IsRegionCategory(c.category())) {
+    absl::StatusOr<registry::v1::Region> r = directory.GetRegion(c.subject());
+    if (absl::IsNotFound(r.status())) {
+      return FieldNotFound(field, absl::StrCat(c.subject(), " is not known to the registry"));
+    }
+    if (!r.ok()) return r.status();
+    return SubjectFacts{r->display_name(), ProvinceOf(c.subject())};
+  }
+  absl::StatusOr<registry::v1::Employer> e = directory.GetEmployer(c.subject());
+  if (absl::IsNotFound(e.status())) {
+    return FieldNotFound(field, absl::StrCat(c.subject(), " is not known to the registry"));
+  }
+  if (!e.ok()) return e.status();
+  return SubjectFacts{e->display_name(), ProvinceOf(e->region())};
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRequest& req) {
+  FieldViolations v;
+  v.Check("parent", ParseCycleName(req.parent(), "parent"));
+  if (!req.candidate_id().empty()) CheckResourceId(req.candidate_id(), "candidate_id", v);
+  CheckCandidate(req.candidate(), /*creating=*/true, "candidate", v);
+  CheckRequestId(req.request_id(), v);
+  RETURN_IF_ERROR(v.ToStatus());
+  const std::string id = req.candidate_id().empty() ? RandomId() : req.candidate_id();
+  // The cycle's own preconditions first (cheap, and more telling than a registry answer); they
+  // are checked again in the write transaction. A replayed request skips them: it only returns
+  // what its first call created.
+  auto cycle_allows = [&](AwardTx& tx) -> absl::StatusOr<v1::AwardCycle> {
+    ASSIGN_OR_RETURN(v1::AwardCycle cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, req.parent()));
+    if (cycle.state() == v1::AwardCycle::STATE_PUBLISHED) return CyclePublished(cycle.name());
+    if (VersionFor(cycle, req.candidate().category()) == nullptr) {
+      return Precondition(
+          "CATEGORY_NOT_IN_CYCLE",
+          absl::StrCat(cycle.name(), " has no rubric version for ",
+                       v1::AwardCategory_Name(req.candidate().category()),
+                       "; add one with UpdateAwardCycle first"),
+          {{"category", v1::AwardCategory_Name(req.candidate().category())}});
+    }
+    return cycle;
+  };
+  bool replay = false;
+  RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {
+    if (!req.request_id().empty()) {
+      ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
+                       tx.GetRequest("CreateCandidate", req.request_id()));
+      replay = seen.has_value() && absl::Now() - seen->create_time < kRequestIdLifetime;
+    }
+    return replay ? absl::OkStatus() : cycle_allows(tx).status();
+  }));
+  std::optional<SubjectFacts> facts;
+  if (!replay) {
+    ASSIGN_OR_RETURN(facts, LookUpSubject(directory_, req.candidate()));
+  }
+
+  return Once<v1::Candidate>(
+      "CreateCandidate", req.request_id(), Fingerprint(req), static_cast<int>(Kind::kCandidate),
+      [&](AwardTx& tx) -> absl::StatusOr<v1::Candidate> {
+        ASSIGN_OR_RETURN(v1::AwardCycle cycle, cycle_allows(tx));
+        if (!facts.has_value()) {  // the first call's record expired meanwhile
+          return absl::AbortedError("the request changed state concurrently; retry it");
+        }
+        if (!InScope(cycle, facts->province)) {
+          return InvalidField("candidate.subject",
+                              absl::StrCat(req.candidate().subject(), " lies outside the scope of ",
+                                           cycle.name()));
+        }
+        v1::Candidate c = req.candidate();
+        c.set_name(absl::StrCat(cycle.name(), "/candidates/", id));
+        ASSIGN_OR_RETURN(std::optional<Record> existing, tx.Get(Kind::kCandidate, c.name()));
+        if (existing.has_value()) return Exists(c.name());
+        ListQuery same;
+        same.kind = Kind::kCandidate;
+        same.cycle = cycle.name();
+        same.subject = c.subject();
+        same.limit = 1;
+        ASSIGN_OR_RETURN(std::vector<Record> taken, tx.List(same));
+        if (!taken.empty()) {
+          return WithReason(absl::AlreadyExistsError(absl::StrCat(
+                                c.subject(), " is already a candidate of ", cycle.name(), " (",
+                                taken.front().name, ")")),
+                            "ALREADY_EXISTS", {{"resource", taken.front().name}});
+        }
+        if (c.display_name().empty()) c.set_display_name(facts->display_name);
+        if (c.stage() == v1::Candidate::STAGE_UNSPECIFIED) c.set_stage(v1::Candidate::STAGE_SCREENING);
+        if (c.status() == v1::Candidate::STATUS_UNSPECIFIED) c.set_status(v1::Candidate::STATUS_ACTIVE);
+        *c.mutable_create_time() = Now();
+        *c.mutable_update_time() = c.create_time();
+        RETURN_IF_ERROR(tx.Insert(RecordOf(c, cycle.name())));
+        return c;
+      });
+}
+
+absl::StatusOr<v1::Candidate> Award::GetCandidate(const v1::GetCandidateRequest& req) {
+  RETURN_IF_ERROR(ParseCandidateName(req.name(), "name").status());
+  return ReadOne<v1::Candidate>(store_, Kind::kCandidate, req.name());
+}
+
+absl::StatusOr<v1::ListCandidatesResponse> Award::ListCandidates(
+    const v1::ListCandidatesRequest& req) {
+  RETURN_IF_ERROR(ParseCycleName(req.parent(), "parent"));
+  RETURN_IF_ERROR(CheckCategoryFilter(req.category()));
+  if (!v1::Candidate::Status_IsValid(req.status())) return InvalidField("status", "unknown status");
+  RETURN_IF_ERROR(ReadOne<v1::AwardCycle>(store_, Kind::kCycle, req.parent()).status());
+  ListQuery q;
+  q.kind = Kind::kCandidate;
+  q.cycle = req.parent();
+  q.category = req.category();
+  q.state = req.status();
+  v1::ListCandidatesResponse resp;
+  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                   ListPage(store_, req, q, "", resp.mutable_candidates()));
+  return resp;
+}
+
+absl::StatusOr<v1::Candidate> Award::UpdateCandidate(const v1::UpdateCandidateRequest& req) {
+  const v1::Candidate& patch = req.candidate();
+  ASSIGN_OR_RETURN(CandidateName cn, ParseCandidateName(patch.name(), "candidate.name"));
+  ASSIGN_OR_RETURN(std::set<std::string> paths,
+                   MaskPaths(req.update_mask(), {"display_name", "stage", "status", "note"}));
+  if (paths.count("status") > 0 && patch.status() == v1::Candidate::STATUS_UNSPECIFIED) {
+    return InvalidField("candidate.status", "must be ACTIVE, WITHDRAWN or DISQUALIFIED");
+  }
+  // An empty display name resets it to the subject's registry name.
+  std::string registry_name;
+  if (paths.count("display_name") > 0 && patch.display_name().empty()) {
+    ASSIGN_OR_RETURN(v1::Candidate stored,
+                     ReadOne<v1::Candidate>(store_, Kind::kCandidate, patch.name()));
+    ASSIGN_OR_RETURN(SubjectFacts facts, LookUpSubject(directory_, stored));
+    registry_name = facts.display_name;
+  }
+  v1::Candidate out;
+  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(out, Must<v1::Candidate>(tx, Kind::kCandidate, patch.name()));
+    ASSIGN_OR_RETURN(v1::AwardCycle cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, cn.cycle));
+    if (cycle.state() == v1::AwardCycle::STATE_PUBLISHED) return CyclePublished(cycle.name());
+    for (const std::string& p : paths) {
+      if (p == "display_name") {
+        out.set_display_name(patch.display_name().empty() ? registry_name : patch.display_name());
+      }
+      if (p == "stage") {
+        out.set_stage(patch.stage() == v1::Candidate::STAGE_UNSPECIFIED
+                          ? v1::Candidate::STAGE_SCREENING
+                          : patch.stage());
+      }
+      if (p == "status") out.set_status(patch.status());
+      if (p == "note") out.set_note(patch.note());
+    }
+    FieldViolations v;
+    CheckCandidate(out, /*creating=*/false, "candidate", v);
+    RETURN_IF_ERROR(v.ToStatus());
+    *out.mutable_update_time() = Now();
+    return tx.Update(RecordOf(out, cn.cycle));
+  }));
+  return out;
+}
+
+// ----- Assessments -----
+
+namespace {
+
+// The rubric version judging `candidate` in its cycle, with the cycle.
+struct CandidateContext {
+  v1::AwardCycle cycle;
+  v1::Candidate candidate;
+  v1::RubricVersion version;
+};
+
+absl::StatusOr<CandidateContext> ContextOf(AwardTx& tx, const std::string& candidate,
+                                           const std::string& cycle) {
+  CandidateContext ctx;
+  ASSIGN_OR_RETURN(ctx.candidate, Must<v1::Candidate>(tx, Kind::kCandidate, candidate));
+  ASSIGN_OR_RETURN(ctx.cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, cycle));
+  if (ctx.cycle.state() == v1::AwardCycle::STATE_PUBLISHED) return CyclePublished(ctx.cycle.name());
+  const v1::CategoryRubricVersion* crv = VersionFor(ctx.cycle, ctx.candidate.category());
+  if (crv == nullptr) {
+    return Precondition("CATEGORY_NOT_IN_CYCLE",
+                        absl::StrCat(cycle, " has no rubric version for the candidate's category"));
+  }
+  ASSIGN_OR_RETURN(ctx.version,
+                   Must<v1::RubricVersion>(tx, Kind::kRubricVersion, crv->rubric_version()));
+  return ctx;
+}
+
+absl::Status CheckOwnId(const Principal& caller, absl::string_view assessor) {
+  if (caller.admin || caller.id == assessor) return absl::OkStatus();
+  return WithReason(
+      absl::PermissionDeniedError(absl::StrCat(
+          "an assessor may only write their own assessments (assessment id \"", caller.id,
+          "\"); an admin may write any")),
+      "PERMISSION_DENIED", {{"required_role", "admin"}});
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Assessment> Award::CreateAssessment(const v1::CreateAssessmentRequest& req,
+                                                       const Principal& caller) {
+  FieldViolations v;
+  absl::StatusOr<CandidateName> parent = ParseCandidateName(req.parent(), "parent");
+  v.Check("parent", parent.status());
+  const std::string assessor = req.assessment_id().empty() ? caller.id : req.assessment_id();
+  CheckResourceId(assessor, "assessment_id", v);
+  CheckRequestId(req.request_id(), v);
+  RETURN_IF_ERROR(v.ToStatus());
+  RETURN_IF_ERROR(CheckOwnId(caller, assessor));
+  return Once<v1::Assessment>(
+      "CreateAssessment", req.request_id(), Fingerprint(req), static_cast<int>(Kind::kAssessment),
+      [&](AwardTx& tx) -> absl::StatusOr<v1::Assessment> {
+        ASSIGN_OR_RETURN(CandidateContext ctx, ContextOf(tx, req.parent(), parent->cycle));
+        v1::Assessment a;
+        a.set_name(absl::StrCat(req.parent(), "/assessments/", assessor));
+        a.set_assessor(assessor);
+        *a.mutable_scores() = req.assessment().scores();
+        FieldViolations content;
+        CheckScores(a, ctx.version, "assessment", content);
+        RETURN_IF_ERROR(content.ToStatus());
+        ASSIGN_OR_RETURN(std::optional<Record> existing, tx.Get(Kind::kAssessment, a.name()));
+        if (existing.has_value()) return Exists(a.name());
+        *a.mutable_create_time() = Now();
+        *a.mutable_update_time() = a.create_time();
+        RETURN_IF_ERROR(tx.Insert(RecordOf(a, parent->cycle, req.parent())));
+        return a;
+      });
+}
+
+absl::StatusOr<v1::Assessment> Award::GetAssessment(const v1::GetAssessmentRequest& req) {
+  RETURN_IF_ERROR(ParseAssessmentName(req.name(), "name").status());
+  return ReadOne<v1::Assessment>(store_, Kind::kAssessment, req.name());
+}
+
+absl::StatusOr<v1::ListAssessmentsResponse> Award::ListAssessments(
+    const v1::ListAssessmentsRequest& req) {
+  ListQuery q;
+  q.kind = Kind::kAssessment;
+  if (absl::EndsWith(req.parent(), "/candidates/-")) {
+    const std::string cycle = req.parent().substr(0, req.parent().size() - 13);
+    if (!ParseCycleName(cycle, "parent").ok()) {
+      return InvalidField("parent", "must look like cycles/{cycle}/candidates/{candidate} or "
+                                    "cycles/{cycle}/candidates/-");
+    }
+    RETURN_IF_ERROR(ReadOne<v1::AwardCycle>(store_, Kind::kCycle, cycle).status());
+    q.cycle = cycle;
+  } else {
+    RETURN_IF_ERROR(ParseCandidateName(req.parent(), "parent").status());
+    RETURN_IF_ERROR(ReadOne<v1::Candidate>(store_, Kind::kCandidate, req.parent()).status());
+    q.parent = req.parent();
+  }
+  if (!req.assessor().empty() && !IsResourceId(req.assessor())) {
+    return InvalidField("assessor", "must be an assessor id (lower-case letters, digits, '-')");
+  }
+  q.assessor = req.assessor();
+  v1::ListAssessmentsResponse resp;
+  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                   ListPage(store_, req, q, "", resp.mutable_assessments()));
+  return resp;
+}
+
+absl::StatusOr<v1::Assessment> Award::UpdateAssessment(const v1::UpdateAssessmentRequest& req,
+                                                       const Principal& caller) {
+  const v1::Assessment& patch = req.assessment();
+  ASSIGN_OR_RETURN(AssessmentName an, ParseAssessmentName(patch.name(), "assessment.name"));
+  ASSIGN_OR_RETURN(std::set<std::string> paths, MaskPaths(req.update_mask(), {"scores"}));
+  RETURN_IF_ERROR(CheckOwnId(caller, an.assessor));
+  v1::Assessment out;
+  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(out, Must<v1::Assessment>(tx, Kind::kAssessment, patch.name()));
+    ASSIGN_OR_RETURN(CandidateContext ctx, ContextOf(tx, an.candidate, an.cycle));
+    if (paths.count("scores") > 0) *out.mutable_scores() = patch.scores();
+    FieldViolations v;
+    CheckScores(out, ctx.version, "assessment", v);
+    RETURN_IF_ERROR(v.ToStatus());
+    *out.mutable_update_time() = Now();
+    return tx.Update(RecordOf(out, an.cycle, an.candidate));
+  }));
+  return out;
+}
+
+// ----- Evaluations -----
+
+absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleRequest& req,
+                                                    const Principal& caller) {
+  FieldViolations v;
+  v.Check("name", ParseCycleName(req.name(), "name"));
+  CheckRequestId(req.request_id(), v);
+  RETURN_IF_ERROR(v.ToStatus());
+  const std::string fingerprint = Fingerprint(req);
+  constexpr absl::string_view kMethod = "EvaluateCycle";
+
+  // A retry of a call that succeeded returns its evaluation without evaluating again.
+  auto replay = [&](AwardTx& tx) -> absl::StatusOr<std::optional<v1::Evaluation>> {
+    if (req.request_id().empty()) return std::nullopt;
+    ASSIGN_OR_RETURN(std::optional<RequestRecord> seen, tx.GetRequest(kMethod, req.request_id()));
+    if (!seen.has_value() || absl::Now() - seen->create_time >= kRequestIdLifetime) {
+      return std::nullopt;
+    }
+    if (seen->fingerprint != fingerprint) {
+      return WithReason(absl::AlreadyExistsError(
+                            "request_id was already used by a different EvaluateCycle request"),
+                        "REQUEST_ID_REUSED", {{"request_id", req.request_id()}});
+    }
+    return Must<v1::Evaluation>(tx, Kind::kEvaluation, seen->resource);
+  };
+  std::optional<v1::Evaluation> earlier;
+  RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(earlier, replay(tx));
+    return absl::OkStatus();
+  }));
+  if (earlier.has_value()) return *earlier;
+
+  {
+    absl::MutexLock lock(&running_mu_);
+    if (!running_.insert(req.name()).second) {
+      return WithReason(absl::AbortedError(absl::StrCat(
+                            "another evaluation of ", req.name(),
+                            " is running; evaluations of one cycle are serialized, retry later")),
+                        "EVALUATION_RUNNING", {{"cycle", req.name()}});
+    }
+  }
+  struct Release {
+    Award* self;
+    std::string cycle;
+    ~Release() {
+      absl::MutexLock lock(&self->running_mu_);
+      self->running_.erase(cycle);
+    }
+  } release{this, req.name()};
+
+  CycleSnapshot snapshot;
+  RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(snapshot.cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, req.name()));
+    if (snapshot.cycle.state() == v1::AwardCycle::STATE_PUBLISHED) {
+      return Precondition("CYCLE_PUBLISHED",
+                          absl::StrCat(req.name(), " is PUBLISHED (",
+                                       snapshot.cycle.published_evaluation(),
+                                       "); it cannot be evaluated again"),
+                          {{"cycle", req.name()}});
+    }
+    ASSIGN_OR_RETURN(absl::CivilDay end,
+                     ToCivilDay(snapshot.cycle.assessment_period().end_date()));
+    if (end > today_()) {
+      return Precondition("ASSESSMENT_PERIOD_NOT_ENDED",
+                          absl::StrCat("the assessment period of ", req.name(), " ends on ",
+                                       absl::FormatCivilTime(end),
+                                       ", after today in Asia/Jakarta"),
+                          {{"end_date", absl::FormatCivilTime(end)}});
+    }
+    for (const auto& crv : snapshot.cycle.rubric_versions()) {
+      ASSIGN_OR_RETURN(snapshot.versions[crv.category()],
+                       Must<v1::RubricVersion>(tx, Kind::kRubricVersion, crv.rubric_version()));
+    }
+    ListQuery candidates;
+    candidates.kind = Kind::kCandidate;
+    candidates.cycle = req.name();
+    ASSIGN_OR_RETURN(snapshot.candidates, All<v1::Candidate>(tx, candidates));
+    ListQuery assessments;
+    assessments.kind = Kind::kAssessment;
+    assessments.cycle = req.name();
+    ASSIGN_OR_RETURN(snapshot.assessments, All<v1::Assessment>(tx, assessments));
+    return absl::OkStatus();
+  }));
+
+  const absl::Time started = absl::Now();
+  ASSIGN_OR_RETURN(std::vector<v1::CategoryResult> results,
+                   EvaluateSnapshot(snapshot, coverage_));
+
+  v1::Evaluation evaluation;
+  evaluation.set_state(v1::Evaluation::STATE_DRAFT);
+  *evaluation.mutable_rubric_versions() = snapshot.cycle.rubric_versions();
+  *evaluation.mutable_assessment_period() = snapshot.cycle.assessment_period();
+  *evaluation.mutable_evaluate_time() = Now();
+  evaluation.set_evaluated_by(caller.id);
+  for (auto& r : results) *evaluation.add_results() = std::move(r);
+
+  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(earlier, replay(tx));
+    if (earlier.has_value()) {
+      evaluation = *earlier;
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(v1::AwardCycle cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, req.name()));
+    if (cycle.state() == v1::AwardCycle::STATE_PUBLISHED) return CyclePublished(cycle.name());
+    ASSIGN_OR_RETURN(int64_t number, tx.NextId(absl::StrCat(req.name(), "/evaluations")));
+    evaluation.set_name(absl::StrCat(req.name(), "/evaluations/", number));
+    RETURN_IF_ERROR(tx.Insert(RecordOf(evaluation, req.name(), number)));
+    if (cycle.state() != v1::AwardCycle::STATE_EVALUATED) {
+      cycle.set_state(v1::AwardCycle::STATE_EVALUATED);
+      *cycle.mutable_update_time() = evaluation.evaluate_time();
+      RETURN_IF_ERROR(tx.Update(RecordOf(cycle)));
+    }
+    if (req.request_id().empty()) return absl::OkStatus();
+    return tx.PutRequest(kMethod, req.request_id(), {fingerprint, evaluation.name(), absl::Now()});
+  }));
+  log::Info("cycle evaluated",
+            {{"evaluation", evaluation.name()},
+             {"candidates", snapshot.candidates.size()},
+             {"millis", absl::ToInt64Milliseconds(absl::Now() - started)}});
+  return evaluation;
+}
+
+absl::StatusOr<v1::Evaluation> Award::GetEvaluation(const v1::GetEvaluationRequest& req,
+                                                    const Principal& caller) {
+  RETURN_IF_ERROR(ParseEvaluationName(req.name(), "name").status());
+  RETURN_IF_ERROR(CheckView(req.view()));
+  ASSIGN_OR_RETURN(v1::Evaluation e, ReadOne<v1::Evaluation>(store_, Kind::kEvaluation, req.name()));
+  if (e.state() != v1::Evaluation::STATE_PUBLISHED && !caller.admin && !caller.assessor) {
+    return NotFound(req.name());  // a DRAFT is invisible to other roles
+  }
+  ApplyView(e, req.view() == v1::EVALUATION_VIEW_UNSPECIFIED ? v1::EVALUATION_VIEW_FULL
+                                                              : req.view());
+  return e;
+}
+
+absl::StatusOr<v1::ListEvaluationsResponse> Award::ListEvaluations(
+    const v1::ListEvaluationsRequest& req, const Principal& caller) {
+  RETURN_IF_ERROR(ParseCycleName(req.parent(), "parent"));
+  RETURN_IF_ERROR(CheckView(req.view()));
+  RETURN_IF_ERROR(ReadOne<v1::AwardCycle>(store_, Kind::kCycle, req.parent()).status());
+  const bool drafts = caller.admin || caller.assessor;
+  ListQuery q;
+  q.kind = Kind::kEvaluation;
+  q.parent = req.parent();
+  if (!drafts) q.state = v1::Evaluation::STATE_PUBLISHED;
+  const v1::EvaluationView view =
+      req.view() == v1::EVALUATION_VIEW_UNSPECIFIED ? v1::EVALUATION_VIEW_BASIC : req.view();
+  v1::ListEvaluationsResponse resp;
+  const std::function<void(v1::Evaluation&)> shape = [&](v1::Evaluation& e) { ApplyView(e, view); };
+  absl::StatusOr<std::string> token =
+      ListPage(store_, req, q, drafts ? "d" : "p", resp.mutable_evaluations(), shape);
+  if (!token.ok()) return token.status();
+  resp.set_next_page_token(*token);
+  return resp;
+}
+
+absl::StatusOr<v1::Evaluation> Award::PublishEvaluation(const v1::PublishEvaluationRequest& req,
+                                                        const Principal& caller) {
+  ASSIGN_OR_RETURN(EvaluationName en, ParseEvaluationName(req.name(), "name"));
+  v1::Evaluation out;
+  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(out, Must<v1::Evaluation>(tx, Kind::kEvaluation, req.name()));
+    ASSIGN_OR_RETURN(v1::AwardCycle cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, en.cycle));
+    if (cycle.state() == v1::AwardCycle::STATE_PUBLISHED) {
+      if (cycle.published_evaluation() == out.name()) return absl::OkStatus();  // idempotent
+      return Precondition("CYCLE_PUBLISHED",
+                          absl::StrCat(cycle.name(), " already published ",
+                                       cycle.published_evaluation()),
+                          {{"cycle", cycle.name()}});
+    }
+    ListQuery newest;
+    newest.kind = Kind::kEvaluation;
+    newest.parent = cycle.name();
+    newest.limit = 1;
+    ASSIGN_OR_RETURN(std::vector<Record> latest, tx.List(newest));
+    if (latest.empty() || latest.front().name != out.name()) {
+      return Precondition("EVALUATION_NOT_LATEST",
+                          absl::StrCat(out.name(), " is not the latest evaluation of ",
+                                       cycle.name(), " (",
+                                       latest.empty() ? "none" : latest.front().name,
+                                       "); publish the latest"),
+                          {{"latest", latest.empty() ? "" : latest.front().name}});
+    }
+    out.set_state(v1::Evaluation::STATE_PUBLISHED);
+    *out.mutable_publish_time() = Now();
+    out.set_published_by(caller.id);
+    RETURN_IF_ERROR(tx.Update(RecordOf(out, cycle.name(), en.number)));
+    cycle.set_state(v1::AwardCycle::STATE_PUBLISHED);
+    cycle.set_published_evaluation(out.name());
+    *cycle.mutable_update_time() = out.publish_time();
+    return tx.Update(RecordOf(cycle));
+  }));
+  ApplyView(out, v1::EVALUATION_VIEW_BASIC);
+  return out;
+}
+
+}  // namespace paritrana::award

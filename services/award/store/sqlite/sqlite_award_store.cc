@@ -1,0 +1,253 @@
+#include "services/award/store/sqlite/sqlite_award_store.h"
+
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/errors.h"
+#include "common/sqlite.h"
+
+namespace paritrana::award {
+namespace {
+
+// Schema migrations; entry i brings the schema to version i + 1. Append only. Plain SQL types
+// and no SQLite-only features beyond WITHOUT ROWID and partial indexes, so the PostgreSQL backend
+// can mirror the same tables.
+constexpr absl::string_view kMigrations[] = {
+    R"sql(
+CREATE TABLE records (
+  kind INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  parent TEXT NOT NULL,
+  cycle TEXT NOT NULL,
+  sort_key TEXT NOT NULL,
+  category INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  year INTEGER NOT NULL,
+  subject TEXT NOT NULL,
+  assessor TEXT NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY (kind, name)
+) WITHOUT ROWID;
+CREATE INDEX records_by_parent ON records (kind, parent, sort_key);
+CREATE INDEX records_by_cycle ON records (kind, cycle, sort_key);
+CREATE INDEX records_by_order ON records (kind, sort_key);
+-- A subject competes at most once per cycle.
+CREATE UNIQUE INDEX records_subject_per_cycle ON records (kind, cycle, subject)
+  WHERE subject <> '';
+
+CREATE TABLE request_ids (
+  method TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  create_time INTEGER NOT NULL,
+  PRIMARY KEY (method, request_id)
+) WITHOUT ROWID;
+
+CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
+};
+
+constexpr int kReaders = 4;
+
+constexpr absl::string_view kColumns =
+    "kind, name, parent, cycle, sort_key, category, state, year, subject, assessor, body";
+
+class SqliteTx final : public AwardTx {
+ public:
+  explicit SqliteTx(sqlite::Database& db) : db_(db) {}
+
+  absl::StatusOr<std::optional<Record>> Get(Kind kind, absl::string_view name) override {
+    auto st = db_.Prepare(absl::StrCat("SELECT ", kColumns,
+                                       " FROM records WHERE kind = ?1 AND name = ?2"));
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, static_cast<int64_t>(kind)).Bind(2, name);
+    absl::StatusOr<bool> row = (*st)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::nullopt;
+    Record r = Read(**st);
+    (*st)->Reset();
+    return r;
+  }
+
+  absl::Status Insert(const Record& r) override {
+    auto st = db_.Prepare(absl::StrCat("INSERT INTO records (", kColumns,
+                                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, static_cast<int64_t>(r.kind)).Bind(2, r.name).Bind(3, r.parent);
+    (*st)->Bind(4, r.cycle).Bind(5, r.sort_key).Bind(6, static_cast<int64_t>(r.category));
+    (*st)->Bind(7, static_cast<int64_t>(r.state)).Bind(8, static_cast<int64_t>(r.year));
+    (*st)->Bind(9, r.subject).Bind(10, r.assessor).BindBlob(11, r.body);
+    absl::Status s = (*st)->Run();
+    if (absl::IsAlreadyExists(s)) return absl::AlreadyExistsError(absl::StrCat(r.name, " exists"));
+    return s;
+  }
+
+  absl::Status Update(const Record& r) override {
+    auto st = db_.Prepare(
+        "UPDATE records SET sort_key = ?3, category = ?4, state = ?5, year = ?6, subject = ?7,"
+        " assessor = ?8, body = ?9 WHERE kind = ?1 AND name = ?2");
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, static_cast<int64_t>(r.kind)).Bind(2, r.name).Bind(3, r.sort_key);
+    (*st)->Bind(4, static_cast<int64_t>(r.category)).Bind(5, static_cast<int64_t>(r.state));
+    (*st)->Bind(6, static_cast<int64_t>(r.year)).Bind(7, r.subject).Bind(8, r.assessor);
+    (*st)->BindBlob(9, r.body);
+    if (absl::Status s = (*st)->Run(); !s.ok()) return s;
+    if (db_.Changes() == 0) return absl::NotFoundError(absl::StrCat(r.name, " not found"));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<Record>> List(const ListQuery& q) override {
+    auto st = db_.Prepare(absl::StrCat(
+        "SELECT ", kColumns, " FROM records WHERE kind = ?1 AND sort_key > ?2",
+        " AND (?3 = 0 OR parent = ?4) AND (?5 = 0 OR cycle = ?6)",
+        " AND (?7 = 0 OR category = ?7) AND (?8 = 0 OR state = ?8) AND (?9 = 0 OR year = ?9)",
+        " AND (?10 = '' OR subject = ?10) AND (?11 = '' OR assessor = ?11)",
+        " ORDER BY sort_key LIMIT ?12"));
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, static_cast<int64_t>(q.kind)).Bind(2, q.after_key);
+    (*st)->Bind(3, static_cast<int64_t>(q.parent.has_value())).Bind(4, q.parent.value_or(""));
+    (*st)->Bind(5, static_cast<int64_t>(q.cycle.has_value())).Bind(6, q.cycle.value_or(""));
+    (*st)->Bind(7, static_cast<int64_t>(q.category)).Bind(8, static_cast<int64_t>(q.state));
+    (*st)->Bind(9, static_cast<int64_t>(q.year)).Bind(10, q.subject).Bind(11, q.assessor);
+    (*st)->Bind(12, static_cast<int64_t>(q.limit));
+    std::vector<Record> out;
+    while (true) {
+      absl::StatusOr<bool> row = (*st)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      out.push_back(Read(**st));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::optional<RequestRecord>> GetRequest(absl::string_view method,
+                                                          absl::string_view request_id) override {
+    auto st = db_.Prepare(
+        "SELECT fingerprint, resource, create_time FROM request_ids"
+        " WHERE method = ?1 AND request_id = ?2");
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, method).Bind(2, request_id);
+    absl::StatusOr<bool> row = (*st)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::nullopt;
+    RequestRecord record{(*st)->Text(0), (*st)->Text(1), absl::FromUnixSeconds((*st)->Int(2))};
+    (*st)->Reset();
+    return record;
+  }
+
+  absl::Status PutRequest(absl::string_view method, absl::string_view request_id,
+                          const RequestRecord& record) override {
+    auto st = db_.Prepare(
+        "INSERT OR REPLACE INTO request_ids (method, request_id, fingerprint, resource,"
+        " create_time) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, method).Bind(2, request_id).Bind(3, record.fingerprint);
+    (*st)->Bind(4, record.resource).Bind(5, absl::ToUnixSeconds(record.create_time));
+    return (*st)->Run();
+  }
+
+  absl::StatusOr<int64_t> NextId(absl::string_view sequence) override {
+    auto st = db_.Prepare(
+        "INSERT INTO sequences (name, value) VALUES (?1, 1)"
+        " ON CONFLICT DO UPDATE SET value = value + 1 RETURNING value");
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, sequence);
+    absl::StatusOr<bool> row = (*st)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::InternalError("sequence update returned no row");
+    const int64_t value = (*st)->Int(0);
+    if (absl::Status s = (*st)->Run(); !s.ok()) return s;
+    return value;
+  }
+
+ private:
+  static Record Read(const sqlite::Statement& st) {
+    Record r;
+    r.kind = static_cast<Kind>(st.Int(0));
+    r.name = st.Text(1);
+    r.parent = st.Text(2);
+    r.cycle = st.Text(3);
+    r.sort_key = st.Text(4);
+    r.category = static_cast<int>(st.Int(5));
+    r.state = static_cast<int>(st.Int(6));
+    r.year = static_cast<int>(st.Int(7));
+    r.subject = st.Text(8);
+    r.assessor = st.Text(9);
+    r.body = st.Text(10);
+    return r;
+  }
+
+  sqlite::Database& db_;
+};
+
+class SqliteAwardStore final : public AwardStore {
+ public:
+  SqliteAwardStore(std::unique_ptr<sqlite::Database> writer,
+                   std::vector<std::unique_ptr<sqlite::Database>> readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+
+  absl::Status Ping() override {
+    return Read([](AwardTx& tx) { return tx.Get(Kind::kRubric, "").status(); });
+  }
+
+  absl::Status Write(absl::FunctionRef<absl::Status(AwardTx&)> fn) override {
+    absl::MutexLock lock(&write_mu_);
+    return InTransaction(*writer_, "BEGIN IMMEDIATE", fn);
+  }
+
+  absl::Status Read(absl::FunctionRef<absl::Status(AwardTx&)> fn) override {
+    sqlite::Database* db = nullptr;
+    {
+      absl::MutexLock lock(&read_mu_);
+      read_mu_.Await(absl::Condition(
+          +[](std::vector<std::unique_ptr<sqlite::Database>>* r) { return !r->empty(); },
+          &readers_));
+      db = readers_.back().release();
+      readers_.pop_back();
+    }
+    absl::Status s = InTransaction(*db, "BEGIN", fn);
+    absl::MutexLock lock(&read_mu_);
+    readers_.emplace_back(db);
+    return s;
+  }
+
+ private:
+  static absl::Status InTransaction(sqlite::Database& db, absl::string_view begin,
+                                    absl::FunctionRef<absl::Status(AwardTx&)> fn) {
+    if (absl::Status s = db.Exec(begin); !s.ok()) return s;
+    SqliteTx tx(db);
+    absl::Status s = fn(tx);
+    if (s.ok()) s = db.Exec("COMMIT");
+    if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
+    return s;
+  }
+
+  absl::Mutex write_mu_;
+  std::unique_ptr<sqlite::Database> writer_ ABSL_GUARDED_BY(write_mu_);
+  absl::Mutex read_mu_;
+  std::vector<std::unique_ptr<sqlite::Database>> readers_ ABSL_GUARDED_BY(read_mu_);
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AwardStore>> OpenSqliteAwardStore(const std::string& path) {
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  auto writer = sqlite::Database::Open(path, /*read_only=*/false);
+  if (!writer.ok()) return writer.status();
+  if (absl::Status s = (*writer)->Migrate(kMigrations); !s.ok()) return s;
+  std::vector<std::unique_ptr<sqlite::Database>> readers;
+  for (int i = 0; i < kReaders; ++i) {
+    auto reader = sqlite::Database::Open(path, /*read_only=*/true);
+    if (!reader.ok()) return reader.status();
+    readers.push_back(std::move(*reader));
+  }
+  return std::make_unique<SqliteAwardStore>(std::move(*writer), std::move(readers));
+}
+
+}  // namespace paritrana::award
