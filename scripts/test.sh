@@ -11,4 +11,5 @@ cmake --preset default >/dev/null
 cmake --build --preset default
 tools/node_modules/.bin/buf lint protos
 echo "buf lint: clean"
+bash scripts/check_chart.sh
 ctest --preset default -j2 "$@"

@@ -1,0 +1,380 @@
+{{/*
+Helpers shared by every template. Component helpers take a dict: (dict "ctx" $ "component" "registry").
+*/}}
+
+{{- define "paritrana.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "paritrana.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* FULLNAME-COMPONENT, e.g. myrelease-paritrana-registry; 52 characters at most so that
+StatefulSet pods and their controller-revision-hash labels stay within 63. */}}
+{{- define "paritrana.componentName" -}}
+{{- printf "%s-%s" (include "paritrana.fullname" .ctx | trunc (int (sub 51 (len .component)))) .component | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "paritrana.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "paritrana.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "paritrana.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "paritrana.labels" -}}
+helm.sh/chart: {{ include "paritrana.chart" .ctx }}
+{{ include "paritrana.selectorLabels" . }}
+app.kubernetes.io/version: {{ .ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: paritrana
+{{- with .ctx.Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{- define "paritrana.image" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- if $v.image.digest -}}
+{{- printf "%s@%s" $v.image.repository $v.image.digest -}}
+{{- else -}}
+{{- $tag := default .ctx.Chart.AppVersion $v.image.tag | toString -}}
+{{- if or (eq $tag "latest") (eq $tag "") -}}
+{{- fail (printf "%s.image.tag: give a version (or leave it empty for the chart's appVersion); `latest` is not deployable repeatably" .component) -}}
+{{- end -}}
+{{- printf "%s:%s" $v.image.repository $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "paritrana.serviceAccountName" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- if $v.serviceAccount.create -}}
+{{- default (include "paritrana.componentName" .) $v.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" $v.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* "sqlite" or "postgres" for registry and award; "" for coverage. */}}
+{{- define "paritrana.storeType" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- if hasKey $v "store" -}}{{ $v.store.type }}{{- end -}}
+{{- end -}}
+
+{{- define "paritrana.stateful" -}}
+{{- if eq (include "paritrana.storeType" .) "sqlite" -}}true{{- end -}}
+{{- end -}}
+
+{{- define "paritrana.inClusterRedis" -}}
+{{- if and .Values.redis.enabled (not .Values.redis.external.address) -}}true{{- end -}}
+{{- end -}}
+
+{{/* HOST:PORT of Redis, or "" when there is none. */}}
+{{- define "paritrana.redisAddress" -}}
+{{- if .Values.redis.enabled -}}
+{{- if .Values.redis.external.address -}}
+{{- .Values.redis.external.address -}}
+{{- else -}}
+{{- printf "%s:%d" (include "paritrana.componentName" (dict "ctx" . "component" "redis")) (int .Values.redis.inCluster.port) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Address another service is called at: its Service name and gRPC port. */}}
+{{- define "paritrana.address" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- printf "%s:%d" (include "paritrana.componentName" .) (int $v.port) -}}
+{{- end -}}
+
+{{- define "paritrana.tlsSecretName" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- default (printf "%s-tls" (include "paritrana.componentName" .)) $v.tls.secretName -}}
+{{- end -}}
+
+{{/* Flags every service takes: listen address, transport security, shutdown, logs, metrics. */}}
+{{- define "paritrana.commonArgs" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- $values := .ctx.Values -}}
+- --listen=0.0.0.0:{{ $v.port }}
+{{- if $values.tls.enabled }}
+- --tls_cert=/etc/paritrana/tls/tls.crt
+- --tls_key=/etc/paritrana/tls/tls.key
+{{- if $values.tls.mutual }}
+- --tls_ca=/etc/paritrana/tls/ca.crt
+{{- end }}
+{{- else }}
+- --plaintext
+{{- end }}
+- --drain_grace={{ $values.server.drainGraceSeconds }}s
+- --shutdown_deadline={{ $values.server.shutdownDeadlineSeconds }}s
+- --log_level={{ $values.server.logLevel }}
+{{- if $values.metrics.enabled }}
+- --metrics_listen=0.0.0.0:{{ $values.metrics.port }}
+{{- end }}
+{{- end -}}
+
+{{/* Authentication through the environment (every flag reads PARITRANA_<FLAG>): a binary that
+does not define --tokens_file or --token yet ignores the variable instead of refusing to start. */}}
+{{- define "paritrana.authEnv" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- $values := .ctx.Values -}}
+{{- if $values.auth.tokensSecret.name }}
+- name: PARITRANA_TOKENS_FILE
+  value: /etc/paritrana/auth/{{ $values.auth.tokensSecret.key }}
+{{- end }}
+{{- if and (hasKey $v "auth") $v.auth.tokenSecret.name }}
+- name: PARITRANA_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.auth.tokenSecret.name }}
+      key: {{ $v.auth.tokenSecret.key }}
+{{- end }}
+{{- end -}}
+
+{{/* PostgreSQL: the DSN comes from a Secret and reaches --store through the environment, so it
+never appears in the pod spec or the process arguments. */}}
+{{- define "paritrana.storeEnv" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- if eq (include "paritrana.storeType" .) "postgres" }}
+- name: STORE_POSTGRES_DSN
+  valueFrom:
+    secretKeyRef:
+      name: {{ required (printf "%s.store.postgres.dsnSecret.name is required with store.type postgres" .component) $v.store.postgres.dsnSecret.name }}
+      key: {{ $v.store.postgres.dsnSecret.key }}
+- name: PARITRANA_STORE
+  value: postgres:$(STORE_POSTGRES_DSN)
+{{- end }}
+{{- end -}}
+
+{{- define "paritrana.redisEnv" -}}
+{{- $r := .Values.redis -}}
+{{- if and $r.enabled $r.external.address $r.external.passwordSecret.name }}
+- name: PARITRANA_REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $r.external.passwordSecret.name }}
+      key: {{ $r.external.passwordSecret.key }}
+{{- end }}
+{{- end -}}
+
+{{/* Volumes every service mounts: /tmp, the tokens file, TLS material. */}}
+{{- define "paritrana.commonVolumes" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- $values := .ctx.Values -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: {{ $v.tmpSizeLimit }}
+{{- if $values.auth.tokensSecret.name }}
+- name: auth
+  secret:
+    secretName: {{ $values.auth.tokensSecret.name }}
+    defaultMode: 0440
+    items:
+      - key: {{ $values.auth.tokensSecret.key }}
+        path: {{ $values.auth.tokensSecret.key }}
+{{- end }}
+{{- if $values.tls.enabled }}
+- name: tls
+  secret:
+    secretName: {{ include "paritrana.tlsSecretName" . }}
+    defaultMode: 0440
+{{- end }}
+{{- end -}}
+
+{{- define "paritrana.commonVolumeMounts" -}}
+{{- $values := .ctx.Values -}}
+- name: tmp
+  mountPath: /tmp
+{{- if $values.auth.tokensSecret.name }}
+- name: auth
+  mountPath: /etc/paritrana/auth
+  readOnly: true
+{{- end }}
+{{- if $values.tls.enabled }}
+- name: tls
+  mountPath: /etc/paritrana/tls
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* Probes. Native gRPC probes ask grpc.health.v1 for the server's overall status (""), which is
+SERVING while every required dependency is up and turns NOT_SERVING on SIGTERM. The kubelet's gRPC
+probe cannot speak TLS, so with tls.enabled the probes fall back to a TCP connect on the gRPC port. */}}
+{{- define "paritrana.probes" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- $handler := dict "grpc" (dict "port" (int $v.port)) -}}
+{{- if .ctx.Values.tls.enabled -}}
+{{- $handler = dict "tcpSocket" (dict "port" "grpc") -}}
+{{- end -}}
+startupProbe:
+  {{- toYaml (merge (deepCopy $handler) $v.probes.startup) | nindent 2 }}
+readinessProbe:
+  {{- toYaml (merge (deepCopy $handler) $v.probes.readiness) | nindent 2 }}
+livenessProbe:
+  {{- toYaml (merge (deepCopy $handler) $v.probes.liveness) | nindent 2 }}
+{{- end -}}
+
+{{- define "paritrana.checkShutdown" -}}
+{{- $s := .Values.server -}}
+{{- if le (int $s.terminationGracePeriodSeconds) (add (int $s.drainGraceSeconds) (int $s.shutdownDeadlineSeconds) | int) -}}
+{{- fail (printf "server.terminationGracePeriodSeconds (%v) must be greater than drainGraceSeconds + shutdownDeadlineSeconds (%v + %v), or the kubelet kills pods mid-drain" $s.terminationGracePeriodSeconds $s.drainGraceSeconds $s.shutdownDeadlineSeconds) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The workload of one service: a StatefulSet with a volumeClaimTemplate when its store is SQLite,
+otherwise a Deployment. Takes the dict of the component helpers plus, as YAML list fragments:
+"args", "env", "volumes", "volumeMounts", "initContainers".
+*/}}
+{{- define "paritrana.workload" -}}
+{{- $ctx := .ctx -}}
+{{- $component := .component -}}
+{{- $v := index $ctx.Values $component -}}
+{{- $stateful := include "paritrana.stateful" . -}}
+{{- include "paritrana.checkShutdown" $ctx -}}
+{{- if and $stateful (gt (int $v.replicaCount) 1) -}}
+{{- fail (printf "%s.replicaCount: SQLite allows one replica; use store.type postgres for more" $component) -}}
+{{- end -}}
+{{- if and $stateful $v.autoscaling.enabled -}}
+{{- fail (printf "%s.autoscaling: SQLite allows one replica; autoscaling needs store.type postgres" $component) -}}
+{{- end -}}
+apiVersion: apps/v1
+kind: {{ ternary "StatefulSet" "Deployment" (eq $stateful "true") }}
+metadata:
+  name: {{ include "paritrana.componentName" . }}
+  labels:
+    {{- include "paritrana.labels" . | nindent 4 }}
+spec:
+  {{- if not (and (hasKey $v "autoscaling") $v.autoscaling.enabled) }}
+  replicas: {{ $v.replicaCount }}
+  {{- end }}
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      {{- include "paritrana.selectorLabels" . | nindent 6 }}
+  {{- if $stateful }}
+  serviceName: {{ include "paritrana.componentName" . }}-headless
+  podManagementPolicy: OrderedReady
+  updateStrategy:
+    type: RollingUpdate
+  {{- else }}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 1
+      maxUnavailable: 0
+  {{- end }}
+  template:
+    metadata:
+      labels:
+        {{- include "paritrana.labels" . | nindent 8 }}
+        {{- with $v.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      {{- with $v.podAnnotations }}
+      annotations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    spec:
+      serviceAccountName: {{ include "paritrana.serviceAccountName" . }}
+      automountServiceAccountToken: false
+      # Service links would inject FOO_PORT=tcp://... variables, which can collide with the
+      # PARITRANA_<FLAG> variables every flag reads.
+      enableServiceLinks: false
+      terminationGracePeriodSeconds: {{ $ctx.Values.server.terminationGracePeriodSeconds }}
+      {{- with $ctx.Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $v.priorityClassName }}
+      priorityClassName: {{ . }}
+      {{- end }}
+      securityContext:
+        {{- toYaml $v.podSecurityContext | nindent 8 }}
+      {{- with .initContainers }}
+      initContainers:
+        {{- . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: {{ $component }}
+          image: {{ include "paritrana.image" . }}
+          imagePullPolicy: {{ $v.image.pullPolicy }}
+          args:
+            {{- .args | nindent 12 }}
+            {{- with $v.extraArgs }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          {{- $env := trim (default "" .env) }}
+          {{- if or $env $v.extraEnv }}
+          env:
+            {{- with $env }}
+            {{- . | nindent 12 }}
+            {{- end }}
+            {{- with $v.extraEnv }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
+          {{- end }}
+          ports:
+            - name: grpc
+              containerPort: {{ $v.port }}
+              protocol: TCP
+            {{- if $ctx.Values.metrics.enabled }}
+            - name: metrics
+              containerPort: {{ $ctx.Values.metrics.port }}
+              protocol: TCP
+            {{- end }}
+          {{- include "paritrana.probes" . | nindent 10 }}
+          resources:
+            {{- toYaml $v.resources | nindent 12 }}
+          securityContext:
+            {{- toYaml $v.containerSecurityContext | nindent 12 }}
+          volumeMounts:
+            {{- .volumeMounts | nindent 12 }}
+      volumes:
+        {{- .volumes | nindent 8 }}
+      {{- with $v.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $v.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $v.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $v.topologySpreadConstraints }}
+      topologySpreadConstraints:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+  {{- if $stateful }}
+  volumeClaimTemplates:
+    - metadata:
+        name: data
+        labels:
+          {{- include "paritrana.selectorLabels" . | nindent 10 }}
+      spec:
+        accessModes:
+          {{- toYaml $v.store.sqlite.accessModes | nindent 10 }}
+        {{- with $v.store.sqlite.storageClass }}
+        storageClassName: {{ . }}
+        {{- end }}
+        resources:
+          requests:
+            storage: {{ $v.store.sqlite.size }}
+  {{- end }}
+{{- end -}}
