@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "cli/award_commands.h"
 #include "cli/connection.h"
 #include "cli/coverage_commands.h"
 #include "cli/demo_data.h"
@@ -116,6 +117,8 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--seed", demo.seed, "random seed")->capture_default_str();
   demo_cmd->add_option("--scale", demo.scale, "1.0 is Jambi's real size")->capture_default_str();
 
+  paritrana::cli::AwardCommands award(app, add_output);
+
   CLI11_PARSE(app, argc, argv);
 
   if (*import_cmd) {
@@ -127,6 +130,7 @@ int main(int argc, char** argv) {
   if (*rank_cmd) return Finish(paritrana::cli::RunRank(conn, q, order));
   if (*trend_cmd) return Finish(paritrana::cli::RunTrend(conn, q, from, to));
   if (*gap_cmd) return Finish(paritrana::cli::RunGap(conn, q, year));
+  if (award.parsed()) return Finish(award.Run(conn, format()));
   if (*demo_cmd) {
     std::string json;
     google::protobuf::util::JsonPrintOptions options;

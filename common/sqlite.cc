@@ -1,6 +1,10 @@
 #include "common/sqlite.h"
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/metrics.h"
 
 namespace paritrana::sqlite {
 
@@ -150,6 +154,68 @@ absl::Status Database::Migrate(std::span<const absl::string_view> migrations) {
     }
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status InTransaction(Database& db, absl::string_view begin,
+                           absl::FunctionRef<absl::Status(Database&)> fn) {
+  if (absl::Status s = db.Exec(begin); !s.ok()) return s;
+  absl::Status s = fn(db);
+  if (s.ok()) s = db.Exec("COMMIT");
+  if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
+  return s;
+}
+
+void Observe(const char* operation, absl::Time start) {
+  metrics::Registry::Global().Observe("paritrana_store_operation_duration_seconds",
+                                      {{"store", "sqlite"}, {"operation", operation}},
+                                      absl::ToDoubleSeconds(absl::Now() - start));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(
+    const std::string& path, std::span<const absl::string_view> migrations, int readers) {
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  std::unique_ptr<ConnectionPool> pool(new ConnectionPool());
+  auto writer = Database::Open(path, /*read_only=*/false);
+  if (!writer.ok()) return writer.status();
+  if (absl::Status s = (*writer)->Migrate(migrations); !s.ok()) return s;
+  pool->writer_ = std::move(*writer);
+  for (int i = 0; i < readers; ++i) {
+    auto reader = Database::Open(path, /*read_only=*/true);
+    if (!reader.ok()) return reader.status();
+    pool->readers_.push_back(std::move(*reader));
+  }
+  return pool;
+}
+
+absl::Status ConnectionPool::Write(absl::FunctionRef<absl::Status(Database&)> fn) {
+  const absl::Time start = absl::Now();
+  absl::MutexLock lock(&write_mu_);
+  absl::Status s = InTransaction(*writer_, "BEGIN IMMEDIATE", fn);
+  Observe("write", start);
+  return s;
+}
+
+absl::Status ConnectionPool::Read(absl::FunctionRef<absl::Status(Database&)> fn) {
+  const absl::Time start = absl::Now();
+  std::unique_ptr<Database> db;
+  {
+    absl::MutexLock lock(&read_mu_);
+    read_mu_.Await(absl::Condition(
+        +[](std::vector<std::unique_ptr<Database>>* r) { return !r->empty(); }, &readers_));
+    db = std::move(readers_.back());
+    readers_.pop_back();
+  }
+  absl::Status s = InTransaction(*db, "BEGIN", fn);
+  Observe("read", start);
+  absl::MutexLock lock(&read_mu_);
+  readers_.push_back(std::move(db));
+  return s;
 }
 
 }  // namespace paritrana::sqlite

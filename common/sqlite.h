@@ -7,10 +7,13 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 
 // A thin RAII layer over the SQLite C API for the services' embedded stores: connections with
 // the pragmas every store wants (WAL, foreign keys, busy timeout), cached prepared statements and
@@ -65,6 +68,28 @@ class Database final {
   explicit Database(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::map<std::string, std::unique_ptr<Statement>, std::less<>> statements_;
+};
+
+// The connections of one embedded store: one writer (writes are serialized, as SQLite requires)
+// and a pool of read-only connections, so reads never wait for writes. Each call is one
+// transaction, committed when `fn` returns OK and rolled back otherwise; its latency (waiting
+// for a connection included) is recorded as paritrana_store_operation_duration_seconds.
+class ConnectionPool final {
+ public:
+  // Opens (creating the file and its folder) and migrates the database at `path`.
+  static absl::StatusOr<std::unique_ptr<ConnectionPool>> Open(
+      const std::string& path, std::span<const absl::string_view> migrations, int readers = 4);
+
+  absl::Status Write(absl::FunctionRef<absl::Status(Database&)> fn);
+  absl::Status Read(absl::FunctionRef<absl::Status(Database&)> fn);
+
+ private:
+  ConnectionPool() = default;
+
+  absl::Mutex write_mu_;
+  std::unique_ptr<Database> writer_ ABSL_GUARDED_BY(write_mu_);
+  absl::Mutex read_mu_;
+  std::vector<std::unique_ptr<Database>> readers_ ABSL_GUARDED_BY(read_mu_);
 };
 
 // An error from SQLite as a status: a primary-key or unique violation is ALREADY_EXISTS, busy/locked UNAVAILABLE,

@@ -73,6 +73,7 @@ award=127.0.0.1:$(port_of "$data/logs/award.log")
 export PARITRANA_REGISTRY=$registry PARITRANA_COVERAGE=$coverage PARITRANA_AWARD=$award
 export PARITRANA_PLAINTEXT=true PARITRANA_TOKEN=$admin
 cli=$build/cli/paritrana
+export PARITRANA_CLI=$cli
 
 echo "Paritrana on loopback: registry $registry, coverage $coverage, award $award (logs: $data/logs)"
 echo

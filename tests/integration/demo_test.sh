@@ -20,5 +20,16 @@ expect '^15\.09 +Kabupaten Tebo +31\.[45][0-9]%' "Tebo at about 31.5%"
 expect '^15\.07 +Kabupaten Tanjung Jabung Timur +26\.[67][0-9]%' "Tanjung Jabung Timur at about 26.7%"
 expect 'paid by provincial_budget \(dumisake\)' "the Dumisake-funded workers"
 expect ' 0 rejected' "an import without rejected rows"
+# The award round (scripts/run_award_demo.sh): the published 2024 provincial result for
+# regency/city governments, with synthetic jury scores said to be synthetic, and the reasons.
+expect '^== Paritrana Award 2024, regency/city governments \(jury scores synthetic\) ==$' \
+  "the award header marking the jury scores synthetic"
+expect '^1 +15\.08 +Kabupaten Bungo +[0-9]+\.[0-9]{2} .*regional_regulation 95 \(\+[0-9.]+\)' \
+  "rank 1 Kabupaten Bungo, with its top reasons"
+expect '^2 +15\.05 +Kabupaten Muaro Jambi +[0-9]+\.[0-9]{2} ' "rank 2 Kabupaten Muaro Jambi"
+expect '^3 +15\.71 +Kota Jambi +[0-9]+\.[0-9]{2} ' "rank 3 Kota Jambi"
+expect '^[4-9] +15\.04 +Kabupaten Batanghari .*coverage_ratio 50\.7[0-9]% \(\+' \
+  "Batanghari, first by coverage, below the top three"
+expect '^cycles/2024-jambi/evaluations/1 +published ' "the award ranking published"
 [[ $fail == 0 ]] && echo "demo figures: as published"
 exit $fail

@@ -1,6 +1,5 @@
 #include "services/award/store/sqlite/sqlite_award_store.h"
 
-#include <filesystem>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -51,7 +50,6 @@ CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT R
 )sql",
 };
 
-constexpr int kReaders = 4;
 
 constexpr absl::string_view kColumns =
     "kind, name, parent, cycle, sort_key, category, state, year, subject, assessor, body";
@@ -186,68 +184,37 @@ class SqliteTx final : public AwardTx {
 
 class SqliteAwardStore final : public AwardStore {
  public:
-  SqliteAwardStore(std::unique_ptr<sqlite::Database> writer,
-                   std::vector<std::unique_ptr<sqlite::Database>> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+  explicit SqliteAwardStore(std::unique_ptr<sqlite::ConnectionPool> pool)
+      : pool_(std::move(pool)) {}
 
   absl::Status Ping() override {
     return Read([](AwardTx& tx) { return tx.Get(Kind::kRubric, "").status(); });
   }
 
   absl::Status Write(absl::FunctionRef<absl::Status(AwardTx&)> fn) override {
-    absl::MutexLock lock(&write_mu_);
-    return InTransaction(*writer_, "BEGIN IMMEDIATE", fn);
+    return pool_->Write([&](sqlite::Database& db) {
+      SqliteTx tx(db);
+      return fn(tx);
+    });
   }
 
   absl::Status Read(absl::FunctionRef<absl::Status(AwardTx&)> fn) override {
-    sqlite::Database* db = nullptr;
-    {
-      absl::MutexLock lock(&read_mu_);
-      read_mu_.Await(absl::Condition(
-          +[](std::vector<std::unique_ptr<sqlite::Database>>* r) { return !r->empty(); },
-          &readers_));
-      db = readers_.back().release();
-      readers_.pop_back();
-    }
-    absl::Status s = InTransaction(*db, "BEGIN", fn);
-    absl::MutexLock lock(&read_mu_);
-    readers_.emplace_back(db);
-    return s;
+    return pool_->Read([&](sqlite::Database& db) {
+      SqliteTx tx(db);
+      return fn(tx);
+    });
   }
 
  private:
-  static absl::Status InTransaction(sqlite::Database& db, absl::string_view begin,
-                                    absl::FunctionRef<absl::Status(AwardTx&)> fn) {
-    if (absl::Status s = db.Exec(begin); !s.ok()) return s;
-    SqliteTx tx(db);
-    absl::Status s = fn(tx);
-    if (s.ok()) s = db.Exec("COMMIT");
-    if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
-    return s;
-  }
-
-  absl::Mutex write_mu_;
-  std::unique_ptr<sqlite::Database> writer_ ABSL_GUARDED_BY(write_mu_);
-  absl::Mutex read_mu_;
-  std::vector<std::unique_ptr<sqlite::Database>> readers_ ABSL_GUARDED_BY(read_mu_);
+  std::unique_ptr<sqlite::ConnectionPool> pool_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AwardStore>> OpenSqliteAwardStore(const std::string& path) {
-  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  auto writer = sqlite::Database::Open(path, /*read_only=*/false);
-  if (!writer.ok()) return writer.status();
-  if (absl::Status s = (*writer)->Migrate(kMigrations); !s.ok()) return s;
-  std::vector<std::unique_ptr<sqlite::Database>> readers;
-  for (int i = 0; i < kReaders; ++i) {
-    auto reader = sqlite::Database::Open(path, /*read_only=*/true);
-    if (!reader.ok()) return reader.status();
-    readers.push_back(std::move(*reader));
-  }
-  return std::make_unique<SqliteAwardStore>(std::move(*writer), std::move(readers));
+  ASSIGN_OR_RETURN(std::unique_ptr<sqlite::ConnectionPool> pool,
+                   sqlite::ConnectionPool::Open(path, kMigrations));
+  return std::make_unique<SqliteAwardStore>(std::move(pool));
 }
 
 }  // namespace paritrana::award

@@ -1,13 +1,10 @@
 #include "services/registry/store/sqlite/sqlite_registry_store.h"
 
-#include <filesystem>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
-#include "common/metrics.h"
 #include "common/sqlite.h"
 
 namespace paritrana::registry {
@@ -68,8 +65,6 @@ CREATE TABLE unique_keys (
 ) WITHOUT ROWID;
 )sql",
 };
-
-constexpr int kReaders = 4;
 
 class SqliteTx final : public RegistryTx {
  public:
@@ -318,80 +313,37 @@ class SqliteTx final : public RegistryTx {
 
 class SqliteRegistryStore final : public RegistryStore {
  public:
-  SqliteRegistryStore(std::unique_ptr<sqlite::Database> writer,
-                      std::vector<std::unique_ptr<sqlite::Database>> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+  explicit SqliteRegistryStore(std::unique_ptr<sqlite::ConnectionPool> pool)
+      : pool_(std::move(pool)) {}
 
   absl::Status Ping() override {
     return Read([](RegistryTx& tx) { return tx.Generation("00").status(); });
   }
 
   absl::Status Write(absl::FunctionRef<absl::Status(RegistryTx&)> fn) override {
-    const absl::Time start = absl::Now();
-    absl::MutexLock lock(&write_mu_);
-    absl::Status s = InTransaction(*writer_, "BEGIN IMMEDIATE", fn);
-    Observe("write", start);
-    return s;
+    return pool_->Write([&](sqlite::Database& db) {
+      SqliteTx tx(db);
+      return fn(tx);
+    });
   }
 
   absl::Status Read(absl::FunctionRef<absl::Status(RegistryTx&)> fn) override {
-    const absl::Time start = absl::Now();
-    sqlite::Database* db = nullptr;
-    {
-      absl::MutexLock lock(&read_mu_);
-      read_mu_.Await(absl::Condition(
-          +[](std::vector<std::unique_ptr<sqlite::Database>>* r) { return !r->empty(); },
-          &readers_));
-      db = readers_.back().release();
-      readers_.pop_back();
-    }
-    absl::Status s = InTransaction(*db, "BEGIN", fn);
-    Observe("read", start);
-    absl::MutexLock lock(&read_mu_);
-    readers_.emplace_back(db);
-    return s;
+    return pool_->Read([&](sqlite::Database& db) {
+      SqliteTx tx(db);
+      return fn(tx);
+    });
   }
 
  private:
-  // Transaction latency, waiting for a connection included: what a caller experiences.
-  static void Observe(const char* operation, absl::Time start) {
-    metrics::Registry::Global().Observe("paritrana_store_operation_duration_seconds",
-                                        {{"store", "sqlite"}, {"operation", operation}},
-                                        absl::ToDoubleSeconds(absl::Now() - start));
-  }
-
-  static absl::Status InTransaction(sqlite::Database& db, absl::string_view begin,
-                                    absl::FunctionRef<absl::Status(RegistryTx&)> fn) {
-    if (absl::Status s = db.Exec(begin); !s.ok()) return s;
-    SqliteTx tx(db);
-    absl::Status s = fn(tx);
-    if (s.ok()) s = db.Exec("COMMIT");
-    if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
-    return s;
-  }
-
-  absl::Mutex write_mu_;
-  std::unique_ptr<sqlite::Database> writer_ ABSL_GUARDED_BY(write_mu_);
-  absl::Mutex read_mu_;
-  std::vector<std::unique_ptr<sqlite::Database>> readers_ ABSL_GUARDED_BY(read_mu_);
+  std::unique_ptr<sqlite::ConnectionPool> pool_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RegistryStore>> OpenSqliteRegistryStore(const std::string& path) {
-  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-  auto writer = sqlite::Database::Open(path, /*read_only=*/false);
-  if (!writer.ok()) return writer.status();
-  if (absl::Status s = (*writer)->Migrate(kMigrations); !s.ok()) return s;
-  std::vector<std::unique_ptr<sqlite::Database>> readers;
-  for (int i = 0; i < kReaders; ++i) {
-    auto reader = sqlite::Database::Open(path, /*read_only=*/true);
-    if (!reader.ok()) return reader.status();
-    readers.push_back(std::move(*reader));
-  }
-  return std::make_unique<SqliteRegistryStore>(std::move(*writer), std::move(readers));
+  ASSIGN_OR_RETURN(std::unique_ptr<sqlite::ConnectionPool> pool,
+                   sqlite::ConnectionPool::Open(path, kMigrations));
+  return std::make_unique<SqliteRegistryStore>(std::move(pool));
 }
 
 }  // namespace paritrana::registry
