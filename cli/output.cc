@@ -70,6 +70,31 @@ void Print(Format format, const Table& table, const google::protobuf::Message& m
   for (const auto& row : table.rows) line(row);
 }
 
+std::vector<std::string> SplitCsv(const std::string& line) {
+  std::vector<std::string> cells(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cells.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cells.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      cells.emplace_back();
+    } else if (c != '\r') {
+      cells.back() += c;
+    }
+  }
+  return cells;
+}
+
 std::string Percent(double ratio_percent) { return absl::StrFormat("%.2f%%", ratio_percent); }
 
 std::string Thousands(int64_t n) {

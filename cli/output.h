@@ -19,6 +19,8 @@ struct Table {
 void Print(Format format, const Table& table, const google::protobuf::Message& message);
 
 std::string Percent(double ratio_percent);
+// The cells of one CSV line (RFC 4180 quoting; no line breaks inside cells).
+std::vector<std::string> SplitCsv(const std::string& line);
 std::string Thousands(int64_t n);  // 518632 -> "518,632"
 
 }  // namespace paritrana::cli
