@@ -1,0 +1,589 @@
+#!/usr/bin/env bash
+# Paritrana benchmarks (issue: performance is a product feature). Builds the Release preset, starts
+# everything each benchmark needs on 127.0.0.1 (redis-server on a free port, registry and coverage
+# binaries with --plaintext and temporary data directories, the echo floor server), runs:
+#   1. read path side by side: echo floor, GetCoverage from cache, GetCoverage without cache
+#      (coverage without --redis: every call goes to QueryAggregates), QueryAggregates direct,
+#      redis-benchmark GET and EVAL (the script the cache runs) on the same Redis;
+#   2. scale: cache-miss latency with SMALL and LARGE participants in the registry;
+#   3. bulk import: ImportRecords of generated participants (rows/s, registry CPU, VmHWM, memory
+#      curve) against the same rows loaded by the sqlite3 shell into a plain table;
+#   4. a profile of the import (perf, when the kernel allows it);
+# and rewrites docs/benchmarks.md with medians of --reps repetitions and ratios against the
+# baseline measured in the same repetition. Everything started is stopped by a trap at the end.
+#
+#   scripts/bench.sh                  full run (about 25 minutes on 2 cores): rewrites docs/benchmarks.md
+#   scripts/bench.sh --quick          tiny scale, 1 repetition, for CI: writes the report to the
+#                                     work directory and prints it; docs/ is left alone
+#   options: --reps N  --large N  --small N  --import N  --duration SECONDS  --concurrency N
+#            --out FILE  --no-build  --no-profile  --keep (keep the work directory)
+#            --bin DIR (binaries from another build directory, e.g. --no-build --bin build to
+#            reuse the default preset's build in CI; figures from it are not Release figures)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+QUICK=0 REPS=3 SMALL=10000 LARGE=1000000 IMPORT_N=50000 DURATION=5 WARMUP=1 CONC=16
+BIN_DIR="" OPEN_FAST=2000 OPEN_SLOW=100 REDIS_N=200000 OUT="" BUILD=1 PROFILE=1 KEEP=0 PROFILE_N=10000
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --quick) QUICK=1; REPS=1; SMALL=500; LARGE=2000; IMPORT_N=1000; DURATION=0.5; WARMUP=0.2
+             OPEN_FAST=500; OPEN_SLOW=50; REDIS_N=5000; PROFILE=0 ;;
+    --reps) REPS=$2; shift ;;
+    --small) SMALL=$2; shift ;;
+    --large) LARGE=$2; shift ;;
+    --import) IMPORT_N=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --concurrency) CONC=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    --no-build) BUILD=0 ;;
+    --bin) BIN_DIR=$2; shift ;;
+    --no-profile) PROFILE=0 ;;
+    --keep) KEEP=1 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+BIN=${BIN_DIR:-$ROOT/build-release}
+[[ $BIN == /* ]] || BIN=$ROOT/$BIN
+WORK=$(mktemp -d /tmp/paritrana-bench.XXXXXX)
+if [[ -z $OUT ]]; then
+  if [[ $QUICK == 1 ]]; then OUT=$WORK/benchmarks-quick.md; else OUT=$ROOT/docs/benchmarks.md; fi
+fi
+RESULTS=$WORK/results.txt
+: > "$RESULTS"
+PIDS=()
+T_START=$(date +%s)
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+cleanup() {
+  local code=$?
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [[ $KEEP == 1 || $code != 0 ]]; then
+    log "work directory kept: $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit $code
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# What is measured: the commit and whether tracked files differ from it, read before building.
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+CHANGED=$(git status --porcelain --untracked-files=no 2>/dev/null | awk '{ print $2 }' | paste -sd' ')
+DIRTY=""
+[[ -n $CHANGED ]] && DIRTY=" plus uncommitted changes to $CHANGED"
+
+# --- build -------------------------------------------------------------------------------------
+if [[ $BUILD == 1 ]]; then
+  log "building the release preset"
+  cmake --preset release >"$WORK/cmake.log"
+  cmake --build --preset release --target paritrana-registry paritrana-coverage \
+    paritrana-bench-echo paritrana-bench-load paritrana-bench-import >>"$WORK/cmake.log" 2>&1 ||
+    { tail -40 "$WORK/cmake.log" >&2; exit 1; }
+fi
+for b in services/registry/paritrana-registry services/coverage/paritrana-coverage \
+         bench/paritrana-bench-echo bench/paritrana-bench-load bench/paritrana-bench-import; do
+  [[ -x $BIN/$b ]] || { echo "bench.sh: $BIN/$b missing; build first" >&2; exit 1; }
+done
+for tool in redis-server redis-benchmark redis-cli sqlite3; do
+  command -v $tool >/dev/null || { echo "bench.sh: $tool not found (scripts/setup.sh)" >&2; exit 1; }
+done
+REGISTRY=$BIN/services/registry/paritrana-registry
+COVERAGE=$BIN/services/coverage/paritrana-coverage
+ECHO=$BIN/bench/paritrana-bench-echo
+LOAD=$BIN/bench/paritrana-bench-load
+IMPORT=$BIN/bench/paritrana-bench-import
+
+# --- processes ---------------------------------------------------------------------------------
+free_port() {
+  local p
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return; fi
+  done
+  echo "bench.sh: no free port" >&2; exit 1
+}
+
+# start NAME CMD...: starts CMD in the background with its log in $WORK/NAME.log; sets LAST_PID.
+start() {
+  local name=$1; shift
+  "$@" >"$WORK/$name.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+}
+
+# start_grpc NAME CMD...: start, then wait for the "listening" log line; sets ADDR and LAST_PID.
+start_grpc() {
+  local name=$1
+  start "$@"
+  for _ in $(seq 200); do
+    ADDR=$(grep -o '"msg":"listening","address":"[^"]*"' "$WORK/$name.log" 2>/dev/null |
+           head -1 | sed 's/.*"address":"\([^"]*\)"/\1/') || true
+    [[ -n $ADDR ]] && return 0
+    kill -0 "$LAST_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "bench.sh: $name did not start:" >&2; tail -5 "$WORK/$name.log" >&2; exit 1
+}
+
+stop() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Services log at info: start_grpc reads the chosen port from the "listening" line.
+COMMON=(--plaintext --listen=127.0.0.1:0 --drain_grace=0s --shutdown_deadline=1s)
+
+# start_registry NAME: a registry on a fresh data directory, publishing generations to Redis.
+start_registry() {
+  local name=$1
+  mkdir -p "$WORK/$name"
+  start_grpc "$name" "$REGISTRY" "${COMMON[@]}" --store="sqlite:$WORK/$name/registry.db" \
+    --nik_key_file="$WORK/$name/nik.key" --create_nik_key --redis="$REDIS_ADDR" \
+    --max_message_bytes=67108864
+}
+
+# --- results -----------------------------------------------------------------------------------
+# Each measurement is one line in $RESULTS: "REP LABEL key=value ...".
+record() { local rep=$1 label=$2; shift 2; echo "$rep $label $*" >>"$RESULTS"; }
+
+# values LABEL KEY: the KEY of every repetition of LABEL, one per line.
+values() {
+  awk -v l="$1" -v k="$2" '$2 == l { for (i = 3; i <= NF; i++) { split($i, kv, "=");
+    if (kv[1] == k) print kv[2] } }' "$RESULTS"
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit }
+  if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+med() { values "$1" "$2" | median; }
+# ratio_med LABEL KEY BASE: median over repetitions of LABEL.KEY / BASE.KEY of the same repetition.
+ratio_med() {
+  awk -v l="$1" -v k="$2" -v b="$3" '
+    { for (i = 3; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) { if ($2 == l) x[$1] = kv[2];
+      if ($2 == b) y[$1] = kv[2] } } }
+    END { for (r in x) if (r in y && y[r] > 0) print x[r] / y[r] }' "$RESULTS" | median
+}
+fmt() { awk -v v="$1" -v d="${2:-0}" 'BEGIN { if (v == "nan" || v == "") print "—"; else printf "%.*f\n", d, v }'; }
+
+# load REP LABEL ARGS...: one paritrana-bench-load run, recorded.
+load() {
+  local rep=$1 label=$2; shift 2
+  local line
+  line=$(timeout 120 "$LOAD" --label="$label" --duration="${DURATION}s" --warmup="${WARMUP}s" "$@" |
+         tee -a "$WORK/load.log" | grep '^RESULT' | sed 's/^RESULT //') || {
+    echo "bench.sh: load $label failed" >&2; exit 1; }
+  record "$rep" "$label" "$line"
+  log "$label: $(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(qps|p50_us|p99_us|errors|from_cache)=/) printf "%s ", $i }')"
+}
+
+# redis_bench REP LABEL ARGS...: redis-benchmark (CSV), recorded with the same keys as load.
+redis_bench() {
+  local rep=$1 label=$2; shift 2
+  local csv
+  csv=$(timeout 120 redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$CONC" -n "$REDIS_N" --csv "$@" |
+        tail -1) || { echo "bench.sh: redis-benchmark failed" >&2; exit 1; }
+  echo "$label $csv" >>"$WORK/load.log"
+  # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  local fields
+  fields=$(echo "$csv" | awk -F'","' '{ gsub(/"/, "", $NF); printf "qps=%s p50_us=%.1f p95_us=%.1f p99_us=%.1f max_us=%.1f errors=0",
+    $2, $5 * 1000, $6 * 1000, $7 * 1000, $8 * 1000 }')
+  record "$rep" "$label" "$fields"
+  log "$label: $fields"
+}
+
+# procstat PID: "cpu_s rss_kb hwm_kb" of a process.
+procstat() {
+  local pid=$1 ticks
+  ticks=$(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$pid/stat")
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 }
+    END { printf "%.2f %d %d\n", t / hz, r, h }' "/proc/$pid/status"
+}
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- 0. Redis and the small registry ------------------------------------------------------------
+REDIS_PORT=$(free_port)
+REDIS_ADDR=127.0.0.1:$REDIS_PORT
+start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+  --protected-mode yes --maxmemory 1gb --maxmemory-policy allkeys-lru
+REDIS_PID=$LAST_PID
+for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+
+log "registry with $SMALL participants"
+start_registry small
+SMALL_ADDR=$ADDR SMALL_PID=$LAST_PID
+"$IMPORT" --target="$SMALL_ADDR" --part=skeleton >>"$WORK/import.log"
+"$IMPORT" --target="$SMALL_ADDR" --participants="$SMALL" --rows_per_message=1000 >>"$WORK/import.log"
+
+start_grpc echo "$ECHO" "${COMMON[@]}"; ECHO_ADDR=$ADDR
+start_grpc echo_bare "$ECHO" "${COMMON[@]}" --bare; ECHO_BARE_ADDR=$ADDR
+start_grpc coverage_hit "$COVERAGE" "${COMMON[@]}" --registry="$SMALL_ADDR" --redis="$REDIS_ADDR"
+HIT_ADDR=$ADDR
+start_grpc coverage_miss "$COVERAGE" "${COMMON[@]}" --registry="$SMALL_ADDR"
+MISS_ADDR=$ADDR
+
+REGIONS=regions/15
+for r in 15.01 15.02 15.03 15.04 15.05 15.06 15.07 15.08 15.09 15.71 15.72; do
+  REGIONS=$REGIONS,regions/$r
+done
+DATE=2025-06-30
+
+# The answer the cache holds, to size the echo answer and the redis-benchmark value alike.
+"$LOAD" --target="$HIT_ADDR" --method=coverage --regions="$REGIONS" --date=$DATE \
+  --duration=0.3s --warmup=0.2s --concurrency=1 >"$WORK/warm.txt"
+ANSWER_BYTES=$(grep -o 'answer_bytes=[0-9]*' "$WORK/warm.txt" | cut -d= -f2)
+GEN=$(redis-cli -p "$REDIS_PORT" get paritrana:gen:15)
+CACHE_KEY=$(redis-cli -p "$REDIS_PORT" --scan --pattern "paritrana:cov:15:$GEN:coverage:*" | head -1)
+CACHE_SUFFIX=":${CACHE_KEY#paritrana:cov:15:$GEN:}"
+VALUE_BYTES=$(redis-cli -p "$REDIS_PORT" strlen "$CACHE_KEY")
+redis-cli -p "$REDIS_PORT" set key:__rand_int__ "$(head -c "$VALUE_BYTES" /dev/zero | tr '\0' x)" >/dev/null
+SCRIPT="local g = redis.call('GET', KEYS[1]) or '0' return {g, redis.call('GET', ARGV[1] .. g .. ARGV[2])}"
+
+# --- 1. read path -------------------------------------------------------------------------------
+CLOSED=(--mode=closed --concurrency="$CONC")
+for rep in $(seq "$REPS"); do
+  log "read path, repetition $rep/$REPS (closed loop, $CONC callers, ${DURATION}s)"
+  load "$rep" echo --target="$ECHO_ADDR" --method=echo --echo_reply_bytes="$ANSWER_BYTES" "${CLOSED[@]}"
+  load "$rep" echo_bare --target="$ECHO_BARE_ADDR" --method=echo --echo_reply_bytes="$ANSWER_BYTES" "${CLOSED[@]}"
+  load "$rep" hit --target="$HIT_ADDR" --method=coverage --regions="$REGIONS" --date=$DATE "${CLOSED[@]}"
+  load "$rep" miss --target="$MISS_ADDR" --method=coverage --regions="$REGIONS" --date=$DATE "${CLOSED[@]}"
+  load "$rep" aggregates --target="$SMALL_ADDR" --method=aggregates --regions="$REGIONS" --date=$DATE "${CLOSED[@]}"
+  redis_bench "$rep" redis_get -t get -d "$VALUE_BYTES"
+  redis_bench "$rep" redis_eval EVAL "$SCRIPT" 1 paritrana:gen:15 paritrana:cov:15: "$CACHE_SUFFIX"
+  log "read path, repetition $rep/$REPS (open loop)"
+  OPEN=(--mode=open --rate="$OPEN_FAST")
+  load "$rep" echo_open --target="$ECHO_ADDR" --method=echo --echo_reply_bytes="$ANSWER_BYTES" "${OPEN[@]}"
+  load "$rep" hit_open --target="$HIT_ADDR" --method=coverage --regions="$REGIONS" --date=$DATE "${OPEN[@]}"
+  OPEN=(--mode=open --rate="$OPEN_SLOW")
+  load "$rep" echo_open_slow --target="$ECHO_ADDR" --method=echo --echo_reply_bytes="$ANSWER_BYTES" "${OPEN[@]}"
+  load "$rep" miss_open --target="$MISS_ADDR" --method=coverage --regions="$REGIONS" --date=$DATE "${OPEN[@]}"
+done
+
+# --- 3. bulk import (its last, largest registry then serves the scale benchmark) -----------------
+sqlite_floor() {
+  local rep=$1 label=$2 n=$3
+  rm -f "$WORK/floor.db"
+  local t0 t1
+  t0=$(date +%s.%N)
+  /usr/bin/time -f '%M' -o "$WORK/floor.time" bash -c \
+    "'$IMPORT' --format=csv --participants=$n | sqlite3 '$WORK/floor.db' '.import --csv /dev/stdin participants'"
+  t1=$(date +%s.%N)
+  local rows
+  rows=$(sqlite3 "$WORK/floor.db" 'SELECT count(*) FROM participants')
+  record "$rep" "$label" "$(awk -v n="$rows" -v a="$t0" -v b="$t1" -v m="$(cat "$WORK/floor.time")" \
+    'BEGIN { printf "rows=%d seconds=%.3f rows_per_s=%.1f sqlite3_maxrss_kb=%d", n, b - a, n / (b - a), m }')"
+  log "$label: $rows rows in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+}
+
+# import_run REP LABEL N NAME: a fresh registry NAME, skeleton, then N participants timed.
+import_run() {
+  local rep=$1 label=$2 n=$3 name=$4
+  start_registry "$name"
+  IMPORT_ADDR=$ADDR IMPORT_PID=$LAST_PID
+  "$IMPORT" --target="$IMPORT_ADDR" --part=skeleton >>"$WORK/import.log"
+  local line
+  line=$(timeout $((600 + n / 100)) "$IMPORT" --target="$IMPORT_ADDR" --participants="$n" \
+         --registry_pid="$IMPORT_PID" | tee -a "$WORK/import.log" | grep '^RESULT' | sed 's/^RESULT //')
+  record "$rep" "$label" "$line db_mib=$(du -sm "$WORK/$name" | cut -f1)"
+  log "$label: $(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(rows|seconds|rows_per_s|rows_per_cpu_s|hwm_kb|rss_mib_by_tenth)=/) printf "%s ", $i }')"
+}
+
+for rep in $(seq "$REPS"); do
+  log "import, repetition $rep/$REPS: $IMPORT_N participants"
+  import_run "$rep" import "$IMPORT_N" "import$rep"
+  stop "$IMPORT_PID"; rm -rf "${WORK:?}/import$rep"
+  sqlite_floor "$rep" floor "$IMPORT_N"
+done
+gen_line=$(timeout 600 "$IMPORT" --format=null --participants="$IMPORT_N" | grep '^RESULT' | sed 's/^RESULT //')
+record 1 generator "$gen_line"
+
+log "import of $LARGE participants (one run; it builds the large registry)"
+import_run 1 import_large "$LARGE" large
+LARGE_ADDR=$IMPORT_ADDR LARGE_PID=$IMPORT_PID
+sqlite_floor 1 floor_large "$LARGE"
+rm -f "$WORK/floor.db"
+
+# --- 2. scale: cache-miss latency, SMALL vs LARGE participants ----------------------------------
+start_grpc coverage_miss_large "$COVERAGE" "${COMMON[@]}" --registry="$LARGE_ADDR"
+MISS_LARGE_ADDR=$ADDR
+deltas() {  # active_deltas rows of the province in a registry's database (read-only)
+  sqlite3 -readonly "$WORK/$1/registry.db" "SELECT count(*) FROM active_deltas WHERE region = '15'"
+}
+DELTAS_SMALL=$(deltas small) DELTAS_LARGE=$(deltas large)
+ONE=(--mode=closed --concurrency=1)
+for rep in $(seq "$REPS"); do
+  log "scale, repetition $rep/$REPS"
+  load "$rep" scale_small_province --target="$MISS_ADDR" --method=coverage --regions=regions/15 --date=$DATE "${ONE[@]}"
+  load "$rep" scale_large_province --target="$MISS_LARGE_ADDR" --method=coverage --regions=regions/15 --date=$DATE "${ONE[@]}"
+  load "$rep" scale_small_mix --target="$MISS_ADDR" --method=coverage --regions="$REGIONS" --date=$DATE "${ONE[@]}"
+  load "$rep" scale_large_mix --target="$MISS_LARGE_ADDR" --method=coverage --regions="$REGIONS" --date=$DATE "${ONE[@]}"
+done
+
+# --- 4. profile of the import ---------------------------------------------------------------------
+PROFILE_TXT=""
+if [[ $PROFILE == 1 ]] && command -v perf >/dev/null && perf record -o "$WORK/perf-check.data" -- true >/dev/null 2>&1; then
+  log "profiling an import of $PROFILE_N participants into the large registry (perf, DWARF call graphs)"
+  perf record -F 199 --call-graph dwarf,16384 -p "$LARGE_PID" -o "$WORK/perf.data" \
+    >"$WORK/perf.log" 2>&1 &
+  PERF_PID=$!
+  PIDS+=("$PERF_PID")
+  sleep 0.5
+  "$IMPORT" --target="$LARGE_ADDR" --participants="$PROFILE_N" --first="$LARGE" \
+    --registry_pid="$LARGE_PID" >"$WORK/profile-import.txt"
+  kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null || true
+  perf report -i "$WORK/perf.data" --children --stdio -g none --percent-limit 0.5 2>/dev/null \
+    >"$WORK/perf.txt" || true
+  # Inclusive share of the import's CPU samples for each step of a row, in call order.
+  PROFILE_TXT=$(awk '
+    function share(pat,   i) { for (i = 1; i <= n; i++) if (line[i] ~ pat) return pct[i]; return "—" }
+    /^ +[0-9.]+%/ { n++; pct[n] = $1; line[n] = $0 }
+    END {
+      printf "| %s | %s |\n", "Importer::Flush (all batch work)", share("Importer::Flush")
+      printf "| %s | %s |\n", "  ApplyRow (one row, inside its SAVEPOINT)", share("ApplyRow")
+      printf "| %s | %s |\n", "    Writer::PutParticipant (NIK HMAC + AES-GCM seal, 2 inserts)", share("Writer::PutParticipant")
+      printf "| %s | %s |\n", "    Writer::PutEnrollment", share("Writer::PutEnrollment")
+      printf "| %s | %s |\n", "    Writer::AddContribution", share("Writer::AddContribution")
+      printf "| %s | %s |\n", "      Writer::RecountPerson", share("Writer::RecountPerson")
+      printf "| %s | %s |\n", "        SqliteTx::AddDeltas (aggregate upserts)", share("SqliteTx::AddDeltas")
+      printf "| %s | %s |\n", "  sqlite::Database::Exec (SAVEPOINT/RELEASE per row, BEGIN/COMMIT)", share("sqlite::Database::Exec")
+      printf "| %s | %s |\n", "    sqlite3_wal_checkpoint (WAL checkpoints at commit)", share("sqlite3_wal_checkpoint")
+      printf "| %s | %s |\n", "sqlite3_step (all SQL statements)", share("sqlite3_step")
+    }' "$WORK/perf.txt")
+  PROFILE_IMPORT=$(grep '^RESULT' "$WORK/profile-import.txt" | sed 's/^RESULT //')
+fi
+
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+T_END=$(date +%s)
+
+# --- report --------------------------------------------------------------------------------------
+CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+CORES=$(nproc)
+MEM=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+
+row_closed() {  # LABEL NAME
+  local l=$1 name=$2
+  local fc nfc cache="—"
+  fc=$(med "$l" from_cache); nfc=$(med "$l" not_from_cache)
+  if [[ $fc != nan && $nfc != nan ]] && awk -v a="$fc" -v b="$nfc" 'BEGIN { exit !(a + b > 0) }'; then
+    cache=$(awk -v a="$fc" -v b="$nfc" 'BEGIN { printf "%.0f%%", 100 * a / (a + b) }')
+  fi
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %sx | %sx |\n' "$name" \
+    "$(fmt "$(med "$l" qps)")" "$(fmt "$(med "$l" p50_us)")" "$(fmt "$(med "$l" p90_us)")" \
+    "$(fmt "$(med "$l" p99_us)")" "$(fmt "$(med "$l" p999_us)")" "$(fmt "$(med "$l" errors)")" \
+    "$cache" "$(fmt "$(ratio_med "$l" qps echo)" 2)" "$(fmt "$(ratio_med "$l" p99_us echo)" 2)"
+}
+row_open() {  # LABEL NAME RATE
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$2" "$3" "$(fmt "$(med "$1" qps)")" \
+    "$(fmt "$(med "$1" p50_us)")" "$(fmt "$(med "$1" p90_us)")" "$(fmt "$(med "$1" p99_us)")" \
+    "$(fmt "$(med "$1" p999_us)")" "$(fmt "$(med "$1" errors)")"
+}
+yes_no() { awk -v c="$1" 'BEGIN { print (c ? "**met**" : "**not met**") }'; }
+
+HIT_QPS_RATIO=$(ratio_med hit qps echo)
+HIT_P99_RATIO=$(ratio_med hit p99_us echo)
+SCALE_P50=$(awk -v a="$(med scale_large_province p50_us)" -v b="$(med scale_small_province p50_us)" 'BEGIN { printf "%.2f", a / b }')
+SCALE_P99=$(awk -v a="$(med scale_large_province p99_us)" -v b="$(med scale_small_province p99_us)" 'BEGIN { printf "%.2f", a / b }')
+SCALE_MIX_P50=$(awk -v a="$(med scale_large_mix p50_us)" -v b="$(med scale_small_mix p50_us)" 'BEGIN { printf "%.2f", a / b }')
+IMPORT_RATE=$(med import rows_per_s)
+IMPORT_LARGE_RATE=$(med import_large rows_per_s)
+
+{
+  cat <<EOF
+# Benchmarks
+
+Generated by \`scripts/bench.sh$([[ $QUICK == 1 ]] && echo " --quick")\` on $(date -u '+%Y-%m-%d %H:%M UTC') in $(( (T_END - T_START) / 60 )) min.
+Figures are **medians of $REPS repetitions**; every ratio is taken against the baseline measured in
+the same repetition, then the median of those ratios is reported. None of this is a timed test in
+CI: CI may run \`scripts/bench.sh --quick\` only to keep it working.
+
+## Machine and build
+
+| | |
+|---|---|
+| CPU | $CORES cores, $CPU_MODEL |
+| memory | $MEM |
+| kernel | $(uname -r) |
+| load average (1, 5, 15 min) | at start $LOAD_START, at end $LOAD_END |
+| source | commit $COMMIT$DIRTY |
+| build | $([[ $BIN == "$ROOT/build-release" ]] && echo '\`cmake --preset release && cmake --build --preset release\` (Release, -O3)' || echo "binaries from \`$BIN\` (not the Release preset)") |
+
+Everything runs on this one machine: the load generator, the services, Redis and SQLite share
+the $CORES cores, so a server's throughput here is bounded by what the client leaves it. A load
+average above $CORES means other work competed for the CPU during the run (this machine is shared
+and noisy); the ratios, taken within one repetition, are the more stable figures.
+
+## What runs
+
+| process | command (ports are chosen at start; data in a temporary directory) |
+|---|---|
+| Redis | \`redis-server --port P --bind 127.0.0.1 --save "" --appendonly no\` |
+| registry | \`paritrana-registry --plaintext --listen=127.0.0.1:0 --store=sqlite:DIR/registry.db --nik_key_file=DIR/nik.key --create_nik_key --redis=127.0.0.1:P\` |
+| coverage, cached | \`paritrana-coverage --plaintext --listen=127.0.0.1:0 --registry=REGISTRY --redis=127.0.0.1:P\` |
+| coverage, uncached | \`paritrana-coverage --plaintext --listen=127.0.0.1:0 --registry=REGISTRY\` (no \`--redis\`: every call asks \`QueryAggregates\`) |
+| echo floor | \`paritrana-bench-echo --plaintext --listen=127.0.0.1:0\`: an Echo service on the same \`ServiceHost\` as the services (RPC observer interceptor, health, reflection, keepalive), answering $ANSWER_BYTES bytes like GetCoverage; \`--bare\`: a plain \`grpc::ServerBuilder\` |
+| load | \`paritrana-bench-load --target=ADDR --method=echo\|coverage\|aggregates --mode=closed --concurrency=$CONC --duration=${DURATION}s --warmup=${WARMUP}s\` (callback API, 2 channels; open loop: \`--mode=open --rate=R\`, latency from each call's intended send time) |
+| data | \`paritrana-bench-import --target=REGISTRY --part=skeleton\`, then \`--participants=N\` (ImportRecords, 1,000 rows per message and per batch) |
+
+Data (\`bench/dataset.h\`): Jambi (province 15), its 11 regencies/cities, 66 districts, 528
+villages, 2,000 employers, 2025 baselines and target; participant *i* has a valid NIK (province
+15, domicile regency and district, birth date 1965-2004, +40 for women), an 11-digit KPJ, one
+enrollment (60% PU, 33% BPU of which a third paid by the provincial *dumisake* scheme, 4% JAKON,
+3% PMI) starting 2019-01-01 to 2025-06-30 and a first contribution covering 1 to 36 months.
+Questions asked: \`GetCoverage\` / \`QueryAggregates\` of the province and its 11 regencies/cities
+in turn, on $DATE.
+
+## 1. Read path, side by side ($SMALL participants)
+
+Closed loop, $CONC concurrent callers, ${DURATION} s measured after ${WARMUP} s warm-up. Latency in
+microseconds. "÷ floor" is the ratio to (a) in the same repetition.
+
+| path | calls/s | p50 | p90 | p99 | p99.9 | errors | from cache | calls/s ÷ floor | p99 ÷ floor |
+|---|---|---|---|---|---|---|---|---|---|
+EOF
+  row_closed echo "(a) echo on ServiceHost (floor)"
+  row_closed echo_bare "(a′) echo on a bare grpc::Server"
+  row_closed hit "(b) GetCoverage, cache hit"
+  row_closed miss "(c) GetCoverage, no cache (QueryAggregates each call)"
+  row_closed aggregates "(c′) QueryAggregates on the registry directly"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %sx | %sx |\n' "(d) redis-benchmark GET ($VALUE_BYTES B)" \
+    "$(fmt "$(med redis_get qps)")" "$(fmt "$(med redis_get p50_us)")" "— (p95 $(fmt "$(med redis_get p95_us)"))" \
+    "$(fmt "$(med redis_get p99_us)")" "—" "0" "—" "$(fmt "$(ratio_med redis_get qps echo)" 2)" "$(fmt "$(ratio_med redis_get p99_us echo)" 2)"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %sx | %sx |\n' "(d′) redis-benchmark EVAL of the cache's script" \
+    "$(fmt "$(med redis_eval qps)")" "$(fmt "$(med redis_eval p50_us)")" "— (p95 $(fmt "$(med redis_eval p95_us)"))" \
+    "$(fmt "$(med redis_eval p99_us)")" "—" "0" "—" "$(fmt "$(ratio_med redis_eval qps echo)" 2)" "$(fmt "$(ratio_med redis_eval p99_us echo)" 2)"
+  echo "| (e) award evaluation | pending award service | | | | | | | | |"
+  cat <<EOF
+
+redis-benchmark runs $CONC connections, \`-n $REDIS_N\`, no pipelining; it reports p50, p95, p99
+and max only.
+
+Open loop (fixed arrival rate; latency counted from each call's intended send time, so queueing
+is not hidden):
+
+| path | offered calls/s | answered calls/s | p50 | p90 | p99 | p99.9 | errors |
+|---|---|---|---|---|---|---|---|
+EOF
+  row_open echo_open "(a) echo floor" "$OPEN_FAST"
+  row_open hit_open "(b) GetCoverage, cache hit" "$OPEN_FAST"
+  row_open echo_open_slow "(a) echo floor" "$OPEN_SLOW"
+  row_open miss_open "(c) GetCoverage, no cache" "$OPEN_SLOW"
+  cat <<EOF
+
+## 2. Scale independence of a cache miss
+
+GetCoverage through the uncached coverage service, one caller at a time (pure latency), against
+a registry holding $SMALL and one holding $LARGE participants (the same regions, employers,
+baselines and questions). The province's \`active_deltas\` rows are what \`QueryAggregates\` sums.
+
+| question | participants | province active_deltas rows | calls/s | p50 µs | p90 µs | p99 µs |
+|---|---|---|---|---|---|---|
+EOF
+  for s in small large; do
+    n=$SMALL; d=$DELTAS_SMALL; [[ $s == large ]] && { n=$LARGE; d=$DELTAS_LARGE; }
+    for q in province mix; do
+      qn="province (regions/15)"; [[ $q == mix ]] && qn="province and 11 regencies in turn"
+      printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$qn" "$n" "$d" "$(fmt "$(med scale_${s}_$q qps)")" \
+        "$(fmt "$(med scale_${s}_$q p50_us)")" "$(fmt "$(med scale_${s}_$q p90_us)")" "$(fmt "$(med scale_${s}_$q p99_us)")"
+    done
+  done
+  cat <<EOF
+
+Latency with $LARGE ÷ with $SMALL participants: province p50 ${SCALE_P50}x, p99 ${SCALE_P99}x;
+province-and-regencies p50 ${SCALE_MIX_P50}x.
+
+## 3. Bulk import
+
+Streaming \`ImportRecords\` (LENIENT, batches of 1,000 rows, 1,000 rows per message) of
+participants with an enrollment and a first contribution each, into a registry that holds only
+the skeleton. "registry CPU" is the registry process's user + system time during the import
+(\`/proc/PID/stat\`), so "rows per CPU-second" is what the registry could do with a core to itself.
+Memory is the registry's \`VmHWM\` (peak resident) from \`/proc/PID/status\`; the curve is \`VmRSS\`
+at each tenth of the import's duration. Floor: the same rows as CSV (generated by the same code)
+piped into \`sqlite3 DB '.import --csv /dev/stdin participants'\`, a plain table without index.
+
+| run | rows | seconds | rows/s | registry CPU-s | rows per CPU-s | VmHWM MiB | VmRSS MiB by tenth of the time | database MiB |
+|---|---|---|---|---|---|---|---|---|
+EOF
+  for l in import import_large; do
+    n=$(med $l rows)
+    [[ $l == import ]] && name="median of $REPS" || name="single run"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$(fmt "$n")" "$(fmt "$(med $l seconds)" 1)" \
+      "$(fmt "$(med $l rows_per_s)")" "$(fmt "$(med $l cpu_s)" 1)" "$(fmt "$(med $l rows_per_cpu_s)")" \
+      "$(fmt "$(awk -v k="$(med $l hwm_kb)" 'BEGIN { print k / 1024 }')")" \
+      "$(values $l rss_mib_by_tenth | tail -1)" "$(fmt "$(med $l db_mib)")"
+  done
+  cat <<EOF
+
+| floor (sqlite3 shell, plain table) | rows | seconds | rows/s | sqlite3 max RSS MiB | import ÷ floor (rows/s) |
+|---|---|---|---|---|---|
+EOF
+  printf '| median of %s | %s | %s | %s | %s | %sx |\n' "$REPS" "$(fmt "$(med floor rows)")" "$(fmt "$(med floor seconds)" 2)" \
+    "$(fmt "$(med floor rows_per_s)")" "$(fmt "$(awk -v k="$(med floor sqlite3_maxrss_kb)" 'BEGIN { print k / 1024 }')")" \
+    "$(fmt "$(ratio_med import rows_per_s floor)" 4)"
+  printf '| single run | %s | %s | %s | %s | %sx |\n' "$(fmt "$(med floor_large rows)")" "$(fmt "$(med floor_large seconds)" 2)" \
+    "$(fmt "$(med floor_large rows_per_s)")" "$(fmt "$(awk -v k="$(med floor_large sqlite3_maxrss_kb)" 'BEGIN { print k / 1024 }')")" \
+    "$(fmt "$(ratio_med import_large rows_per_s floor_large)" 4)"
+  cat <<EOF
+
+The generator alone (\`--format=null\`: build and serialize the rows, no network) makes
+$(fmt "$(med generator rows_per_s)") rows/s, so the client is not what limits the import.
+EOF
+  if [[ -n $PROFILE_TXT ]]; then
+    cat <<EOF
+
+### Where the import's time goes
+
+\`perf record -F 199 --call-graph dwarf\` on the registry while it imports $PROFILE_N more
+participants into the $LARGE-participant database ($(echo "$PROFILE_IMPORT" | grep -o 'rows_per_s=[0-9.]*' | cut -d= -f2) rows/s,
+$(echo "$PROFILE_IMPORT" | grep -o 'rows_per_cpu_s=[0-9.]*' | cut -d= -f2) rows per CPU-s during the profile).
+Inclusive share of the registry's CPU samples:
+
+| step | share of CPU samples |
+|---|---|
+$PROFILE_TXT
+EOF
+  fi
+  cat <<EOF
+
+## Goals
+
+| goal | measured | |
+|---|---|---|
+| cache hit ≥ 0.8x the echo floor's calls/s at $CONC callers | $(fmt "$HIT_QPS_RATIO" 2)x | $(yes_no "$(awk -v r="$HIT_QPS_RATIO" 'BEGIN { print (r >= 0.8) }')") |
+| cache hit p99 ≤ 2x the floor's p99 | $(fmt "$HIT_P99_RATIO" 2)x | $(yes_no "$(awk -v r="$HIT_P99_RATIO" 'BEGIN { print (r <= 2) }')") |
+| cache-miss latency, $LARGE vs $SMALL participants, < 1.5x | p50 ${SCALE_P50}x, p99 ${SCALE_P99}x (province) | $(yes_no "$(awk -v a="$SCALE_P50" -v b="$SCALE_P99" 'BEGIN { print (a < 1.5 && b < 1.5) }')") |
+| import ≥ 150,000 participants/s | $(fmt "$IMPORT_RATE") rows/s ($IMPORT_N rows), $(fmt "$IMPORT_LARGE_RATE") rows/s ($LARGE rows) | $(yes_no "$(awk -v r="$IMPORT_RATE" 'BEGIN { print (r >= 150000) }')") |
+| import memory flat in the number of rows (peak with $LARGE rows ≤ 1.5x the peak with $IMPORT_N) | VmHWM $(fmt "$(awk -v k="$(med import hwm_kb)" 'BEGIN { print k / 1024 }')") MiB ($IMPORT_N rows), $(fmt "$(awk -v k="$(med import_large hwm_kb)" 'BEGIN { print k / 1024 }')") MiB ($LARGE rows): $(fmt "$(awk -v a="$(med import_large hwm_kb)" -v b="$(med import hwm_kb)" 'BEGIN { print a / b }')" 2)x | $(yes_no "$(awk -v a="$(med import_large hwm_kb)" -v b="$(med import hwm_kb)" 'BEGIN { print (a <= 1.5 * b) }')") |
+| award evaluation | pending award service | |
+EOF
+  if [[ -f $ROOT/bench/analysis.md && $QUICK == 0 ]]; then
+    echo
+    cat "$ROOT/bench/analysis.md"
+  fi
+  cat <<EOF
+
+## Reproduce
+
+\`\`\`sh
+scripts/bench.sh            # this report (about 25 minutes here); options: --reps N --large N --small N --import N
+scripts/bench.sh --quick    # tiny scale, 1 repetition, report in a temporary directory (CI)
+\`\`\`
+Raw lines of this run (\`REP LABEL key=value ...\`) are printed at the end of the script's output.
+EOF
+} >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+
+log "raw results:"
+cat "$RESULTS" >&2
+log "report written to $OUT ($(( $(date +%s) - T_START )) s in all)"
+if [[ $QUICK == 1 ]]; then cat "$OUT"; fi
