@@ -42,10 +42,10 @@ bool FieldViolations::Check(absl::string_view field, const absl::Status& status)
 absl::Status FieldViolations::ToStatus() const {
   if (empty()) return absl::OkStatus();
   const auto& first = bad_request_.field_violations(0);
-  std::string message = first.field() + ": " + first.description();
+  std::string message = absl::StrCat(first.field(), ": ", first.description());
   if (bad_request_.field_violations_size() > 1) {
-    message += " (and " + std::to_string(bad_request_.field_violations_size() - 1) +
-               " more field violations)";
+    absl::StrAppend(&message, " (and ", bad_request_.field_violations_size() - 1,
+                    " more field violations)");
   }
   absl::Status status = WithReason(absl::InvalidArgumentError(message), "INVALID_FIELDS");
   SetDetail(status, bad_request_);
