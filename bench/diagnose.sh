@@ -5,17 +5,20 @@
 # service answering from cache. Uses the binaries of build-release (run scripts/bench.sh, or build
 # the release preset, first). Everything listens on 127.0.0.1 and is stopped by a trap.
 #
-#   bench/diagnose.sh [--participants N] [--duration SECONDS] [--concurrency N] [--perf]
+#   bench/diagnose.sh [--participants N] [--duration SECONDS] [--concurrency N] [--perf] [--strace]
+# --strace: system calls per call of the echo floor and of GetCoverage answered from cache
+# (strace -c -f on the server during 3,000 calls sent at 1,000/s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$PWD/build-release
-N=10000 DURATION=5 CONC=16 PERF=0
+N=10000 DURATION=5 CONC=16 PERF=0 STRACE=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --participants) N=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --concurrency) CONC=$2; shift ;;
     --perf) PERF=1 ;;
+    --strace) STRACE=1 ;;
     *) echo "diagnose.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -109,4 +112,20 @@ if [[ $PERF == 1 ]]; then
   perf report -i "$WORK/perf.data" --children --stdio -g none --percent-limit 2 2>/dev/null |
     grep -E '^ +[0-9]' | grep -E 'paritrana|redis|Sigpipe|sigmask|SHA256|Parse|Serialize|RoundTrip' |
     awk '{ $2 = ""; $3 = ""; $4 = ""; print }' | cut -c1-150 | head -40
+fi
+
+if [[ $STRACE == 1 ]]; then
+  for t in "echo $ECHO_PID $ECHO" "coverage $HIT_PID $HIT"; do
+    set -- $t
+    strace -c -f -p "$2" -o "$WORK/strace-$1.txt" 2>/dev/null &
+    SPID=$!
+    sleep 0.5
+    "$BIN/bench/paritrana-bench-load" --target="$3" --method="$1" --regions="$REGIONS" \
+      --date=2025-06-30 --mode=open --rate=1000 --duration=3s --warmup=0s >/dev/null
+    sleep 0.3
+    kill -INT "$SPID"; wait "$SPID" 2>/dev/null || true
+    echo "system calls per call, $1 (3,000 calls):"
+    awk '$NF != "total" && $NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ && $4 >= 300 { printf "  %-16s %5.2f\n", $NF, $4 / 3000; t += $4 / 3000 }
+      END { printf "  %-16s %5.2f\n", "total", t }' "$WORK/strace-$1.txt"
+  done
 fi

@@ -125,7 +125,6 @@ struct Results {
   std::atomic<uint64_t> from_cache{0};       // answers with paritrana-computed-from-cache: true
   std::atomic<uint64_t> not_from_cache{0};   // ... false
   std::atomic<uint64_t> response_bytes{0};
-  std::atomic<uint64_t> completed_in_window{0};  // any outcome, completed inside the window
   std::mutex mu;
   std::map<std::string, uint64_t> errors;  // by code name
   void Error(const std::string& code) {
@@ -149,8 +148,8 @@ class Load {
   Load(Target target, std::vector<std::unique_ptr<grpc::GenericStub>> stubs)
       : target_(std::move(target)), stubs_(std::move(stubs)) {}
 
-  // The measurement window; calls that START inside it are recorded (latency, outcome), and
-  // calls that complete inside it make the throughput.
+  // The measurement window: calls due (closed loop: sent) inside it are recorded; throughput is
+  // the successful ones among them per second of window.
   void SetWindow(Clock::time_point from, Clock::time_point to) {
     window_from_ = from;
     window_to_ = to;
@@ -183,9 +182,6 @@ class Load {
   template <typename C>
   void Record(C& call, const grpc::Status& status, Clock::time_point done,
               Clock::time_point intended) {
-    if (done >= window_from_ && done < window_to_) {
-      results_.completed_in_window.fetch_add(1, std::memory_order_relaxed);
-    }
     if (intended < window_from_ || intended >= window_to_) return;
     if (!status.ok()) {
       results_.Error(CodeName(status.error_code()));

@@ -397,6 +397,11 @@ SCALE_MIX_P50=$(awk -v a="$(med scale_large_mix p50_us)" -v b="$(med scale_small
 IMPORT_RATE=$(med import rows_per_s)
 IMPORT_LARGE_RATE=$(med import_large rows_per_s)
 
+if [[ $BIN == "$ROOT/build-release" ]]; then
+  BUILD_TEXT='`cmake --preset release && cmake --build --preset release` (Release, -O3)'
+else
+  BUILD_TEXT="binaries from \`$BIN\` (not the Release preset)"
+fi
 {
   cat <<EOF
 # Benchmarks
@@ -415,7 +420,7 @@ CI: CI may run \`scripts/bench.sh --quick\` only to keep it working.
 | kernel | $(uname -r) |
 | load average (1, 5, 15 min) | at start $LOAD_START, at end $LOAD_END |
 | source | commit $COMMIT$DIRTY |
-| build | $([[ $BIN == "$ROOT/build-release" ]] && echo '\`cmake --preset release && cmake --build --preset release\` (Release, -O3)' || echo "binaries from \`$BIN\` (not the Release preset)") |
+| build | $BUILD_TEXT |
 
 Everything runs on this one machine: the load generator, the services, Redis and SQLite share
 the $CORES cores, so a server's throughput here is bounded by what the client leaves it. A load
