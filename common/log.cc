@@ -51,6 +51,8 @@ void Init(absl::string_view service, absl::string_view level) {
   Logger()->set_level(spdlog::level::from_str(std::string(level)));
 }
 
+bool DebugEnabled() { return Logger()->should_log(spdlog::level::debug); }
+
 void Debug(absl::string_view m, const Fields& f) { Write(spdlog::level::debug, m, f); }
 void Info(absl::string_view m, const Fields& f) { Write(spdlog::level::info, m, f); }
 void Warn(absl::string_view m, const Fields& f) { Write(spdlog::level::warn, m, f); }

@@ -13,6 +13,9 @@ using Fields = nlohmann::json;
 // Names the service in every line and sets the minimum level (debug, info, warn, error).
 void Init(absl::string_view service, absl::string_view level = "info");
 
+// Whether debug lines are written; lets hot paths skip building fields nobody will see.
+bool DebugEnabled();
+
 void Debug(absl::string_view message, const Fields& fields = Fields::object());
 void Info(absl::string_view message, const Fields& fields = Fields::object());
 void Warn(absl::string_view message, const Fields& fields = Fields::object());

@@ -56,10 +56,12 @@ class RpcObserver final : public grpc::experimental::Interceptor {
       auto& registry = metrics::Registry::Global();
       registry.Add("paritrana_rpc_requests_total", {{"method", method_}, {"code", code}});
       registry.Observe("paritrana_rpc_duration_seconds", {{"method", method_}}, seconds);
-      log::Debug("rpc", {{"request_id", request_id_},
-                         {"method", method_},
-                         {"code", code},
-                         {"duration_ms", seconds * 1000}});
+      if (log::DebugEnabled()) {
+        log::Debug("rpc", {{"request_id", request_id_},
+                           {"method", method_},
+                           {"code", code},
+                           {"duration_ms", seconds * 1000}});
+      }
     }
     methods->Proceed();
   }
