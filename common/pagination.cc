@@ -25,7 +25,7 @@ absl::StatusOr<int> PageSize(int requested) {
   return requested == 0 ? kDefaultPageSize : requested;
 }
 
-std::string Fingerprint(const google::protobuf::Message& message) {
+std::string SerializeDeterministic(const google::protobuf::Message& message) {
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);
@@ -33,6 +33,11 @@ std::string Fingerprint(const google::protobuf::Message& message) {
     coded.SetSerializationDeterministic(true);
     message.SerializeToCodedStream(&coded);
   }
+  return bytes;
+}
+
+std::string Fingerprint(const google::protobuf::Message& message) {
+  const std::string bytes = SerializeDeterministic(message);
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
   return absl::BytesToHexString(

@@ -16,6 +16,10 @@ inline constexpr int kMaxPageSize = 1000;
 // 0 means the default; 1..1000 as given; anything else INVALID_ARGUMENT on `page_size`.
 absl::StatusOr<int> PageSize(int requested);
 
+// The deterministic serialization of `message` (map entries in key order): equal messages give
+// equal bytes within one build.
+std::string SerializeDeterministic(const google::protobuf::Message& message);
+
 // Hex SHA-256 of the deterministic serialization of `message`: a stable fingerprint for request
 // ids and page tokens.
 std::string Fingerprint(const google::protobuf::Message& message);

@@ -64,7 +64,9 @@ timeval TimeLeft(absl::Time deadline) {
   return absl::ToTimeval(std::max(deadline - absl::Now(), absl::Milliseconds(1)));
 }
 
-absl::StatusOr<std::pair<std::string, int>> ParseAddress(absl::string_view address) {
+}  // namespace
+
+absl::StatusOr<std::pair<std::string, int>> RedisClient::ParseAddress(absl::string_view address) {
   const absl::Status bad = absl::InvalidArgumentError(
       absl::StrCat("redis address \"", absl::CHexEscape(address),
                    "\" is not HOST:PORT with a port from 1 to 65535"));
@@ -91,6 +93,8 @@ absl::StatusOr<std::pair<std::string, int>> ParseAddress(absl::string_view addre
   if (!absl::SimpleAtoi(rest, &port) || port < 1 || port > 65535) return bad;
   return std::make_pair(std::string(host), port);
 }
+
+namespace {
 
 // Server error replies that describe a passing state of the server rather than a wrong request;
 // callers treat them like an unreachable Redis.
@@ -143,12 +147,15 @@ absl::Status RedisClient::BumpGenerations(const std::vector<std::string>& provin
   commands.reserve(provinces.size());
   for (const std::string& province : provinces) keys.push_back(GenerationKey(province));
   for (const std::string& key : keys) commands.push_back({"INCR", key});
+  for (const std::string& province : provinces) {
+    commands.push_back({"PUBLISH", kGenerationChannel, province});
+  }
 
   absl::StatusOr<std::vector<ReplyPtr>> replies = RoundTrip(commands);
   if (!replies.ok()) return Count(replies.status());
   for (const ReplyPtr& reply : *replies) {
-    if (reply->type == REDIS_REPLY_ERROR) return Count(ErrorReply(*reply, "INCR"));
-    if (reply->type != REDIS_REPLY_INTEGER) return Count(UnexpectedReply("INCR"));
+    if (reply->type == REDIS_REPLY_ERROR) return Count(ErrorReply(*reply, "INCR/PUBLISH"));
+    if (reply->type != REDIS_REPLY_INTEGER) return Count(UnexpectedReply("INCR/PUBLISH"));
   }
   return Count(absl::OkStatus());
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -70,10 +71,19 @@ class RedisClient final {
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
 
+  // "HOST:PORT" (IPv6 as "[::1]:6379") split into host and port; INVALID_ARGUMENT otherwise.
+  static absl::StatusOr<std::pair<std::string, int>> ParseAddress(absl::string_view address);
+
+  // The pub/sub channel on which BumpGenerations announces each bumped province (the message is
+  // the province code), so that in-process caches can drop its answers at once.
+  static constexpr absl::string_view kGenerationChannel = "paritrana:gen";
+
   // The key holding a province's cache generation: "paritrana:gen:{province}".
   static std::string GenerationKey(absl::string_view province);
 
-  // INCR of GenerationKey(p) for every province, in one pipelined round trip. A province listed
+  // INCR of GenerationKey(p) for every province, then PUBLISH of each province on
+  // kGenerationChannel, in one pipelined round trip (Redis runs them in order, so a subscriber
+  // that gets the message can already read the new generation). A province listed
   // twice is bumped twice, which is harmless: readers only compare generations for equality.
   // Empty input: OK without contacting Redis.
   absl::Status BumpGenerations(const std::vector<std::string>& provinces);

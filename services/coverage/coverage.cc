@@ -80,22 +80,35 @@ std::string Question(absl::string_view method, const google::protobuf::Message& 
 }  // namespace
 
 template <typename M>
-absl::StatusOr<Answer<M>> Coverage::Cached(const std::string& region, const std::string& question,
+absl::StatusOr<Answer<M>> Coverage::Cached(const std::string& region, absl::string_view method,
+                                           const google::protobuf::Message& normalized,
                                            const std::function<absl::StatusOr<M>()>& compute) {
   const std::string province = Province(region);
-  CoverageCache::Lookup lookup = cache_.Get(province, question);
-  if (lookup.value.has_value()) {
-    Answer<M> hit;
-    if (hit.value.ParseFromString(*lookup.value)) {
-      hit.from_cache = true;
-      return hit;
+  LocalCache::Ticket ticket;
+  std::string local_key;
+  if (local_ != nullptr) {
+    // The request's own bytes: no digest to compute on the hottest path.
+    local_key = absl::StrCat(method, ":", SerializeDeterministic(normalized));
+    if (std::shared_ptr<const google::protobuf::Message> kept =
+            local_->Get(province, local_key, ticket)) {
+      return Answer<M>{static_cast<const M&>(*kept), true};
     }
   }
-  ASSIGN_OR_RETURN(M computed, compute());
-  if (lookup.available) {
-    cache_.Put(province, lookup.generation, question, computed.SerializeAsString());
+  const std::string question = Question(method, normalized);
+  CoverageCache::Lookup lookup = cache_.Get(province, question);
+  Answer<M> answer;
+  if (lookup.value.has_value() && answer.value.ParseFromString(*lookup.value)) {
+    answer.from_cache = true;
+  } else {
+    ASSIGN_OR_RETURN(answer.value, compute());
+    if (lookup.available) {
+      cache_.Put(province, lookup.generation, question, answer.value.SerializeAsString());
+    }
   }
-  return Answer<M>{std::move(computed), false};
+  if (local_ != nullptr && lookup.available) {
+    local_->Put(province, local_key, ticket, std::make_shared<const M>(answer.value));
+  }
+  return answer;
 }
 
 absl::StatusOr<Answer<v1::RegionCoverage>> Coverage::GetCoverage(
@@ -109,7 +122,7 @@ absl::StatusOr<Answer<v1::RegionCoverage>> Coverage::GetCoverage(
   v1::GetCoverageRequest normalized = req;
   *normalized.mutable_date() = ToProtoDate(*day);
   return Cached<v1::RegionCoverage>(
-      req.region(), Question("coverage", normalized),
+      req.region(), "coverage", normalized,
       [&]() -> absl::StatusOr<v1::RegionCoverage> {
         ASSIGN_OR_RETURN(QueryAggregatesResponse s,
                          registry_.QueryAggregates(Query({req.region()}, {*day})));
@@ -135,7 +148,7 @@ absl::StatusOr<Answer<v1::TargetGap>> Coverage::GetTargetGap(const v1::GetTarget
   v1::GetTargetGapRequest normalized = req;
   *normalized.mutable_date() = ToProtoDate(*day);
   return Cached<v1::TargetGap>(
-      req.region(), Question("gap", normalized), [&]() -> absl::StatusOr<v1::TargetGap> {
+      req.region(), "gap", normalized, [&]() -> absl::StatusOr<v1::TargetGap> {
         // The year's last day brings that year's baseline and target along with the counts.
         ASSIGN_OR_RETURN(QueryAggregatesResponse s,
                          registry_.QueryAggregates(Query(
@@ -169,7 +182,7 @@ absl::StatusOr<Answer<v1::RankChildRegionsResponse>> Coverage::RankChildRegions(
   ASSIGN_OR_RETURN(
       Answer<v1::RankChildRegionsResponse> all,
       Cached<v1::RankChildRegionsResponse>(
-          req.parent(), Question("rank", shape),
+          req.parent(), "rank", shape,
           [&]() -> absl::StatusOr<v1::RankChildRegionsResponse> {
             ASSIGN_OR_RETURN(QueryAggregatesResponse s,
                              registry_.QueryAggregates(Query({req.parent()}, {*day}, true)));
@@ -227,7 +240,7 @@ absl::StatusOr<Answer<v1::GetCoverageTrendResponse>> Coverage::GetCoverageTrend(
   v1::GetCoverageTrendRequest shape = req;
   *shape.mutable_start_month() = req.start_month();
   return Cached<v1::GetCoverageTrendResponse>(
-      req.region(), Question("trend", shape),
+      req.region(), "trend", shape,
       [&]() -> absl::StatusOr<v1::GetCoverageTrendResponse> {
         QueryAggregatesRequest q;
         q.add_regions(req.region());

@@ -6,6 +6,7 @@
 #include "absl/time/civil_time.h"
 #include "paritrana/coverage/v1/coverage.pb.h"
 #include "services/coverage/coverage_cache.h"
+#include "services/coverage/local_cache.h"
 #include "services/coverage/registry_client.h"
 
 namespace paritrana::coverage {
@@ -21,8 +22,10 @@ struct Answer {
 // registry call on a miss, and the arithmetic in coverage_calculator.h.
 class Coverage final {
  public:
-  Coverage(RegistryClient& registry, CoverageCache& cache, std::function<absl::CivilDay()> today)
-      : registry_(registry), cache_(cache), today_(std::move(today)) {}
+  // `local` (may be null) is consulted before `cache` for single answers.
+  Coverage(RegistryClient& registry, CoverageCache& cache, std::function<absl::CivilDay()> today,
+           LocalCache* local = nullptr)
+      : registry_(registry), cache_(cache), today_(std::move(today)), local_(local) {}
 
   absl::StatusOr<Answer<v1::RegionCoverage>> GetCoverage(const v1::GetCoverageRequest& req);
   absl::StatusOr<Answer<v1::TargetGap>> GetTargetGap(const v1::GetTargetGapRequest& req);
@@ -34,16 +37,19 @@ class Coverage final {
       const v1::BatchGetCoverageRequest& req);
 
  private:
-  // Looks `question` up in the cache of `region`'s province; on a miss runs `compute` and stores
-  // its answer under the generation seen before computing, so a write during the computation
-  // leaves the stored answer already outdated, never the other way round.
+  // Looks the question (`method` asked as `normalized`) up in the in-process cache, then in the
+  // Redis cache of `region`'s province; on a miss runs `compute` and stores its answer under the
+  // generation seen before computing, so a write during the computation leaves the stored answer
+  // already outdated, never the other way round.
   template <typename M>
-  absl::StatusOr<Answer<M>> Cached(const std::string& region, const std::string& question,
+  absl::StatusOr<Answer<M>> Cached(const std::string& region, absl::string_view method,
+                                   const google::protobuf::Message& normalized,
                                    const std::function<absl::StatusOr<M>()>& compute);
 
   RegistryClient& registry_;
   CoverageCache& cache_;
   std::function<absl::CivilDay()> today_;
+  LocalCache* local_;
 };
 
 }  // namespace paritrana::coverage

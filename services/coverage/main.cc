@@ -1,12 +1,16 @@
+#include <algorithm>
+
 #include "absl/flags/flag.h"
 #include "common/auth.h"
 #include "common/log.h"
 #include "common/redis_client.h"
+#include "common/redis_subscriber.h"
 #include "common/server.h"
 #include "common/validation.h"
 #include "services/coverage/coverage.h"
 #include "services/coverage/coverage_cache.h"
 #include "services/coverage/coverage_service.h"
+#include "services/coverage/local_cache.h"
 #include "services/coverage/registry_client.h"
 
 ABSL_FLAG(std::string, registry, "127.0.0.1:50051", "HOST:PORT of the registry service");
@@ -15,6 +19,9 @@ ABSL_FLAG(absl::Duration, registry_deadline, absl::Seconds(2),
           "Deadline of each call to the registry");
 ABSL_FLAG(absl::Duration, cache_ttl, absl::Hours(1),
           "Backstop lifetime of cached answers; freshness comes from generations, not the TTL");
+ABSL_FLAG(int64_t, local_cache_entries, 50000,
+          "Answers kept in process in front of Redis, dropped on the registry's change messages "
+          "(needs --redis); 0 turns the in-process cache off");
 
 namespace {
 
@@ -46,7 +53,28 @@ int Run() {
       absl::GetFlag(FLAGS_registry_deadline));
   static paritrana::coverage::CoverageCache cache(redis.get(), absl::GetFlag(FLAGS_cache_ttl));
   cache.ExportMetrics();
-  paritrana::coverage::Coverage coverage(registry, cache, paritrana::TodayInJakarta);
+  // The in-process tier (local_cache.h) is usable only while the subscription to the registry's
+  // change messages is live; it is stopped explicitly below, before the cache it feeds.
+  static std::unique_ptr<paritrana::RedisSubscriber> subscriber;
+  static paritrana::coverage::LocalCache local(
+      static_cast<size_t>(std::max<int64_t>(0, absl::GetFlag(FLAGS_local_cache_entries))),
+      [] { return subscriber != nullptr && subscriber->live(); });
+  local.ExportMetrics();
+  if (redis != nullptr && absl::GetFlag(FLAGS_local_cache_entries) > 0) {
+    paritrana::RedisSubscriber::Options options;
+    options.address = redis->address();
+    options.channel = std::string(paritrana::RedisClient::kGenerationChannel);
+    auto started = paritrana::RedisSubscriber::Start(
+        options, [](absl::string_view province) { local.Invalidate(province); },
+        [] { local.Reset(); });
+    if (!started.ok()) {
+      Error("cannot subscribe to cache invalidations", {{"error", started.status().ToString()}});
+      return 1;
+    }
+    subscriber = std::move(*started);
+  }
+  paritrana::coverage::Coverage coverage(registry, cache, paritrana::TodayInJakarta,
+                                         subscriber != nullptr ? &local : nullptr);
   paritrana::coverage::CoverageService service(coverage, **auth);
 
   // Neither dependency takes the service out of rotation: without Redis it answers from the
@@ -60,6 +88,7 @@ int Run() {
     return 1;
   }
   paritrana::ServeUntilTerminated(**host);
+  subscriber.reset();
   return 0;
 }
 

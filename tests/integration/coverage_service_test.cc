@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "common/errors.h"
+#include "common/redis_subscriber.h"
 #include "common/validation.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
@@ -44,8 +45,20 @@ class CoverageServiceTest : public ::testing::Test {
         RegistryClient::Connect(registry_->address(), grpc::InsecureChannelCredentials()),
         absl::Seconds(2));
     cache_ = std::make_unique<CoverageCache>(redis_client_.get(), absl::Hours(1));
+    if (WithLocalCache()) {
+      local_ = std::make_unique<LocalCache>(1000, [this] { return subscriber_->live(); });
+      RedisSubscriber::Options so;
+      so.address = redis_->address();
+      so.channel = std::string(RedisClient::kGenerationChannel);
+      so.max_backoff = absl::Milliseconds(200);
+      auto subscriber = RedisSubscriber::Start(
+          so, [this](absl::string_view p) { local_->Invalidate(p); }, [this] { local_->Reset(); });
+      ASSERT_TRUE(subscriber.ok()) << subscriber.status();
+      subscriber_ = std::move(*subscriber);
+    }
     coverage_ = std::make_unique<Coverage>(*registry_client_, *cache_,
-                                           [] { return absl::CivilDay(2026, 11, 26); });
+                                           [] { return absl::CivilDay(2026, 11, 26); },
+                                           local_.get());
     auth_ = Authorizer::Disabled();
     service_ = std::make_unique<CoverageService>(*coverage_, *auth_);
     ServerOptions o;
@@ -58,8 +71,13 @@ class CoverageServiceTest : public ::testing::Test {
         grpc::CreateChannel(host_->address(), grpc::InsecureChannelCredentials()));
   }
 
+  // The in-process tier is off here, so the Redis tier's exact read-after-write is what the
+  // tests below check; CoverageLocalCacheTest turns it on.
+  virtual bool WithLocalCache() const { return false; }
+
   void TearDown() override {
     host_.reset();
+    subscriber_.reset();
     registry_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -186,6 +204,8 @@ class CoverageServiceTest : public ::testing::Test {
   std::unique_ptr<RedisClient> redis_client_;
   std::unique_ptr<RegistryClient> registry_client_;
   std::unique_ptr<CoverageCache> cache_;
+  std::unique_ptr<LocalCache> local_;
+  std::unique_ptr<RedisSubscriber> subscriber_;
   std::unique_ptr<Coverage> coverage_;
   std::unique_ptr<Authorizer> auth_;
   std::unique_ptr<CoverageService> service_;
@@ -347,6 +367,83 @@ TEST_F(CoverageServiceTest, RedisDownStillAnswersAndHitsResumeWhenItReturns) {
     absl::SleepFor(absl::Milliseconds(100));
   }
   EXPECT_GE(cache_->stats().hits, hits + 3) << "cache hits did not resume after Redis returned";
+  EXPECT_EQ(c.active_persons(), 6);
+}
+
+class CoverageLocalCacheTest : public CoverageServiceTest {
+ protected:
+  bool WithLocalCache() const override { return true; }
+
+  void WaitUntilLive() {
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    while (!subscriber_->live() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+    ASSERT_TRUE(subscriber_->live()) << "the invalidation subscription did not start";
+  }
+};
+
+TEST_F(CoverageLocalCacheTest, AnswersFromProcessUntilTheRegistryAnnouncesAWrite) {
+  WaitUntilLive();
+  v1::RegionCoverage c;
+  bool cached = true;
+  ASSERT_TRUE(Get("regions/15.08", D(2025, 6, 30), &c, &cached).ok());
+  EXPECT_FALSE(cached);
+  const int64_t redis_lookups = cache_->stats().hits + cache_->stats().misses;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Get("regions/15.08", D(2025, 6, 30), &c, &cached).ok());
+    EXPECT_TRUE(cached);
+    EXPECT_EQ(c.active_persons(), 3);
+  }
+  EXPECT_EQ(local_->stats().hits, 3);
+  EXPECT_EQ(cache_->stats().hits + cache_->stats().misses, redis_lookups)
+      << "in-process hits must not touch Redis";
+
+  // The write's message reaches the subscriber (the documented window: one pub/sub delivery);
+  // from then on the province's answers are recomputed.
+  const int64_t invalidations = local_->stats().invalidations;
+  Worker(7, "regions/15.08.01.2001", type::v1::SEGMENT_BPU, D(2025, 6, 1), D(2025, 12, 31));
+  const absl::Time deadline = absl::Now() + absl::Seconds(1);
+  while (local_->stats().invalidations == invalidations && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_GT(local_->stats().invalidations, invalidations);
+  ASSERT_TRUE(Get("regions/15.08", D(2025, 6, 30), &c, &cached).ok());
+  EXPECT_FALSE(cached);
+  EXPECT_EQ(c.active_persons(), 4);
+  ASSERT_TRUE(Get("regions/15.08", D(2025, 6, 30), &c, &cached).ok());
+  EXPECT_TRUE(cached);
+  EXPECT_EQ(c.active_persons(), 4);
+  EXPECT_EQ(local_->stats().hits, 4);
+}
+
+TEST_F(CoverageLocalCacheTest, RedisDownTurnsTheProcessCacheOffUntilItIsBack) {
+  WaitUntilLive();
+  v1::RegionCoverage c;
+  bool cached = false;
+  ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c, &cached).ok());
+  ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c, &cached).ok());
+  ASSERT_TRUE(cached);
+
+  ASSERT_TRUE(redis_->Stop().ok());
+  const absl::Time off_by = absl::Now() + absl::Seconds(3);
+  while (subscriber_->live() && absl::Now() < off_by) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_FALSE(subscriber_->live());
+  // Writes now cannot be announced, so nothing may come from the process cache.
+  const int64_t hits = local_->stats().hits;
+  ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c, &cached).ok());
+  EXPECT_FALSE(cached);
+  EXPECT_EQ(c.active_persons(), 6);
+  EXPECT_EQ(local_->stats().hits, hits);
+
+  ASSERT_TRUE(redis_->Restart().ok());
+  WaitUntilLive();
+  EXPECT_GE(local_->stats().resets, 2);
+  // The Redis client itself comes back after its backoff; then answers are kept in process again.
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  while (local_->stats().hits == hits && absl::Now() < deadline) {
+    ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c, &cached).ok());
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_GT(local_->stats().hits, hits) << "in-process hits did not resume";
   EXPECT_EQ(c.active_persons(), 6);
 }
 
