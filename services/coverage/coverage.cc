@@ -1,5 +1,7 @@
 #include "services/coverage/coverage.h"
 
+#include <memory>
+#include <optional>
 #include <set>
 
 #include "absl/strings/numbers.h"
@@ -281,20 +283,42 @@ absl::StatusOr<Answer<v1::BatchGetCoverageResponse>> Coverage::BatchGetCoverage(
   const Lens lens = LensOf(req, v);
   RETURN_IF_ERROR(v.ToStatus());
 
-  // Each region is cached as its own GetCoverage answer; the misses share one registry call.
-  std::vector<CoverageCache::Lookup> lookups;
-  std::vector<std::string> questions;
+  // Each region is cached as its own GetCoverage answer, in process and in Redis alike; the
+  // misses share one registry call.
+  struct Slot {
+    std::string province, local_key, question;
+    LocalCache::Ticket ticket;
+    CoverageCache::Lookup lookup;
+    std::optional<v1::RegionCoverage> cached;
+    bool from_process = false;  // then there is nothing to fill
+  };
+  std::vector<Slot> slots(req.regions_size());
   QueryAggregatesRequest misses;
   *misses.add_dates() = ToProtoDate(*day);
-  for (const std::string& region : req.regions()) {
+  for (int i = 0; i < req.regions_size(); ++i) {
+    Slot& slot = slots[i];
     v1::GetCoverageRequest single;
-    single.set_region(region);
+    single.set_region(req.regions(i));
     *single.mutable_date() = ToProtoDate(*day);
     if (lens.segment) single.set_segment(*lens.segment);
     if (req.has_denominator_source()) single.set_denominator_source(lens.source);
-    questions.push_back(Question("coverage", single));
-    lookups.push_back(cache_.Get(Province(region), questions.back()));
-    if (!lookups.back().value.has_value()) misses.add_regions(region);
+    slot.province = Province(req.regions(i));
+    if (local_ != nullptr) {
+      slot.local_key = absl::StrCat("coverage:", SerializeDeterministic(single));
+      if (auto kept = local_->Get(slot.province, slot.local_key, slot.ticket)) {
+        slot.cached = static_cast<const v1::RegionCoverage&>(*kept);
+        slot.from_process = true;
+        continue;
+      }
+    }
+    slot.question = Question("coverage", single);
+    slot.lookup = cache_.Get(slot.province, slot.question);
+    v1::RegionCoverage parsed;
+    if (slot.lookup.value.has_value() && parsed.ParseFromString(*slot.lookup.value)) {
+      slot.cached = std::move(parsed);
+    } else {
+      misses.add_regions(req.regions(i));
+    }
   }
   QueryAggregatesResponse snapshot;
   if (misses.regions_size() > 0) {
@@ -303,12 +327,20 @@ absl::StatusOr<Answer<v1::BatchGetCoverageResponse>> Coverage::BatchGetCoverage(
   Answer<v1::BatchGetCoverageResponse> out;
   out.from_cache = misses.regions_size() == 0;
   for (int i = 0; i < req.regions_size(); ++i) {
+    Slot& slot = slots[i];
     v1::RegionCoverage* c = out.value.add_coverages();
-    if (lookups[i].value.has_value() && c->ParseFromString(*lookups[i].value)) continue;
-    *c = CoverageOf(snapshot, req.regions(i), *day, lens);
-    if (lookups[i].available) {
-      cache_.Put(Province(req.regions(i)), lookups[i].generation, questions[i],
-                 c->SerializeAsString());
+    if (slot.cached.has_value()) {
+      *c = std::move(*slot.cached);
+      if (slot.from_process) continue;
+    } else {
+      *c = CoverageOf(snapshot, req.regions(i), *day, lens);
+      if (slot.lookup.available) {
+        cache_.Put(slot.province, slot.lookup.generation, slot.question, c->SerializeAsString());
+      }
+    }
+    if (local_ != nullptr && slot.lookup.available) {
+      local_->Put(slot.province, slot.local_key, slot.ticket,
+                  std::make_shared<const v1::RegionCoverage>(*c));
     }
   }
   return out;

@@ -415,6 +415,60 @@ TEST_F(CoverageLocalCacheTest, AnswersFromProcessUntilTheRegistryAnnouncesAWrite
   EXPECT_EQ(local_->stats().hits, 4);
 }
 
+TEST_F(CoverageLocalCacheTest, BatchSharesTheProcessCacheWithSingleReads) {
+  WaitUntilLive();
+  v1::RegionCoverage c;
+  bool cached = true;
+  ASSERT_TRUE(Get("regions/15.08", D(2025, 6, 30), &c, &cached).ok());  // fills 15.08
+  ASSERT_EQ(c.active_persons(), 3);
+
+  v1::BatchGetCoverageRequest req;
+  req.add_regions("regions/15.08");
+  req.add_regions("regions/15.71");
+  *req.mutable_date() = D(2025, 6, 30);
+  auto batch = [&](bool expect_from_cache) {
+    v1::BatchGetCoverageResponse out;
+    grpc::ClientContext ctx;
+    EXPECT_TRUE(stub_->BatchGetCoverage(&ctx, req, &out).ok());
+    const auto& md = ctx.GetServerInitialMetadata();
+    auto it = md.find("paritrana-computed-from-cache");
+    EXPECT_TRUE(it != md.end());
+    if (it != md.end()) {
+      EXPECT_EQ(std::string(it->second.data(), it->second.size()),
+                expect_from_cache ? "true" : "false");
+    }
+    return out;
+  };
+  v1::BatchGetCoverageResponse first = batch(false);  // 15.71 comes from the registry
+  EXPECT_EQ(local_->stats().hits, 1);
+  ASSERT_EQ(first.coverages_size(), 2);
+  EXPECT_EQ(first.coverages(0).active_persons(), 3);
+  EXPECT_DOUBLE_EQ(first.coverages(1).coverage_ratio_percent(), 1.5);
+
+  const int64_t redis_lookups = cache_->stats().hits + cache_->stats().misses;
+  v1::BatchGetCoverageResponse second = batch(true);
+  EXPECT_EQ(local_->stats().hits, 3);
+  EXPECT_EQ(cache_->stats().hits + cache_->stats().misses, redis_lookups)
+      << "a batch answered in process must not touch Redis";
+  EXPECT_EQ(second.SerializeAsString(), first.SerializeAsString());
+
+  // A single read of 15.71 now hits what the batch filled.
+  ASSERT_TRUE(Get("regions/15.71", D(2025, 6, 30), &c, &cached).ok());
+  EXPECT_TRUE(cached);
+  EXPECT_EQ(local_->stats().hits, 4);
+
+  const int64_t invalidations = local_->stats().invalidations;
+  Worker(7, "regions/15.08.01.2001", type::v1::SEGMENT_BPU, D(2025, 6, 1), D(2025, 12, 31));
+  const absl::Time deadline = absl::Now() + absl::Seconds(1);
+  while (local_->stats().invalidations == invalidations && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_GT(local_->stats().invalidations, invalidations);
+  v1::BatchGetCoverageResponse third = batch(false);
+  ASSERT_EQ(third.coverages_size(), 2);
+  EXPECT_EQ(third.coverages(0).active_persons(), 4);
+}
+
 TEST_F(CoverageLocalCacheTest, RedisDownTurnsTheProcessCacheOffUntilItIsBack) {
   WaitUntilLive();
   v1::RegionCoverage c;
