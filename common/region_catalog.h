@@ -16,8 +16,9 @@ struct CatalogRegion {
 // The 38 provinces (Kemendagri codes, as of the 2022 Papua split).
 std::span<const CatalogRegion> Provinces();
 
-// Regencies and cities shipped with the catalogue: all eleven of Jambi. Others are created through
-// the registry API or bulk import.
+// Regencies and cities shipped with the catalogue: all eleven of Jambi. The registry refuses to
+// create other real ones; synthetic regencies (demonstration and benchmark data) can be created
+// through the registry API or bulk import.
 std::span<const CatalogRegion> CatalogRegencies();
 
 // True if `code` (two digits) is one of the 38 province codes.

@@ -9,6 +9,9 @@
 #   3. bulk import: ImportRecords of generated participants (rows/s, registry CPU, VmHWM, memory
 #      curve) against the same rows loaded by the sqlite3 shell into a plain table;
 #   4. a profile of the import (perf, when the kernel allows it);
+#   5. award evaluation: a national cycle (514 regency/city candidates, computed and jury
+#      indicators) evaluated end to end through the award, coverage and registry services, against
+#      a provincial cycle (Jambi, 11 candidates) evaluated in the same repetition;
 # and rewrites docs/benchmarks.md with medians of --reps repetitions and ratios against the
 # baseline measured in the same repetition. Everything started is stopped by a trap at the end.
 #
@@ -16,6 +19,7 @@
 #   scripts/bench.sh --quick          tiny scale, 1 repetition, for CI: writes the report to the
 #                                     work directory and prints it; docs/ is left alone
 #   options: --reps N  --large N  --small N  --import N  --duration SECONDS  --concurrency N
+#            --eval-reps N (timed evaluations of each cycle)
 #            --out FILE  --no-build  --no-profile  --keep (keep the work directory)
 #            --bin DIR (binaries from another build directory, e.g. --no-build --bin build to
 #            reuse the default preset's build in CI; figures from it are not Release figures)
@@ -25,22 +29,25 @@ ROOT=$PWD
 
 QUICK=0 REPS=3 SMALL=10000 LARGE=1000000 IMPORT_N=50000 DURATION=5 WARMUP=1 CONC=16
 BIN_DIR="" OPEN_FAST=2000 OPEN_SLOW=100 REDIS_N=200000 OUT="" BUILD=1 PROFILE=1 KEEP=0 PROFILE_N=10000
+EVAL_REGENCIES=514 EVAL_PER=40 EVAL_ASSESSORS=3 EVAL_REPS=7
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) QUICK=1; REPS=1; SMALL=500; LARGE=2000; IMPORT_N=1000; DURATION=0.5; WARMUP=0.2
-             OPEN_FAST=500; OPEN_SLOW=50; REDIS_N=5000; PROFILE=0 ;;
+             OPEN_FAST=500; OPEN_SLOW=50; REDIS_N=5000; PROFILE=0
+             EVAL_PER=5; EVAL_ASSESSORS=1; EVAL_REPS=2 ;;
     --reps) REPS=$2; shift ;;
     --small) SMALL=$2; shift ;;
     --large) LARGE=$2; shift ;;
     --import) IMPORT_N=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --concurrency) CONC=$2; shift ;;
+    --eval-reps) EVAL_REPS=$2; shift ;;
     --out) OUT=$2; shift ;;
     --no-build) BUILD=0 ;;
     --bin) BIN_DIR=$2; shift ;;
     --no-profile) PROFILE=0 ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -87,11 +94,13 @@ if [[ $BUILD == 1 ]]; then
   log "building the release preset"
   cmake --preset release >"$WORK/cmake.log"
   cmake --build --preset release --target paritrana-registry paritrana-coverage \
-    paritrana-bench-echo paritrana-bench-load paritrana-bench-import >>"$WORK/cmake.log" 2>&1 ||
+    paritrana-award paritrana-bench-echo paritrana-bench-load paritrana-bench-import \
+    paritrana-bench-evaluate >>"$WORK/cmake.log" 2>&1 ||
     { tail -40 "$WORK/cmake.log" >&2; exit 1; }
 fi
 for b in services/registry/paritrana-registry services/coverage/paritrana-coverage \
-         bench/paritrana-bench-echo bench/paritrana-bench-load bench/paritrana-bench-import; do
+         services/award/paritrana-award bench/paritrana-bench-echo bench/paritrana-bench-load \
+         bench/paritrana-bench-import bench/paritrana-bench-evaluate; do
   [[ -x $BIN/$b ]] || { echo "bench.sh: $BIN/$b missing; build first" >&2; exit 1; }
 done
 for tool in redis-server redis-benchmark redis-cli sqlite3; do
@@ -102,6 +111,8 @@ COVERAGE=$BIN/services/coverage/paritrana-coverage
 ECHO=$BIN/bench/paritrana-bench-echo
 LOAD=$BIN/bench/paritrana-bench-load
 IMPORT=$BIN/bench/paritrana-bench-import
+AWARD=$BIN/services/award/paritrana-award
+EVALUATE=$BIN/bench/paritrana-bench-evaluate
 
 # --- processes ---------------------------------------------------------------------------------
 free_port() {
@@ -333,6 +344,54 @@ for rep in $(seq "$REPS"); do
   load "$rep" scale_large_mix --target="$MISS_LARGE_ADDR" --method=coverage --regions="$REGIONS" --date=$DATE "${ONE[@]}"
 done
 
+# --- 5. award evaluation ------------------------------------------------------------------------
+# A registry of its own with the national regions and data, a coverage service WITHOUT --redis (so
+# every evaluation computes its indicators from the registry: the cold path, not a cache hit) and
+# an award service on a fresh SQLite store with the shipped regency rubric.
+log "award evaluation: $EVAL_REGENCIES regencies/cities, $EVAL_PER participants each"
+# start_award NAME REGISTRY COVERAGE: an award service on a fresh store with the regency rubric.
+start_award() {
+  mkdir -p "$WORK/$1"
+  start_grpc "$1" "$AWARD" "${COMMON[@]}" --store="sqlite:$WORK/$1/award.db" --registry="$2" \
+    --coverage="$3" --rubric_files="$ROOT/services/award/default_rubric_regency.json" \
+    --max_message_bytes=67108864
+}
+# evaluate REGISTRY AWARD COVERAGE ARGS...: one paritrana-bench-evaluate run; every RESULT line is
+# recorded.
+evaluate() {
+  local registry=$1 award=$2 coverage=$3 out
+  shift 3
+  out=$(timeout 1800 "$EVALUATE" --registry="$registry" --award="$award" --coverage="$coverage" \
+        --regencies="$EVAL_REGENCIES" --participants_per_regency="$EVAL_PER" \
+        --assessors="$EVAL_ASSESSORS" --reps="$EVAL_REPS" "$@" \
+        2> >(tee -a "$WORK/evaluate.log" >&2)) || {
+    echo "bench.sh: paritrana-bench-evaluate $* failed" >&2; exit 1; }
+  echo "$out" >>"$WORK/evaluate.log"
+  while read -r _ rep label rest; do
+    record "${rep#rep=}" "${label#label=}" "$rest"
+  done < <(echo "$out" | grep '^RESULT')
+}
+start_registry national
+NATIONAL_ADDR=$ADDR
+start_grpc coverage_eval "$COVERAGE" "${COMMON[@]}" --registry="$NATIONAL_ADDR"
+COVERAGE_EVAL_ADDR=$ADDR
+start_award award "$NATIONAL_ADDR" "$COVERAGE_EVAL_ADDR"
+AWARD_ADDR=$ADDR AWARD_PID=$LAST_PID
+evaluate "$NATIONAL_ADDR" "$AWARD_ADDR" "$COVERAGE_EVAL_ADDR" --part=registry
+evaluate "$NATIONAL_ADDR" "$AWARD_ADDR" "$COVERAGE_EVAL_ADDR" --part=award
+EVAL_AWARD_STAT=$(procstat "$AWARD_PID")
+stop "$AWARD_PID"
+# The same provincial cycle on the $LARGE-participant registry, where each regency's history of
+# active-count changes is (nearly) complete, as it is for every regency in production: what one
+# candidate costs when the data is dense (the national data above is thin: EVAL_PER per regency).
+log "award evaluation: the Jambi cycle on the $LARGE-participant registry"
+start_award award_large "$LARGE_ADDR" "$MISS_LARGE_ADDR"
+AWARD_LARGE_PID=$LAST_PID
+evaluate "$LARGE_ADDR" "$ADDR" "$MISS_LARGE_ADDR" --part=award --national=false --label=eval_large
+stop "$AWARD_LARGE_PID"
+DELTAS_REGENCY=$(sqlite3 -readonly "$WORK/large/registry.db" \
+  "SELECT count(*) FROM active_deltas WHERE region = '15.08'")
+
 # --- 4. profile of the import ---------------------------------------------------------------------
 PROFILE_TXT=""
 if [[ $PROFILE == 1 ]] && command -v perf >/dev/null && perf record -o "$WORK/perf-check.data" -- true >/dev/null 2>&1; then
@@ -394,6 +453,13 @@ row_open() {  # LABEL NAME RATE
 yes_no() { awk -v c="$1" 'BEGIN { print (c ? "**met**" : "**not met**") }'; }
 
 HIT_QPS_RATIO=$(ratio_med hit qps echo)
+EVAL_MED=$(med eval_national ms)
+EVAL_MAX=$(values eval_national ms | sort -g | tail -1)
+# The national evaluation with its own coverage calls replaced by calls as costly per region as
+# the Jambi regencies' on the large registry: what dense histories would cost.
+EVAL_DENSE_MS=$(awk -v e="$(med eval_national ms)" -v c="$(med eval_coverage ms)" \
+  -v l="$(med eval_large_coverage ms)" -v lr="$(med eval_large_coverage regions)" \
+  -v n="$(med eval_national candidates)" 'BEGIN { if (lr > 0) print e - c + l / lr * n; else print "nan" }')
 HIT_P99_RATIO=$(ratio_med hit p99_us echo)
 HIT_REDIS_QPS_RATIO=$(ratio_med hit_redis qps echo)
 SCALE_P50=$(awk -v a="$(med scale_large_province p50_us)" -v b="$(med scale_small_province p50_us)" 'BEGIN { printf "%.2f", a / b }')
@@ -443,6 +509,8 @@ and noisy); the ratios, taken within one repetition, are the more stable figures
 | echo floor | \`paritrana-bench-echo --plaintext --listen=127.0.0.1:0\`: an Echo service on the same \`ServiceHost\` as the services (RPC observer interceptor, health, reflection, keepalive), answering $ANSWER_BYTES bytes like GetCoverage; \`--bare\`: a plain \`grpc::ServerBuilder\` |
 | load | \`paritrana-bench-load --target=ADDR --method=echo\|coverage\|aggregates --mode=closed --concurrency=$CONC --duration=${DURATION}s --warmup=${WARMUP}s\` (callback API, 2 channels; open loop: \`--mode=open --rate=R\`, latency from each call's intended send time) |
 | data | \`paritrana-bench-import --target=REGISTRY --part=skeleton\`, then \`--participants=N\` (ImportRecords, 1,000 rows per message and per batch) |
+| award (section 4) | \`paritrana-award --plaintext --listen=127.0.0.1:0 --store=sqlite:DIR/award.db --registry=REGISTRY --coverage=COVERAGE --rubric_files=services/award/default_rubric_regency.json\` (COVERAGE without \`--redis\`) |
+| evaluation | \`paritrana-bench-evaluate --part=registry\` (national data through ImportRecords), then \`--part=award --reps=$EVAL_REPS\` (cycles, candidates, assessments, then timed \`EvaluateCycle\` calls) |
 
 Data (\`bench/dataset.h\`): Jambi (province 15), its 11 regencies/cities, 66 districts, 528
 villages, 2,000 employers, 2025 baselines and target; participant *i* has a valid NIK (province
@@ -472,7 +540,11 @@ EOF
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %sx | %sx |\n' "(d′) redis-benchmark EVAL of the cache's script" \
     "$(fmt "$(med redis_eval qps)")" "$(fmt "$(med redis_eval p50_us)")" "— (p95 $(fmt "$(med redis_eval p95_us)"))" \
     "$(fmt "$(med redis_eval p99_us)")" "—" "0" "—" "$(fmt "$(ratio_med redis_eval qps echo)" 2)" "$(fmt "$(ratio_med redis_eval p99_us echo)" 2)"
-  echo "| (e) award evaluation | pending award service | | | | | | | | |"
+  # One caller, one national EvaluateCycle at a time (section 4 of the report): calls/s is 1000 / median ms.
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+    "(e) award evaluation, $(fmt "$(med eval_national candidates)") candidates (one caller; section 4)" \
+    "$(awk -v m="$(med eval_national ms)" 'BEGIN { printf "%.1f", 1000 / m }')" \
+    "$(fmt "$(awk -v m="$(med eval_national ms)" 'BEGIN { print m * 1000 }')")" "—" "—" "—" "0" "no" "—" "—"
   cat <<EOF
 
 redis-benchmark runs $CONC connections, \`-n $REDIS_N\`, no pipelining; it reports p50, p95, p99
@@ -566,6 +638,60 @@ EOF
   fi
   cat <<EOF
 
+## 4. Award evaluation
+
+\`paritrana-bench-evaluate\` against a registry of its own, a coverage service **without**
+\`--redis\` (every evaluation computes its indicators from the registry, as after any registry
+write; a cache hit would be faster) and \`paritrana-award --store=sqlite:DIR/award.db
+--rubric_files=services/award/default_rubric_regency.json\`. Data: $(fmt "$(med eval_national candidates)") regencies and cities
+across the 38 provinces in the official count per province (synthetic names; Jambi's 11 from the
+catalogue), each with one district, one village, one employer, a 2025 baseline and target and
+$EVAL_PER participants ($(fmt "$(med eval_registry_setup participants)") in all; potential workers scaled so coverage ratios fall between 12%
+and 72%). Cycles: a national one (a zone of the 38 provinces) and a provincial one (Jambi), both
+on the shipped regency rubric (6 computed indicators, 6 jury indicators, gate coverage ≥ 20%),
+period 2025-01-01 to 2025-06-30, $EVAL_ASSESSORS assessor(s) scoring every jury indicator of
+every candidate. Set-up: registry data $(fmt "$(med eval_registry_setup seconds)" 1) s; cycles, candidates and
+$(fmt "$(med eval_award_setup assessments)") assessments over gRPC $(fmt "$(med eval_award_setup seconds)" 1) s.
+
+Each repetition times, as one client sees it, \`EvaluateCycle\` of the national cycle, then of
+the provincial one (after one untimed evaluation of each), then the \`BatchGetCoverage\` calls the
+national evaluation makes (period end and start, 100 regions a call), made directly. An
+evaluation reads the cycle, candidates and assessments, fetches the computed indicators, scores,
+ranks, stores the whole evaluation (every input) and returns it in full. $EVAL_REPS repetitions.
+
+| cycle | candidates | ranked | screened out | median ms | slowest ms | answer KiB | median ÷ provincial |
+|---|---|---|---|---|---|---|---|
+EOF
+  for l in eval_national eval_province eval_large_province; do
+    case $l in
+      eval_national) name="national (38 provinces)" ;;
+      eval_province) name="provincial (Jambi), the baseline" ;;
+      *) name="provincial (Jambi) on the $LARGE-participant registry" ;;
+    esac
+    printf '| %s | %s | %s | %s | %s | %s | %s | %sx |\n' "$name" "$(fmt "$(med $l candidates)")" \
+      "$(fmt "$(med $l ranked)")" "$(fmt "$(med $l screened_out)")" "$(fmt "$(med $l ms)" 1)" \
+      "$(fmt "$(values $l ms | sort -g | tail -1)" 1)" \
+      "$(fmt "$(awk -v b="$(med $l answer_bytes)" 'BEGIN { print b / 1024 }')")" \
+      "$(fmt "$(ratio_med $l ms eval_province)" 2)"
+  done
+  cat <<EOF
+
+Per candidate: national $(fmt "$(awk -v m="$(med eval_national ms)" -v n="$(med eval_national candidates)" 'BEGIN { print m / n }')" 2) ms, provincial $(fmt "$(awk -v m="$(med eval_province ms)" -v n="$(med eval_province candidates)" 'BEGIN { print m / n }')" 2) ms.
+The national evaluation's \`BatchGetCoverage\` calls alone take $(fmt "$(med eval_coverage ms)" 1) ms (median), $(fmt "$(ratio_med eval_coverage ms eval_national)" 2)x
+the evaluation's time. The award service used $(echo "$EVAL_AWARD_STAT" | awk '{ printf "%.1f CPU-s and %.0f MiB at peak (VmHWM)", $1, $3 / 1024 }')
+over the set-up and every evaluation.
+
+**The national data is thin.** $EVAL_PER participants per regency leave each regency's history of
+active-count changes (\`active_deltas\`, which \`QueryAggregates\` sums for every region and
+date) nearly empty; a real regency's is nearly complete, and the cost of a computed indicator
+grows with it, not with the number of participants (section 2). The last row evaluates the
+Jambi cycle on the $LARGE-participant registry, where regency 15.08 has $DELTAS_REGENCY such rows:
+its evaluation's \`BatchGetCoverage\` calls take $(fmt "$(med eval_large_coverage ms)" 1) ms for the 11 regencies,
+$(fmt "$(awk -v l="$(med eval_large_coverage ms)" -v r="$(med eval_large_coverage regions)" 'BEGIN { print l / r }')" 2) ms per regency against $(fmt "$(awk -v c="$(med eval_coverage ms)" -v n="$(med eval_national candidates)" 'BEGIN { print c / n }')" 2) ms with the thin national data. With every
+regency that dense, the national evaluation would take about **$(fmt "$EVAL_DENSE_MS") ms**: the
+measured national time with its coverage calls' share replaced by $(fmt "$(med eval_national candidates)") regencies at the dense
+cost (an extrapolation, not a measurement; see the analysis).
+
 ## Goals
 
 | goal | measured | |
@@ -575,7 +701,8 @@ EOF
 | cache-miss latency, $LARGE vs $SMALL participants, < 1.5x | p50 ${SCALE_P50}x, p99 ${SCALE_P99}x (province) | $(yes_no "$(awk -v a="$SCALE_P50" -v b="$SCALE_P99" 'BEGIN { print (a < 1.5 && b < 1.5) }')") |
 | import ≥ 150,000 participants/s | $(fmt "$IMPORT_RATE") rows/s ($IMPORT_N rows), $(fmt "$IMPORT_LARGE_RATE") rows/s ($LARGE rows) | $(yes_no "$(awk -v r="$IMPORT_RATE" 'BEGIN { print (r >= 150000) }')") |
 | import memory flat in the number of rows (peak with $LARGE rows ≤ 1.5x the peak with $IMPORT_N) | VmHWM $(fmt "$(awk -v k="$(med import hwm_kb)" 'BEGIN { print k / 1024 }')") MiB ($IMPORT_N rows), $(fmt "$(awk -v k="$(med import_large hwm_kb)" 'BEGIN { print k / 1024 }')") MiB ($LARGE rows): $(fmt "$(awk -v a="$(med import_large hwm_kb)" -v b="$(med import hwm_kb)" 'BEGIN { print a / b }')" 2)x | $(yes_no "$(awk -v a="$(med import_large hwm_kb)" -v b="$(med import hwm_kb)" 'BEGIN { print (a <= 1.5 * b) }')") |
-| award evaluation | pending award service | |
+| national award evaluation ($(fmt "$(med eval_national candidates)") candidates) under 1 s, end to end | median $(fmt "$EVAL_MED") ms, slowest $(fmt "$EVAL_MAX") ms ($EVAL_REPS evaluations, $EVAL_PER participants per regency) | $(yes_no "$(awk -v m="$EVAL_MAX" 'BEGIN { print (m < 1000) }')") |
+| the same with every regency's history as dense as on the $LARGE-participant registry | about $(fmt "$EVAL_DENSE_MS") ms (extrapolated from the Jambi cycle there) | $(yes_no "$(awk -v m="$EVAL_DENSE_MS" 'BEGIN { print (m < 1000) }')") |
 EOF
   if [[ -f $ROOT/bench/analysis.md && $QUICK == 0 ]]; then
     echo

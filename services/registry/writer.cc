@@ -136,10 +136,17 @@ absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, b
   ASSIGN_OR_RETURN(RegionCode code, ParseRegionName(input.name()));
   // CreateRegion takes the code from region_id; import rows from region.name.
   const std::string name_field = create_only ? "region_id" : "region.name";
-  if (code.level != type::v1::REGION_LEVEL_DISTRICT && code.level != type::v1::REGION_LEVEL_VILLAGE) {
+  // Real provinces and regencies/cities come only from the catalogue, so their names and BPS codes
+  // stay official. The catalogue holds Jambi's regencies alone, so a synthetic regency is the only
+  // way demonstration and benchmark data can span other provinces (e.g. a national award cycle).
+  const bool synthetic_regency =
+      code.level == type::v1::REGION_LEVEL_REGENCY && input.synthetic();
+  if (code.level != type::v1::REGION_LEVEL_DISTRICT &&
+      code.level != type::v1::REGION_LEVEL_VILLAGE && !synthetic_regency) {
     return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", name_field,
-                      "only districts (PP.KK.CC) and villages (PP.KK.CC.DDDD) can be added; "
-                      "provinces and regencies come with the catalogue");
+                      "only districts (PP.KK.CC), villages (PP.KK.CC.DDDD) and synthetic "
+                      "regencies/cities (PP.KK with synthetic: true) can be added; provinces and "
+                      "real regencies come with the catalogue");
   }
   RETURN_IF_ERROR(RequireRegion(RegionName(code.parent), name_field));
 
@@ -148,7 +155,7 @@ absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, b
   r.set_code(code.code);
   r.set_level(code.level);
   r.set_parent(RegionName(code.parent));
-  r.set_is_city(false);
+  r.set_is_city(code.is_city);
   ASSIGN_OR_RETURN(std::optional<v1::Region> stored, Load<v1::Region>(tx_, Kind::kRegion, r.name()));
   if (!stored.has_value()) {
     RETURN_IF_ERROR(ClaimBpsCode(nullptr, r, "region.bps_code"));

@@ -601,6 +601,59 @@ TEST_F(RegistryServiceTest, RefusesProvincesRegenciesAndOrphanVillages) {
   EXPECT_THAT(ViolationFields(b.status()), ElementsAre("region_id"));
 }
 
+TEST_F(RegistryServiceTest, CreatesSyntheticRegenciesButNoRealOnesOrProvinces) {
+  // CreateRegionRequest.region_id: "province codes, and regency codes unless region.synthetic is
+  // true, are refused". The catalogue only holds Jambi's regencies, so synthetic ones are how
+  // demonstration data spans other provinces.
+  for (const char* id : {"11.01", "11.71"}) {
+    SCOPED_TRACE(id);
+    v1::CreateRegionRequest req;
+    req.set_region_id(id);
+    req.mutable_region()->set_display_name(absl::StrCat("Kabupaten Sintetis ", id));
+    req.mutable_region()->set_bps_code(std::string(id).substr(0, 2) + std::string(id).substr(3, 2));
+    req.mutable_region()->set_synthetic(true);
+    auto r = Call(&Stub::CreateRegion, kRegistrarToken, req);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->level(), type::v1::REGION_LEVEL_REGENCY);
+    EXPECT_EQ(r->parent(), "regions/11");
+    EXPECT_EQ(r->is_city(), std::string(id) == "11.71");
+    EXPECT_TRUE(r->synthetic());
+  }
+  // A district under a synthetic city is an ordinary district (is_city is for cities only).
+  v1::CreateRegionRequest district;
+  district.set_region_id("11.71.01");
+  district.mutable_region()->set_display_name("Kecamatan Sintetis");
+  district.mutable_region()->set_synthetic(true);
+  auto d = Call(&Stub::CreateRegion, kRegistrarToken, district);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_FALSE(d->is_city());
+
+  v1::ListRegionsRequest children;
+  children.set_parent("regions/11");
+  auto list = Call(&Stub::ListRegions, kAnalystToken, children);
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->regions_size(), 2);
+
+  // Not synthetic: a real regency comes only from the catalogue. A province never.
+  for (const auto& [id, synthetic] : {std::pair{"11.02", false}, std::pair{"11", true}}) {
+    SCOPED_TRACE(id);
+    v1::CreateRegionRequest req;
+    req.set_region_id(id);
+    req.mutable_region()->set_display_name("Baru");
+    req.mutable_region()->set_synthetic(synthetic);
+    auto r = Call(&Stub::CreateRegion, kRegistrarToken, req);
+    ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
+    EXPECT_THAT(ViolationFields(r.status()), ElementsAre("region_id"));
+  }
+  // A catalogue regency exists already, synthetic or not.
+  v1::CreateRegionRequest bungo;
+  bungo.set_region_id("15.08");
+  bungo.mutable_region()->set_display_name("Kabupaten Bungo Sintetis");
+  bungo.mutable_region()->set_synthetic(true);
+  EXPECT_EQ(Call(&Stub::CreateRegion, kRegistrarToken, bungo).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
 TEST_F(RegistryServiceTest, RefusesATakenBpsCode) {
   // "ALREADY_EXISTS when the code or the bps_code is taken" (CreateRegion); "it must be unique
   // among regions" (Region.bps_code).
