@@ -935,6 +935,66 @@ TEST_P(RegistryStoreTest, CountActiveEqualsTheSumOfEveryDeltaUpToTheDay) {
   }
 }
 
+// As an import batch runs them: many units, some of which fail after adding their deltas, some
+// nested, and counts taken inside the transaction.
+TEST_P(RegistryStoreTest, FailedUnitsDropTheirDeltasAndCountsSeeTheTransactions) {
+  std::mt19937 rng(11);
+  std::bernoulli_distribution fails(0.3);
+  std::vector<AggregateDelta> committed;
+  for (int batch = 0; batch < 3; ++batch) {
+    std::vector<AggregateDelta> kept = committed;
+    absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
+      kept = committed;
+      for (int unit = 0; unit < 100; ++unit) {
+        const std::vector<AggregateDelta> outer = RandomDeltas(rng, 4);
+        const std::vector<AggregateDelta> inner = RandomDeltas(rng, 3);
+        const bool outer_fails = fails(rng);
+        const bool inner_fails = fails(rng);
+        absl::Status unit_status = tx.Atomically([&]() -> absl::Status {
+          RETURN_IF_ERROR(tx.AddDeltas(outer));
+          absl::Status nested = tx.Atomically([&]() -> absl::Status {
+            RETURN_IF_ERROR(tx.AddDeltas(inner));
+            return inner_fails ? absl::InvalidArgumentError("inner") : absl::OkStatus();
+          });
+          if (nested.ok() != !inner_fails) return absl::InternalError("nested unit status");
+          return outer_fails ? absl::InvalidArgumentError("outer") : absl::OkStatus();
+        });
+        if (unit_status.ok() == outer_fails) return absl::InternalError("unit status");
+        if (!outer_fails) {
+          kept.insert(kept.end(), outer.begin(), outer.end());
+          if (!inner_fails) kept.insert(kept.end(), inner.begin(), inner.end());
+        }
+        if (unit % 25 == 24) {
+          // Counts inside the transaction include its own kept deltas and none of the dropped.
+          for (int64_t day : {-1100, 0, 1023, 1024, 2000, 3200}) {
+            ASSIGN_OR_RETURN(std::vector<AggregateCount> counts, tx.CountActive("15", day));
+            std::vector<std::string> got;
+            for (const AggregateCount& c : counts) got.push_back(Describe(c));
+            std::sort(got.begin(), got.end());
+            if (got != BruteForceCount(kept, "15", day)) {
+              return absl::InternalError(absl::StrCat("count in the transaction, day ", day));
+            }
+          }
+        }
+      }
+      // The last batch is rolled back whole.
+      return batch == 2 ? absl::AbortedError("roll back") : absl::OkStatus();
+    });
+    if (batch == 2) {
+      ASSERT_EQ(s.code(), absl::StatusCode::kAborted) << s;
+    } else {
+      ASSERT_TRUE(s.ok()) << s;
+      committed = kept;
+    }
+  }
+  for (const std::string region : {"15", "15.08"}) {
+    for (int64_t day : DaysToCheck()) {
+      ASSERT_EQ(Count(region, day), BruteForceCount(committed, region, day))
+          << "region " << region << " day " << day;
+    }
+  }
+}
+
 TEST_P(RegistryStoreTest, Imports) {
   EXPECT_EQ(GetImport("imports/1"), std::nullopt);
   ASSERT_TRUE(

@@ -129,13 +129,15 @@ constexpr int kBlockShift[] = {0, 5, 10};
 
 class SqliteTx final : public RegistryTx {
  public:
-  explicit SqliteTx(sqlite::Database& db) : db_(db) {}
+  SqliteTx(sqlite::Database& db, bool writable) : db_(db), writable_(writable) {}
 
   absl::Status Atomically(absl::FunctionRef<absl::Status()> fn) override {
     RETURN_IF_ERROR(db_.Exec("SAVEPOINT atomically"));
+    const size_t pending_before = pending_.size();
     absl::Status s = fn();
     if (!s.ok()) {
       db_.Exec("ROLLBACK TO atomically").IgnoreError();
+      pending_.resize(pending_before);  // the deltas held back are undone with the rest
     }
     absl::Status released = db_.Exec("RELEASE atomically");
     return s.ok() ? released : s;
@@ -244,12 +246,22 @@ class SqliteTx final : public RegistryTx {
   }
 
   absl::Status AddDeltas(std::span<const AggregateDelta> deltas) override {
-    // Each delta lands in three tables; summing a call's deltas per row first saves upserts
-    // (a person's start and end often share a block, and then cancel), and writing them in key
-    // order keeps neighbouring upserts on the same pages.
+    if (!writable_) return absl::FailedPreconditionError("AddDeltas inside a read transaction");
+    // Held back until the transaction commits or counts (FlushDeltas): an import batch's rows
+    // share most region-level keys and days, so summed together they take far fewer upserts.
+    pending_.insert(pending_.end(), deltas.begin(), deltas.end());
+    return absl::OkStatus();
+  }
+
+  // Writes the deltas AddDeltas held back. Write calls it before committing.
+  absl::Status FlushDeltas() {
+    if (pending_.empty()) return absl::OkStatus();
+    // Each delta lands in three tables; summing them per row first saves upserts (a person's
+    // start and end often share a block, and then cancel), and writing them in key order keeps
+    // neighbouring upserts on the same pages.
     for (size_t level = 0; level < std::size(kDeltaTables); ++level) {
       std::map<DeltaRow, int64_t> rows;
-      for (const AggregateDelta& d : deltas) {
+      for (const AggregateDelta& d : pending_) {
         rows[DeltaRow{d.key.region, d.day >> kBlockShift[level], d.key.segment, d.key.programme,
                       d.key.funding, d.key.scheme}] += d.delta;
       }
@@ -267,11 +279,13 @@ class SqliteTx final : public RegistryTx {
         if (absl::Status s = (*st)->Run(); !s.ok()) return s;
       }
     }
+    pending_.clear();
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<AggregateCount>> CountActive(absl::string_view region,
                                                           int64_t day) override {
+    RETURN_IF_ERROR(FlushDeltas());  // a count in a write transaction sees its own deltas
     // Days up to `day` = the 1024-day blocks before its own, the 32-day blocks of its own
     // 1024-day block before its own 32-day block, and its own 32-day block's days up to `day`.
     // Each part is a range of its table's primary key, so at most about keys x (31 + 32 + blocks
@@ -400,6 +414,9 @@ class SqliteTx final : public RegistryTx {
   }
 
   sqlite::Database& db_;
+  const bool writable_;
+  // Deltas added but not yet written (AddDeltas), in order; a failed Atomically drops its own.
+  std::vector<AggregateDelta> pending_;
 };
 
 class SqliteRegistryStore final : public RegistryStore {
@@ -413,14 +430,15 @@ class SqliteRegistryStore final : public RegistryStore {
 
   absl::Status Write(absl::FunctionRef<absl::Status(RegistryTx&)> fn) override {
     return pool_->Write([&](sqlite::Database& db) {
-      SqliteTx tx(db);
-      return fn(tx);
+      SqliteTx tx(db, /*writable=*/true);
+      RETURN_IF_ERROR(fn(tx));
+      return tx.FlushDeltas();
     });
   }
 
   absl::Status Read(absl::FunctionRef<absl::Status(RegistryTx&)> fn) override {
     return pool_->Read([&](sqlite::Database& db) {
-      SqliteTx tx(db);
+      SqliteTx tx(db, /*writable=*/false);
       return fn(tx);
     });
   }
