@@ -566,7 +566,8 @@ EOF
 
 GetCoverage through the uncached coverage service, one caller at a time (pure latency), against
 a registry holding $SMALL and one holding $LARGE participants (the same regions, employers,
-baselines and questions). The province's \`active_deltas\` rows are what \`QueryAggregates\` sums.
+baselines and questions). The province's \`active_deltas\` rows are its change days; a count
+reads at most 32 of them per key, the rest from 32- and 1024-day sums (bench/analysis.md).
 
 | question | participants | province active_deltas rows | calls/s | p50 µs | p90 µs | p99 µs |
 |---|---|---|---|---|---|---|

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -70,6 +72,46 @@ std::string Body(absl::string_view tag) { return absl::StrCat("\x0a\x00\xff\x80"
 std::string Describe(const AggregateCount& c) {
   return absl::StrFormat("%s|%d|%d|%d|%s=%d", c.key.region, c.key.segment, c.key.programme,
                          c.key.funding, c.key.scheme, c.active);
+}
+
+// Random deltas over a few regions and keys, on days around and across the store's block
+// boundaries (multiples of 32 and 1024, negative days included), some negative, some repeated.
+std::vector<AggregateDelta> RandomDeltas(std::mt19937& rng, int n) {
+  const std::vector<AggregateKey> keys = {
+      {"15", 0, 0, 0, ""}, {"15", 1, 0, 0, ""}, {"15", 1, 2, 0, ""},
+      {"15", 1, 0, 3, "JKK"}, {"15.08", 0, 0, 0, ""}, {"15.08", 2, 0, 1, ""},
+  };
+  std::uniform_int_distribution<size_t> key(0, keys.size() - 1);
+  std::uniform_int_distribution<int64_t> day(-1100, 3200);
+  std::uniform_int_distribution<int64_t> delta(-3, 5);
+  std::vector<AggregateDelta> out;
+  for (int i = 0; i < n; ++i) out.push_back({keys[key(rng)], day(rng), delta(rng)});
+  return out;
+}
+
+// What CountActive must answer, by definition: the non-zero sums of every key's deltas up to
+// `day`, sorted as Count() sorts them.
+std::vector<std::string> BruteForceCount(std::span<const AggregateDelta> deltas,
+                                         const std::string& region, int64_t day) {
+  std::map<AggregateKey, int64_t> sums;
+  for (const AggregateDelta& d : deltas) {
+    if (d.key.region == region && d.day <= day) sums[d.key] += d.delta;
+  }
+  std::vector<std::string> out;
+  for (const auto& [key, sum] : sums) {
+    if (sum != 0) out.push_back(Describe(AggregateCount{key, sum}));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Days worth checking for deltas drawn by RandomDeltas: every day of their range and a margin,
+// and the extremes.
+std::vector<int64_t> DaysToCheck() {
+  std::vector<int64_t> days = {std::numeric_limits<int64_t>::min(), -1000000, 1000000,
+                               std::numeric_limits<int64_t>::max()};
+  for (int64_t d = -1200; d <= 3300; ++d) days.push_back(d);
+  return days;
 }
 
 class RegistryStoreTest : public ::testing::TestWithParam<Backend> {
@@ -862,6 +904,97 @@ TEST_P(RegistryStoreTest, SequencesAreIndependent) {
   EXPECT_EQ(Generation("enrollments"), 0);
 }
 
+TEST_P(RegistryStoreTest, CountActiveEqualsTheSumOfEveryDeltaUpToTheDay) {
+  std::mt19937 rng(42);
+  std::vector<AggregateDelta> all;
+  // Several transactions, some with several calls, so rows are both created and updated.
+  for (int tx_number = 0; tx_number < 8; ++tx_number) {
+    std::vector<AggregateDelta> first = RandomDeltas(rng, 300);
+    std::vector<AggregateDelta> second = RandomDeltas(rng, 100);
+    ASSERT_TRUE(store_
+                    ->Write([&](RegistryTx& tx) -> absl::Status {
+                      RETURN_IF_ERROR(tx.AddDeltas(first));
+                      return tx.AddDeltas(second);
+                    })
+                    .ok());
+    all.insert(all.end(), first.begin(), first.end());
+    all.insert(all.end(), second.begin(), second.end());
+  }
+  // A person active on exactly one day, and one whose start and end cancel in every block.
+  const AggregateKey one_day{"15.08", 3, 0, 0, ""};
+  const std::vector<AggregateDelta> spans = {
+      {one_day, 1023, 1}, {one_day, 1024, -1}, {one_day, 2047, 1}, {one_day, 2050, -1}};
+  ASSERT_TRUE(store_->Write([&](RegistryTx& tx) { return tx.AddDeltas(spans); }).ok());
+  all.insert(all.end(), spans.begin(), spans.end());
+
+  for (const std::string region : {"15", "15.08", "16"}) {
+    for (int64_t day : DaysToCheck()) {
+      ASSERT_EQ(Count(region, day), BruteForceCount(all, region, day))
+          << "region " << region << " day " << day;
+    }
+  }
+}
+
+// As an import batch runs them: many units, some of which fail after adding their deltas, some
+// nested, and counts taken inside the transaction.
+TEST_P(RegistryStoreTest, FailedUnitsDropTheirDeltasAndCountsSeeTheTransactions) {
+  std::mt19937 rng(11);
+  std::bernoulli_distribution fails(0.3);
+  std::vector<AggregateDelta> committed;
+  for (int batch = 0; batch < 3; ++batch) {
+    std::vector<AggregateDelta> kept = committed;
+    absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
+      kept = committed;
+      for (int unit = 0; unit < 100; ++unit) {
+        const std::vector<AggregateDelta> outer = RandomDeltas(rng, 4);
+        const std::vector<AggregateDelta> inner = RandomDeltas(rng, 3);
+        const bool outer_fails = fails(rng);
+        const bool inner_fails = fails(rng);
+        absl::Status unit_status = tx.Atomically([&]() -> absl::Status {
+          RETURN_IF_ERROR(tx.AddDeltas(outer));
+          absl::Status nested = tx.Atomically([&]() -> absl::Status {
+            RETURN_IF_ERROR(tx.AddDeltas(inner));
+            return inner_fails ? absl::InvalidArgumentError("inner") : absl::OkStatus();
+          });
+          if (nested.ok() != !inner_fails) return absl::InternalError("nested unit status");
+          return outer_fails ? absl::InvalidArgumentError("outer") : absl::OkStatus();
+        });
+        if (unit_status.ok() == outer_fails) return absl::InternalError("unit status");
+        if (!outer_fails) {
+          kept.insert(kept.end(), outer.begin(), outer.end());
+          if (!inner_fails) kept.insert(kept.end(), inner.begin(), inner.end());
+        }
+        if (unit % 25 == 24) {
+          // Counts inside the transaction include its own kept deltas and none of the dropped.
+          for (int64_t day : {-1100, 0, 1023, 1024, 2000, 3200}) {
+            ASSIGN_OR_RETURN(std::vector<AggregateCount> counts, tx.CountActive("15", day));
+            std::vector<std::string> got;
+            for (const AggregateCount& c : counts) got.push_back(Describe(c));
+            std::sort(got.begin(), got.end());
+            if (got != BruteForceCount(kept, "15", day)) {
+              return absl::InternalError(absl::StrCat("count in the transaction, day ", day));
+            }
+          }
+        }
+      }
+      // The last batch is rolled back whole.
+      return batch == 2 ? absl::AbortedError("roll back") : absl::OkStatus();
+    });
+    if (batch == 2) {
+      ASSERT_EQ(s.code(), absl::StatusCode::kAborted) << s;
+    } else {
+      ASSERT_TRUE(s.ok()) << s;
+      committed = kept;
+    }
+  }
+  for (const std::string region : {"15", "15.08"}) {
+    for (int64_t day : DaysToCheck()) {
+      ASSERT_EQ(Count(region, day), BruteForceCount(committed, region, day))
+          << "region " << region << " day " << day;
+    }
+  }
+}
+
 TEST_P(RegistryStoreTest, Imports) {
   EXPECT_EQ(GetImport("imports/1"), std::nullopt);
   ASSERT_TRUE(
@@ -1082,6 +1215,102 @@ TEST_F(SqliteRegistryStoreTest, RefusesADatabaseNewerThanTheCode) {
   ASSERT_TRUE(SetUserVersion(path_, version));
   auto store = OpenSqlite(dir_);
   ASSERT_TRUE(store.ok()) << store.status();
+  std::optional<std::string> body;
+  ASSERT_TRUE((*store)
+                  ->Read([&](RegistryTx& tx) -> absl::Status {
+                    ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(body, "r");
+}
+
+// A database written before the 32- and 1024-day tables existed (schema version 2) is upgraded
+// when opened: its deltas are kept and the blocks backfilled, so counts do not change.
+TEST_F(SqliteRegistryStoreTest, MigratesDeltasWrittenByVersion2) {
+  {
+    auto store = OpenSqlite(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->Write([](RegistryTx& tx) {
+                      return tx.Insert(Kind::kRegion, "regions/15", "", "15", "r");
+                    })
+                    .ok());
+  }
+  ASSERT_EQ(UserVersion(path_), 3);
+
+  // Back to version 2's aggregate table, as version 2 wrote it.
+  std::mt19937 rng(7);
+  std::vector<AggregateDelta> old_deltas = RandomDeltas(rng, 3000);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    std::string sql = R"sql(
+BEGIN;
+DROP TABLE active_deltas;
+DROP TABLE active_deltas_32d;
+DROP TABLE active_deltas_1024d;
+CREATE TABLE active_deltas (
+  region TEXT NOT NULL,
+  segment INTEGER NOT NULL,
+  programme INTEGER NOT NULL,
+  funding INTEGER NOT NULL,
+  scheme TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  delta INTEGER NOT NULL,
+  PRIMARY KEY (region, segment, programme, funding, scheme, day)
+) WITHOUT ROWID;
+)sql";
+    for (const AggregateDelta& d : old_deltas) {
+      absl::StrAppend(&sql, "INSERT INTO active_deltas VALUES ('", d.key.region, "', ",
+                      d.key.segment, ", ", d.key.programme, ", ", d.key.funding, ", '",
+                      d.key.scheme, "', ", d.day, ", ", d.delta,
+                      ") ON CONFLICT DO UPDATE SET delta = delta + excluded.delta;\n");
+    }
+    sql += "PRAGMA user_version=2; COMMIT;";
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK);
+  }
+
+  auto store = OpenSqlite(dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(UserVersion(path_), 3);
+  auto expect_counts = [&](std::span<const AggregateDelta> deltas) {
+    for (const std::string region : {"15", "15.08"}) {
+      for (int64_t day : DaysToCheck()) {
+        std::vector<AggregateCount> counts;
+        ASSERT_TRUE((*store)
+                        ->Read([&](RegistryTx& tx) -> absl::Status {
+                          ASSIGN_OR_RETURN(counts, tx.CountActive(region, day));
+                          return absl::OkStatus();
+                        })
+                        .ok());
+        std::vector<std::string> got;
+        for (const AggregateCount& c : counts) got.push_back(Describe(c));
+        std::sort(got.begin(), got.end());
+        ASSERT_EQ(got, BruteForceCount(deltas, region, day))
+            << "region " << region << " day " << day;
+      }
+    }
+  };
+  {
+    SCOPED_TRACE("migrated");
+    expect_counts(old_deltas);
+  }
+  // Deltas written after the upgrade add to the migrated ones.
+  std::vector<AggregateDelta> all = old_deltas;
+  std::vector<AggregateDelta> new_deltas = RandomDeltas(rng, 500);
+  ASSERT_TRUE((*store)->Write([&](RegistryTx& tx) { return tx.AddDeltas(new_deltas); }).ok());
+  all.insert(all.end(), new_deltas.begin(), new_deltas.end());
+  {
+    SCOPED_TRACE("migrated, then added to");
+    expect_counts(all);
+  }
+  // The rest of the database came through.
   std::optional<std::string> body;
   ASSERT_TRUE((*store)
                   ->Read([&](RegistryTx& tx) -> absl::Status {

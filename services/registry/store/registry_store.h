@@ -110,9 +110,13 @@ class RegistryTx {
                                   absl::string_view owner) = 0;
 
   // Aggregates: time-indexed deltas of active persons, kept at every region level so a count is
-  // a sum over one region's days, whatever the number of participants.
+  // a sum over one region's deltas up to the day, whatever the number of participants. A backend
+  // should also keep the cost of a count from growing with every day of history (SQLite keeps
+  // sums per 32 and 1024 days besides the days).
+  // A backend may hold deltas back until commit, so an error may surface only from Write; a
+  // failed Atomically drops its own deltas like its other writes.
   virtual absl::Status AddDeltas(std::span<const AggregateDelta> deltas) = 0;
-  // Non-zero counts of every key of `region` on `day`.
+  // Non-zero counts of every key of `region` on `day`, this transaction's deltas included.
   virtual absl::StatusOr<std::vector<AggregateCount>> CountActive(absl::string_view region,
                                                                   int64_t day) = 0;
 

@@ -1,5 +1,8 @@
 #include "services/registry/store/sqlite/sqlite_registry_store.h"
 
+#include <iterator>
+#include <map>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -64,17 +67,77 @@ CREATE TABLE unique_keys (
   PRIMARY KEY (scope, key)
 ) WITHOUT ROWID;
 )sql",
+    // A count summed every day of a region's history, so its cost grew with history and with
+    // participants. Deltas are now also summed per block of 32 and of 1024 days (block = day >> 5
+    // or >> 10, floor division), and every table leads with (region, time) so that a count reads
+    // three time ranges: whole 1024-day blocks, then at most 31 32-day blocks, then at most 32
+    // days. The day table is rebuilt for that key order; the blocks are backfilled from it.
+    R"sql(
+CREATE TABLE active_deltas_by_day (
+  region TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  segment INTEGER NOT NULL,
+  programme INTEGER NOT NULL,
+  funding INTEGER NOT NULL,
+  scheme TEXT NOT NULL,
+  delta INTEGER NOT NULL,
+  PRIMARY KEY (region, day, segment, programme, funding, scheme)
+) WITHOUT ROWID;
+INSERT INTO active_deltas_by_day (region, day, segment, programme, funding, scheme, delta)
+  SELECT region, day, segment, programme, funding, scheme, delta FROM active_deltas
+  WHERE delta <> 0;
+DROP TABLE active_deltas;
+ALTER TABLE active_deltas_by_day RENAME TO active_deltas;
+
+CREATE TABLE active_deltas_32d (
+  region TEXT NOT NULL,
+  block INTEGER NOT NULL,
+  segment INTEGER NOT NULL,
+  programme INTEGER NOT NULL,
+  funding INTEGER NOT NULL,
+  scheme TEXT NOT NULL,
+  delta INTEGER NOT NULL,
+  PRIMARY KEY (region, block, segment, programme, funding, scheme)
+) WITHOUT ROWID;
+INSERT INTO active_deltas_32d (region, block, segment, programme, funding, scheme, delta)
+  SELECT region, day >> 5, segment, programme, funding, scheme, SUM(delta) FROM active_deltas
+  GROUP BY region, day >> 5, segment, programme, funding, scheme HAVING SUM(delta) <> 0;
+
+CREATE TABLE active_deltas_1024d (
+  region TEXT NOT NULL,
+  block INTEGER NOT NULL,
+  segment INTEGER NOT NULL,
+  programme INTEGER NOT NULL,
+  funding INTEGER NOT NULL,
+  scheme TEXT NOT NULL,
+  delta INTEGER NOT NULL,
+  PRIMARY KEY (region, block, segment, programme, funding, scheme)
+) WITHOUT ROWID;
+INSERT INTO active_deltas_1024d (region, block, segment, programme, funding, scheme, delta)
+  SELECT region, block >> 5, segment, programme, funding, scheme, SUM(delta)
+  FROM active_deltas_32d
+  GROUP BY region, block >> 5, segment, programme, funding, scheme HAVING SUM(delta) <> 0;
+)sql",
 };
+
+// The tables of active_deltas by resolution: a row of level i sums the days d with
+// d >> kBlockShift[i] equal to its `block` (or `day`).
+constexpr absl::string_view kDeltaTables[] = {"active_deltas", "active_deltas_32d",
+                                              "active_deltas_1024d"};
+constexpr absl::string_view kDeltaTimeColumns[] = {"day", "block", "block"};
+constexpr int kBlockShift[] = {0, 5, 10};
 
 class SqliteTx final : public RegistryTx {
  public:
-  explicit SqliteTx(sqlite::Database& db) : db_(db) {}
+  SqliteTx(sqlite::Database& db, bool writable) : db_(db), writable_(writable) {}
 
   absl::Status Atomically(absl::FunctionRef<absl::Status()> fn) override {
     RETURN_IF_ERROR(db_.Exec("SAVEPOINT atomically"));
+    const size_t pending_before = pending_.size();
     absl::Status s = fn();
     if (!s.ok()) {
       db_.Exec("ROLLBACK TO atomically").IgnoreError();
+      pending_.resize(pending_before);  // the deltas held back are undone with the rest
     }
     absl::Status released = db_.Exec("RELEASE atomically");
     return s.ok() ? released : s;
@@ -183,28 +246,67 @@ class SqliteTx final : public RegistryTx {
   }
 
   absl::Status AddDeltas(std::span<const AggregateDelta> deltas) override {
-    auto st = db_.Prepare(
-        "INSERT INTO active_deltas (region, segment, programme, funding, scheme, day, delta)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-        " ON CONFLICT DO UPDATE SET delta = delta + excluded.delta");
-    if (!st.ok()) return st.status();
-    for (const AggregateDelta& d : deltas) {
-      (*st)->Reset();
-      (*st)->Bind(1, d.key.region).Bind(2, d.key.segment).Bind(3, d.key.programme);
-      (*st)->Bind(4, d.key.funding).Bind(5, d.key.scheme).Bind(6, d.day).Bind(7, d.delta);
-      if (absl::Status s = (*st)->Run(); !s.ok()) return s;
+    if (!writable_) return absl::FailedPreconditionError("AddDeltas inside a read transaction");
+    // Held back until the transaction commits or counts (FlushDeltas): an import batch's rows
+    // share most region-level keys and days, so summed together they take far fewer upserts.
+    pending_.insert(pending_.end(), deltas.begin(), deltas.end());
+    return absl::OkStatus();
+  }
+
+  // Writes the deltas AddDeltas held back. Write calls it before committing.
+  absl::Status FlushDeltas() {
+    if (pending_.empty()) return absl::OkStatus();
+    // Each delta lands in three tables; summing them per row first saves upserts (a person's
+    // start and end often share a block, and then cancel), and writing them in key order keeps
+    // neighbouring upserts on the same pages.
+    for (size_t level = 0; level < std::size(kDeltaTables); ++level) {
+      std::map<DeltaRow, int64_t> rows;
+      for (const AggregateDelta& d : pending_) {
+        rows[DeltaRow{d.key.region, d.day >> kBlockShift[level], d.key.segment, d.key.programme,
+                      d.key.funding, d.key.scheme}] += d.delta;
+      }
+      auto st = db_.Prepare(absl::StrCat(
+          "INSERT INTO ", kDeltaTables[level], " (region, ", kDeltaTimeColumns[level],
+          ", segment, programme, funding, scheme, delta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+          " ON CONFLICT DO UPDATE SET delta = delta + excluded.delta"));
+      if (!st.ok()) return st.status();
+      for (const auto& [row, delta] : rows) {
+        if (delta == 0) continue;
+        const auto& [region, time, segment, programme, funding, scheme] = row;
+        (*st)->Reset();
+        (*st)->Bind(1, region).Bind(2, time).Bind(3, segment).Bind(4, programme);
+        (*st)->Bind(5, funding).Bind(6, scheme).Bind(7, delta);
+        if (absl::Status s = (*st)->Run(); !s.ok()) return s;
+      }
     }
+    pending_.clear();
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<AggregateCount>> CountActive(absl::string_view region,
                                                           int64_t day) override {
+    RETURN_IF_ERROR(FlushDeltas());  // a count in a write transaction sees its own deltas
+    // Days up to `day` = the 1024-day blocks before its own, the 32-day blocks of its own
+    // 1024-day block before its own 32-day block, and its own 32-day block's days up to `day`.
+    // Each part is a range of its table's primary key, so at most about keys x (31 + 32 + blocks
+    // of history) rows are read, however many participants there are.
     auto st = db_.Prepare(
-        "SELECT segment, programme, funding, scheme, SUM(delta) FROM active_deltas"
-        " WHERE region = ?1 AND day <= ?2 GROUP BY segment, programme, funding, scheme"
-        " HAVING SUM(delta) <> 0");
+        "SELECT segment, programme, funding, scheme, SUM(delta) FROM ("
+        " SELECT segment, programme, funding, scheme, delta FROM active_deltas_1024d"
+        "  WHERE region = ?1 AND block < ?2"
+        " UNION ALL"
+        " SELECT segment, programme, funding, scheme, delta FROM active_deltas_32d"
+        "  WHERE region = ?1 AND block >= ?3 AND block < ?4"
+        " UNION ALL"
+        " SELECT segment, programme, funding, scheme, delta FROM active_deltas"
+        "  WHERE region = ?1 AND day >= ?5 AND day <= ?6)"
+        " GROUP BY segment, programme, funding, scheme HAVING SUM(delta) <> 0"
+        " ORDER BY segment, programme, funding, scheme");
     if (!st.ok()) return st.status();
-    (*st)->Bind(1, region).Bind(2, day);
+    const int64_t block32 = day >> 5;
+    const int64_t block1024 = day >> 10;
+    (*st)->Bind(1, region).Bind(2, block1024).Bind(3, block1024 << 5).Bind(4, block32);
+    (*st)->Bind(5, block32 << 5).Bind(6, day);
     std::vector<AggregateCount> out;
     while (true) {
       absl::StatusOr<bool> row = (*st)->Step();
@@ -275,6 +377,9 @@ class SqliteTx final : public RegistryTx {
   }
 
  private:
+  // A row of one delta table, in its primary key's order: region, day or block, key.
+  using DeltaRow = std::tuple<std::string, int64_t, int, int, int, std::string>;
+
   static int64_t Int(Kind kind) { return static_cast<int64_t>(kind); }
 
   // The first column of the first row, if any.
@@ -309,6 +414,9 @@ class SqliteTx final : public RegistryTx {
   }
 
   sqlite::Database& db_;
+  const bool writable_;
+  // Deltas added but not yet written (AddDeltas), in order; a failed Atomically drops its own.
+  std::vector<AggregateDelta> pending_;
 };
 
 class SqliteRegistryStore final : public RegistryStore {
@@ -322,14 +430,15 @@ class SqliteRegistryStore final : public RegistryStore {
 
   absl::Status Write(absl::FunctionRef<absl::Status(RegistryTx&)> fn) override {
     return pool_->Write([&](sqlite::Database& db) {
-      SqliteTx tx(db);
-      return fn(tx);
+      SqliteTx tx(db, /*writable=*/true);
+      RETURN_IF_ERROR(fn(tx));
+      return tx.FlushDeltas();
     });
   }
 
   absl::Status Read(absl::FunctionRef<absl::Status(RegistryTx&)> fn) override {
     return pool_->Read([&](sqlite::Database& db) {
-      SqliteTx tx(db);
+      SqliteTx tx(db, /*writable=*/false);
       return fn(tx);
     });
   }
