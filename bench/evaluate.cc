@@ -161,7 +161,7 @@ void Import(rv1::RegistryService::Stub& stub, std::vector<rv1::ImportRow> rows,
   }
   writer->WritesDone();
   const grpc::Status s = writer->Finish();
-  if (!s.ok()) Fail("ImportRecords " + id, s);
+  if (!s.ok()) Fail(absl::StrCat("ImportRecords ", id), s);
   if (resp.rows_rejected() > 0 || resp.rows_rolled_back() > 0) {
     std::fprintf(stderr, "ImportRecords %s: %lld rows rejected, first: %s\n", id.c_str(),
                  static_cast<long long>(resp.rows_rejected()),
@@ -179,7 +179,7 @@ int RegistryPart() {
   std::vector<rv1::ImportRow> skeleton;
   auto region = [&](const std::string& code, const std::string& display) {
     rv1::Region* r = skeleton.emplace_back().mutable_region();
-    r->set_name("regions/" + code);
+    r->set_name(absl::StrCat("regions/", code));
     r->set_display_name(display);
     r->set_synthetic(true);
   };
@@ -188,16 +188,16 @@ int RegistryPart() {
     const bool city = std::stoi(code.substr(3)) >= 71;
     region(code, absl::StrCat(city ? "Kota" : "Kabupaten", " Sintetis ", code));
   }
-  for (const std::string& code : regencies) region(code + ".01", "Kecamatan Sintetis " + code);
-  for (const std::string& code : regencies) region(code + ".01.2001", "Desa Sintetis " + code);
+  for (const std::string& code : regencies) region(absl::StrCat(code, ".01"), absl::StrCat("Kecamatan Sintetis ", code));
+  for (const std::string& code : regencies) region(absl::StrCat(code, ".01.2001"), absl::StrCat("Desa Sintetis ", code));
   for (size_t i = 0; i < regencies.size(); ++i) {
     const std::string& code = regencies[i];
     rv1::Employer* e = skeleton.emplace_back().mutable_employer();
     e->set_name(absl::StrCat("employers/", code.substr(0, 2), code.substr(3, 2), "0001"));
-    e->set_display_name("PT Sintetis " + code);
+    e->set_display_name(absl::StrCat("PT Sintetis ", code));
     e->set_size_class(rv1::EMPLOYER_SIZE_CLASS_MEDIUM);
     e->set_sector("C");
-    e->set_region("regions/" + code + ".01.2001");
+    e->set_region(absl::StrCat("regions/", code, ".01.2001"));
     e->set_worker_count_declared(per);
 
     const int64_t potential = std::max<int64_t>(1, int64_t{per} * 100 / RatioPercent(i));
@@ -225,7 +225,7 @@ int RegistryPart() {
   std::vector<rv1::ImportRow> people;
   uint64_t index = 0;
   for (const std::string& code : regencies) {
-    const std::string village = "regions/" + code + ".01.2001";
+    const std::string village = absl::StrCat("regions/", code, ".01.2001");
     for (int k = 0; k < per; ++k, ++index) {
       const uint64_t h = Mix(index ^ 0x5eed);
       const absl::CivilDay birth = absl::CivilDay(1965, 1, 1) + static_cast<int>(index % kBirthDays);
@@ -317,16 +317,16 @@ class AwardClient final {
   // Registers the regency/city and enters every assessor's scores for it.
   void AddCandidate(const std::string& cycle, const std::string& code, int assessors) {
     av1::CreateCandidateRequest req;
-    req.set_parent("cycles/" + cycle);
-    req.set_candidate_id("r" + code.substr(0, 2) + "-" + code.substr(3, 2));
+    req.set_parent(absl::StrCat("cycles/", cycle));
+    req.set_candidate_id(absl::StrCat("r", code.substr(0, 2), "-", code.substr(3, 2)));
     req.mutable_candidate()->set_category(av1::AWARD_CATEGORY_REGENCY_GOVERNMENT);
-    req.mutable_candidate()->set_subject("regions/" + code);
+    req.mutable_candidate()->set_subject(absl::StrCat("regions/", code));
     av1::Candidate candidate;
     {
       grpc::ClientContext ctx;
       Deadline(ctx, absl::Seconds(30));
       if (grpc::Status s = stub_->CreateCandidate(&ctx, req, &candidate); !s.ok()) {
-        Fail("CreateCandidate " + code, s);
+        Fail(absl::StrCat("CreateCandidate ", code), s);
       }
     }
     const uint64_t profile =
@@ -346,7 +346,7 @@ class AwardClient final {
       grpc::ClientContext ctx;
       Deadline(ctx, absl::Seconds(30));
       if (grpc::Status s = stub_->CreateAssessment(&ctx, areq, &out); !s.ok()) {
-        Fail("CreateAssessment " + code, s);
+        Fail(absl::StrCat("CreateAssessment ", code), s);
       }
     }
   }
@@ -360,7 +360,7 @@ class AwardClient final {
   };
   Timed Evaluate(const std::string& cycle) {
     av1::EvaluateCycleRequest req;
-    req.set_name("cycles/" + cycle);
+    req.set_name(absl::StrCat("cycles/", cycle));
     av1::Evaluation out;
     grpc::ClientContext ctx;
     Deadline(ctx, absl::Seconds(120));
@@ -368,7 +368,7 @@ class AwardClient final {
     const grpc::Status s = stub_->EvaluateCycle(&ctx, req, &out);
     Timed t;
     t.ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
-    if (!s.ok()) Fail("EvaluateCycle " + cycle, s);
+    if (!s.ok()) Fail(absl::StrCat("EvaluateCycle ", cycle), s);
     for (const av1::CategoryResult& r : out.results()) {
       t.ranked += r.ranked_count();
       t.screened += r.screened_out_count();
@@ -392,7 +392,7 @@ double CoverageMs(cv1::CoverageService::Stub& stub, const std::vector<std::strin
     for (size_t first = 0; first < regions.size(); first += 100) {
       cv1::BatchGetCoverageRequest req;
       for (size_t i = first; i < regions.size() && i < first + 100; ++i) {
-        req.add_regions("regions/" + regions[i]);
+        req.add_regions(absl::StrCat("regions/", regions[i]));
       }
       *req.mutable_date() = Date(day);
       req.set_denominator_source(tv1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
