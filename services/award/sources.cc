@@ -1,6 +1,9 @@
 #include "services/award/sources.h"
 
+#include <memory>
+
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "common/auth.h"
 #include "common/errors.h"
 #include "common/validation.h"
@@ -83,26 +86,46 @@ CoverageClient::CoverageClient(std::shared_ptr<grpc::Channel> channel, absl::Dur
 absl::StatusOr<std::vector<coverage::v1::RegionCoverage>> CoverageClient::BatchGetCoverage(
     const std::vector<std::string>& regions, absl::CivilDay date,
     type::v1::DenominatorSource source) {
+  // All chunks are in flight at once: each costs the registry one count per region, so a
+  // national cycle's chunks are answered by as many cores as the registry and coverage have
+  // (measured in docs/benchmarks.md, section 4), not one after another.
+  struct Chunk {
+    grpc::ClientContext ctx;
+    coverage::v1::BatchGetCoverageRequest req;
+    coverage::v1::BatchGetCoverageResponse resp;
+    grpc::Status status;
+  };
+  std::vector<std::unique_ptr<Chunk>> chunks;
+  for (size_t first = 0; first < regions.size(); first += kMaxCoverageBatch) {
+    auto chunk = std::make_unique<Chunk>();
+    for (size_t i = first; i < regions.size() && i < first + kMaxCoverageBatch; ++i) {
+      chunk->req.add_regions(regions[i]);
+    }
+    *chunk->req.mutable_date() = ToProtoDate(date);
+    chunk->req.set_denominator_source(source);
+    chunk->ctx.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
+    AttachToken(chunk->ctx);
+    chunks.push_back(std::move(chunk));
+  }
+  absl::BlockingCounter pending(static_cast<int>(chunks.size()));
+  for (auto& chunk : chunks) {
+    ++calls_;
+    Chunk* c = chunk.get();
+    stub_->async()->BatchGetCoverage(&c->ctx, &c->req, &c->resp, [c, &pending](grpc::Status s) {
+      c->status = std::move(s);
+      pending.DecrementCount();
+    });
+  }
+  pending.Wait();
+
   std::vector<coverage::v1::RegionCoverage> out;
   out.reserve(regions.size());
-  for (size_t first = 0; first < regions.size(); first += kMaxCoverageBatch) {
-    coverage::v1::BatchGetCoverageRequest req;
-    for (size_t i = first; i < regions.size() && i < first + kMaxCoverageBatch; ++i) {
-      req.add_regions(regions[i]);
-    }
-    *req.mutable_date() = ToProtoDate(date);
-    req.set_denominator_source(source);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
-    AttachToken(ctx);
-    coverage::v1::BatchGetCoverageResponse resp;
-    ++calls_;
-    const grpc::Status s = stub_->BatchGetCoverage(&ctx, req, &resp);
-    if (!s.ok()) return Mapped(s, "coverage", "COVERAGE_UNAVAILABLE");
-    if (resp.coverages_size() != req.regions_size()) {
+  for (auto& c : chunks) {
+    if (!c->status.ok()) return Mapped(c->status, "coverage", "COVERAGE_UNAVAILABLE");
+    if (c->resp.coverages_size() != c->req.regions_size()) {
       return absl::InternalError("the coverage service answered a different number of regions");
     }
-    for (auto& c : *resp.mutable_coverages()) out.push_back(std::move(c));
+    for (auto& coverage : *c->resp.mutable_coverages()) out.push_back(std::move(coverage));
   }
   return out;
 }
