@@ -183,13 +183,12 @@ std::string Dataset::CsvLine(uint64_t i) const {
   const auto& p = pe.participant();
   const auto& e = pe.enrollment();
   const auto& c = pe.contribution();
-  return absl::StrCat(p.name().substr(13), ",", p.nik(), ",", p.display_name(), ",",
-                      static_cast<int>(p.sex()), ",", Iso(p.birth_date()), ",",
-                      p.domicile_region(), ",", static_cast<int>(e.segment()), ",", e.employer(),
-                      ",", absl::StrJoin(e.programmes(), ";"), ",", e.region(), ",",
-                      static_cast<int>(e.funding_source()), ",", e.subsidy_scheme(), ",",
-                      Iso(e.start_date()), ",", c.amount_rupiah(), ",", Iso(c.paid_date()), ",",
-                      Iso(c.covers_through()));
+  return absl::StrCat(
+      p.name().substr(13), ",", p.nik(), ",", p.display_name(), ",", static_cast<int>(p.sex()), ",",
+      Iso(p.birth_date()), ",", p.domicile_region(), ",", static_cast<int>(e.segment()), ",",
+      e.employer(), ",", absl::StrJoin(e.programmes(), ";"), ",", e.region(), ",",
+      static_cast<int>(e.funding_source()), ",", e.subsidy_scheme(), ",", Iso(e.start_date()), ",",
+      c.amount_rupiah(), ",", Iso(c.paid_date()), ",", Iso(c.covers_through()));
 }
 
 }  // namespace paritrana::bench

@@ -188,8 +188,10 @@ int RegistryPart() {
     const bool city = std::stoi(code.substr(3)) >= 71;
     region(code, absl::StrCat(city ? "Kota" : "Kabupaten", " Sintetis ", code));
   }
-  for (const std::string& code : regencies) region(absl::StrCat(code, ".01"), absl::StrCat("Kecamatan Sintetis ", code));
-  for (const std::string& code : regencies) region(absl::StrCat(code, ".01.2001"), absl::StrCat("Desa Sintetis ", code));
+  for (const std::string& code : regencies)
+    region(absl::StrCat(code, ".01"), absl::StrCat("Kecamatan Sintetis ", code));
+  for (const std::string& code : regencies)
+    region(absl::StrCat(code, ".01.2001"), absl::StrCat("Desa Sintetis ", code));
   for (size_t i = 0; i < regencies.size(); ++i) {
     const std::string& code = regencies[i];
     rv1::Employer* e = skeleton.emplace_back().mutable_employer();
@@ -228,15 +230,16 @@ int RegistryPart() {
     const std::string village = absl::StrCat("regions/", code, ".01.2001");
     for (int k = 0; k < per; ++k, ++index) {
       const uint64_t h = Mix(index ^ 0x5eed);
-      const absl::CivilDay birth = absl::CivilDay(1965, 1, 1) + static_cast<int>(index % kBirthDays);
+      const absl::CivilDay birth =
+          absl::CivilDay(1965, 1, 1) + static_cast<int>(index % kBirthDays);
       const int serial = static_cast<int>(index / kBirthDays) + 1;
       const bool female = (h & 1) != 0;
       rv1::ParticipantEnrollment* pe = people.emplace_back().mutable_participant_enrollment();
       rv1::Participant* p = pe->mutable_participant();
       p->set_name(absl::StrFormat("participants/%011d", 30000000000ULL + index));
       p->set_nik(absl::StrFormat("%s%s01%02d%02d%02d%04d", code.substr(0, 2), code.substr(3, 2),
-                                 birth.day() + (female ? 40 : 0), birth.month(),
-                                 birth.year() % 100, serial));
+                                 birth.day() + (female ? 40 : 0), birth.month(), birth.year() % 100,
+                                 serial));
       p->set_display_name(absl::StrCat("Peserta Sintetis ", index + 1));
       p->set_sex(female ? rv1::SEX_FEMALE : rv1::SEX_MALE);
       *p->mutable_birth_date() = Date(birth);
@@ -276,10 +279,12 @@ int RegistryPart() {
   const size_t participants = people.size();
   Import(*stub, std::move(people), absl::StrCat("eval-participants-", absl::ToUnixMicros(t0)));
   const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
-  std::printf("RESULT rep=1 label=%s_registry_setup regencies=%zu skeleton_rows=%zu "
-              "participants=%zu seconds=%.2f\n",
-              absl::GetFlag(FLAGS_label).c_str(), regencies.size(), skeleton_rows, participants, seconds);
-  std::fprintf(stderr, "registry: %zu regencies/cities, %zu skeleton rows, %zu participants in %.1f s\n",
+  std::printf(
+      "RESULT rep=1 label=%s_registry_setup regencies=%zu skeleton_rows=%zu "
+      "participants=%zu seconds=%.2f\n",
+      absl::GetFlag(FLAGS_label).c_str(), regencies.size(), skeleton_rows, participants, seconds);
+  std::fprintf(stderr,
+               "registry: %zu regencies/cities, %zu skeleton rows, %zu participants in %.1f s\n",
                regencies.size(), skeleton_rows, participants, seconds);
   return 0;
 }
@@ -311,7 +316,8 @@ class AwardClient final {
     av1::AwardCycle out;
     grpc::ClientContext ctx;
     Deadline(ctx, absl::Seconds(30));
-    if (grpc::Status s = stub_->CreateAwardCycle(&ctx, req, &out); !s.ok()) Fail("CreateAwardCycle", s);
+    if (grpc::Status s = stub_->CreateAwardCycle(&ctx, req, &out); !s.ok())
+      Fail("CreateAwardCycle", s);
   }
 
   // Registers the regency/city and enters every assessor's scores for it.
@@ -329,8 +335,8 @@ class AwardClient final {
         Fail(absl::StrCat("CreateCandidate ", code), s);
       }
     }
-    const uint64_t profile =
-        Mix(static_cast<uint64_t>(std::stoi(code.substr(0, 2)) * 100 + std::stoi(code.substr(3, 2))));
+    const uint64_t profile = Mix(
+        static_cast<uint64_t>(std::stoi(code.substr(0, 2)) * 100 + std::stoi(code.substr(3, 2))));
     for (int a = 1; a <= assessors; ++a) {
       av1::CreateAssessmentRequest areq;
       areq.set_parent(candidate.name());
@@ -423,7 +429,8 @@ int AwardPart() {
   size_t candidates = jambi.size();
   if (national) {
     std::vector<std::string> provinces;
-    for (const Province& p : kProvinces) provinces.push_back(absl::StrFormat("regions/%02d", p.code));
+    for (const Province& p : kProvinces)
+      provinces.push_back(absl::StrFormat("regions/%02d", p.code));
     award.CreateCycle("bench-national", "Bench: nasional", provinces);
     for (const std::string& code : regencies) award.AddCandidate("bench-national", code, assessors);
     candidates += regencies.size();
@@ -431,10 +438,11 @@ int AwardPart() {
   award.CreateCycle("bench-jambi", "Bench: Provinsi Jambi", {absl::StrCat("regions/", kJambi)});
   for (const std::string& code : jambi) award.AddCandidate("bench-jambi", code, assessors);
   const double setup_s = absl::ToDoubleSeconds(absl::Now() - t0);
-  std::printf("RESULT rep=1 label=%s_award_setup candidates=%zu province_candidates=%zu "
-              "assessors=%d assessments=%zu seconds=%.2f\n",
-              label.c_str(), candidates, jambi.size(), assessors,
-              candidates * static_cast<size_t>(assessors), setup_s);
+  std::printf(
+      "RESULT rep=1 label=%s_award_setup candidates=%zu province_candidates=%zu "
+      "assessors=%d assessments=%zu seconds=%.2f\n",
+      label.c_str(), candidates, jambi.size(), assessors,
+      candidates * static_cast<size_t>(assessors), setup_s);
   std::fprintf(stderr, "award: %zu candidates in all, %d assessors each, set up in %.1f s\n",
                candidates, assessors, setup_s);
 
@@ -450,16 +458,18 @@ int AwardPart() {
     std::string line;
     if (national) {
       const AwardClient::Timed n = award.Evaluate("bench-national");
-      std::printf("RESULT rep=%d label=%s_national candidates=%zu ranked=%d screened_out=%d "
-                  "ms=%.1f answer_bytes=%zu\n",
-                  rep, label.c_str(), regencies.size(), n.ranked, n.screened, n.ms, n.bytes);
+      std::printf(
+          "RESULT rep=%d label=%s_national candidates=%zu ranked=%d screened_out=%d "
+          "ms=%.1f answer_bytes=%zu\n",
+          rep, label.c_str(), regencies.size(), n.ranked, n.screened, n.ms, n.bytes);
       line = absl::StrFormat("national %.1f ms (%d ranked, %d screened out), ", n.ms, n.ranked,
                              n.screened);
     }
     const AwardClient::Timed j = award.Evaluate("bench-jambi");
-    std::printf("RESULT rep=%d label=%s_province candidates=%zu ranked=%d screened_out=%d "
-                "ms=%.1f answer_bytes=%zu\n",
-                rep, label.c_str(), jambi.size(), j.ranked, j.screened, j.ms, j.bytes);
+    std::printf(
+        "RESULT rep=%d label=%s_province candidates=%zu ranked=%d screened_out=%d "
+        "ms=%.1f answer_bytes=%zu\n",
+        rep, label.c_str(), jambi.size(), j.ranked, j.screened, j.ms, j.bytes);
     absl::StrAppend(&line, absl::StrFormat("Jambi %.1f ms", j.ms));
     if (coverage != nullptr) {
       // The calls of the largest cycle evaluated.

@@ -21,7 +21,7 @@ class Histogram final {
   static int IndexOf(uint64_t v) {
     if (v < kLinear) return static_cast<int>(v);
     const int msb = 63 - std::countl_zero(v);  // >= 7
-    const int shift = msb - 6;                  // v >> shift is in [64, 128)
+    const int shift = msb - 6;                 // v >> shift is in [64, 128)
     const int top = static_cast<int>(v >> shift);
     return kLinear + (shift - 1) * kSubBuckets + (top - kSubBuckets);
   }

@@ -47,9 +47,9 @@ namespace rv1 = paritrana::registry::v1;
 // What /proc says about the registry process at one moment.
 struct Sample {
   double elapsed_s = 0;
-  int64_t rss_kb = 0;   // VmRSS
-  int64_t hwm_kb = 0;   // VmHWM: peak resident memory since the process started
-  double cpu_s = 0;     // user + system CPU time
+  int64_t rss_kb = 0;  // VmRSS
+  int64_t hwm_kb = 0;  // VmHWM: peak resident memory since the process started
+  double cpu_s = 0;    // user + system CPU time
 };
 
 Sample Read(int pid, absl::Time start) {
@@ -188,7 +188,8 @@ int main(int argc, char** argv) {
     message.mutable_rows()->clear_rows();
   };
 
-  const std::vector<rv1::ImportRow> skeleton_rows = skeleton ? data.Skeleton() : std::vector<rv1::ImportRow>();
+  const std::vector<rv1::ImportRow> skeleton_rows =
+      skeleton ? data.Skeleton() : std::vector<rv1::ImportRow>();
   const uint64_t total = skeleton ? skeleton_rows.size() : n;
   for (uint64_t k = 0; k < total && !broken; ++k) {
     rv1::ImportRow* row = message.mutable_rows()->add_rows();
@@ -207,8 +208,8 @@ int main(int argc, char** argv) {
     writer->WritesDone();
     const grpc::Status status = writer->Finish();
     if (!status.ok()) {
-      std::fprintf(stderr, "ImportRecords failed: %s %s\n", std::to_string(status.error_code()).c_str(),
-                   status.error_message().c_str());
+      std::fprintf(stderr, "ImportRecords failed: %s %s\n",
+                   std::to_string(status.error_code()).c_str(), status.error_message().c_str());
       rc = 1;
     }
   }
@@ -228,9 +229,11 @@ int main(int argc, char** argv) {
   const Sample last_sample = samples.empty() ? Sample() : samples.back();
   const double cpu = last_sample.cpu_s - first_sample.cpu_s;
   std::printf(
-      "%s %s: %llu rows in %.2f s = %.0f rows/s; accepted %lld, unchanged %lld, rejected %lld%s%s\n",
+      "%s %s: %llu rows in %.2f s = %.0f rows/s; accepted %lld, unchanged %lld, rejected "
+      "%lld%s%s\n",
       format.c_str(), skeleton ? "skeleton" : "participants", static_cast<unsigned long long>(sent),
-      seconds, static_cast<double>(sent) / seconds, static_cast<long long>(response.rows_accepted()),
+      seconds, static_cast<double>(sent) / seconds,
+      static_cast<long long>(response.rows_accepted()),
       static_cast<long long>(response.rows_unchanged()),
       static_cast<long long>(response.rows_rejected()),
       response.rejected_rows_size() > 0 ? "; first rejected: " : "",
@@ -250,11 +253,12 @@ int main(int argc, char** argv) {
       "rejected=%lld cpu_s=%.2f rows_per_cpu_s=%.1f start_rss_kb=%lld rss_kb=%lld hwm_kb=%lld "
       "rss_mib_by_tenth=%s bytes=%llu\n",
       format.c_str(), skeleton ? "skeleton" : "participants", static_cast<unsigned long long>(sent),
-      seconds, static_cast<double>(sent) / seconds, static_cast<long long>(response.rows_accepted()),
+      seconds, static_cast<double>(sent) / seconds,
+      static_cast<long long>(response.rows_accepted()),
       static_cast<long long>(response.rows_rejected()), cpu,
-      cpu > 0 ? static_cast<double>(sent) / cpu : 0.0,
-      static_cast<long long>(first_sample.rss_kb), static_cast<long long>(last_sample.rss_kb),
-      static_cast<long long>(last_sample.hwm_kb), rss_curve.empty() ? "none" : rss_curve.c_str(),
+      cpu > 0 ? static_cast<double>(sent) / cpu : 0.0, static_cast<long long>(first_sample.rss_kb),
+      static_cast<long long>(last_sample.rss_kb), static_cast<long long>(last_sample.hwm_kb),
+      rss_curve.empty() ? "none" : rss_curve.c_str(),
       static_cast<unsigned long long>(serialized_bytes));
   if (format == "grpc" && response.rows_rejected() > 0) rc = 1;
   return rc;

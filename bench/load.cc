@@ -35,7 +35,8 @@
 #include "paritrana/registry/v1/registry.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50099", "HOST:PORT of the server (plaintext)");
-ABSL_FLAG(std::string, method, "echo", "echo | coverage (GetCoverage) | aggregates (QueryAggregates)");
+ABSL_FLAG(std::string, method, "echo",
+          "echo | coverage (GetCoverage) | aggregates (QueryAggregates)");
 ABSL_FLAG(std::string, label, "", "Name printed with the result; default: the method");
 ABSL_FLAG(std::string, regions, "regions/15",
           "Comma-separated regions; calls cycle through them (coverage, aggregates)");
@@ -122,8 +123,8 @@ Target MakeTarget(const std::string& method) {
 struct Results {
   Histogram latency_ns;
   std::atomic<uint64_t> ok{0};
-  std::atomic<uint64_t> from_cache{0};       // answers with paritrana-computed-from-cache: true
-  std::atomic<uint64_t> not_from_cache{0};   // ... false
+  std::atomic<uint64_t> from_cache{0};      // answers with paritrana-computed-from-cache: true
+  std::atomic<uint64_t> not_from_cache{0};  // ... false
   std::atomic<uint64_t> response_bytes{0};
   std::mutex mu;
   std::map<std::string, uint64_t> errors;  // by code name
@@ -134,11 +135,23 @@ struct Results {
 };
 
 const char* CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
   const int i = static_cast<int>(code);
   return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
 }
@@ -169,14 +182,14 @@ class Load {
     if (!token_.empty()) call->ctx.AddMetadata("authorization", "Bearer " + token_);
     in_flight_.fetch_add(1, std::memory_order_relaxed);
     const grpc::ByteBuffer& request = target_.requests[n % target_.requests.size()];
-    stubs_[n % stubs_.size()]->UnaryCall(
-        &call->ctx, target_.method_path, grpc::StubOptions(), &request, &call->response,
-        [this, call, then = std::move(then)](grpc::Status status) {
-          const Clock::time_point done = Clock::now();
-          Record(*call, status, done, call->intended);
-          in_flight_.fetch_sub(1, std::memory_order_relaxed);
-          if (then) then();
-        });
+    stubs_[n % stubs_.size()]->UnaryCall(&call->ctx, target_.method_path, grpc::StubOptions(),
+                                         &request, &call->response,
+                                         [this, call, then = std::move(then)](grpc::Status status) {
+                                           const Clock::time_point done = Clock::now();
+                                           Record(*call, status, done, call->intended);
+                                           in_flight_.fetch_sub(1, std::memory_order_relaxed);
+                                           if (then) then();
+                                         });
   }
 
   template <typename C>
@@ -282,7 +295,8 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("paritrana-bench-load: closed- and open-loop gRPC load.");
   absl::ParseCommandLine(argc, argv);
   const std::string method = absl::GetFlag(FLAGS_method);
-  const std::string label = absl::GetFlag(FLAGS_label).empty() ? method : absl::GetFlag(FLAGS_label);
+  const std::string label =
+      absl::GetFlag(FLAGS_label).empty() ? method : absl::GetFlag(FLAGS_label);
   const bool open = absl::GetFlag(FLAGS_mode) == "open";
   if (!open && absl::GetFlag(FLAGS_mode) != "closed") {
     std::fprintf(stderr, "--mode must be closed or open\n");
@@ -317,9 +331,9 @@ int main(int argc, char** argv) {
     RunClosed(load, absl::GetFlag(FLAGS_concurrency), to);
   }
   // Let the calls in flight finish (each is bounded by its deadline).
-  const Clock::time_point drain_until =
-      Clock::now() + absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_deadline)) +
-      std::chrono::seconds(1);
+  const Clock::time_point drain_until = Clock::now() +
+                                        absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_deadline)) +
+                                        std::chrono::seconds(1);
   while (load.in_flight() > 0 && Clock::now() < drain_until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

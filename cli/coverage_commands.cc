@@ -87,10 +87,10 @@ absl::Status RunCoverage(const Connection& c, const CoverageQuery& q) {
                       Thousands(p.active_persons()), "", ""});
   }
   for (const auto& f : r.funding()) {
-    t.rows.push_back({"  paid by " + Short(type::v1::FundingSource_Name(f.funding_source()),
-                                           "FUNDING_SOURCE_") +
-                          (f.subsidy_scheme().empty() ? "" : " (" + f.subsidy_scheme() + ")"),
-                      Thousands(f.active_persons()), "", ""});
+    t.rows.push_back(
+        {"  paid by " + Short(type::v1::FundingSource_Name(f.funding_source()), "FUNDING_SOURCE_") +
+             (f.subsidy_scheme().empty() ? "" : " (" + f.subsidy_scheme() + ")"),
+         Thousands(f.active_persons()), "", ""});
   }
   if (r.has_target()) {
     t.rows.push_back({absl::StrCat("  target ", r.target().year(), " (",
@@ -162,12 +162,11 @@ absl::Status RunTrend(const Connection& c, const CoverageQuery& q, const std::st
   Table t;
   t.header = {"month end", "active", "change", "potential", "coverage"};
   for (const auto& p : r.points()) {
-    t.rows.push_back({absl::StrFormat("%04d-%02d-%02d", p.date().year(), p.date().month(),
-                                      p.date().day()),
-                      Thousands(p.active_persons()),
-                      (p.active_persons_change() >= 0 ? "+" : "") +
-                          Thousands(p.active_persons_change()),
-                      Thousands(p.potential_workers()), Percent(p.coverage_ratio_percent())});
+    t.rows.push_back(
+        {absl::StrFormat("%04d-%02d-%02d", p.date().year(), p.date().month(), p.date().day()),
+         Thousands(p.active_persons()),
+         (p.active_persons_change() >= 0 ? "+" : "") + Thousands(p.active_persons_change()),
+         Thousands(p.potential_workers()), Percent(p.coverage_ratio_percent())});
   }
   Print(q.format, t, r);
   return absl::OkStatus();

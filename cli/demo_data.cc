@@ -88,7 +88,8 @@ class Generator {
         rv1::ImportRow vrow;
         auto* village = vrow.mutable_region();
         village->set_name(Village(r.code, d, v));
-        village->set_display_name(absl::StrFormat("Desa Contoh %s-%d-%d (synthetic)", r.code, d, v));
+        village->set_display_name(
+            absl::StrFormat("Desa Contoh %s-%d-%d (synthetic)", r.code, d, v));
         village->set_synthetic(true);
         Emit(vrow);
       }
@@ -183,7 +184,8 @@ class Generator {
       // joined in 2022 and stopped paying before it.
       absl::CivilDay start, through;
       if (is_active) {
-        start = absl::CivilDay(2023, 1, 1) + static_cast<int>(unit(rng_) * (snapshot - absl::CivilDay(2023, 1, 1)));
+        start = absl::CivilDay(2023, 1, 1) +
+                static_cast<int>(unit(rng_) * (snapshot - absl::CivilDay(2023, 1, 1)));
         through = absl::CivilDay(2024, 12, 31) - static_cast<int>(unit(rng_) * 90);
       } else {
         start = absl::CivilDay(2022, 1, 1) + static_cast<int>(unit(rng_) * 300);
@@ -205,10 +207,9 @@ class Generator {
     const absl::CivilDay birth = absl::CivilDay(1965, 1, 1) + static_cast<int>(local % kBirthDays);
     const bool female = ((local * 2654435761u) >> 7) % 100 < 45;
     const int serial = 1 + static_cast<int>(local / kBirthDays);
-    const std::string nik =
-        absl::StrFormat("%c%c%c%c%02d%02d%02d%02d%04d", r.code[0], r.code[1], r.code[3], r.code[4],
-                        district, birth.day() + (female ? 40 : 0), birth.month(),
-                        birth.year() % 100, serial);
+    const std::string nik = absl::StrFormat(
+        "%c%c%c%c%02d%02d%02d%02d%04d", r.code[0], r.code[1], r.code[3], r.code[4], district,
+        birth.day() + (female ? 40 : 0), birth.month(), birth.year() % 100, serial);
 
     rv1::ImportRow row;
     auto* pe = row.mutable_participant_enrollment();

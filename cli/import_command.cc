@@ -178,15 +178,15 @@ absl::Status RunImport(const Connection& connection, const ImportOptions& option
     if (!file) return absl::NotFoundError(absl::StrCat("cannot open ", options.file));
     in = &file;
   }
-  const std::string format = !options.format.empty()          ? options.format
+  const std::string format = !options.format.empty()                ? options.format
                              : absl::EndsWith(options.file, ".csv") ? "csv"
-                                                                      : "jsonl";
+                                                                    : "jsonl";
   if (format != "csv" && format != "jsonl") {
     return absl::InvalidArgumentError("--format must be csv or jsonl");
   }
-  rv1::ImportMode mode = options.mode == "strict" ? rv1::IMPORT_MODE_STRICT
+  rv1::ImportMode mode = options.mode == "strict"    ? rv1::IMPORT_MODE_STRICT
                          : options.mode == "lenient" ? rv1::IMPORT_MODE_LENIENT
-                                                      : rv1::IMPORT_MODE_UNSPECIFIED;
+                                                     : rv1::IMPORT_MODE_UNSPECIFIED;
   if (mode == rv1::IMPORT_MODE_UNSPECIFIED) {
     return absl::InvalidArgumentError("--mode must be strict or lenient");
   }
@@ -198,10 +198,9 @@ absl::Status RunImport(const Connection& connection, const ImportOptions& option
 
   rv1::ImportRecordsRequest header;
   header.mutable_header()->set_import_id(
-      !options.import_id.empty()
-          ? options.import_id
-          : absl::StrFormat("cli-%d-%016x", absl::ToUnixSeconds(absl::Now()),
-                            std::random_device{}() * 0x9E3779B97F4A7C15ull));
+      !options.import_id.empty() ? options.import_id
+                                 : absl::StrFormat("cli-%d-%016x", absl::ToUnixSeconds(absl::Now()),
+                                                   std::random_device{}() * 0x9E3779B97F4A7C15ull));
   header.mutable_header()->set_mode(mode);
   header.mutable_header()->set_batch_size(options.batch_size);
   header.mutable_header()->set_validate_only(options.validate_only);
@@ -294,8 +293,7 @@ absl::Status RunImport(const Connection& connection, const ImportOptions& option
       Thousands(response.rows_unchanged()),
       Thousands(response.rows_rejected() + static_cast<int64_t>(local.size())),
       Thousands(static_cast<int64_t>(local.size())), Thousands(response.rows_rolled_back()),
-      Thousands(response.batches_committed()), secs,
-      Thousands(static_cast<int64_t>(sent / secs)));
+      Thousands(response.batches_committed()), secs, Thousands(static_cast<int64_t>(sent / secs)));
   return absl::OkStatus();
 }
 

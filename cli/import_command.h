@@ -8,8 +8,8 @@
 namespace paritrana::cli {
 
 struct ImportOptions {
-  std::string file;          // CSV or JSON Lines; "-" reads JSON Lines from standard input
-  std::string format;        // "csv", "jsonl", or "" to go by the file name
+  std::string file;    // CSV or JSON Lines; "-" reads JSON Lines from standard input
+  std::string format;  // "csv", "jsonl", or "" to go by the file name
   std::string mode = "lenient";
   int batch_size = 1000;
   std::string import_id;     // "" makes a fresh one: rows still match stored records by key

@@ -30,12 +30,16 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Connection conn;
   app.add_option("--registry", conn.registry, "registry address HOST:PORT")
-      ->envname("PARITRANA_REGISTRY")->capture_default_str();
+      ->envname("PARITRANA_REGISTRY")
+      ->capture_default_str();
   app.add_option("--coverage", conn.coverage, "coverage address HOST:PORT")
-      ->envname("PARITRANA_COVERAGE")->capture_default_str();
+      ->envname("PARITRANA_COVERAGE")
+      ->capture_default_str();
   app.add_option("--award", conn.award, "award address HOST:PORT")
-      ->envname("PARITRANA_AWARD")->capture_default_str();
-  app.add_flag("--plaintext", conn.plaintext, "connect without TLS")->envname("PARITRANA_PLAINTEXT");
+      ->envname("PARITRANA_AWARD")
+      ->capture_default_str();
+  app.add_flag("--plaintext", conn.plaintext, "connect without TLS")
+      ->envname("PARITRANA_PLAINTEXT");
   app.add_option("--tls-ca", conn.tls_ca, "PEM CA bundle to verify the services")
       ->envname("PARITRANA_TLS_CA");
   app.add_option("--token", conn.token, "bearer token sent with every call")
@@ -46,7 +50,8 @@ int main(int argc, char** argv) {
   std::string output = "table";
   auto add_output = [&](CLI::App* cmd) {
     cmd->add_option("-o,--output", output, "table, json or csv")
-        ->check(CLI::IsMember({"table", "json", "csv"}))->capture_default_str();
+        ->check(CLI::IsMember({"table", "json", "csv"}))
+        ->capture_default_str();
   };
   auto format = [&] {
     return output == "json" ? Format::kJson : output == "csv" ? Format::kCsv : Format::kTable;
@@ -60,9 +65,12 @@ int main(int argc, char** argv) {
   import_cmd->add_option("file", import.file, "CSV or JSON Lines file, or - for stdin (JSON Lines)")
       ->required();
   import_cmd->add_option("--format", import.format, "csv or jsonl (default: by file name)");
-  import_cmd->add_option("--mode", import.mode, "lenient (skip bad rows) or strict (a batch "
-                                                 "with a bad row writes nothing)")
-      ->check(CLI::IsMember({"lenient", "strict"}))->capture_default_str();
+  import_cmd
+      ->add_option("--mode", import.mode,
+                   "lenient (skip bad rows) or strict (a batch "
+                   "with a bad row writes nothing)")
+      ->check(CLI::IsMember({"lenient", "strict"}))
+      ->capture_default_str();
   import_cmd->add_option("--batch-size", import.batch_size, "rows per transaction")
       ->capture_default_str();
   import_cmd->add_option("--import-id", import.import_id,
@@ -74,17 +82,19 @@ int main(int argc, char** argv) {
 
   CoverageQuery q;
   auto* coverage_cmd = app.add_subcommand(
-      "coverage", "Coverage of a region on a date, by segment, programme and funding source.\n"
-                  "  example: paritrana coverage 15.04 --date 2024-08-12");
+      "coverage",
+      "Coverage of a region on a date, by segment, programme and funding source.\n"
+      "  example: paritrana coverage 15.04 --date 2024-08-12");
   coverage_cmd->add_option("region", q.region, "region code, e.g. 15 or 15.04")->required();
   coverage_cmd->add_option("--date", q.date, "YYYY-MM-DD (default: today in Asia/Jakarta)");
   coverage_cmd->add_option("--segment", q.segment, "PU, BPU, JAKON or PMI");
   add_output(coverage_cmd);
 
   std::string order = "ratio";
-  auto* rank_cmd = app.add_subcommand(
-      "rank", "Rank a region's children by coverage, gap to target or active workers.\n"
-              "  example: paritrana rank 15 --date 2024-08-12 --order ratio");
+  auto* rank_cmd =
+      app.add_subcommand("rank",
+                         "Rank a region's children by coverage, gap to target or active workers.\n"
+                         "  example: paritrana rank 15 --date 2024-08-12 --order ratio");
   rank_cmd->add_option("region", q.region, "parent region code, e.g. 15")->required();
   rank_cmd->add_option("--date", q.date, "YYYY-MM-DD (default: today)");
   rank_cmd->add_option("--segment", q.segment, "PU, BPU, JAKON or PMI");
@@ -92,9 +102,9 @@ int main(int argc, char** argv) {
   add_output(rank_cmd);
 
   std::string from, to;
-  auto* trend_cmd = app.add_subcommand(
-      "trend", "Monthly coverage between two months.\n"
-               "  example: paritrana trend 15 --from 2024-01 --to 2024-08");
+  auto* trend_cmd = app.add_subcommand("trend",
+                                       "Monthly coverage between two months.\n"
+                                       "  example: paritrana trend 15 --from 2024-01 --to 2024-08");
   trend_cmd->add_option("region", q.region, "region code")->required();
   trend_cmd->add_option("--from", from, "first month, YYYY-MM")->required();
   trend_cmd->add_option("--to", to, "last month, YYYY-MM")->required();
@@ -103,8 +113,9 @@ int main(int argc, char** argv) {
 
   int year = 2025;
   auto* gap_cmd = app.add_subcommand(
-      "gap", "Workers still to enroll to reach a year's target, for a region and its children.\n"
-             "  example: paritrana gap 15 --year 2025 --date 2024-08-12");
+      "gap",
+      "Workers still to enroll to reach a year's target, for a region and its children.\n"
+      "  example: paritrana gap 15 --year 2025 --date 2024-08-12");
   gap_cmd->add_option("region", q.region, "region code")->required();
   gap_cmd->add_option("--year", year, "target year")->capture_default_str();
   gap_cmd->add_option("--date", q.date, "count workers on this day, YYYY-MM-DD (default: today)");
@@ -112,8 +123,9 @@ int main(int argc, char** argv) {
 
   paritrana::cli::DemoOptions demo;
   auto* demo_cmd = app.add_subcommand(
-      "demo-data", "Write the synthetic Jambi demo dataset as JSON Lines import rows to stdout.\n"
-                   "  example: paritrana demo-data --scale 0.05 | paritrana import -");
+      "demo-data",
+      "Write the synthetic Jambi demo dataset as JSON Lines import rows to stdout.\n"
+      "  example: paritrana demo-data --scale 0.05 | paritrana import -");
   demo_cmd->add_option("--seed", demo.seed, "random seed")->capture_default_str();
   demo_cmd->add_option("--scale", demo.scale, "1.0 is Jambi's real size")->capture_default_str();
 

@@ -40,10 +40,9 @@ absl::Status ValidateProgrammes(Segment segment, std::span<const Programme> prog
           absl::StrCat(type::v1::Programme_Name(p), " is listed twice"));
     }
     if (!IsEligible(segment, p)) {
-      return absl::InvalidArgumentError(absl::StrCat(type::v1::Programme_Name(p),
-                                                     " is not available to ",
-                                                     type::v1::Segment_Name(segment),
-                                                     " participants"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(type::v1::Programme_Name(p), " is not available to ",
+                       type::v1::Segment_Name(segment), " participants"));
     }
   }
   for (Programme required : {type::v1::PROGRAMME_JKK, type::v1::PROGRAMME_JKM}) {

@@ -103,8 +103,7 @@ std::optional<google::rpc::BadRequest> GetBadRequest(const absl::Status& status)
 grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view domain) {
   if (status.ok()) return grpc::Status::OK;
   std::string message(status.message());
-  if (status.code() == absl::StatusCode::kInternal ||
-      status.code() == absl::StatusCode::kUnknown) {
+  if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown) {
     log::Error("internal error", {{"error", message}});
     message = "internal error; the operator's logs have the details";
   }
@@ -112,8 +111,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view domain) 
   google::rpc::Status wire;
   wire.set_code(static_cast<int>(status.code()));
   wire.set_message(message);
-  google::rpc::ErrorInfo info =
-      GetErrorInfo(status).value_or(google::rpc::ErrorInfo());
+  google::rpc::ErrorInfo info = GetErrorInfo(status).value_or(google::rpc::ErrorInfo());
   if (info.reason().empty()) info.set_reason(absl::StatusCodeToString(status.code()));
   info.set_domain(std::string(domain));
   wire.add_details()->PackFrom(info);

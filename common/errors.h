@@ -61,11 +61,11 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 // Early returns for absl::Status and absl::StatusOr, as in Abseil's internal code base.
 #define PARITRANA_CONCAT_INNER_(a, b) a##b
 #define PARITRANA_CONCAT_(a, b) PARITRANA_CONCAT_INNER_(a, b)
-#define RETURN_IF_ERROR(expr)                              \
-  do {                                                     \
-    if (absl::Status status_ = (expr); !status_.ok()) {    \
-      return status_;                                      \
-    }                                                      \
+#define RETURN_IF_ERROR(expr)                           \
+  do {                                                  \
+    if (absl::Status status_ = (expr); !status_.ok()) { \
+      return status_;                                   \
+    }                                                   \
   } while (0)
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL_(PARITRANA_CONCAT_(status_or_, __LINE__), lhs, expr)

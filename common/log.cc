@@ -32,9 +32,9 @@ void Write(spdlog::level::level_enum level, absl::string_view message, const Fie
   if (!logger->should_log(level)) return;
   using nlohmann::json;
   // StrCat rather than operator+ chains: GCC 12 at -O3 reports a false -Wrestrict on those.
-  std::string body = absl::StrCat(
-      R"("service":)", json(ServiceName()).dump(), R"(,"msg":)",
-      json(std::string(message)).dump(-1, ' ', false, json::error_handler_t::replace));
+  std::string body =
+      absl::StrCat(R"("service":)", json(ServiceName()).dump(), R"(,"msg":)",
+                   json(std::string(message)).dump(-1, ' ', false, json::error_handler_t::replace));
   if (fields.is_object()) {
     for (const auto& [key, value] : fields.items()) {
       absl::StrAppend(&body, ",", json(key).dump(), ":",

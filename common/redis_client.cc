@@ -67,9 +67,9 @@ timeval TimeLeft(absl::Time deadline) {
 }  // namespace
 
 absl::StatusOr<std::pair<std::string, int>> RedisClient::ParseAddress(absl::string_view address) {
-  const absl::Status bad = absl::InvalidArgumentError(
-      absl::StrCat("redis address \"", absl::CHexEscape(address),
-                   "\" is not HOST:PORT with a port from 1 to 65535"));
+  const absl::Status bad =
+      absl::InvalidArgumentError(absl::StrCat("redis address \"", absl::CHexEscape(address),
+                                              "\" is not HOST:PORT with a port from 1 to 65535"));
   absl::string_view rest = address;
   absl::string_view host;
   if (absl::ConsumePrefix(&rest, "[")) {  // [IPv6]:port
@@ -122,8 +122,8 @@ absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Create(Options options
     return absl::InvalidArgumentError(
         "redis backoff must be positive, with max_backoff >= initial_backoff");
   }
-  return std::unique_ptr<RedisClient>(new RedisClient(
-      std::move(options), std::move(host_port->first), host_port->second));
+  return std::unique_ptr<RedisClient>(
+      new RedisClient(std::move(options), std::move(host_port->first), host_port->second));
 }
 
 RedisClient::RedisClient(Options options, std::string host, int port)
@@ -191,8 +191,9 @@ absl::StatusOr<std::vector<std::optional<std::string>>> RedisClient::MGet(
   return values;
 }
 
-absl::StatusOr<RedisClient::Versioned> RedisClient::GetVersioned(
-    absl::string_view generation_key, absl::string_view key_prefix, absl::string_view key_suffix) {
+absl::StatusOr<RedisClient::Versioned> RedisClient::GetVersioned(absl::string_view generation_key,
+                                                                 absl::string_view key_prefix,
+                                                                 absl::string_view key_suffix) {
   static constexpr absl::string_view kScript =
       "local g = redis.call('GET', KEYS[1]) or '0' "
       "return {g, redis.call('GET', ARGV[1] .. g .. ARGV[2])}";
@@ -436,8 +437,7 @@ absl::Status RedisClient::ErrorReply(const redisReply& reply, absl::string_view 
   // Only the error code (the leading upper-case word) is kept: the rest of a Redis error message
   // can quote the command's arguments, i.e. keys or values.
   absl::string_view text(reply.str, reply.len);
-  const size_t end =
-      std::find_if_not(text.begin(), text.end(), absl::ascii_isupper) - text.begin();
+  const size_t end = std::find_if_not(text.begin(), text.end(), absl::ascii_isupper) - text.begin();
   const absl::string_view code = end == 0 ? absl::string_view("ERR") : text.substr(0, end);
   const std::string message =
       absl::StrCat("redis at ", options_.address, ": ", command, " failed with ", code);

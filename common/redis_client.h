@@ -142,8 +142,8 @@ class RedisClient final {
   // are returned as replies, for the caller to interpret.
   absl::StatusOr<std::vector<ReplyPtr>> RoundTrip(absl::Span<const Args> commands);
   absl::StatusOr<Lease> Acquire(absl::Time deadline);
-  absl::Status Exchange(redisContext& context, absl::Span<const Args> commands,
-                        absl::Time deadline, std::vector<ReplyPtr>& replies);
+  absl::Status Exchange(redisContext& context, absl::Span<const Args> commands, absl::Time deadline,
+                        std::vector<ReplyPtr>& replies);
   void Release(Lease lease, Outcome outcome);
   // Records a failure under mu_ and hands back the idle connections to close (outside mu_).
   std::vector<ContextPtr> FailLocked(bool probe) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -164,7 +164,7 @@ class RedisClient final {
   bool failing_ ABSL_GUARDED_BY(mu_) = false;
   absl::Duration backoff_ ABSL_GUARDED_BY(mu_);
   absl::Time retry_at_ ABSL_GUARDED_BY(mu_);  // while failing_: no new connection before this
-  int lost_ ABSL_GUARDED_BY(mu_) = 0;  // connections lost to failures, not yet replaced
+  int lost_ ABSL_GUARDED_BY(mu_) = 0;         // connections lost to failures, not yet replaced
 
   std::atomic<int64_t> commands_ok_{0};
   std::atomic<int64_t> commands_failed_{0};

@@ -42,10 +42,8 @@ absl::StatusOr<std::unique_ptr<RedisSubscriber>> RedisSubscriber::Start(Options 
       RedisClient::ParseAddress(options.address);
   if (!host_port.ok()) return host_port.status();
   if (options.channel.empty()) return absl::InvalidArgumentError("redis channel is required");
-  if (options.ping_interval <= absl::ZeroDuration() ||
-      options.liveness <= options.ping_interval) {
-    return absl::InvalidArgumentError(
-        "redis subscriber needs 0 < ping_interval < liveness");
+  if (options.ping_interval <= absl::ZeroDuration() || options.liveness <= options.ping_interval) {
+    return absl::InvalidArgumentError("redis subscriber needs 0 < ping_interval < liveness");
   }
   auto subscriber = std::unique_ptr<RedisSubscriber>(
       new RedisSubscriber(std::move(options), std::move(host_port->first), host_port->second,
@@ -54,8 +52,8 @@ absl::StatusOr<std::unique_ptr<RedisSubscriber>> RedisSubscriber::Start(Options 
   return subscriber;
 }
 
-RedisSubscriber::RedisSubscriber(Options options, std::string host, int port,
-                                 OnMessage on_message, OnReset on_reset)
+RedisSubscriber::RedisSubscriber(Options options, std::string host, int port, OnMessage on_message,
+                                 OnReset on_reset)
     : options_(std::move(options)),
       host_(std::move(host)),
       port_(port),
@@ -92,7 +90,8 @@ void RedisSubscriber::Run() {
                 {{"redis", options_.address}, {"error", why}});
       reported = true;
     }
-    backoff = was_subscribed ? options_.initial_backoff : std::min(2 * backoff, options_.max_backoff);
+    backoff =
+        was_subscribed ? options_.initial_backoff : std::min(2 * backoff, options_.max_backoff);
     for (absl::Time until = absl::Now() + backoff; !stop_.load() && absl::Now() < until;) {
       absl::SleepFor(std::min(kMaxWait, until - absl::Now()));
     }

@@ -214,8 +214,8 @@ void InitServiceProcess(int argc, char** argv, absl::string_view service, absl::
   log::Init(service, absl::GetFlag(FLAGS_log_level));
   metrics::Registry::Global().Describe("paritrana_build_info", "gauge",
                                        "Always 1; labels name the service and version");
-  metrics::Registry::Global().Add("paritrana_build_info",
-                                  {{"service", std::string(service)}, {"version", PARITRANA_VERSION}});
+  metrics::Registry::Global().Add(
+      "paritrana_build_info", {{"service", std::string(service)}, {"version", PARITRANA_VERSION}});
   if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
     static std::unique_ptr<metrics::Endpoint> endpoint;  // serves until the process exits
     auto started = metrics::Endpoint::Start(listen);

@@ -4,9 +4,9 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <thread>
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -32,10 +32,10 @@ struct Dependency {
 
 struct ServerOptions {
   std::string service_name;  // fully qualified, e.g. "paritrana.registry.v1.RegistryService"
-  std::string listen = "127.0.0.1:0";  // port 0 picks a free port
+  std::string listen = "127.0.0.1:0";                    // port 0 picks a free port
   std::shared_ptr<grpc::ServerCredentials> credentials;  // null: plaintext
   int max_message_bytes = 4 * 1024 * 1024;  // largest request accepted; responses are unbounded
-  absl::Duration drain_grace = absl::Seconds(5);  // NOT_SERVING before refusing new calls
+  absl::Duration drain_grace = absl::Seconds(5);         // NOT_SERVING before refusing new calls
   absl::Duration shutdown_deadline = absl::Seconds(10);  // then in-flight calls are cancelled
   absl::Duration health_interval = absl::Seconds(5);
 };

@@ -73,11 +73,11 @@ std::string Statement::Text(int column) const {
   return data == nullptr ? std::string() : std::string(static_cast<const char*>(data), size);
 }
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
-                                                         bool read_only) {
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, bool read_only) {
   sqlite3* db = nullptr;
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status s = Error(db, rc, absl::StrCat("open ", path));
@@ -123,9 +123,8 @@ absl::StatusOr<Statement*> Database::Prepare(absl::string_view sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     sqlite3_stmt* stmt = nullptr;
-    const int rc =
-        sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                           SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
     if (rc != SQLITE_OK) return Error(db_, rc, "prepare");
     it = statements_.emplace(std::string(sql), std::make_unique<Statement>(stmt)).first;
   }
@@ -141,9 +140,9 @@ absl::Status Database::Migrate(std::span<const absl::string_view> migrations) {
   const int64_t current = (*version)->Int(0);
   (*version)->Reset();
   if (current > static_cast<int64_t>(migrations.size())) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("database schema version ", current, " is newer than this binary's ",
-                     migrations.size(), "; upgrade the binary"));
+    return absl::FailedPreconditionError(absl::StrCat("database schema version ", current,
+                                                      " is newer than this binary's ",
+                                                      migrations.size(), "; upgrade the binary"));
   }
   for (size_t v = static_cast<size_t>(current); v < migrations.size(); ++v) {
     const std::string step = absl::StrCat("BEGIN IMMEDIATE;", migrations[v],

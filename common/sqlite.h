@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
@@ -92,8 +92,8 @@ class ConnectionPool final {
   std::vector<std::unique_ptr<Database>> readers_ ABSL_GUARDED_BY(read_mu_);
 };
 
-// An error from SQLite as a status: a primary-key or unique violation is ALREADY_EXISTS, busy/locked UNAVAILABLE,
-// anything else INTERNAL.
+// An error from SQLite as a status: a primary-key or unique violation is ALREADY_EXISTS,
+// busy/locked UNAVAILABLE, anything else INTERNAL.
 absl::Status Error(sqlite3* db, int rc, absl::string_view what);
 
 }  // namespace paritrana::sqlite

@@ -35,9 +35,7 @@ bool IsRealDay(int y, int m, int d) {
   return day.year() == y && day.month() == m && day.day() == d;
 }
 
-absl::Status Invalid(absl::string_view message) {
-  return absl::InvalidArgumentError(message);
-}
+absl::Status Invalid(absl::string_view message) { return absl::InvalidArgumentError(message); }
 
 }  // namespace
 
@@ -111,8 +109,8 @@ absl::StatusOr<absl::CivilDay> ToCivilDay(const google::type::Date& date) {
     return Invalid("year must be between 1900 and 9999");
   }
   if (!IsRealDay(date.year(), date.month(), date.day())) {
-    return Invalid(absl::StrCat("not a real date: ", date.year(), "-", date.month(), "-",
-                                date.day()));
+    return Invalid(
+        absl::StrCat("not a real date: ", date.year(), "-", date.month(), "-", date.day()));
   }
   return absl::CivilDay(date.year(), date.month(), date.day());
 }

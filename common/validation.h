@@ -18,7 +18,7 @@ enum class Sex { kMale, kFemale };
 
 // What a valid NIK says about its holder. Personal data: never log it.
 struct NikFacts {
-  std::string province;  // "15"
+  std::string province;      // "15"
   std::string issue_region;  // "150801": province, regency, district of first issue
   absl::CivilDay birth_date;
   Sex sex;

@@ -58,15 +58,16 @@ absl::Status Precondition(absl::string_view reason, absl::string_view message,
 
 absl::Status CyclePublished(absl::string_view cycle) {
   return Precondition("CYCLE_PUBLISHED",
-                      absl::StrCat(cycle, " is PUBLISHED: its candidates, assessments, period and "
-                                          "rubric versions are read-only"),
+                      absl::StrCat(cycle,
+                                   " is PUBLISHED: its candidates, assessments, period and "
+                                   "rubric versions are read-only"),
                       {{"cycle", std::string(cycle)}});
 }
 
 // ----- Records: each message with the attributes the store lists by -----
 
 Record RecordOf(const v1::Rubric& r) {
-  return {Kind::kRubric, r.name(), "", "", r.name(), r.category(), 0, 0, "", "",
+  return {Kind::kRubric,        r.name(), "", "", r.name(), r.category(), 0, 0, "", "",
           r.SerializeAsString()};
 }
 Record RecordOf(const v1::RubricVersion& v, const std::string& rubric) {
@@ -74,21 +75,22 @@ Record RecordOf(const v1::RubricVersion& v, const std::string& rubric) {
           v.SerializeAsString()};
 }
 Record RecordOf(const v1::AwardCycle& c) {
-  return {Kind::kCycle, c.name(), "", c.name(), c.name(), 0, c.state(), c.year(), "", "",
+  return {Kind::kCycle,         c.name(), "", c.name(), c.name(), 0, c.state(), c.year(), "", "",
           c.SerializeAsString()};
 }
 Record RecordOf(const v1::Candidate& c, const std::string& cycle) {
-  return {Kind::kCandidate, c.name(), cycle, cycle, c.name(), c.category(), c.status(), 0,
-          c.subject(), "", c.SerializeAsString()};
+  return {Kind::kCandidate,     c.name(),   cycle, cycle,       c.name(),
+          c.category(),         c.status(), 0,     c.subject(), "",
+          c.SerializeAsString()};
 }
 Record RecordOf(const v1::Assessment& a, const std::string& cycle, const std::string& candidate) {
-  return {Kind::kAssessment, a.name(), candidate, cycle, a.name(), 0, 0, 0, "", a.assessor(),
+  return {Kind::kAssessment,    a.name(), candidate, cycle, a.name(), 0, 0, 0, "", a.assessor(),
           a.SerializeAsString()};
 }
 // Evaluations list newest first: the sort key counts down.
 Record RecordOf(const v1::Evaluation& e, const std::string& cycle, int64_t number) {
-  return {Kind::kEvaluation, e.name(), cycle, cycle, Pad(999999999999LL - number), 0, e.state(),
-          0, "", "", e.SerializeAsString()};
+  return {Kind::kEvaluation, e.name(), cycle, cycle, Pad(999999999999LL - number), 0,
+          e.state(),         0,        "",    "",    e.SerializeAsString()};
 }
 
 template <typename M>
@@ -257,9 +259,9 @@ absl::Status FreezeVersions(AwardTx& tx, const v1::AwardCycle& cycle) {
     }
     ASSIGN_OR_RETURN(v1::Rubric rubric, Must<v1::Rubric>(tx, Kind::kRubric, vn.rubric));
     if (rubric.category() != crv.category()) {
-      return InvalidField(field, absl::StrCat(vn.rubric, " judges ",
-                                              v1::AwardCategory_Name(rubric.category()), ", not ",
-                                              v1::AwardCategory_Name(crv.category())));
+      return InvalidField(
+          field, absl::StrCat(vn.rubric, " judges ", v1::AwardCategory_Name(rubric.category()),
+                              ", not ", v1::AwardCategory_Name(crv.category())));
     }
     if (version->state() != v1::RubricVersion::STATE_FROZEN) {
       version->set_state(v1::RubricVersion::STATE_FROZEN);
@@ -295,9 +297,9 @@ absl::StatusOr<M> Award::Once(absl::string_view method, const std::string& reque
       ASSIGN_OR_RETURN(std::optional<RequestRecord> seen, tx.GetRequest(method, request_id));
       if (seen.has_value() && absl::Now() - seen->create_time < kRequestIdLifetime) {
         if (seen->fingerprint != fingerprint) {
-          return WithReason(absl::AlreadyExistsError(absl::StrCat(
-                                "request_id was already used by a different ", method,
-                                " request; use a new request_id for a new request")),
+          return WithReason(absl::AlreadyExistsError(
+                                absl::StrCat("request_id was already used by a different ", method,
+                                             " request; use a new request_id for a new request")),
                             "REQUEST_ID_REUSED", {{"request_id", request_id}});
         }
         ASSIGN_OR_RETURN(out, Must<M>(tx, static_cast<Kind>(kind), seen->resource));
@@ -324,17 +326,16 @@ absl::StatusOr<v1::Rubric> Award::CreateRubric(const v1::CreateRubricRequest& re
   rubric.set_category(req.rubric().category());
   rubric.set_display_name(req.rubric().display_name());
   rubric.set_description(req.rubric().description());
-  return Once<v1::Rubric>("CreateRubric", req.request_id(), Fingerprint(req),
-                          static_cast<int>(Kind::kRubric),
-                          [&](AwardTx& tx) -> absl::StatusOr<v1::Rubric> {
-                            ASSIGN_OR_RETURN(std::optional<Record> existing,
-                                             tx.Get(Kind::kRubric, rubric.name()));
-                            if (existing.has_value()) return Exists(rubric.name());
-                            *rubric.mutable_create_time() = Now();
-                            *rubric.mutable_update_time() = rubric.create_time();
-                            RETURN_IF_ERROR(tx.Insert(RecordOf(rubric)));
-                            return rubric;
-                          });
+  return Once<v1::Rubric>(
+      "CreateRubric", req.request_id(), Fingerprint(req), static_cast<int>(Kind::kRubric),
+      [&](AwardTx& tx) -> absl::StatusOr<v1::Rubric> {
+        ASSIGN_OR_RETURN(std::optional<Record> existing, tx.Get(Kind::kRubric, rubric.name()));
+        if (existing.has_value()) return Exists(rubric.name());
+        *rubric.mutable_create_time() = Now();
+        *rubric.mutable_update_time() = rubric.create_time();
+        RETURN_IF_ERROR(tx.Insert(RecordOf(rubric)));
+        return rubric;
+      });
 }
 
 absl::StatusOr<v1::Rubric> Award::GetRubric(const v1::GetRubricRequest& req) {
@@ -410,10 +411,10 @@ absl::StatusOr<v1::RubricVersion> Award::UpdateRubricVersion(
     const v1::UpdateRubricVersionRequest& req) {
   const v1::RubricVersion& patch = req.rubric_version();
   ASSIGN_OR_RETURN(VersionName vn, ParseVersionName(patch.name(), "rubric_version.name"));
-  ASSIGN_OR_RETURN(std::set<std::string> paths,
-                   MaskPaths(req.update_mask(),
-                             {"description", "declared_total_weight", "denominator_source",
-                              "jury_aggregation", "aspects", "gates", "tie_break_order"}));
+  ASSIGN_OR_RETURN(
+      std::set<std::string> paths,
+      MaskPaths(req.update_mask(), {"description", "declared_total_weight", "denominator_source",
+                                    "jury_aggregation", "aspects", "gates", "tie_break_order"}));
   v1::RubricVersion out;
   RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(out, Must<v1::RubricVersion>(tx, Kind::kRubricVersion, patch.name()));
@@ -427,7 +428,8 @@ absl::StatusOr<v1::RubricVersion> Award::UpdateRubricVersion(
     ASSIGN_OR_RETURN(v1::Rubric rubric, Must<v1::Rubric>(tx, Kind::kRubric, vn.rubric));
     for (const std::string& p : paths) {
       if (p == "description") out.set_description(patch.description());
-      if (p == "declared_total_weight") out.set_declared_total_weight(patch.declared_total_weight());
+      if (p == "declared_total_weight")
+        out.set_declared_total_weight(patch.declared_total_weight());
       if (p == "denominator_source") out.set_denominator_source(patch.denominator_source());
       if (p == "jury_aggregation") out.set_jury_aggregation(patch.jury_aggregation());
       if (p == "aspects") *out.mutable_aspects() = patch.aspects();
@@ -479,7 +481,8 @@ absl::StatusOr<v1::AwardCycle> Award::CreateAwardCycle(const v1::CreateAwardCycl
   cycle.set_name(absl::StrCat("cycles/", req.award_cycle_id()));
   cycle.set_state(v1::AwardCycle::STATE_OPEN);
   cycle.clear_published_evaluation();
-  if (!cycle.has_assessment_period()) *cycle.mutable_assessment_period() = DefaultPeriod(cycle.year());
+  if (!cycle.has_assessment_period())
+    *cycle.mutable_assessment_period() = DefaultPeriod(cycle.year());
   if (cycle.has_zone()) {
     for (int i = 0; i < cycle.zone().provinces_size(); ++i) {
       RETURN_IF_ERROR(CheckProvinceKnown(directory_, cycle.zone().provinces(i),
@@ -488,18 +491,17 @@ absl::StatusOr<v1::AwardCycle> Award::CreateAwardCycle(const v1::CreateAwardCycl
   } else {
     RETURN_IF_ERROR(CheckProvinceKnown(directory_, cycle.province(), "award_cycle.province"));
   }
-  return Once<v1::AwardCycle>("CreateAwardCycle", req.request_id(), Fingerprint(req),
-                              static_cast<int>(Kind::kCycle),
-                              [&](AwardTx& tx) -> absl::StatusOr<v1::AwardCycle> {
-                                ASSIGN_OR_RETURN(std::optional<Record> existing,
-                                                 tx.Get(Kind::kCycle, cycle.name()));
-                                if (existing.has_value()) return Exists(cycle.name());
-                                RETURN_IF_ERROR(FreezeVersions(tx, cycle));
-                                *cycle.mutable_create_time() = Now();
-                                *cycle.mutable_update_time() = cycle.create_time();
-                                RETURN_IF_ERROR(tx.Insert(RecordOf(cycle)));
-                                return cycle;
-                              });
+  return Once<v1::AwardCycle>(
+      "CreateAwardCycle", req.request_id(), Fingerprint(req), static_cast<int>(Kind::kCycle),
+      [&](AwardTx& tx) -> absl::StatusOr<v1::AwardCycle> {
+        ASSIGN_OR_RETURN(std::optional<Record> existing, tx.Get(Kind::kCycle, cycle.name()));
+        if (existing.has_value()) return Exists(cycle.name());
+        RETURN_IF_ERROR(FreezeVersions(tx, cycle));
+        *cycle.mutable_create_time() = Now();
+        *cycle.mutable_update_time() = cycle.create_time();
+        RETURN_IF_ERROR(tx.Insert(RecordOf(cycle)));
+        return cycle;
+      });
 }
 
 absl::StatusOr<v1::AwardCycle> Award::GetAwardCycle(const v1::GetAwardCycleRequest& req) {
@@ -525,11 +527,12 @@ absl::StatusOr<v1::AwardCycle> Award::UpdateAwardCycle(const v1::UpdateAwardCycl
   const v1::AwardCycle& patch = req.award_cycle();
   RETURN_IF_ERROR(ParseCycleName(patch.name(), "award_cycle.name"));
   ASSIGN_OR_RETURN(std::set<std::string> paths,
-                   MaskPaths(req.update_mask(), {"display_name", "description",
-                                                 "assessment_period", "rubric_versions"}));
+                   MaskPaths(req.update_mask(), {"display_name", "description", "assessment_period",
+                                                 "rubric_versions"}));
   v1::AwardCycle out;
   RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(const v1::AwardCycle stored, Must<v1::AwardCycle>(tx, Kind::kCycle, patch.name()));
+    ASSIGN_OR_RETURN(const v1::AwardCycle stored,
+                     Must<v1::AwardCycle>(tx, Kind::kCycle, patch.name()));
     out = stored;
     for (const std::string& p : paths) {
       if (p == "display_name") out.set_display_name(patch.display_name());
@@ -542,16 +545,15 @@ absl::StatusOr<v1::AwardCycle> Award::UpdateAwardCycle(const v1::UpdateAwardCycl
     }
     const bool period_changed =
         !MessageDifferencer::Equals(out.assessment_period(), stored.assessment_period());
-    const bool versions_changed = out.rubric_versions_size() != stored.rubric_versions_size() ||
-                                  [&] {
-                                    for (int i = 0; i < out.rubric_versions_size(); ++i) {
-                                      if (!MessageDifferencer::Equals(out.rubric_versions(i),
-                                                                      stored.rubric_versions(i))) {
-                                        return true;
-                                      }
-                                    }
-                                    return false;
-                                  }();
+    const bool versions_changed =
+        out.rubric_versions_size() != stored.rubric_versions_size() || [&] {
+          for (int i = 0; i < out.rubric_versions_size(); ++i) {
+            if (!MessageDifferencer::Equals(out.rubric_versions(i), stored.rubric_versions(i))) {
+              return true;
+            }
+          }
+          return false;
+        }();
     if (stored.state() == v1::AwardCycle::STATE_PUBLISHED && (period_changed || versions_changed)) {
       return CyclePublished(stored.name());
     }
@@ -577,18 +579,16 @@ absl::StatusOr<v1::AwardCycle> Award::UpdateAwardCycle(const v1::UpdateAwardCycl
           if (!assessments.empty()) {
             return Precondition(
                 "ASSESSMENTS_EXIST",
-                absl::StrCat("the ", v1::AwardCategory_Name(before.category()),
-                             " candidates of ", stored.name(),
-                             " already have assessments under ", before.rubric_version(),
-                             "; its rubric version can no longer change"),
+                absl::StrCat("the ", v1::AwardCategory_Name(before.category()), " candidates of ",
+                             stored.name(), " already have assessments under ",
+                             before.rubric_version(), "; its rubric version can no longer change"),
                 {{"category", v1::AwardCategory_Name(before.category())}});
           }
         }
         if (after == nullptr && !candidates.empty()) {
           return Precondition(
               "CATEGORY_NOT_IN_CYCLE",
-              absl::StrCat(stored.name(), " has ",
-                           v1::AwardCategory_Name(before.category()),
+              absl::StrCat(stored.name(), " has ", v1::AwardCategory_Name(before.category()),
                            " candidates; the category cannot be removed"),
               {{"category", v1::AwardCategory_Name(before.category())}});
         }
@@ -646,12 +646,11 @@ absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRe
     ASSIGN_OR_RETURN(v1::AwardCycle cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, req.parent()));
     if (cycle.state() == v1::AwardCycle::STATE_PUBLISHED) return CyclePublished(cycle.name());
     if (VersionFor(cycle, req.candidate().category()) == nullptr) {
-      return Precondition(
-          "CATEGORY_NOT_IN_CYCLE",
-          absl::StrCat(cycle.name(), " has no rubric version for ",
-                       v1::AwardCategory_Name(req.candidate().category()),
-                       "; add one with UpdateAwardCycle first"),
-          {{"category", v1::AwardCategory_Name(req.candidate().category())}});
+      return Precondition("CATEGORY_NOT_IN_CYCLE",
+                          absl::StrCat(cycle.name(), " has no rubric version for ",
+                                       v1::AwardCategory_Name(req.candidate().category()),
+                                       "; add one with UpdateAwardCycle first"),
+                          {{"category", v1::AwardCategory_Name(req.candidate().category())}});
     }
     return cycle;
   };
@@ -677,9 +676,9 @@ absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRe
           return absl::AbortedError("the request changed state concurrently; retry it");
         }
         if (!InScope(cycle, facts->province)) {
-          return InvalidField("candidate.subject",
-                              absl::StrCat(req.candidate().subject(), " lies outside the scope of ",
-                                           cycle.name()));
+          return InvalidField(
+              "candidate.subject",
+              absl::StrCat(req.candidate().subject(), " lies outside the scope of ", cycle.name()));
         }
         v1::Candidate c = req.candidate();
         c.set_name(absl::StrCat(cycle.name(), "/candidates/", id));
@@ -692,14 +691,16 @@ absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRe
         same.limit = 1;
         ASSIGN_OR_RETURN(std::vector<Record> taken, tx.List(same));
         if (!taken.empty()) {
-          return WithReason(absl::AlreadyExistsError(absl::StrCat(
-                                c.subject(), " is already a candidate of ", cycle.name(), " (",
-                                taken.front().name, ")")),
-                            "ALREADY_EXISTS", {{"resource", taken.front().name}});
+          return WithReason(
+              absl::AlreadyExistsError(absl::StrCat(c.subject(), " is already a candidate of ",
+                                                    cycle.name(), " (", taken.front().name, ")")),
+              "ALREADY_EXISTS", {{"resource", taken.front().name}});
         }
         if (c.display_name().empty()) c.set_display_name(facts->display_name);
-        if (c.stage() == v1::Candidate::STAGE_UNSPECIFIED) c.set_stage(v1::Candidate::STAGE_SCREENING);
-        if (c.status() == v1::Candidate::STATUS_UNSPECIFIED) c.set_status(v1::Candidate::STATUS_ACTIVE);
+        if (c.stage() == v1::Candidate::STAGE_UNSPECIFIED)
+          c.set_stage(v1::Candidate::STAGE_SCREENING);
+        if (c.status() == v1::Candidate::STATUS_UNSPECIFIED)
+          c.set_status(v1::Candidate::STATUS_ACTIVE);
         *c.mutable_create_time() = Now();
         *c.mutable_update_time() = c.create_time();
         RETURN_IF_ERROR(tx.Insert(RecordOf(c, cycle.name())));
@@ -800,11 +801,10 @@ absl::StatusOr<CandidateContext> ContextOf(AwardTx& tx, const std::string& candi
 
 absl::Status CheckOwnId(const Principal& caller, absl::string_view assessor) {
   if (caller.admin || caller.id == assessor) return absl::OkStatus();
-  return WithReason(
-      absl::PermissionDeniedError(absl::StrCat(
-          "an assessor may only write their own assessments (assessment id \"", caller.id,
-          "\"); an admin may write any")),
-      "PERMISSION_DENIED", {{"required_role", "admin"}});
+  return WithReason(absl::PermissionDeniedError(absl::StrCat(
+                        "an assessor may only write their own assessments (assessment id \"",
+                        caller.id, "\"); an admin may write any")),
+                    "PERMISSION_DENIED", {{"required_role", "admin"}});
 }
 
 }  // namespace
@@ -851,8 +851,9 @@ absl::StatusOr<v1::ListAssessmentsResponse> Award::ListAssessments(
   if (absl::EndsWith(req.parent(), "/candidates/-")) {
     const std::string cycle = req.parent().substr(0, req.parent().size() - 13);
     if (!ParseCycleName(cycle, "parent").ok()) {
-      return InvalidField("parent", "must look like cycles/{cycle}/candidates/{candidate} or "
-                                    "cycles/{cycle}/candidates/-");
+      return InvalidField("parent",
+                          "must look like cycles/{cycle}/candidates/{candidate} or "
+                          "cycles/{cycle}/candidates/-");
     }
     RETURN_IF_ERROR(ReadOne<v1::AwardCycle>(store_, Kind::kCycle, cycle).status());
     q.cycle = cycle;
@@ -945,19 +946,17 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
   RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(snapshot.cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, req.name()));
     if (snapshot.cycle.state() == v1::AwardCycle::STATE_PUBLISHED) {
-      return Precondition("CYCLE_PUBLISHED",
-                          absl::StrCat(req.name(), " is PUBLISHED (",
-                                       snapshot.cycle.published_evaluation(),
-                                       "); it cannot be evaluated again"),
-                          {{"cycle", req.name()}});
+      return Precondition(
+          "CYCLE_PUBLISHED",
+          absl::StrCat(req.name(), " is PUBLISHED (", snapshot.cycle.published_evaluation(),
+                       "); it cannot be evaluated again"),
+          {{"cycle", req.name()}});
     }
-    ASSIGN_OR_RETURN(absl::CivilDay end,
-                     ToCivilDay(snapshot.cycle.assessment_period().end_date()));
+    ASSIGN_OR_RETURN(absl::CivilDay end, ToCivilDay(snapshot.cycle.assessment_period().end_date()));
     if (end > today_()) {
       return Precondition("ASSESSMENT_PERIOD_NOT_ENDED",
                           absl::StrCat("the assessment period of ", req.name(), " ends on ",
-                                       absl::FormatCivilTime(end),
-                                       ", after today in Asia/Jakarta"),
+                                       absl::FormatCivilTime(end), ", after today in Asia/Jakarta"),
                           {{"end_date", absl::FormatCivilTime(end)}});
     }
     for (const auto& crv : snapshot.cycle.rubric_versions()) {
@@ -976,8 +975,7 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
   }));
 
   const absl::Time started = absl::Now();
-  ASSIGN_OR_RETURN(std::vector<v1::CategoryResult> results,
-                   EvaluateSnapshot(snapshot, coverage_));
+  ASSIGN_OR_RETURN(std::vector<v1::CategoryResult> results, EvaluateSnapshot(snapshot, coverage_));
 
   v1::Evaluation evaluation;
   evaluation.set_state(v1::Evaluation::STATE_DRAFT);
@@ -1006,10 +1004,9 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
     if (req.request_id().empty()) return absl::OkStatus();
     return tx.PutRequest(kMethod, req.request_id(), {fingerprint, evaluation.name(), absl::Now()});
   }));
-  log::Info("cycle evaluated",
-            {{"evaluation", evaluation.name()},
-             {"candidates", snapshot.candidates.size()},
-             {"millis", absl::ToInt64Milliseconds(absl::Now() - started)}});
+  log::Info("cycle evaluated", {{"evaluation", evaluation.name()},
+                                {"candidates", snapshot.candidates.size()},
+                                {"millis", absl::ToInt64Milliseconds(absl::Now() - started)}});
   return evaluation;
 }
 
@@ -1017,12 +1014,13 @@ absl::StatusOr<v1::Evaluation> Award::GetEvaluation(const v1::GetEvaluationReque
                                                     const Principal& caller) {
   RETURN_IF_ERROR(ParseEvaluationName(req.name(), "name").status());
   RETURN_IF_ERROR(CheckView(req.view()));
-  ASSIGN_OR_RETURN(v1::Evaluation e, ReadOne<v1::Evaluation>(store_, Kind::kEvaluation, req.name()));
+  ASSIGN_OR_RETURN(v1::Evaluation e,
+                   ReadOne<v1::Evaluation>(store_, Kind::kEvaluation, req.name()));
   if (e.state() != v1::Evaluation::STATE_PUBLISHED && !caller.admin && !caller.assessor) {
     return NotFound(req.name());  // a DRAFT is invisible to other roles
   }
-  ApplyView(e, req.view() == v1::EVALUATION_VIEW_UNSPECIFIED ? v1::EVALUATION_VIEW_FULL
-                                                              : req.view());
+  ApplyView(e,
+            req.view() == v1::EVALUATION_VIEW_UNSPECIFIED ? v1::EVALUATION_VIEW_FULL : req.view());
   return e;
 }
 
@@ -1056,10 +1054,10 @@ absl::StatusOr<v1::Evaluation> Award::PublishEvaluation(const v1::PublishEvaluat
     ASSIGN_OR_RETURN(v1::AwardCycle cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, en.cycle));
     if (cycle.state() == v1::AwardCycle::STATE_PUBLISHED) {
       if (cycle.published_evaluation() == out.name()) return absl::OkStatus();  // idempotent
-      return Precondition("CYCLE_PUBLISHED",
-                          absl::StrCat(cycle.name(), " already published ",
-                                       cycle.published_evaluation()),
-                          {{"cycle", cycle.name()}});
+      return Precondition(
+          "CYCLE_PUBLISHED",
+          absl::StrCat(cycle.name(), " already published ", cycle.published_evaluation()),
+          {{"cycle", cycle.name()}});
     }
     ListQuery newest;
     newest.kind = Kind::kEvaluation;
@@ -1067,12 +1065,11 @@ absl::StatusOr<v1::Evaluation> Award::PublishEvaluation(const v1::PublishEvaluat
     newest.limit = 1;
     ASSIGN_OR_RETURN(std::vector<Record> latest, tx.List(newest));
     if (latest.empty() || latest.front().name != out.name()) {
-      return Precondition("EVALUATION_NOT_LATEST",
-                          absl::StrCat(out.name(), " is not the latest evaluation of ",
-                                       cycle.name(), " (",
-                                       latest.empty() ? "none" : latest.front().name,
-                                       "); publish the latest"),
-                          {{"latest", latest.empty() ? "" : latest.front().name}});
+      return Precondition(
+          "EVALUATION_NOT_LATEST",
+          absl::StrCat(out.name(), " is not the latest evaluation of ", cycle.name(), " (",
+                       latest.empty() ? "none" : latest.front().name, "); publish the latest"),
+          {{"latest", latest.empty() ? "" : latest.front().name}});
     }
     out.set_state(v1::Evaluation::STATE_PUBLISHED);
     *out.mutable_publish_time() = Now();

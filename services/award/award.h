@@ -65,8 +65,8 @@ class Award final {
                                                const Principal& caller);
   absl::StatusOr<v1::Evaluation> GetEvaluation(const v1::GetEvaluationRequest& req,
                                                const Principal& caller);
-  absl::StatusOr<v1::ListEvaluationsResponse> ListEvaluations(
-      const v1::ListEvaluationsRequest& req, const Principal& caller);
+  absl::StatusOr<v1::ListEvaluationsResponse> ListEvaluations(const v1::ListEvaluationsRequest& req,
+                                                              const Principal& caller);
   absl::StatusOr<v1::Evaluation> PublishEvaluation(const v1::PublishEvaluationRequest& req,
                                                    const Principal& caller);
 

@@ -25,7 +25,7 @@ class AwardService final : public v1::AwardService::CallbackService {
   AwardService(Award& award, const Authorizer& auth, const PrincipalMap& principals)
       : award_(award), auth_(auth), principals_(principals) {}
 
-#define PARITRANA_AWARD_RPC(Method, Request, Response, access, call)                          \
+#define PARITRANA_AWARD_RPC(Method, Request, Response, access, call)                         \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const v1::Request* req, \
                                    v1::Response* resp) override {                            \
     return Unary(ctx, access, [&](const Principal& caller) {                                 \
@@ -59,8 +59,8 @@ class AwardService final : public v1::AwardService::CallbackService {
                       award_.CreateCandidate(*req))
   PARITRANA_AWARD_RPC(GetCandidate, GetCandidateRequest, Candidate, Access::kRead,
                       award_.GetCandidate(*req))
-  PARITRANA_AWARD_RPC(ListCandidates, ListCandidatesRequest, ListCandidatesResponse,
-                      Access::kRead, award_.ListCandidates(*req))
+  PARITRANA_AWARD_RPC(ListCandidates, ListCandidatesRequest, ListCandidatesResponse, Access::kRead,
+                      award_.ListCandidates(*req))
   PARITRANA_AWARD_RPC(UpdateCandidate, UpdateCandidateRequest, Candidate, Access::kAdmin,
                       award_.UpdateCandidate(*req))
   PARITRANA_AWARD_RPC(CreateAssessment, CreateAssessmentRequest, Assessment, Access::kAssessor,

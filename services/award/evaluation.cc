@@ -50,7 +50,8 @@ absl::StatusOr<std::map<std::string, RegionCoverage>> Fetch(CoverageSource& cove
 
 absl::StatusOr<std::vector<v1::CategoryResult>> EvaluateSnapshot(const CycleSnapshot& snapshot,
                                                                  CoverageSource& coverage) {
-  ASSIGN_OR_RETURN(absl::CivilDay start, ToCivilDay(snapshot.cycle.assessment_period().start_date()));
+  ASSIGN_OR_RETURN(absl::CivilDay start,
+                   ToCivilDay(snapshot.cycle.assessment_period().start_date()));
   ASSIGN_OR_RETURN(absl::CivilDay end, ToCivilDay(snapshot.cycle.assessment_period().end_date()));
 
   // Jury scores by candidate, then indicator: (assessor, score).
@@ -113,9 +114,8 @@ absl::StatusOr<std::vector<v1::CategoryResult>> EvaluateSnapshot(const CycleSnap
       for (v1::IndicatorResult& r : cv.indicators) {
         if (r.source() == v1::INDICATOR_SOURCE_JURY) {
           auto it = scores.find(r.indicator_id());
-          CombineJuryIndicator(it != scores.end() ? it->second
-                                                  : std::vector<std::pair<std::string, double>>{},
-                               r);
+          CombineJuryIndicator(
+              it != scores.end() ? it->second : std::vector<std::pair<std::string, double>>{}, r);
         } else if (!regions) {
           ComputeEmployerIndicator(r);
         } else {

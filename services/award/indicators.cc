@@ -166,8 +166,8 @@ void ComputeRegionIndicator(type::v1::RegionLevel level, int cycle_year,
       if (end.potential_workers() <= 0 || own == type::v1::FUNDING_SOURCE_UNSPECIFIED) {
         return NoData(out);
       }
-      return Value(out, 1000.0 * static_cast<double>(funded) /
-                            static_cast<double>(end.potential_workers()));
+      return Value(
+          out, 1000.0 * static_cast<double>(funded) / static_cast<double>(end.potential_workers()));
     }
     default:  // employer indicators: no registry data yet
       return NoData(out);

@@ -58,11 +58,11 @@ int Run() {
   const auto credentials = paritrana::ClientCredentialsFromFlags();
   award::RegistryDirectory directory(
       paritrana::ConnectToService(absl::GetFlag(FLAGS_registry), credentials,
-                                "paritrana.registry.v1.RegistryService"),
+                                  "paritrana.registry.v1.RegistryService"),
       absl::GetFlag(FLAGS_registry_deadline));
   award::CoverageClient coverage(
       paritrana::ConnectToService(absl::GetFlag(FLAGS_coverage), credentials,
-                                "paritrana.coverage.v1.CoverageService"),
+                                  "paritrana.coverage.v1.CoverageService"),
       absl::GetFlag(FLAGS_coverage_deadline));
   award::Award rules(**store, directory, coverage, paritrana::TodayInJakarta);
 

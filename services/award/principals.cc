@@ -24,7 +24,8 @@ std::string Sha256Hex(absl::string_view data) {
 absl::StatusOr<PrincipalMap> PrincipalMap::FromFile(const std::string& path) {
   if (path.empty()) return PrincipalMap();
   std::ifstream in(path);
-  if (!in) return absl::FailedPreconditionError(absl::StrCat("--principals_file: cannot read ", path));
+  if (!in)
+    return absl::FailedPreconditionError(absl::StrCat("--principals_file: cannot read ", path));
   std::stringstream text;
   text << in.rdbuf();
   return FromText(text.str(), path);

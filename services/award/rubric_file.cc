@@ -19,8 +19,7 @@ absl::Status ParsePart(const nlohmann::json& doc, const char* key, absl::string_
   }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  const auto status =
-      google::protobuf::util::JsonStringToMessage(doc[key].dump(), out, options);
+  const auto status = google::protobuf::util::JsonStringToMessage(doc[key].dump(), out, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": \"", key, "\": ", std::string(status.message())));

@@ -66,7 +66,8 @@ void CheckScoring(const v1::Indicator& ind, const std::string& p, FieldViolation
       }
       break;
     default:
-      v.Add(At(p, "scoring"), "exactly one of linear, relative_to_target or rank_based is required");
+      v.Add(At(p, "scoring"),
+            "exactly one of linear, relative_to_target or rank_based is required");
   }
 }
 
@@ -191,7 +192,8 @@ absl::StatusOr<VersionName> ParseVersionName(absl::string_view name, absl::strin
   int64_t n = 0;
   if (p.size() != 4 || p[0] != "rubrics" || !IsResourceId(p[1]) || p[2] != "versions" ||
       !PositiveDecimal(p[3], &n) || n > INT32_MAX) {
-    return Shape(field, "rubrics/{rubric}/versions/{version}, e.g. rubrics/regency-government/versions/1");
+    return Shape(field,
+                 "rubrics/{rubric}/versions/{version}, e.g. rubrics/regency-government/versions/1");
   }
   return VersionName{absl::StrCat("rubrics/", p[1]), static_cast<int32_t>(n)};
 }
@@ -208,7 +210,8 @@ absl::StatusOr<CandidateName> ParseCandidateName(absl::string_view name, absl::s
   std::vector<absl::string_view> p = absl::StrSplit(name, '/');
   if (p.size() != 4 || p[0] != "cycles" || !IsResourceId(p[1]) || p[2] != "candidates" ||
       !IsResourceId(p[3])) {
-    return Shape(field, "cycles/{cycle}/candidates/{candidate}, e.g. cycles/2024-jambi/candidates/bungo");
+    return Shape(field,
+                 "cycles/{cycle}/candidates/{candidate}, e.g. cycles/2024-jambi/candidates/bungo");
   }
   return CandidateName{absl::StrCat("cycles/", p[1]), std::string(p[3])};
 }
@@ -230,7 +233,8 @@ absl::StatusOr<EvaluationName> ParseEvaluationName(absl::string_view name,
   int64_t n = 0;
   if (p.size() != 4 || p[0] != "cycles" || !IsResourceId(p[1]) || p[2] != "evaluations" ||
       !PositiveDecimal(p[3], &n)) {
-    return Shape(field, "cycles/{cycle}/evaluations/{evaluation}, e.g. cycles/2024-jambi/evaluations/1");
+    return Shape(field,
+                 "cycles/{cycle}/evaluations/{evaluation}, e.g. cycles/2024-jambi/evaluations/1");
   }
   return EvaluationName{absl::StrCat("cycles/", p[1]), n};
 }
@@ -418,10 +422,9 @@ void CheckCycle(const v1::AwardCycle& cycle, const std::string& prefix, FieldVio
     case v1::AwardCycle::kZone: {
       const std::string zp = At(prefix, "zone");
       CheckDisplayName(cycle.zone().display_name(), At(zp, "display_name"), v);
-      if (cycle.zone().provinces_size() < 1 ||
-          cycle.zone().provinces_size() > kMaxZoneProvinces) {
-        v.Add(At(zp, "provinces"), absl::StrCat("must list 1 to ", kMaxZoneProvinces,
-                                                " provinces"));
+      if (cycle.zone().provinces_size() < 1 || cycle.zone().provinces_size() > kMaxZoneProvinces) {
+        v.Add(At(zp, "provinces"),
+              absl::StrCat("must list 1 to ", kMaxZoneProvinces, " provinces"));
       }
       std::set<std::string> seen;
       for (int i = 0; i < cycle.zone().provinces_size(); ++i) {

@@ -57,10 +57,8 @@ absl::Status ParseRubricName(absl::string_view name, absl::string_view field);
 absl::StatusOr<VersionName> ParseVersionName(absl::string_view name, absl::string_view field);
 absl::Status ParseCycleName(absl::string_view name, absl::string_view field);
 absl::StatusOr<CandidateName> ParseCandidateName(absl::string_view name, absl::string_view field);
-absl::StatusOr<AssessmentName> ParseAssessmentName(absl::string_view name,
-                                                   absl::string_view field);
-absl::StatusOr<EvaluationName> ParseEvaluationName(absl::string_view name,
-                                                   absl::string_view field);
+absl::StatusOr<AssessmentName> ParseAssessmentName(absl::string_view name, absl::string_view field);
+absl::StatusOr<EvaluationName> ParseEvaluationName(absl::string_view name, absl::string_view field);
 std::string VersionResourceName(absl::string_view rubric, int32_t version);
 
 // A rubric's client fields: category, display_name, description.

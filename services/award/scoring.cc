@@ -119,8 +119,7 @@ std::vector<IndicatorResult> IndicatorSkeletons(const v1::RubricVersion& version
     }
     r.set_weight(indicator->weight());
     const double aspect_weights = AspectIndicatorWeight(*aspect);
-    r.set_effective_weight(aspect_weights > 0 ? aspect->weight() /
-                                                    version.declared_total_weight() *
+    r.set_effective_weight(aspect_weights > 0 ? aspect->weight() / version.declared_total_weight() *
                                                     indicator->weight() / aspect_weights * 100
                                               : 0);
     out.push_back(std::move(r));

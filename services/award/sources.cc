@@ -24,9 +24,8 @@ absl::Status Mapped(const grpc::Status& s, absl::string_view dependency,
     case absl::StatusCode::kDeadlineExceeded:
     case absl::StatusCode::kCancelled:
     case absl::StatusCode::kResourceExhausted:
-      return WithReason(absl::UnavailableError(absl::StrCat("the ", dependency,
-                                                            " service cannot be reached: ",
-                                                            status.message())),
+      return WithReason(absl::UnavailableError(absl::StrCat(
+                            "the ", dependency, " service cannot be reached: ", status.message())),
                         unavailable_reason);
     default:
       return absl::InternalError(
@@ -74,9 +73,7 @@ absl::StatusOr<registry::v1::Employer> RegistryDirectory::GetEmployer(const std:
   return out;
 }
 
-absl::Status RegistryDirectory::Probe() {
-  return ProbeChannel(*channel_, "registry");
-}
+absl::Status RegistryDirectory::Probe() { return ProbeChannel(*channel_, "registry"); }
 
 CoverageClient::CoverageClient(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline)
     : channel_(std::move(channel)),
@@ -130,8 +127,6 @@ absl::StatusOr<std::vector<coverage::v1::RegionCoverage>> CoverageClient::BatchG
   return out;
 }
 
-absl::Status CoverageClient::Probe() {
-  return ProbeChannel(*channel_, "coverage");
-}
+absl::Status CoverageClient::Probe() { return ProbeChannel(*channel_, "coverage"); }
 
 }  // namespace paritrana::award

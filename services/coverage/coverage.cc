@@ -48,7 +48,8 @@ template <typename Req>
 Lens LensOf(const Req& req, FieldViolations& v) {
   Lens lens;
   if (req.has_segment()) {
-    if (req.segment() == type::v1::SEGMENT_UNSPECIFIED || !type::v1::Segment_IsValid(req.segment())) {
+    if (req.segment() == type::v1::SEGMENT_UNSPECIFIED ||
+        !type::v1::Segment_IsValid(req.segment())) {
       v.Add("segment", "when set, must be PU, BPU, JAKON or PMI");
     } else {
       lens.segment = req.segment();
@@ -124,8 +125,7 @@ absl::StatusOr<Answer<v1::RegionCoverage>> Coverage::GetCoverage(
   v1::GetCoverageRequest normalized = req;
   *normalized.mutable_date() = ToProtoDate(*day);
   return Cached<v1::RegionCoverage>(
-      req.region(), "coverage", normalized,
-      [&]() -> absl::StatusOr<v1::RegionCoverage> {
+      req.region(), "coverage", normalized, [&]() -> absl::StatusOr<v1::RegionCoverage> {
         ASSIGN_OR_RETURN(QueryAggregatesResponse s,
                          registry_.QueryAggregates(Query({req.region()}, {*day})));
         return CoverageOf(s, req.region(), *day, lens);
@@ -153,8 +153,8 @@ absl::StatusOr<Answer<v1::TargetGap>> Coverage::GetTargetGap(const v1::GetTarget
       req.region(), "gap", normalized, [&]() -> absl::StatusOr<v1::TargetGap> {
         // The year's last day brings that year's baseline and target along with the counts.
         ASSIGN_OR_RETURN(QueryAggregatesResponse s,
-                         registry_.QueryAggregates(Query(
-                             {req.region()}, {*day, absl::CivilDay(req.year(), 12, 31)})));
+                         registry_.QueryAggregates(
+                             Query({req.region()}, {*day, absl::CivilDay(req.year(), 12, 31)})));
         return TargetGapOf(s, req.region(), req.year(), *day, lens);
       });
 }
@@ -184,8 +184,7 @@ absl::StatusOr<Answer<v1::RankChildRegionsResponse>> Coverage::RankChildRegions(
   ASSIGN_OR_RETURN(
       Answer<v1::RankChildRegionsResponse> all,
       Cached<v1::RankChildRegionsResponse>(
-          req.parent(), "rank", shape,
-          [&]() -> absl::StatusOr<v1::RankChildRegionsResponse> {
+          req.parent(), "rank", shape, [&]() -> absl::StatusOr<v1::RankChildRegionsResponse> {
             ASSIGN_OR_RETURN(QueryAggregatesResponse s,
                              registry_.QueryAggregates(Query({req.parent()}, {*day}, true)));
             v1::RankChildRegionsResponse out;
@@ -227,8 +226,8 @@ absl::StatusOr<Answer<v1::GetCoverageTrendResponse>> Coverage::GetCoverageTrend(
   const auto start = month(req.start_month(), "start_month");
   const auto end = month(req.end_month(), "end_month");
   if (start && end && (*end < *start || *end - *start >= kMaxTrendMonths)) {
-    v.Add("end_month", absl::StrCat("must be from start_month to ", kMaxTrendMonths,
-                                    " months after it"));
+    v.Add("end_month",
+          absl::StrCat("must be from start_month to ", kMaxTrendMonths, " months after it"));
   }
   RETURN_IF_ERROR(v.ToStatus());
 
@@ -242,8 +241,7 @@ absl::StatusOr<Answer<v1::GetCoverageTrendResponse>> Coverage::GetCoverageTrend(
   v1::GetCoverageTrendRequest shape = req;
   *shape.mutable_start_month() = req.start_month();
   return Cached<v1::GetCoverageTrendResponse>(
-      req.region(), "trend", shape,
-      [&]() -> absl::StatusOr<v1::GetCoverageTrendResponse> {
+      req.region(), "trend", shape, [&]() -> absl::StatusOr<v1::GetCoverageTrendResponse> {
         QueryAggregatesRequest q;
         q.add_regions(req.region());
         for (absl::CivilDay d : days) *q.add_dates() = ToProtoDate(d);

@@ -24,7 +24,8 @@ CoverageCache::Lookup CoverageCache::Get(absl::string_view province, absl::strin
   if (!v.ok()) {
     bypasses_.fetch_add(1, std::memory_order_relaxed);
     if (!reported_down_.exchange(true)) {
-      log::Warn("cache unavailable; answering from the registry", {{"error", v.status().ToString()}});
+      log::Warn("cache unavailable; answering from the registry",
+                {{"error", v.status().ToString()}});
     }
     return out;
   }

@@ -22,8 +22,8 @@ double Ratio(int64_t active, int64_t potential) {
 const RegionAggregate* FindAggregate(const QueryAggregatesResponse& s, const std::string& region,
                                      absl::CivilDay date) {
   for (const RegionAggregate& a : s.aggregates()) {
-    if (a.region() == region && a.date().year() == date.year() && a.date().month() == date.month() &&
-        a.date().day() == date.day()) {
+    if (a.region() == region && a.date().year() == date.year() &&
+        a.date().month() == date.month() && a.date().day() == date.day()) {
       return &a;
     }
   }
@@ -172,10 +172,10 @@ v1::RegionCoverage CoverageOf(const QueryAggregatesResponse& s, const std::strin
 }
 
 absl::StatusOr<v1::TargetGap> TargetGapOf(const QueryAggregatesResponse& s,
-                                          const std::string& region, int year,
-                                          absl::CivilDay date, const Lens& lens) {
+                                          const std::string& region, int year, absl::CivilDay date,
+                                          const Lens& lens) {
   const std::map<std::string, std::string> metadata = {{"region", region},
-                                                        {"year", absl::StrCat(year)}};
+                                                       {"year", absl::StrCat(year)}};
   const registry::v1::CoverageTarget* t = FindTarget(s, region, year);
   if (t == nullptr) {
     return WithReason(absl::FailedPreconditionError(absl::StrCat(
@@ -246,7 +246,8 @@ std::vector<v1::RankedRegion> Rank(const QueryAggregatesResponse& s, const std::
         }
         break;
       case v1::RankChildRegionsRequest::ORDER_BY_ACTIVE_PERSONS_DESC:
-        if (x.active_persons() != y.active_persons()) return x.active_persons() > y.active_persons();
+        if (x.active_persons() != y.active_persons())
+          return x.active_persons() > y.active_persons();
         break;
       default:  // coverage ratio, highest first
         if (xd != yd) return xd;

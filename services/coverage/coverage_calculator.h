@@ -26,8 +26,8 @@ v1::RegionCoverage CoverageOf(const registry::v1::QueryAggregatesResponse& snaps
 // Target and gap for `year`, with counts on `date`. FAILED_PRECONDITION (TARGET_NOT_FOUND or
 // BASELINE_NOT_FOUND) when the registry holds no target or baseline for that year.
 absl::StatusOr<v1::TargetGap> TargetGapOf(const registry::v1::QueryAggregatesResponse& snapshot,
-                                          const std::string& region, int year,
-                                          absl::CivilDay date, const Lens& lens);
+                                          const std::string& region, int year, absl::CivilDay date,
+                                          const Lens& lens);
 
 // Every direct child of `parent`, ranked by `order` (ties by region code), ranks from 1.
 std::vector<v1::RankedRegion> Rank(const registry::v1::QueryAggregatesResponse& snapshot,

@@ -60,17 +60,16 @@ LocalCache::Stats LocalCache::stats() const {
 void LocalCache::ExportMetrics() {
   metrics::Registry::Global().AddCollector([this](std::string& out) {
     const Stats s = stats();
-    absl::StrAppend(
-        &out, "# TYPE paritrana_local_cache_hits_total counter\n",
-        "paritrana_local_cache_hits_total ", s.hits, "\n",
-        "# TYPE paritrana_local_cache_invalidations_total counter\n",
-        "paritrana_local_cache_invalidations_total ", s.invalidations, "\n",
-        "# TYPE paritrana_local_cache_resets_total counter\n",
-        "paritrana_local_cache_resets_total ", s.resets, "\n",
-        "# TYPE paritrana_local_cache_evictions_total counter\n",
-        "paritrana_local_cache_evictions_total ", s.evictions, "\n",
-        "# TYPE paritrana_local_cache_entries gauge\n", "paritrana_local_cache_entries ", s.entries,
-        "\n");
+    absl::StrAppend(&out, "# TYPE paritrana_local_cache_hits_total counter\n",
+                    "paritrana_local_cache_hits_total ", s.hits, "\n",
+                    "# TYPE paritrana_local_cache_invalidations_total counter\n",
+                    "paritrana_local_cache_invalidations_total ", s.invalidations, "\n",
+                    "# TYPE paritrana_local_cache_resets_total counter\n",
+                    "paritrana_local_cache_resets_total ", s.resets, "\n",
+                    "# TYPE paritrana_local_cache_evictions_total counter\n",
+                    "paritrana_local_cache_evictions_total ", s.evictions, "\n",
+                    "# TYPE paritrana_local_cache_entries gauge\n",
+                    "paritrana_local_cache_entries ", s.entries, "\n");
   });
 }
 

@@ -39,7 +39,7 @@ class LocalCache final {
     int64_t hits = 0;
     int64_t invalidations = 0;  // provinces dropped on a message
     int64_t resets = 0;
-    int64_t evictions = 0;      // entries dropped because the cache was full
+    int64_t evictions = 0;  // entries dropped because the cache was full
     int64_t entries = 0;
   };
 

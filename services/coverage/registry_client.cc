@@ -43,8 +43,8 @@ absl::StatusOr<registry::v1::QueryAggregatesResponse> RegistryClient::QueryAggre
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
     case absl::StatusCode::kCancelled:
-      return WithReason(absl::UnavailableError(absl::StrCat("the registry cannot be reached: ",
-                                                            status.message())),
+      return WithReason(absl::UnavailableError(
+                            absl::StrCat("the registry cannot be reached: ", status.message())),
                         "REGISTRY_UNAVAILABLE");
     default:
       return status;

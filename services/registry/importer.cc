@@ -63,9 +63,11 @@ absl::StatusOr<Outcome> ApplyBaseline(Writer& w, v1::WorkforceBaseline b) {
   }
   if (dash == std::string::npos || !absl::SimpleAtoi(parts.second.substr(0, dash), &year) ||
       source == type::v1::DENOMINATOR_SOURCE_UNSPECIFIED) {
-    return InvalidField("baseline.name", "id must be {year}-{bpjs-potential|bps-sakernas|regional}");
+    return InvalidField("baseline.name",
+                        "id must be {year}-{bpjs-potential|bps-sakernas|regional}");
   }
-  if (b.year() != 0 && b.year() != year) return InvalidField("baseline.year", "disagrees with name");
+  if (b.year() != 0 && b.year() != year)
+    return InvalidField("baseline.year", "disagrees with name");
   if (b.source() != 0 && b.source() != source) {
     return InvalidField("baseline.source", "disagrees with name");
   }
@@ -82,7 +84,8 @@ absl::StatusOr<Outcome> ApplyBaseline(Writer& w, v1::WorkforceBaseline b) {
 absl::StatusOr<Outcome> ApplyTarget(Writer& w, v1::CoverageTarget t) {
   ASSIGN_OR_RETURN(auto parts, ChildName(t.name(), "targets", "target.name"));
   int year = 0;
-  if (!absl::SimpleAtoi(parts.second, &year)) return InvalidField("target.name", "id must be a year");
+  if (!absl::SimpleAtoi(parts.second, &year))
+    return InvalidField("target.name", "id must be a year");
   if (t.year() != 0 && t.year() != year) return InvalidField("target.year", "disagrees with name");
   t.set_year(year);
   t.set_region(RegionName(parts.first));
@@ -113,7 +116,8 @@ absl::StatusOr<Outcome> ApplyParticipantEnrollment(Writer& w, absl::CivilDay tod
   ASSIGN_OR_RETURN(auto enrollment, w.PutEnrollment(name, pe.enrollment(), false));
   Outcome outcome = Combine(person.outcome, enrollment.outcome);
   if (pe.has_contribution()) {
-    ASSIGN_OR_RETURN(auto c, w.AddContribution(enrollment.resource.name(), pe.contribution(), true));
+    ASSIGN_OR_RETURN(auto c,
+                     w.AddContribution(enrollment.resource.name(), pe.contribution(), true));
     outcome = Combine(outcome, c.outcome);
   }
   return outcome;
@@ -147,8 +151,9 @@ absl::StatusOr<Outcome> ApplyRow(Writer& w, absl::CivilDay today, const v1::Impo
     case v1::ImportRow::kTarget:
       return ApplyTarget(w, row.target());
     default:
-      return InvalidField("record", "is required: region, employer, participant_enrollment, "
-                                    "baseline or target");
+      return InvalidField("record",
+                          "is required: region, employer, participant_enrollment, "
+                          "baseline or target");
   }
 }
 
@@ -228,8 +233,8 @@ absl::Status Importer::WithProgress(absl::Status status) const {
   std::map<std::string, std::string> metadata(info.metadata().begin(), info.metadata().end());
   metadata["batches_committed"] = absl::StrCat(response_.batches_committed());
   metadata["rows_received"] = absl::StrCat(response_.rows_received());
-  return WithReason(status, info.reason().empty() ? absl::StatusCodeToString(status.code())
-                                                  : info.reason(),
+  return WithReason(status,
+                    info.reason().empty() ? absl::StatusCodeToString(status.code()) : info.reason(),
                     metadata);
 }
 

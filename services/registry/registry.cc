@@ -109,7 +109,8 @@ absl::StatusOr<std::string> ListPage(RegistryStore& store, const Request& req, L
 
 template <typename M>
 absl::Status AppendParsed(const std::string& body, google::protobuf::RepeatedPtrField<M>* out) {
-  if (!out->Add()->ParseFromString(body)) return absl::DataLossError("stored record does not parse");
+  if (!out->Add()->ParseFromString(body))
+    return absl::DataLossError("stored record does not parse");
   return absl::OkStatus();
 }
 
@@ -245,7 +246,8 @@ absl::StatusOr<v1::Region> Registry::UpdateRegion(const v1::UpdateRegionRequest&
   RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<v1::Region> before,
                      Load<v1::Region>(w.tx(), Kind::kRegion, req.region().name()));
-    ASSIGN_OR_RETURN(out, w.Patch(Kind::kRegion, req.region().name(), req.region(), req.update_mask()));
+    ASSIGN_OR_RETURN(out,
+                     w.Patch(Kind::kRegion, req.region().name(), req.region(), req.update_mask()));
     FieldViolations v;
     CheckRegion(out, "region", v);
     RETURN_IF_ERROR(v.ToStatus());
@@ -265,12 +267,12 @@ absl::StatusOr<v1::WorkforceBaseline> Registry::CreateWorkforceBaseline(
   RETURN_IF_ERROR(v.ToStatus());
   v1::WorkforceBaseline b = req.workforce_baseline();
   b.set_region(req.parent());
-  return Idempotent<v1::WorkforceBaseline>(
-      *this, "CreateWorkforceBaseline", req.request_id(), Fingerprint(req), Kind::kBaseline,
-      [&](Writer& w) -> absl::StatusOr<v1::WorkforceBaseline> {
-        ASSIGN_OR_RETURN(auto written, w.PutBaseline(b, true));
-        return written.resource;
-      });
+  return Idempotent<v1::WorkforceBaseline>(*this, "CreateWorkforceBaseline", req.request_id(),
+                                           Fingerprint(req), Kind::kBaseline,
+                                           [&](Writer& w) -> absl::StatusOr<v1::WorkforceBaseline> {
+                                             ASSIGN_OR_RETURN(auto written, w.PutBaseline(b, true));
+                                             return written.resource;
+                                           });
 }
 
 absl::StatusOr<v1::WorkforceBaseline> Registry::GetWorkforceBaseline(
@@ -303,9 +305,9 @@ absl::StatusOr<v1::ListWorkforceBaselinesResponse> Registry::ListWorkforceBaseli
 
 absl::StatusOr<v1::WorkforceBaseline> Registry::UpdateWorkforceBaseline(
     const v1::UpdateWorkforceBaselineRequest& req) {
-  RETURN_IF_ERROR(CheckMask(req.update_mask(), {"source_note", "potential_workers",
-                                                "segment_workers", "formal_workers",
-                                                "informal_workers"}));
+  RETURN_IF_ERROR(
+      CheckMask(req.update_mask(), {"source_note", "potential_workers", "segment_workers",
+                                    "formal_workers", "informal_workers"}));
   v1::WorkforceBaseline out;
   RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
     ASSIGN_OR_RETURN(out, w.Patch(Kind::kBaseline, req.workforce_baseline().name(),
@@ -326,12 +328,12 @@ absl::StatusOr<v1::CoverageTarget> Registry::CreateCoverageTarget(
   RETURN_IF_ERROR(v.ToStatus());
   v1::CoverageTarget t = req.coverage_target();
   t.set_region(req.parent());
-  return Idempotent<v1::CoverageTarget>(
-      *this, "CreateCoverageTarget", req.request_id(), Fingerprint(req), Kind::kTarget,
-      [&](Writer& w) -> absl::StatusOr<v1::CoverageTarget> {
-        ASSIGN_OR_RETURN(auto written, w.PutTarget(t, true));
-        return written.resource;
-      });
+  return Idempotent<v1::CoverageTarget>(*this, "CreateCoverageTarget", req.request_id(),
+                                        Fingerprint(req), Kind::kTarget,
+                                        [&](Writer& w) -> absl::StatusOr<v1::CoverageTarget> {
+                                          ASSIGN_OR_RETURN(auto written, w.PutTarget(t, true));
+                                          return written.resource;
+                                        });
 }
 
 absl::StatusOr<v1::CoverageTarget> Registry::GetCoverageTarget(
@@ -413,8 +415,8 @@ absl::StatusOr<v1::Employer> Registry::UpdateEmployer(const v1::UpdateEmployerRe
                                                 "worker_count_declared"}));
   v1::Employer out;
   RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
-    ASSIGN_OR_RETURN(out, w.Patch(Kind::kEmployer, req.employer().name(), req.employer(),
-                                  req.update_mask()));
+    ASSIGN_OR_RETURN(
+        out, w.Patch(Kind::kEmployer, req.employer().name(), req.employer(), req.update_mask()));
     FieldViolations v;
     CheckEmployer(out, "employer", v);
     RETURN_IF_ERROR(v.ToStatus());
@@ -441,8 +443,8 @@ absl::Status Reveal(RegistryTx& tx, const NikVault& vault, bool pii, v1::Partici
 
 }  // namespace
 
-absl::StatusOr<v1::Participant> Registry::CreateParticipant(
-    const v1::CreateParticipantRequest& req, bool pii) {
+absl::StatusOr<v1::Participant> Registry::CreateParticipant(const v1::CreateParticipantRequest& req,
+                                                            bool pii) {
   FieldViolations v;
   v.Check("participant_id", CheckKpj(req.participant_id()));
   CheckParticipant(req.participant(), "participant", today(), v);
@@ -468,7 +470,8 @@ absl::StatusOr<v1::Participant> Registry::GetParticipant(const v1::GetParticipan
   RETURN_IF_ERROR(CheckParticipantName(req.name(), "name"));
   v1::Participant out;
   RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<v1::Participant> p, Load<v1::Participant>(tx, Kind::kParticipant, req.name()));
+    ASSIGN_OR_RETURN(std::optional<v1::Participant> p,
+                     Load<v1::Participant>(tx, Kind::kParticipant, req.name()));
     if (!p.has_value()) return NotFound(req.name());
     out = *p;
     return Reveal(tx, vault_, pii, out);
@@ -498,14 +501,14 @@ absl::StatusOr<v1::ListParticipantsResponse> Registry::ListParticipants(
   return resp;
 }
 
-absl::StatusOr<v1::Participant> Registry::UpdateParticipant(
-    const v1::UpdateParticipantRequest& req, bool pii) {
+absl::StatusOr<v1::Participant> Registry::UpdateParticipant(const v1::UpdateParticipantRequest& req,
+                                                            bool pii) {
   RETURN_IF_ERROR(CheckParticipantName(req.participant().name(), "participant.name"));
   RETURN_IF_ERROR(CheckMask(req.update_mask(), {"display_name", "domicile_region"}));
   v1::Participant out;
   RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
-    ASSIGN_OR_RETURN(out, w.Patch(Kind::kParticipant, req.participant().name(),
-                                  req.participant(), req.update_mask()));
+    ASSIGN_OR_RETURN(out, w.Patch(Kind::kParticipant, req.participant().name(), req.participant(),
+                                  req.update_mask()));
     FieldViolations v;
     if (out.display_name().empty() || out.display_name().size() > 200) {
       v.Add("participant.display_name", "must be 1 to 200 characters");
@@ -513,7 +516,8 @@ absl::StatusOr<v1::Participant> Registry::UpdateParticipant(
     v.Check("participant.domicile_region",
             CheckRegionName(out.domicile_region(), "participant.domicile_region"));
     RETURN_IF_ERROR(v.ToStatus());
-    ASSIGN_OR_RETURN(std::optional<std::string> region, w.tx().Get(Kind::kRegion, out.domicile_region()));
+    ASSIGN_OR_RETURN(std::optional<std::string> region,
+                     w.tx().Get(Kind::kRegion, out.domicile_region()));
     if (!region.has_value()) {
       return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND", "participant.domicile_region",
                         absl::StrCat(out.domicile_region(), " does not exist"));
@@ -531,11 +535,13 @@ absl::StatusOr<v1::Participant> Registry::FindParticipantByNik(
   if (!digits) return InvalidField("nik", "must be exactly 16 digits");
   v1::Participant out;
   RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<std::string> name, tx.ParticipantByNikHash(vault_.LookupHash(req.nik())));
+    ASSIGN_OR_RETURN(std::optional<std::string> name,
+                     tx.ParticipantByNikHash(vault_.LookupHash(req.nik())));
     if (!name.has_value()) {
       return WithReason(absl::NotFoundError("no participant has this NIK"), "NOT_FOUND");
     }
-    ASSIGN_OR_RETURN(std::optional<v1::Participant> p, Load<v1::Participant>(tx, Kind::kParticipant, *name));
+    ASSIGN_OR_RETURN(std::optional<v1::Participant> p,
+                     Load<v1::Participant>(tx, Kind::kParticipant, *name));
     if (!p.has_value()) return absl::DataLossError("NIK index names a missing participant");
     out = *p;
     out.set_nik(req.nik());
@@ -551,14 +557,12 @@ absl::StatusOr<v1::Enrollment> Registry::CreateEnrollment(const v1::CreateEnroll
   v.Check("parent", CheckParticipantName(req.parent(), "parent"));
   CheckEnrollment(req.enrollment(), "enrollment", v);
   RETURN_IF_ERROR(v.ToStatus());
-  return Idempotent<v1::Enrollment>(*this, "CreateEnrollment", req.request_id(), Fingerprint(req),
-                                    Kind::kEnrollment,
-                                    [&](Writer& w) -> absl::StatusOr<v1::Enrollment> {
-                                      ASSIGN_OR_RETURN(auto written,
-                                                       w.PutEnrollment(req.parent(),
-                                                                       req.enrollment(), true));
-                                      return written.resource;
-                                    });
+  return Idempotent<v1::Enrollment>(
+      *this, "CreateEnrollment", req.request_id(), Fingerprint(req), Kind::kEnrollment,
+      [&](Writer& w) -> absl::StatusOr<v1::Enrollment> {
+        ASSIGN_OR_RETURN(auto written, w.PutEnrollment(req.parent(), req.enrollment(), true));
+        return written.resource;
+      });
 }
 
 absl::StatusOr<v1::Enrollment> Registry::GetEnrollment(const v1::GetEnrollmentRequest& req) {
@@ -668,9 +672,11 @@ absl::StatusOr<v1::QueryAggregatesResponse> Registry::QueryAggregates(
   RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
     std::map<std::string, v1::Region> regions;  // by code, so the answer is sorted by code
     for (int i = 0; i < req.regions_size(); ++i) {
-      ASSIGN_OR_RETURN(std::optional<v1::Region> r, Load<v1::Region>(tx, Kind::kRegion, req.regions(i)));
+      ASSIGN_OR_RETURN(std::optional<v1::Region> r,
+                       Load<v1::Region>(tx, Kind::kRegion, req.regions(i)));
       if (!r.has_value()) {
-        return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND", absl::StrCat("regions[", i, "]"),
+        return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND",
+                          absl::StrCat("regions[", i, "]"),
                           absl::StrCat(req.regions(i), " does not exist"));
       }
       if (req.include_children()) {

@@ -4,8 +4,8 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "common/eligibility.h"
 #include "common/validation.h"
 
@@ -166,8 +166,7 @@ void CheckRegion(const v1::Region& r, const std::string& prefix, FieldViolations
   }
 }
 
-void CheckBaseline(const v1::WorkforceBaseline& b, const std::string& prefix,
-                   FieldViolations& v) {
+void CheckBaseline(const v1::WorkforceBaseline& b, const std::string& prefix, FieldViolations& v) {
   CheckYear(b.year(), Path(prefix, "year"), v);
   if (SourceSlug(b.source()).empty()) v.Add(Path(prefix, "source"), "is required");
   CheckText(b.source_note(), Path(prefix, "source_note"), 500, false, v);
@@ -303,8 +302,7 @@ void CheckEnrollment(const v1::Enrollment& e, const std::string& prefix, FieldVi
   }
 }
 
-void CheckContribution(const v1::Contribution& c, const std::string& prefix,
-                       FieldViolations& v) {
+void CheckContribution(const v1::Contribution& c, const std::string& prefix, FieldViolations& v) {
   if (c.amount_rupiah() < 1 || c.amount_rupiah() > 1'000'000'000'000) {
     v.Add(Path(prefix, "amount_rupiah"), "must be between 1 and 1,000,000,000,000");
   }

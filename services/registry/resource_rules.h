@@ -16,8 +16,7 @@ namespace paritrana::registry {
 void CheckRegion(const v1::Region& region, const std::string& prefix, FieldViolations& v);
 void CheckBaseline(const v1::WorkforceBaseline& baseline, const std::string& prefix,
                    FieldViolations& v);
-void CheckTarget(const v1::CoverageTarget& target, const std::string& prefix,
-                 FieldViolations& v);
+void CheckTarget(const v1::CoverageTarget& target, const std::string& prefix, FieldViolations& v);
 void CheckEmployer(const v1::Employer& employer, const std::string& prefix, FieldViolations& v);
 // Also checks that sex and birth date agree with the NIK.
 void CheckParticipant(const v1::Participant& participant, const std::string& prefix,
@@ -28,10 +27,10 @@ void CheckContribution(const v1::Contribution& contribution, const std::string& 
                        FieldViolations& v);
 
 // Identifier formats.
-absl::Status CheckNpp(absl::string_view npp);        // 8 digits
-absl::Status CheckKpj(absl::string_view kpj);        // 11 digits
-absl::Status CheckRequestId(absl::string_view id);   // optional; 1-64 of [A-Za-z0-9._-]
-absl::Status CheckImportId(absl::string_view id);    // required; same alphabet
+absl::Status CheckNpp(absl::string_view npp);       // 8 digits
+absl::Status CheckKpj(absl::string_view kpj);       // 11 digits
+absl::Status CheckRequestId(absl::string_view id);  // optional; 1-64 of [A-Za-z0-9._-]
+absl::Status CheckImportId(absl::string_view id);   // required; same alphabet
 absl::Status CheckSchemeSlug(absl::string_view scheme);
 
 // Trims leading and trailing white space from the free-text fields of a resource

@@ -41,7 +41,9 @@ std::string CodeOf(const std::string& region_name) {
   return region_name.substr(region_name.find('/') + 1);
 }
 
-absl::CivilDay Day(const google::type::Date& d) { return absl::CivilDay(d.year(), d.month(), d.day()); }
+absl::CivilDay Day(const google::type::Date& d) {
+  return absl::CivilDay(d.year(), d.month(), d.day());
+}
 
 absl::Status NotFound(const std::string& field, const std::string& name) {
   return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND", field,
@@ -139,8 +141,7 @@ absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, b
   // Real provinces and regencies/cities come only from the catalogue, so their names and BPS codes
   // stay official. The catalogue holds Jambi's regencies alone, so a synthetic regency is the only
   // way demonstration and benchmark data can span other provinces (e.g. a national award cycle).
-  const bool synthetic_regency =
-      code.level == type::v1::REGION_LEVEL_REGENCY && input.synthetic();
+  const bool synthetic_regency = code.level == type::v1::REGION_LEVEL_REGENCY && input.synthetic();
   if (code.level != type::v1::REGION_LEVEL_DISTRICT &&
       code.level != type::v1::REGION_LEVEL_VILLAGE && !synthetic_regency) {
     return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", name_field,
@@ -156,7 +157,8 @@ absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, b
   r.set_level(code.level);
   r.set_parent(RegionName(code.parent));
   r.set_is_city(code.is_city);
-  ASSIGN_OR_RETURN(std::optional<v1::Region> stored, Load<v1::Region>(tx_, Kind::kRegion, r.name()));
+  ASSIGN_OR_RETURN(std::optional<v1::Region> stored,
+                   Load<v1::Region>(tx_, Kind::kRegion, r.name()));
   if (!stored.has_value()) {
     RETURN_IF_ERROR(ClaimBpsCode(nullptr, r, "region.bps_code"));
     RETURN_IF_ERROR(Insert(Kind::kRegion, r, r.parent(), r.name()));
@@ -168,8 +170,8 @@ absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, b
                       absl::StrCat(r.name(), " already exists"));
   }
   if (stored->synthetic() != r.synthetic()) {
-    return FieldError(absl::StatusCode::kFailedPrecondition, "IMMUTABLE_FIELD",
-                      "region.synthetic", "differs from the stored region and cannot change");
+    return FieldError(absl::StatusCode::kFailedPrecondition, "IMMUTABLE_FIELD", "region.synthetic",
+                      "differs from the stored region and cannot change");
   }
   r.mutable_create_time()->CopyFrom(stored->create_time());
   if (SameContent(r, *stored)) return Written<v1::Region>{*stored, Outcome::kUnchanged};
@@ -183,8 +185,9 @@ absl::Status Writer::ClaimBpsCode(const v1::Region* before, const v1::Region& af
   static constexpr size_t kBpsLength[] = {0, 2, 4, 7, 10};
   const std::string& bps = after.bps_code();
   if (!bps.empty() && bps.size() != kBpsLength[after.level()]) {
-    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", field,
-                      absl::StrCat("must have ", kBpsLength[after.level()], " digits at this level"));
+    return FieldError(
+        absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", field,
+        absl::StrCat("must have ", kBpsLength[after.level()], " digits at this level"));
   }
   if (before != nullptr && before->bps_code() == bps) return absl::OkStatus();
   if (before != nullptr && !before->bps_code().empty()) {
@@ -199,8 +202,8 @@ absl::Status Writer::ClaimBpsCode(const v1::Region* before, const v1::Region& af
   return s;
 }
 
-absl::StatusOr<Written<v1::WorkforceBaseline>> Writer::PutBaseline(const v1::WorkforceBaseline& input,
-                                                                  bool create_only) {
+absl::StatusOr<Written<v1::WorkforceBaseline>> Writer::PutBaseline(
+    const v1::WorkforceBaseline& input, bool create_only) {
   RETURN_IF_ERROR(RequireRegion(input.region(), "parent"));
   v1::WorkforceBaseline b = input;
   TrimText(b);
@@ -225,7 +228,7 @@ absl::StatusOr<Written<v1::WorkforceBaseline>> Writer::PutBaseline(const v1::Wor
 }
 
 absl::StatusOr<Written<v1::CoverageTarget>> Writer::PutTarget(const v1::CoverageTarget& input,
-                                                             bool create_only) {
+                                                              bool create_only) {
   RETURN_IF_ERROR(RequireRegion(input.region(), "parent"));
   v1::CoverageTarget t = input;
   TrimText(t);
@@ -250,12 +253,13 @@ absl::StatusOr<Written<v1::CoverageTarget>> Writer::PutTarget(const v1::Coverage
 }
 
 absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& input,
-                                                         bool create_only) {
+                                                          bool create_only) {
   RETURN_IF_ERROR(RequireRegion(input.region(), "employer.region"));
   v1::Employer e = input;
   TrimText(e);
   e.set_npp(e.name().substr(e.name().find('/') + 1));
-  ASSIGN_OR_RETURN(std::optional<v1::Employer> stored, Load<v1::Employer>(tx_, Kind::kEmployer, e.name()));
+  ASSIGN_OR_RETURN(std::optional<v1::Employer> stored,
+                   Load<v1::Employer>(tx_, Kind::kEmployer, e.name()));
   if (!stored.has_value()) {
     RETURN_IF_ERROR(Insert(Kind::kEmployer, e, "", e.region()));
     return Written<v1::Employer>{e, Outcome::kCreated};
@@ -271,7 +275,7 @@ absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& in
 }
 
 absl::StatusOr<Written<v1::Participant>> Writer::PutParticipant(const v1::Participant& input,
-                                                               bool create_only) {
+                                                                bool create_only) {
   RETURN_IF_ERROR(RequireRegion(input.domicile_region(), "participant.domicile_region"));
   const std::string hash = vault_.LookupHash(input.nik());
   ASSIGN_OR_RETURN(std::optional<std::string> holder, tx_.ParticipantByNikHash(hash));
@@ -315,13 +319,14 @@ absl::StatusOr<Written<v1::Participant>> Writer::PutParticipant(const v1::Partic
 }
 
 absl::StatusOr<Written<v1::Enrollment>> Writer::PutEnrollment(const std::string& participant,
-                                                             const v1::Enrollment& input,
-                                                             bool create_only) {
+                                                              const v1::Enrollment& input,
+                                                              bool create_only) {
   ASSIGN_OR_RETURN(std::optional<std::string> person, tx_.Get(Kind::kParticipant, participant));
   if (!person.has_value()) return NotFound("parent", participant);
   RETURN_IF_ERROR(RequireRegion(input.region(), "enrollment.region"));
   if (!input.employer().empty()) {
-    ASSIGN_OR_RETURN(std::optional<std::string> employer, tx_.Get(Kind::kEmployer, input.employer()));
+    ASSIGN_OR_RETURN(std::optional<std::string> employer,
+                     tx_.Get(Kind::kEmployer, input.employer()));
     if (!employer.has_value()) return NotFound("enrollment.employer", input.employer());
   }
   v1::Enrollment e = input;
@@ -366,8 +371,8 @@ absl::StatusOr<Written<v1::Enrollment>> Writer::PutEnrollment(const std::string&
 }
 
 absl::StatusOr<Written<v1::Contribution>> Writer::AddContribution(const std::string& enrollment,
-                                                                 const v1::Contribution& input,
-                                                                 bool skip_if_recorded) {
+                                                                  const v1::Contribution& input,
+                                                                  bool skip_if_recorded) {
   ASSIGN_OR_RETURN(std::optional<v1::Enrollment> stored,
                    Load<v1::Enrollment>(tx_, Kind::kEnrollment, enrollment));
   if (!stored.has_value()) return NotFound("parent", enrollment);
@@ -420,13 +425,13 @@ absl::StatusOr<Written<v1::Contribution>> Writer::AddContribution(const std::str
   v1::Enrollment after = *stored;
   after.mutable_paid_through_date()->CopyFrom(input.covers_through());
   RETURN_IF_ERROR(Replace(Kind::kEnrollment, after, after.region()));
-  RETURN_IF_ERROR(RecountPerson(enrollment.substr(0, enrollment.find("/enrollments/")), *stored,
-                                after));
+  RETURN_IF_ERROR(
+      RecountPerson(enrollment.substr(0, enrollment.find("/enrollments/")), *stored, after));
   return Written<v1::Contribution>{c, Outcome::kCreated};
 }
 
 absl::StatusOr<Written<v1::Enrollment>> Writer::Terminate(const std::string& enrollment,
-                                                         absl::CivilDay end_date) {
+                                                          absl::CivilDay end_date) {
   ASSIGN_OR_RETURN(std::optional<v1::Enrollment> stored,
                    Load<v1::Enrollment>(tx_, Kind::kEnrollment, enrollment));
   if (!stored.has_value()) return NotFound("name", enrollment);
@@ -445,8 +450,8 @@ absl::StatusOr<Written<v1::Enrollment>> Writer::Terminate(const std::string& enr
   after.set_state(v1::ENROLLMENT_STATE_TERMINATED);
   *after.mutable_end_date() = ToProtoDate(end_date);
   RETURN_IF_ERROR(Replace(Kind::kEnrollment, after, after.region()));
-  RETURN_IF_ERROR(RecountPerson(enrollment.substr(0, enrollment.find("/enrollments/")), *stored,
-                                after));
+  RETURN_IF_ERROR(
+      RecountPerson(enrollment.substr(0, enrollment.find("/enrollments/")), *stored, after));
   return Written<v1::Enrollment>{after, Outcome::kUpdated};
 }
 

@@ -38,25 +38,24 @@ class Writer final {
   // an existing one with different updatable fields is updated, an identical one unchanged.
   absl::StatusOr<Written<v1::Region>> PutRegion(const v1::Region& region, bool create_only);
   absl::StatusOr<Written<v1::WorkforceBaseline>> PutBaseline(const v1::WorkforceBaseline& b,
-                                                            bool create_only);
+                                                             bool create_only);
   absl::StatusOr<Written<v1::CoverageTarget>> PutTarget(const v1::CoverageTarget& t,
-                                                       bool create_only);
+                                                        bool create_only);
   absl::StatusOr<Written<v1::Employer>> PutEmployer(const v1::Employer& e, bool create_only);
   // The participant's NIK is sealed into the NIK index; the stored message never holds it.
   absl::StatusOr<Written<v1::Participant>> PutParticipant(const v1::Participant& p,
-                                                         bool create_only);
+                                                          bool create_only);
   // `participant` is `participants/{kpj}`; matched by the natural key (segment, employer,
   // start_date) unless create_only, where a match is ALREADY_EXISTS.
   absl::StatusOr<Written<v1::Enrollment>> PutEnrollment(const std::string& participant,
-                                                       const v1::Enrollment& e,
-                                                       bool create_only);
+                                                        const v1::Enrollment& e, bool create_only);
   // Applies a contribution: paid-through moves to covers_through and the counts follow. With
   // `skip_if_recorded`, a contribution equal to one already recorded is unchanged (import).
   absl::StatusOr<Written<v1::Contribution>> AddContribution(const std::string& enrollment,
-                                                           const v1::Contribution& c,
-                                                           bool skip_if_recorded);
+                                                            const v1::Contribution& c,
+                                                            bool skip_if_recorded);
   absl::StatusOr<Written<v1::Enrollment>> Terminate(const std::string& enrollment,
-                                                   absl::CivilDay end_date);
+                                                    absl::CivilDay end_date);
 
   // Applies `mask` (paths checked by the caller) from `patch` onto the stored resource `name`.
   template <typename M>

@@ -82,14 +82,14 @@ class AwardServiceTest : public ::testing::Test {
     store_ = std::move(*store);
     directory_ = std::make_unique<RegistryDirectory>(
         ConnectToService(registry_->address(), grpc::InsecureChannelCredentials(),
-                           "paritrana.registry.v1.RegistryService"),
+                         "paritrana.registry.v1.RegistryService"),
         absl::Seconds(5));
     coverage_client_ = std::make_unique<CoverageClient>(
         ConnectToService(coverage_host_->address(), grpc::InsecureChannelCredentials(),
-                           "paritrana.coverage.v1.CoverageService"),
+                         "paritrana.coverage.v1.CoverageService"),
         absl::Seconds(10));
-    award_ = std::make_unique<Award>(*store_, *directory_, *coverage_client_,
-                                     [this] { return today_; });
+    award_ =
+        std::make_unique<Award>(*store_, *directory_, *coverage_client_, [this] { return today_; });
     auto auth = Authorizer::FromTokensText(
         absl::StrCat("admin ", kAdmin, "\nassessor ", kSiti, "\nassessor ", kBudi, "\nassessor ",
                      kAni, "\nanalyst ", kAnalyst, "\n"),
@@ -250,10 +250,12 @@ class AwardServiceTest : public ::testing::Test {
   //
   // Each regency has one small employer of its own for its PU workers.
   void SeedProvince() {
-    for (const auto& [npp, region] : std::vector<std::pair<std::string, std::string>>{
-             {"10000001", "regions/15.01"}, {"10000004", "regions/15.04"},
-             {"10000008", "regions/15.08"}, {"10000071", "regions/15.71"},
-             {"10000009", "regions/15.09"}}) {
+    for (const auto& [npp, region] :
+         std::vector<std::pair<std::string, std::string>>{{"10000001", "regions/15.01"},
+                                                          {"10000004", "regions/15.04"},
+                                                          {"10000008", "regions/15.08"},
+                                                          {"10000071", "regions/15.71"},
+                                                          {"10000009", "regions/15.09"}}) {
       Employer(npp, region);
     }
     Baseline("regions/15.01", 20, 8, 12);
@@ -455,19 +457,21 @@ class AwardServiceTest : public ::testing::Test {
   // The cycle of the hand computation: rubrics, cycle, candidates and assessments.
   void SetUpCycle() {
     SeedProvince();
-    regency_version_ = CreateRubric("regency-government", v1::AWARD_CATEGORY_REGENCY_GOVERNMENT,
-                                    RegencyVersion());
+    regency_version_ =
+        CreateRubric("regency-government", v1::AWARD_CATEGORY_REGENCY_GOVERNMENT, RegencyVersion());
     business_version_ =
         CreateRubric("umkm", v1::AWARD_CATEGORY_MICRO_SMALL_BUSINESS, BusinessVersion());
-    auto cycle =
-        Call(&Stub::CreateAwardCycle, kAdmin,
-             CycleRequest("2025-jambi", 2025, regency_version_, business_version_));
+    auto cycle = Call(&Stub::CreateAwardCycle, kAdmin,
+                      CycleRequest("2025-jambi", 2025, regency_version_, business_version_));
     ASSERT_TRUE(cycle.ok()) << cycle.status();
     const v1::AwardCategory kRegency = v1::AWARD_CATEGORY_REGENCY_GOVERNMENT;
-    for (const auto& [id, region] : std::vector<std::pair<std::string, std::string>>{
-             {"kerinci", "regions/15.01"}, {"batanghari", "regions/15.04"},
-             {"bungo", "regions/15.08"}, {"kota-jambi", "regions/15.71"},
-             {"tebo", "regions/15.09"}, {"merangin", "regions/15.02"}}) {
+    for (const auto& [id, region] :
+         std::vector<std::pair<std::string, std::string>>{{"kerinci", "regions/15.01"},
+                                                          {"batanghari", "regions/15.04"},
+                                                          {"bungo", "regions/15.08"},
+                                                          {"kota-jambi", "regions/15.71"},
+                                                          {"tebo", "regions/15.09"},
+                                                          {"merangin", "regions/15.02"}}) {
       Ok(CreateCandidate("cycles/2025-jambi", id, kRegency, region).status());
     }
     for (const auto& [id, npp] : std::vector<std::pair<std::string, std::string>>{
@@ -569,10 +573,11 @@ TEST_F(AwardServiceTest, FullCycleRanksAsComputedByHand) {
   // Normalized scores (coverage linear 0..50, pu relative to 50, bpu linear 0..20, growth rank
   // among the four that pass the gate, gap linear 0..100, budget linear 0..100 per 1000):
   //              coverage  pu                bpu              growth        gap          budget
-  //   Kerinci    30 -> 60  2/8=25 -> 50      4/12 -> 100      20 (1) 100    66.67        100/1000 -> 100
-  //   Batanghari 20 -> 40  6/20=30 -> 60     2/20=10 -> 50    5 (2) 66.67   (20-15)/(20-15) = 100   0
-  //   Bungo      25 -> 50  2/10=20 -> 40     3/10=30 -> 100   5 (2) 66.67   100          50 (1 regency-funded of 20)
-  //   Kota Jambi 25 -> 50  4/16=25 -> 50     1/4=25 -> 100    5 (2) 66.67   NO_DATA 0    0
+  //   Kerinci    30 -> 60  2/8=25 -> 50      4/12 -> 100      20 (1) 100    66.67        100/1000
+  //   -> 100 Batanghari 20 -> 40  6/20=30 -> 60     2/20=10 -> 50    5 (2) 66.67   (20-15)/(20-15)
+  //   = 100   0 Bungo      25 -> 50  2/10=20 -> 40     3/10=30 -> 100   5 (2) 66.67   100 50 (1
+  //   regency-funded of 20) Kota Jambi 25 -> 50  4/16=25 -> 50     1/4=25 -> 100    5 (2) 66.67
+  //   NO_DATA 0    0
   // Aspects: performance = (2 cov + pu + bpu + growth + gap) / 6; implementation = budget;
   // interview = (3 presentation + attendance x 100) / 4. Total = .6 perf + .2 impl + .2 interview.
   const double g2 = 100.0 * 2 / 3;  // growth rank 2 of 4
@@ -583,13 +588,14 @@ TEST_F(AwardServiceTest, FullCycleRanksAsComputedByHand) {
   const double bungo = 0.6 * bungo_perf + 0.2 * 50 + 0.2 * (3 * 90 + 0) / 4;  // 64.1667
   const double batanghari_perf = (2 * 40 + 60 + 50 + g2 + 100) / 6;
   const double batanghari = 0.6 * batanghari_perf + 0 + 0.2 * (3 * 80 + 100) / 4;  // 52.6667
-  const double kota_jambi = 0.6 * (2 * 50 + 50 + 100 + g2 + 0) / 6;  // 31.6667
+  const double kota_jambi = 0.6 * (2 * 50 + 50 + 100 + g2 + 0) / 6;                // 31.6667
   EXPECT_NEAR(kerinci, 79, 1e-9);
 
   ASSERT_EQ(r.ranked_size(), 4);
-  const std::vector<std::pair<std::string, double>> expected = {
-      {"regions/15.01", kerinci}, {"regions/15.08", bungo},
-      {"regions/15.04", batanghari}, {"regions/15.71", kota_jambi}};
+  const std::vector<std::pair<std::string, double>> expected = {{"regions/15.01", kerinci},
+                                                                {"regions/15.08", bungo},
+                                                                {"regions/15.04", batanghari},
+                                                                {"regions/15.71", kota_jambi}};
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(r.ranked(i).rank(), i + 1);
     EXPECT_EQ(r.ranked(i).subject(), expected[i].first) << "rank " << i + 1;
@@ -634,7 +640,7 @@ TEST_F(AwardServiceTest, FullCycleRanksAsComputedByHand) {
   EXPECT_NEAR(gap.raw_value(), 100.0 * 20 / 30, 1e-9);
   const auto& budget = Indicator(k, "budget");
   EXPECT_DOUBLE_EQ(Input(budget, "budget_funded"), 2);
-  EXPECT_DOUBLE_EQ(budget.raw_value(), 100);  // 2 / 20 x 1000
+  EXPECT_DOUBLE_EQ(budget.raw_value(), 100);          // 2 / 20 x 1000
   const auto& employers = Indicator(k, "employers");  // no registry data yet
   EXPECT_EQ(employers.value_status(), v1::INDICATOR_VALUE_STATUS_NO_DATA);
   EXPECT_FALSE(employers.has_raw_value());
@@ -698,8 +704,7 @@ TEST_F(AwardServiceTest, FullCycleRanksAsComputedByHand) {
   EXPECT_EQ(stored->results(0).ranked_count(), 4);
   // A DRAFT is invisible to an analyst.
   get.clear_view();
-  EXPECT_EQ(Call(&Stub::GetEvaluation, kAnalyst, get).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Call(&Stub::GetEvaluation, kAnalyst, get).status().code(), absl::StatusCode::kNotFound);
   v1::ListEvaluationsRequest list;
   list.set_parent("cycles/2025-jambi");
   auto listed = Call(&Stub::ListEvaluations, kAnalyst, list);
@@ -722,7 +727,7 @@ TEST_F(AwardServiceTest, FullCycleRanksAsComputedByHand) {
   listed = Call(&Stub::ListEvaluations, kAdmin, list);
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->evaluations_size(), 2);
-  EXPECT_EQ(listed->evaluations(0).name(), second->name());  // newest first
+  EXPECT_EQ(listed->evaluations(0).name(), second->name());       // newest first
   EXPECT_EQ(listed->evaluations(0).results(0).ranked_size(), 0);  // BASIC by default
 
   // The cycle is EVALUATED; only the latest evaluation may be published.
@@ -867,8 +872,8 @@ TEST_F(AwardServiceTest, InvalidRubricsAreRefusedWithFieldViolations) {
                CycleRequest("2025-jambi", 2025, "rubrics/regency-government/versions/07"));
   ASSERT_EQ(cycle.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Field(cycle.status()), "award_cycle.rubric_versions[0].rubric_version");
-  const std::string umkm = CreateRubric("umkm-2", v1::AWARD_CATEGORY_MICRO_SMALL_BUSINESS,
-                                        BusinessVersion());
+  const std::string umkm =
+      CreateRubric("umkm-2", v1::AWARD_CATEGORY_MICRO_SMALL_BUSINESS, BusinessVersion());
   cycle = Call(&Stub::CreateAwardCycle, kAdmin, CycleRequest("2025-jambi", 2025, umkm));
   ASSERT_EQ(cycle.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Field(cycle.status()), "award_cycle.rubric_versions[0].rubric_version");
@@ -888,8 +893,8 @@ TEST_F(AwardServiceTest, InvalidRubricsAreRefusedWithFieldViolations) {
 }
 
 TEST_F(AwardServiceTest, RubricVersionsFreezeWhenACycleUsesThem) {
-  const std::string version = CreateRubric("regency-government",
-                                           v1::AWARD_CATEGORY_REGENCY_GOVERNMENT, RegencyVersion());
+  const std::string version =
+      CreateRubric("regency-government", v1::AWARD_CATEGORY_REGENCY_GOVERNMENT, RegencyVersion());
   ASSERT_EQ(version, "rubrics/regency-government/versions/1");
   // A DRAFT version can be edited; the result is validated as a whole.
   v1::UpdateRubricVersionRequest update;
@@ -946,8 +951,8 @@ TEST_F(AwardServiceTest, RubricVersionsFreezeWhenACycleUsesThem) {
 TEST_F(AwardServiceTest, CandidatesAndAssessmentsFollowTheirRules) {
   SeedProvince();
   Employer("20000014", "regions/14");  // an employer of Riau
-  const std::string version = CreateRubric("regency-government",
-                                           v1::AWARD_CATEGORY_REGENCY_GOVERNMENT, RegencyVersion());
+  const std::string version =
+      CreateRubric("regency-government", v1::AWARD_CATEGORY_REGENCY_GOVERNMENT, RegencyVersion());
   const std::string umkm =
       CreateRubric("umkm", v1::AWARD_CATEGORY_MICRO_SMALL_BUSINESS, BusinessVersion());
   ASSERT_TRUE(
@@ -974,8 +979,8 @@ TEST_F(AwardServiceTest, CandidatesAndAssessmentsFollowTheirRules) {
   EXPECT_EQ(Field(outside.status()), "candidate.subject");
   EXPECT_EQ(Field(CreateCandidate("cycles/2025-jambi", "x", kUmkm, "regions/15.01").status()),
             "candidate.subject");  // a business candidate is an employer
-  EXPECT_EQ(Reason(CreateCandidate("cycles/2025-jambi", "x",
-                                   v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT, "regions/15.01.01.2001")
+  EXPECT_EQ(Reason(CreateCandidate("cycles/2025-jambi", "x", v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT,
+                                   "regions/15.01.01.2001")
                        .status()),
             "CATEGORY_NOT_IN_CYCLE");
   auto shop = CreateCandidate("cycles/2025-jambi", "ud-kerinci", kUmkm, "employers/10000001");
@@ -1043,8 +1048,8 @@ TEST_F(AwardServiceTest, CandidatesAndAssessmentsFollowTheirRules) {
   change.mutable_award_cycle()->mutable_rubric_versions(0)->set_rubric_version(umkm);
   crv = change.mutable_award_cycle()->add_rubric_versions();
   crv->set_category(v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT);
-  crv->set_rubric_version(CreateRubric("village", v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT,
-                                       RegencyVersion()));
+  crv->set_rubric_version(
+      CreateRubric("village", v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT, RegencyVersion()));
   auto changed = Call(&Stub::UpdateAwardCycle, kAdmin, change);
   ASSERT_TRUE(changed.ok()) << changed.status();
   EXPECT_EQ(changed->rubric_versions_size(), 3);
@@ -1101,8 +1106,8 @@ TEST_F(AwardServiceTest, ListsPageAndFilter) {
   EXPECT_EQ(Field(Call(&Stub::ListRubrics, kAnalyst, list).status()), "page_size");
 
   // Versions are listed by number (10 after 9, not after 1).
-  const std::string first = CreateRubric("numbers", v1::AWARD_CATEGORY_REGENCY_GOVERNMENT,
-                                         RegencyVersion());
+  const std::string first =
+      CreateRubric("numbers", v1::AWARD_CATEGORY_REGENCY_GOVERNMENT, RegencyVersion());
   for (int i = 2; i <= 10; ++i) {
     v1::CreateRubricVersionRequest v;
     v.set_parent("rubrics/numbers");
@@ -1149,9 +1154,11 @@ TEST_F(AwardServiceTest, DefaultRubricFileInstallsAndEvaluates) {
   auto cycle = Call(&Stub::CreateAwardCycle, kAdmin,
                     CycleRequest("2025-jambi", 2025, "rubrics/regency-government/versions/1"));
   ASSERT_TRUE(cycle.ok()) << cycle.status();
-  for (const auto& [id, region] : std::vector<std::pair<std::string, std::string>>{
-           {"kerinci", "regions/15.01"}, {"batanghari", "regions/15.04"},
-           {"bungo", "regions/15.08"}, {"kota-jambi", "regions/15.71"}}) {
+  for (const auto& [id, region] :
+       std::vector<std::pair<std::string, std::string>>{{"kerinci", "regions/15.01"},
+                                                        {"batanghari", "regions/15.04"},
+                                                        {"bungo", "regions/15.08"},
+                                                        {"kota-jambi", "regions/15.71"}}) {
     Ok(CreateCandidate("cycles/2025-jambi", id, v1::AWARD_CATEGORY_REGENCY_GOVERNMENT, region)
            .status());
   }

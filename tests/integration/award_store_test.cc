@@ -30,8 +30,8 @@ class AwardStoreTest : public ::testing::TestWithParam<std::string> {
     std::filesystem::remove_all(dir_, ignored);
   }
 
-  static Record Candidate(const std::string& cycle, const std::string& id, int category,
-                          int status, const std::string& subject) {
+  static Record Candidate(const std::string& cycle, const std::string& id, int category, int status,
+                          const std::string& subject) {
     Record r;
     r.kind = Kind::kCandidate;
     r.name = absl::StrCat(cycle, "/candidates/", id);
@@ -75,17 +75,19 @@ TEST_P(AwardStoreTest, InsertGetUpdateRoundTrip) {
   r.state = 2;
   r.body = std::string("\0binary\xff", 8);
   ASSERT_TRUE(store_->Write([&](AwardTx& tx) { return tx.Update(r); }).ok());
-  ASSERT_TRUE(store_->Read([&](AwardTx& tx) -> absl::Status {
-                      auto got = tx.Get(Kind::kCandidate, r.name);
-                      if (!got.ok()) return got.status();
-                      EXPECT_TRUE(got->has_value());
-                      EXPECT_EQ((*got)->state, 2);
-                      EXPECT_EQ((*got)->body, r.body);
-                      EXPECT_EQ((*got)->subject, "regions/15.01");
-                      auto other_kind = tx.Get(Kind::kAssessment, r.name);
-                      EXPECT_FALSE(other_kind->has_value());
-                      return absl::OkStatus();
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](AwardTx& tx) -> absl::Status {
+                    auto got = tx.Get(Kind::kCandidate, r.name);
+                    if (!got.ok()) return got.status();
+                    EXPECT_TRUE(got->has_value());
+                    EXPECT_EQ((*got)->state, 2);
+                    EXPECT_EQ((*got)->body, r.body);
+                    EXPECT_EQ((*got)->subject, "regions/15.01");
+                    auto other_kind = tx.Get(Kind::kAssessment, r.name);
+                    EXPECT_FALSE(other_kind->has_value());
+                    return absl::OkStatus();
+                  })
+                  .ok());
   Record missing = Candidate("cycles/a", "nope", 2, 1, "");
   EXPECT_TRUE(absl::IsNotFound(store_->Write([&](AwardTx& tx) { return tx.Update(missing); })));
 }
@@ -141,34 +143,40 @@ TEST_P(AwardStoreTest, FailedWritesLeaveNothing) {
   ListQuery q;
   q.kind = Kind::kCandidate;
   EXPECT_TRUE(Names(q).empty());
-  ASSERT_TRUE(store_->Read([&](AwardTx& tx) -> absl::Status {
-                      auto seen = tx.GetRequest("M", "r1");
-                      EXPECT_FALSE(seen->has_value());
-                      // A read transaction cannot write.
-                      EXPECT_FALSE(tx.Insert(Candidate("cycles/a", "y", 2, 1, "")).ok());
-                      return absl::OkStatus();
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](AwardTx& tx) -> absl::Status {
+                    auto seen = tx.GetRequest("M", "r1");
+                    EXPECT_FALSE(seen->has_value());
+                    // A read transaction cannot write.
+                    EXPECT_FALSE(tx.Insert(Candidate("cycles/a", "y", 2, 1, "")).ok());
+                    return absl::OkStatus();
+                  })
+                  .ok());
 }
 
 TEST_P(AwardStoreTest, RequestIdsAndSequences) {
   const absl::Time t = absl::FromUnixSeconds(1760000000);
-  ASSERT_TRUE(store_->Write([&](AwardTx& tx) -> absl::Status {
-                      EXPECT_EQ(*tx.NextId("cycles/a/evaluations"), 1);
-                      EXPECT_EQ(*tx.NextId("cycles/a/evaluations"), 2);
-                      EXPECT_EQ(*tx.NextId("cycles/b/evaluations"), 1);
-                      return tx.PutRequest("CreateRubric", "r1", {"fp", "rubrics/x", t});
-                    }).ok());
-  ASSERT_TRUE(store_->Write([&](AwardTx& tx) -> absl::Status {
-                      EXPECT_EQ(*tx.NextId("cycles/a/evaluations"), 3);  // never reused
-                      auto seen = tx.GetRequest("CreateRubric", "r1");
-                      EXPECT_TRUE(seen->has_value());
-                      EXPECT_EQ((*seen)->fingerprint, "fp");
-                      EXPECT_EQ((*seen)->resource, "rubrics/x");
-                      EXPECT_EQ((*seen)->create_time, t);
-                      EXPECT_FALSE(tx.GetRequest("CreateCycle", "r1")->has_value());
-                      // An expired id may be recorded again.
-                      return tx.PutRequest("CreateRubric", "r1", {"fp2", "rubrics/y", t});
-                    }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](AwardTx& tx) -> absl::Status {
+                    EXPECT_EQ(*tx.NextId("cycles/a/evaluations"), 1);
+                    EXPECT_EQ(*tx.NextId("cycles/a/evaluations"), 2);
+                    EXPECT_EQ(*tx.NextId("cycles/b/evaluations"), 1);
+                    return tx.PutRequest("CreateRubric", "r1", {"fp", "rubrics/x", t});
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](AwardTx& tx) -> absl::Status {
+                    EXPECT_EQ(*tx.NextId("cycles/a/evaluations"), 3);  // never reused
+                    auto seen = tx.GetRequest("CreateRubric", "r1");
+                    EXPECT_TRUE(seen->has_value());
+                    EXPECT_EQ((*seen)->fingerprint, "fp");
+                    EXPECT_EQ((*seen)->resource, "rubrics/x");
+                    EXPECT_EQ((*seen)->create_time, t);
+                    EXPECT_FALSE(tx.GetRequest("CreateCycle", "r1")->has_value());
+                    // An expired id may be recorded again.
+                    return tx.PutRequest("CreateRubric", "r1", {"fp2", "rubrics/y", t});
+                  })
+                  .ok());
 }
 
 TEST(AwardStoreUrlTest, RefusesUnknownBackends) {

@@ -56,9 +56,8 @@ class CoverageServiceTest : public ::testing::Test {
       ASSERT_TRUE(subscriber.ok()) << subscriber.status();
       subscriber_ = std::move(*subscriber);
     }
-    coverage_ = std::make_unique<Coverage>(*registry_client_, *cache_,
-                                           [] { return absl::CivilDay(2026, 11, 26); },
-                                           local_.get());
+    coverage_ = std::make_unique<Coverage>(
+        *registry_client_, *cache_, [] { return absl::CivilDay(2026, 11, 26); }, local_.get());
     auth_ = Authorizer::Disabled();
     service_ = std::make_unique<CoverageService>(*coverage_, *auth_);
     ServerOptions o;
@@ -170,7 +169,8 @@ class CoverageServiceTest : public ::testing::Test {
     t.set_parent("regions/15");
     t.mutable_coverage_target()->set_year(2025);
     t.mutable_coverage_target()->set_target_ratio_percent(55);
-    t.mutable_coverage_target()->set_denominator_source(type::v1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
+    t.mutable_coverage_target()->set_denominator_source(
+        type::v1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
     Ok(registry_->registry().CreateCoverageTarget(t).status());
 
     for (int n = 1; n <= 3; ++n) {

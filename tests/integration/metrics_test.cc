@@ -80,9 +80,9 @@ TEST(MetricsTest, ScrapeCountsCallsByMethodAndCode) {
   EXPECT_NE(text.find(absl::StrCat("paritrana_rpc_requests_total{method=\"", method,
                                    "\",code=\"INVALID_ARGUMENT\"} 1\n")),
             std::string::npos);
-  EXPECT_NE(text.find(absl::StrCat("paritrana_rpc_duration_seconds_count{method=\"", method,
-                                   "\"} 4\n")),
-            std::string::npos);
+  EXPECT_NE(
+      text.find(absl::StrCat("paritrana_rpc_duration_seconds_count{method=\"", method, "\"} 4\n")),
+      std::string::npos);
   EXPECT_NE(text.find(absl::StrCat("paritrana_rpc_duration_seconds_bucket{method=\"", method,
                                    "\",le=\"+Inf\"} 4\n")),
             std::string::npos);

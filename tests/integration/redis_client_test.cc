@@ -212,10 +212,18 @@ TEST_F(RedisClientTest, FailsFastWhileRedisIsDownAndRecoversWhenItReturns) {
     const absl::Time start = absl::Now();
     absl::Status s;
     switch (i % 4) {
-      case 0: s = c.BumpGenerations({"15", "16"}); break;
-      case 1: s = c.MGet({"cache:k"}).status(); break;
-      case 2: s = c.SetEx("cache:k", "secret-value", 60); break;
-      default: s = c.Ping(); break;
+      case 0:
+        s = c.BumpGenerations({"15", "16"});
+        break;
+      case 1:
+        s = c.MGet({"cache:k"}).status();
+        break;
+      case 2:
+        s = c.SetEx("cache:k", "secret-value", 60);
+        break;
+      default:
+        s = c.Ping();
+        break;
     }
     const absl::Duration took = absl::Now() - start;
     EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << "call " << i << ": " << s;

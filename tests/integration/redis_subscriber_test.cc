@@ -100,16 +100,13 @@ TEST(RedisSubscriberOptionsTest, RejectsBadOptions) {
   RedisSubscriber::Options o;
   o.channel = "c";
   o.address = "nohost";
-  EXPECT_EQ(RedisSubscriber::Start(o, {}, {}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RedisSubscriber::Start(o, {}, {}).status().code(), absl::StatusCode::kInvalidArgument);
   o.address = "127.0.0.1:1";
   o.channel = "";
-  EXPECT_EQ(RedisSubscriber::Start(o, {}, {}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RedisSubscriber::Start(o, {}, {}).status().code(), absl::StatusCode::kInvalidArgument);
   o.channel = "c";
   o.liveness = o.ping_interval;
-  EXPECT_EQ(RedisSubscriber::Start(o, {}, {}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RedisSubscriber::Start(o, {}, {}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(RedisSubscriberOptionsTest, IsNotLiveWithoutRedis) {
@@ -117,7 +114,8 @@ TEST(RedisSubscriberOptionsTest, IsNotLiveWithoutRedis) {
   o.address = "127.0.0.1:" + std::to_string(test_support::PickFreePort());
   o.channel = "c";
   int resets = 0;
-  auto s = RedisSubscriber::Start(o, [](absl::string_view) {}, [&] { ++resets; });
+  auto s = RedisSubscriber::Start(
+      o, [](absl::string_view) {}, [&] { ++resets; });
   ASSERT_TRUE(s.ok());
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_FALSE((*s)->live());

@@ -26,7 +26,9 @@ constexpr int kOperations = 10000;
 const absl::CivilDay kToday(2026, 11, 26);
 
 google::type::Date Date(absl::CivilDay d) { return ToProtoDate(d); }
-absl::CivilDay Day(const google::type::Date& d) { return absl::CivilDay(d.year(), d.month(), d.day()); }
+absl::CivilDay Day(const google::type::Date& d) {
+  return absl::CivilDay(d.year(), d.month(), d.day());
+}
 
 class RegistryAggregatesTest : public ::testing::Test {
  protected:
@@ -40,7 +42,8 @@ class RegistryAggregatesTest : public ::testing::Test {
     ASSERT_TRUE(vault.ok()) << vault.status();
     vault_ = std::make_unique<NikVault>(std::move(*vault));
     registry_ = std::make_unique<Registry>(
-        *store_, *vault_, [this](const std::set<std::string>& p) { published_.insert(p.begin(), p.end()); },
+        *store_, *vault_,
+        [this](const std::set<std::string>& p) { published_.insert(p.begin(), p.end()); },
         [] { return kToday; });
     ASSERT_TRUE(registry_->LoadCatalog().ok());
   }
@@ -56,8 +59,8 @@ class RegistryAggregatesTest : public ::testing::Test {
 
 // A valid NIK for the n-th synthetic person of Jambi.
 std::string Nik(int n, bool female, absl::CivilDay birth) {
-  return absl::StrFormat("150801%02d%02d%02d%04d", birth.day() + (female ? 40 : 0),
-                         birth.month(), birth.year() % 100, n % 9999 + 1);
+  return absl::StrFormat("150801%02d%02d%02d%04d", birth.day() + (female ? 40 : 0), birth.month(),
+                         birth.year() % 100, n % 9999 + 1);
 }
 
 TEST_F(RegistryAggregatesTest, MaintainedCountsEqualABruteForceRecount) {
@@ -184,15 +187,17 @@ TEST_F(RegistryAggregatesTest, MaintainedCountsEqualABruteForceRecount) {
 
   // Brute force: every enrollment, straight from the store.
   std::vector<v1::Enrollment> all;
-  ASSERT_TRUE(store_->Read([&](RegistryTx& tx) -> absl::Status {
-                ListQuery q;
-                q.kind = Kind::kEnrollment;
-                q.limit = 1000000;
-                auto rows = tx.List(q);
-                if (!rows.ok()) return rows.status();
-                for (const auto& row : *rows) all.emplace_back().ParseFromString(row.body);
-                return absl::OkStatus();
-              }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](RegistryTx& tx) -> absl::Status {
+                    ListQuery q;
+                    q.kind = Kind::kEnrollment;
+                    q.limit = 1000000;
+                    auto rows = tx.List(q);
+                    if (!rows.ok()) return rows.status();
+                    for (const auto& row : *rows) all.emplace_back().ParseFromString(row.body);
+                    return absl::OkStatus();
+                  })
+                  .ok());
   ASSERT_GT(all.size(), 1000u);
 
   std::vector<absl::CivilDay> days;
@@ -248,8 +253,8 @@ TEST_F(RegistryAggregatesTest, MaintainedCountsEqualABruteForceRecount) {
         got[absl::StrCat("seg", s.segment(), "/prog", p.programme())] = p.active_persons();
       }
       for (const auto& f : s.funding()) {
-        got[absl::StrCat("seg", s.segment(), "/fund", f.funding_source(), ":", f.subsidy_scheme())] =
-            f.active_persons();
+        got[absl::StrCat("seg", s.segment(), "/fund", f.funding_source(), ":",
+                         f.subsidy_scheme())] = f.active_persons();
       }
     }
     std::map<std::string, int64_t> recount;

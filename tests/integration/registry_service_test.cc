@@ -176,8 +176,7 @@ std::string ReadFile(const std::filesystem::path& path) {
 
 // ----- Import messages -----
 
-v1::ImportRecordsRequest Header(const std::string& import_id, v1::ImportMode mode,
-                                int batch_size) {
+v1::ImportRecordsRequest Header(const std::string& import_id, v1::ImportMode mode, int batch_size) {
   v1::ImportRecordsRequest m;
   m.mutable_header()->set_import_id(import_id);
   m.mutable_header()->set_mode(mode);
@@ -500,10 +499,9 @@ TEST_F(RegistryServiceTest, ListsJambiRegenciesWithTheirBpsCodes) {
     EXPECT_EQ(r.is_city(), r.code() >= "15.71") << r.name();
     EXPECT_FALSE(r.synthetic());
   }
-  EXPECT_THAT(names, ElementsAre("regions/15.01", "regions/15.02", "regions/15.03",
-                                 "regions/15.04", "regions/15.05", "regions/15.06",
-                                 "regions/15.07", "regions/15.08", "regions/15.09",
-                                 "regions/15.71", "regions/15.72"));
+  EXPECT_THAT(names, ElementsAre("regions/15.01", "regions/15.02", "regions/15.03", "regions/15.04",
+                                 "regions/15.05", "regions/15.06", "regions/15.07", "regions/15.08",
+                                 "regions/15.09", "regions/15.71", "regions/15.72"));
   EXPECT_EQ(bps["regions/15.08"], "1509");
   EXPECT_EQ(bps["regions/15.07"], "1506");
   EXPECT_EQ(bps["regions/15.06"], "1507");
@@ -678,8 +676,8 @@ TEST_F(RegistryServiceTest, UpdateRegionChecksTheBpsCode) {
   req.mutable_update_mask()->add_paths("bps_code");
   auto short_code = Call(&Stub::UpdateRegion, kRegistrarToken, req);
   EXPECT_EQ(short_code.status().code(), absl::StatusCode::kInvalidArgument)
-      << "a 3-digit bps_code on a regency was "
-      << (short_code.ok() ? "stored" : "refused with ") << short_code.status();
+      << "a 3-digit bps_code on a regency was " << (short_code.ok() ? "stored" : "refused with ")
+      << short_code.status();
   EXPECT_THAT(ViolationFields(short_code.status()), ElementsAre("region.bps_code"));
 
   req.mutable_region()->set_bps_code("1501");  // Kabupaten Kerinci's
@@ -807,9 +805,9 @@ TEST_F(RegistryServiceTest, ReportsEveryBadParticipantFieldWithoutTheNik) {
   ASSERT_EQ(ra.status().code(), absl::StatusCode::kInvalidArgument) << ra.status();
   EXPECT_EQ(Reason(ra.status()), "INVALID_FIELDS");
   EXPECT_EQ(Domain(ra.status()), kDomain);
-  EXPECT_THAT(ViolationFields(ra.status()),
-              UnorderedElementsAre("participant_id", "participant.display_name",
-                                   "participant.nik"));
+  EXPECT_THAT(
+      ViolationFields(ra.status()),
+      UnorderedElementsAre("participant_id", "participant.display_name", "participant.nik"));
   EXPECT_THAT(ErrorBytes(ra.status()), Not(HasSubstr(short_nik)));
   EXPECT_THAT(ErrorBytes(ra.status()), Not(HasSubstr(short_nik.substr(6))));
 
@@ -829,7 +827,7 @@ TEST_F(RegistryServiceTest, ReportsEveryBadParticipantFieldWithoutTheNik) {
   EXPECT_THAT(std::string(rb.status().message()), HasSubstr("and 2 more field violations"));
   const std::string bytes = ErrorBytes(rb.status());
   EXPECT_THAT(bytes, Not(HasSubstr(man.nik())));
-  EXPECT_THAT(bytes, Not(HasSubstr(man.nik().substr(6))));   // DDMMYY and serial
+  EXPECT_THAT(bytes, Not(HasSubstr(man.nik().substr(6))));     // DDMMYY and serial
   EXPECT_THAT(bytes, Not(HasSubstr(man.nik().substr(6, 6))));  // DDMMYY
 
   // Nothing was created.
@@ -862,8 +860,7 @@ TEST_F(RegistryServiceTest, ProtectsTheNik) {
   v1::GetParticipantRequest get;
   get.set_name(siti.name());
   auto as_analyst = Call(&Stub::GetParticipant, kAnalystToken, get);
-  ASSERT_EQ(as_analyst.status().code(), absl::StatusCode::kPermissionDenied)
-      << as_analyst.status();
+  ASSERT_EQ(as_analyst.status().code(), absl::StatusCode::kPermissionDenied) << as_analyst.status();
   EXPECT_EQ(Reason(as_analyst.status()), "PERMISSION_DENIED");
   v1::ListParticipantsRequest list;
   EXPECT_EQ(Call(&Stub::ListParticipants, kAnalystToken, list).status().code(),
@@ -1011,8 +1008,8 @@ TEST_F(RegistryServiceTest, EnforcesEnrollmentAndContributionRules) {
   EXPECT_THAT(ViolationFields(pu_alone.status()), ElementsAre("enrollment.employer"));
 
   // BPU with JP.
-  v1::Enrollment bpu_jp = BpuEnrollment(kVillage, Date(2025, 1, 1),
-                                        type::v1::FUNDING_SOURCE_WORKER, "", false);
+  v1::Enrollment bpu_jp =
+      BpuEnrollment(kVillage, Date(2025, 1, 1), type::v1::FUNDING_SOURCE_WORKER, "", false);
   bpu_jp.add_programmes(type::v1::PROGRAMME_JP);
   auto jp = enroll(bpu_jp);
   ASSERT_EQ(jp.status().code(), absl::StatusCode::kInvalidArgument) << jp.status();
@@ -1070,9 +1067,9 @@ TEST_F(RegistryServiceTest, EnforcesEnrollmentAndContributionRules) {
   }
 
   // Counted from start_date to paid_through.
-  auto before = Query({kVillage}, {Date(2024, 12, 31), Date(2025, 1, 1), Date(2025, 6, 30),
-                                   Date(2025, 7, 1)},
-                      false);
+  auto before =
+      Query({kVillage}, {Date(2024, 12, 31), Date(2025, 1, 1), Date(2025, 6, 30), Date(2025, 7, 1)},
+            false);
   ASSERT_TRUE(before.ok()) << before.status();
   EXPECT_EQ(Active(*before, kVillage, Date(2024, 12, 31)), 0);
   EXPECT_EQ(Active(*before, kVillage, Date(2025, 1, 1)), 1);
@@ -1121,8 +1118,8 @@ TEST_F(RegistryServiceTest, TerminationOnTheStartDateIsAccepted) {
   CreateVillage();
   const Person budi{"24000000012", 12, 3, 1985, false, 3, "Budi Hartono"};
   CreateParticipant(budi);
-  v1::Enrollment e = Enroll(budi, BpuEnrollment(kVillage, Date(2025, 3, 1),
-                                                type::v1::FUNDING_SOURCE_WORKER, "", false));
+  v1::Enrollment e = Enroll(
+      budi, BpuEnrollment(kVillage, Date(2025, 3, 1), type::v1::FUNDING_SOURCE_WORKER, "", false));
   ASSERT_FALSE(e.name().empty());
   v1::TerminateEnrollmentRequest terminate;
   terminate.set_name(e.name());
@@ -1143,8 +1140,8 @@ TEST_F(RegistryServiceTest, TerminationEndDateYearIsAtMost2100) {
   CreateVillage();
   const Person budi{"24000000013", 12, 3, 1985, false, 4, "Budi Hartono"};
   CreateParticipant(budi);
-  v1::Enrollment e = Enroll(budi, BpuEnrollment(kVillage, Date(2025, 3, 1),
-                                                type::v1::FUNDING_SOURCE_WORKER, "", false));
+  v1::Enrollment e = Enroll(
+      budi, BpuEnrollment(kVillage, Date(2025, 3, 1), type::v1::FUNDING_SOURCE_WORKER, "", false));
   ASSERT_FALSE(e.name().empty());
   v1::TerminateEnrollmentRequest terminate;
   terminate.set_name(e.name());
@@ -1325,8 +1322,8 @@ TEST_F(RegistryServiceTest, ImportsLenientlyAndIdempotently) {
   const Person bad_nik{"24000000202", 17, 13, 1988, false, 5, "Bulan Ketigabelas"};
   const Person bpu_jp{"24000000203", 9, 9, 1999, true, 6, "Dewi Lestari"};
   ASSERT_EQ(bad_nik.nik(), "1508011713880005");
-  v1::Enrollment bpu_with_jp = BpuEnrollment(village, Date(2025, 1, 1),
-                                             type::v1::FUNDING_SOURCE_WORKER, "", false);
+  v1::Enrollment bpu_with_jp =
+      BpuEnrollment(village, Date(2025, 1, 1), type::v1::FUNDING_SOURCE_WORKER, "", false);
   bpu_with_jp.add_programmes(type::v1::PROGRAMME_JP);
   const std::vector<v1::ImportRow> rows = {
       RegionRow(1, "regions/15.08.02", "Kecamatan Uji Impor"),
@@ -1334,10 +1331,10 @@ TEST_F(RegistryServiceTest, ImportsLenientlyAndIdempotently) {
       EmployerRow(3, "15080009", village),
       PersonRow(4, good, village, PuEnrollment("employers/15080009", village, Date(2025, 1, 1)),
                 MakeContribution(1200000, Date(2025, 1, 10), Date(2025, 12, 31))),
-      PersonRow(5, bad_nik, village,
-                BpuEnrollment(village, Date(2025, 1, 1), type::v1::FUNDING_SOURCE_WORKER, "",
-                              false),
-                std::nullopt),
+      PersonRow(
+          5, bad_nik, village,
+          BpuEnrollment(village, Date(2025, 1, 1), type::v1::FUNDING_SOURCE_WORKER, "", false),
+          std::nullopt),
       PersonRow(6, bpu_jp, village, bpu_with_jp, std::nullopt),
   };
   // Message boundaries (3 + 3) differ from batch boundaries (2 + 2 + 2).
@@ -1452,13 +1449,12 @@ TEST_F(RegistryServiceTest, StrictImportWritesNothingFromABatchWithARejectedRow)
   const auto generation_before = Query({"regions/15"}, {Date(2025, 6, 30)}, false);
   ASSERT_TRUE(generation_before.ok()) << generation_before.status();
 
-  auto out = Import(kRegistrarToken,
-                    {Header("strict-1", v1::IMPORT_MODE_STRICT, 10),
-                     Rows({PersonRow(10, a, kVillage, bpu, pay),
-                           PersonRow(11, b, kVillage, bpu, pay),
-                           // PU without an employer.
-                           PersonRow(12, c, kVillage, PuEnrollment("", kVillage, Date(2025, 1, 1)),
-                                     pay)})});
+  auto out = Import(
+      kRegistrarToken,
+      {Header("strict-1", v1::IMPORT_MODE_STRICT, 10),
+       Rows({PersonRow(10, a, kVillage, bpu, pay), PersonRow(11, b, kVillage, bpu, pay),
+             // PU without an employer.
+             PersonRow(12, c, kVillage, PuEnrollment("", kVillage, Date(2025, 1, 1)), pay)})});
   ASSERT_TRUE(out.status.ok()) << out.status;
   const auto& r = out.response;
   EXPECT_EQ(r.rows_received(), 3);
@@ -1567,8 +1563,8 @@ TEST_F(RegistryServiceTest, ImportErrorsKeepCommittedBatchesAndSayHowMany) {
   // "Errors that end the whole call (batches already committed stay committed, and the
   // ErrorInfo metadata key `batches_committed` says how many): ... a second header, ... a
   // message with no rows ... (INVALID_ARGUMENT)".
-  auto second_header = Import(kRegistrarToken,
-                              {Header("two-headers", v1::IMPORT_MODE_LENIENT, 1),
+  auto second_header =
+      Import(kRegistrarToken, {Header("two-headers", v1::IMPORT_MODE_LENIENT, 1),
                                Rows({RegionRow(1, "regions/15.08.01", "Kecamatan Pelepat")}),
                                Header("two-headers", v1::IMPORT_MODE_LENIENT, 1)});
   ASSERT_EQ(second_header.status.code(), absl::StatusCode::kInvalidArgument)
@@ -1581,10 +1577,10 @@ TEST_F(RegistryServiceTest, ImportErrorsKeepCommittedBatchesAndSayHowMany) {
   EXPECT_THAT(info->metadata(), testing::Contains(testing::Pair("batches_committed", "1")))
       << "ErrorInfo of the second-header error: " << info->DebugString();
 
-  auto empty_chunk = Import(kRegistrarToken,
-                            {Header("empty-chunk", v1::IMPORT_MODE_LENIENT, 1),
-                             Rows({RegionRow(1, "regions/15.08.02", "Kecamatan Pelepat Ilir")}),
-                             Rows({})});
+  auto empty_chunk =
+      Import(kRegistrarToken,
+             {Header("empty-chunk", v1::IMPORT_MODE_LENIENT, 1),
+              Rows({RegionRow(1, "regions/15.08.02", "Kecamatan Pelepat Ilir")}), Rows({})});
   EXPECT_EQ(empty_chunk.status.code(), absl::StatusCode::kInvalidArgument)
       << "a message with no rows: " << empty_chunk.status;
   if (auto i = GetErrorInfo(empty_chunk.status)) {

@@ -78,7 +78,7 @@ std::string Describe(const AggregateCount& c) {
 // boundaries (multiples of 32 and 1024, negative days included), some negative, some repeated.
 std::vector<AggregateDelta> RandomDeltas(std::mt19937& rng, int n) {
   const std::vector<AggregateKey> keys = {
-      {"15", 0, 0, 0, ""}, {"15", 1, 0, 0, ""}, {"15", 1, 2, 0, ""},
+      {"15", 0, 0, 0, ""},    {"15", 1, 0, 0, ""},    {"15", 1, 2, 0, ""},
       {"15", 1, 0, 3, "JKK"}, {"15.08", 0, 0, 0, ""}, {"15.08", 2, 0, 1, ""},
   };
   std::uniform_int_distribution<size_t> key(0, keys.size() - 1);
@@ -343,9 +343,9 @@ TEST_P(RegistryStoreTest, UpdateOfAMissingNameIsNotFound) {
 }
 
 TEST_P(RegistryStoreTest, UpdateKeepsParentAndRegion) {
-  ASSERT_TRUE(Insert(Kind::kEnrollment, "enrollments/1", "participants/1", "15.08.01.2001",
-                     Body("v1"))
-                  .ok());
+  ASSERT_TRUE(
+      Insert(Kind::kEnrollment, "enrollments/1", "participants/1", "15.08.01.2001", Body("v1"))
+          .ok());
   ASSERT_TRUE(Update(Kind::kEnrollment, "enrollments/1", Body("v2")).ok());
   ListQuery q;
   q.kind = Kind::kEnrollment;
@@ -419,9 +419,9 @@ TEST_P(RegistryStoreTest, ListFiltersByParent) {
   q.kind = Kind::kRegion;
 
   q.parent = std::nullopt;  // any parent
-  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"regions/15", "regions/15.08",
-                                                    "regions/15.08.01", "regions/15.71",
-                                                    "regions/16"}));
+  EXPECT_EQ(ListNames(q),
+            (std::vector<std::string>{"regions/15", "regions/15.08", "regions/15.08.01",
+                                      "regions/15.71", "regions/16"}));
   q.parent = "";  // only the records inserted with parent ""
   EXPECT_EQ(ListNames(q), (std::vector<std::string>{"regions/15", "regions/16"}));
   q.parent = "regions/15";
@@ -454,16 +454,16 @@ TEST_P(RegistryStoreTest, ListFiltersByRegionAndItsDescendants) {
   q.kind = Kind::kEmployer;
 
   q.region = "15.08";
-  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/a", "employers/b", "employers/c",
-                                                    "employers/i"}));
+  EXPECT_EQ(ListNames(q),
+            (std::vector<std::string>{"employers/a", "employers/b", "employers/c", "employers/i"}));
   q.region = "15.08.01";
   EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/b", "employers/c"}));
   q.region = "15.08.01.2001";
   EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/c"}));
   q.region = "15";
-  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/a", "employers/b", "employers/c",
-                                                    "employers/d", "employers/e", "employers/f",
-                                                    "employers/g", "employers/i"}));
+  EXPECT_EQ(ListNames(q),
+            (std::vector<std::string>{"employers/a", "employers/b", "employers/c", "employers/d",
+                                      "employers/e", "employers/f", "employers/g", "employers/i"}));
   q.region = "15.0";
   EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/g"}));
   q.region = "1";
@@ -666,17 +666,21 @@ TEST_P(RegistryStoreTest, ReadCannotWrite) {
       {"InsertNik", [](RegistryTx& tx) { return tx.InsertNik("h", "s", "participants/1"); }},
       {"AddDeltas",
        [&](RegistryTx& tx) { return tx.AddDeltas(std::span<const AggregateDelta>(&delta, 1)); }},
-      {"PutRequest", [](RegistryTx& tx) { return tx.PutRequest("M", "r", {"fp", "res"}); }},
+      {"PutRequest",
+       [](RegistryTx& tx) {
+         return tx.PutRequest("M", "r", {"fp", "res"});
+       }},
       {"BumpGeneration", [](RegistryTx& tx) { return tx.BumpGeneration("15").status(); }},
       {"NextId", [](RegistryTx& tx) { return tx.NextId("seq").status(); }},
       {"PutImport", [](RegistryTx& tx) { return tx.PutImport("imports/1", "r"); }},
   };
   for (const auto& [what, write] : writes) {
     absl::Status attempt;
-    store_->Read([&](RegistryTx& tx) {
-            attempt = write(tx);
-            return absl::OkStatus();
-          })
+    store_
+        ->Read([&](RegistryTx& tx) {
+          attempt = write(tx);
+          return absl::OkStatus();
+        })
         .IgnoreError();
     EXPECT_FALSE(attempt.ok()) << what << " succeeded inside Read";
   }
@@ -784,33 +788,27 @@ TEST_P(RegistryStoreTest, DeltasAccumulateAndCountActiveSumsThePast) {
   const AggregateKey city{"15.71", 0, 0, 0, ""};
   const AggregateKey sibling{"15.081", 0, 0, 0, ""};
   const std::vector<AggregateDelta> first = {
-      {all, 100, 2},     {all, 100, 3},  // same key and day twice in one call: summed
-      {formal, 102, 4},  {formal, 110, -4},  // net 0 from day 110
-      {flat, 103, 1},    {flat, 103, -1},    // net 0 from its first day
-      {city, 100, 7},    {sibling, 100, 9},
+      {all, 100, 2},    {all, 100, 3},      // same key and day twice in one call: summed
+      {formal, 102, 4}, {formal, 110, -4},  // net 0 from day 110
+      {flat, 103, 1},   {flat, 103, -1},    // net 0 from its first day
+      {city, 100, 7},   {sibling, 100, 9},
   };
   ASSERT_TRUE(store_->Write([&](RegistryTx& tx) { return tx.AddDeltas(first); }).ok());
   // The same key and day again in a later transaction: summed too.
   const std::vector<AggregateDelta> second = {{all, 100, 1}, {all, 105, -2}};
   ASSERT_TRUE(store_->Write([&](RegistryTx& tx) { return tx.AddDeltas(second); }).ok());
   // An empty batch is fine.
-  ASSERT_TRUE(store_
-                  ->Write([&](RegistryTx& tx) {
-                    return tx.AddDeltas(std::span<const AggregateDelta>());
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      store_->Write([&](RegistryTx& tx) { return tx.AddDeltas(std::span<const AggregateDelta>()); })
+          .ok());
 
   EXPECT_TRUE(Count("15.08", 99).empty());
   EXPECT_EQ(Count("15.08", 100), std::vector<std::string>{"15.08|0|0|0|=6"});
   EXPECT_EQ(Count("15.08", 101), std::vector<std::string>{"15.08|0|0|0|=6"});
-  EXPECT_EQ(Count("15.08", 102),
-            (std::vector<std::string>{"15.08|0|0|0|=6", "15.08|1|2|3|JKK=4"}));
-  EXPECT_EQ(Count("15.08", 103),
-            (std::vector<std::string>{"15.08|0|0|0|=6", "15.08|1|2|3|JKK=4"}));
-  EXPECT_EQ(Count("15.08", 105),
-            (std::vector<std::string>{"15.08|0|0|0|=4", "15.08|1|2|3|JKK=4"}));
-  EXPECT_EQ(Count("15.08", 109),
-            (std::vector<std::string>{"15.08|0|0|0|=4", "15.08|1|2|3|JKK=4"}));
+  EXPECT_EQ(Count("15.08", 102), (std::vector<std::string>{"15.08|0|0|0|=6", "15.08|1|2|3|JKK=4"}));
+  EXPECT_EQ(Count("15.08", 103), (std::vector<std::string>{"15.08|0|0|0|=6", "15.08|1|2|3|JKK=4"}));
+  EXPECT_EQ(Count("15.08", 105), (std::vector<std::string>{"15.08|0|0|0|=4", "15.08|1|2|3|JKK=4"}));
+  EXPECT_EQ(Count("15.08", 109), (std::vector<std::string>{"15.08|0|0|0|=4", "15.08|1|2|3|JKK=4"}));
   EXPECT_EQ(Count("15.08", 110), std::vector<std::string>{"15.08|0|0|0|=4"});
   EXPECT_EQ(Count("15.08", 100000), std::vector<std::string>{"15.08|0|0|0|=4"});
 
@@ -826,12 +824,12 @@ TEST_P(RegistryStoreTest, DeltasAccumulateAndCountActiveSumsThePast) {
 
 TEST_P(RegistryStoreTest, RequestIds) {
   EXPECT_FALSE(GetRequest("CreateEmployer", "req-1").has_value());
-  ASSERT_TRUE(store_
-                  ->Write([&](RegistryTx& tx) {
-                    return tx.PutRequest("CreateEmployer", "req-1",
-                                         {"fingerprint-1", "employers/EMP-1"});
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->Write([&](RegistryTx& tx) {
+            return tx.PutRequest("CreateEmployer", "req-1", {"fingerprint-1", "employers/EMP-1"});
+          })
+          .ok());
   std::optional<RequestRecord> record = GetRequest("CreateEmployer", "req-1");
   ASSERT_TRUE(record.has_value());
   EXPECT_EQ(record->fingerprint, "fingerprint-1");
@@ -998,8 +996,7 @@ TEST_P(RegistryStoreTest, FailedUnitsDropTheirDeltasAndCountsSeeTheTransactions)
 TEST_P(RegistryStoreTest, Imports) {
   EXPECT_EQ(GetImport("imports/1"), std::nullopt);
   ASSERT_TRUE(
-      store_->Write([&](RegistryTx& tx) { return tx.PutImport("imports/1", Body("resp1")); })
-          .ok());
+      store_->Write([&](RegistryTx& tx) { return tx.PutImport("imports/1", Body("resp1")); }).ok());
   EXPECT_EQ(GetImport("imports/1"), Body("resp1"));
   EXPECT_EQ(GetImport("imports/2"), std::nullopt);
 }
@@ -1008,21 +1005,20 @@ TEST_P(RegistryStoreTest, Imports) {
 
 TEST_P(RegistryStoreTest, DataSurvivesReopening) {
   const std::vector<AggregateDelta> deltas = {{{"15.08", 0, 0, 0, ""}, 100, 3}};
-  ASSERT_TRUE(store_
-                  ->Write([&](RegistryTx& tx) -> absl::Status {
-                    RETURN_IF_ERROR(tx.Insert(Kind::kRegion, "regions/15", "", "15", Body("r")));
-                    RETURN_IF_ERROR(
-                        tx.Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")));
-                    RETURN_IF_ERROR(tx.InsertNik("hash-1", "sealed-1", "participants/1"));
-                    RETURN_IF_ERROR(tx.AddDeltas(deltas));
-                    RETURN_IF_ERROR(
-                        tx.PutRequest("CreateEmployer", "req-1", {"fp", "employers/1"}));
-                    RETURN_IF_ERROR(tx.BumpGeneration("15").status());
-                    RETURN_IF_ERROR(tx.BumpGeneration("15").status());
-                    RETURN_IF_ERROR(tx.NextId("enrollments").status());
-                    return tx.PutImport("imports/1", Body("resp"));
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->Write([&](RegistryTx& tx) -> absl::Status {
+            RETURN_IF_ERROR(tx.Insert(Kind::kRegion, "regions/15", "", "15", Body("r")));
+            RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")));
+            RETURN_IF_ERROR(tx.InsertNik("hash-1", "sealed-1", "participants/1"));
+            RETURN_IF_ERROR(tx.AddDeltas(deltas));
+            RETURN_IF_ERROR(tx.PutRequest("CreateEmployer", "req-1", {"fp", "employers/1"}));
+            RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+            RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+            RETURN_IF_ERROR(tx.NextId("enrollments").status());
+            return tx.PutImport("imports/1", Body("resp"));
+          })
+          .ok());
 
   for (int reopen = 1; reopen <= 2; ++reopen) {
     SCOPED_TRACE(absl::StrCat("reopen ", reopen));

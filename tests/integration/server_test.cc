@@ -65,7 +65,8 @@ TEST(ServiceHostTest, HealthFollowsRequiredDependencies) {
   std::atomic<bool> cache_up{true};
   auto host = ServiceHost::Start(
       TestOptions(), {&echo},
-      {{"store", true, [&] { return store_up ? absl::OkStatus() : absl::UnavailableError("down"); }},
+      {{"store", true,
+        [&] { return store_up ? absl::OkStatus() : absl::UnavailableError("down"); }},
        {"cache", false,
         [&] { return cache_up ? absl::OkStatus() : absl::UnavailableError("down"); }}});
   ASSERT_TRUE(host.ok()) << host.status();

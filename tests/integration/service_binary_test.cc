@@ -48,8 +48,8 @@ int PortFromListeningLine(const std::string& line) {
 }
 
 HealthCheckResponse::ServingStatus Check(int port, const std::string& service) {
-  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
   grpc::health::v1::HealthCheckRequest req;
@@ -64,7 +64,8 @@ TEST_P(ServiceBinaryTest, ServesHealthAndDrainsOnSigterm) {
   test_support::ChildProcess child(
       b.path, Args(b, {"--listen=127.0.0.1:0", "--plaintext", "--drain_grace=1500ms",
                        "--shutdown_deadline=3s"}));
-  const int port = PortFromListeningLine(child.WaitForLine(R"("msg":"listening")", absl::Seconds(20)));
+  const int port =
+      PortFromListeningLine(child.WaitForLine(R"("msg":"listening")", absl::Seconds(20)));
   ASSERT_GT(port, 0) << "no 'listening' log line with a port";
   EXPECT_EQ(Check(port, ""), HealthCheckResponse::SERVING);
   EXPECT_EQ(Check(port, b.service), HealthCheckResponse::SERVING);
@@ -105,13 +106,17 @@ TEST_P(ServiceBinaryTest, RefusesToServeWithoutTlsOrPlaintext) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, ServiceBinaryTest,
-    testing::Values(
-        Binary{"registry", PARITRANA_REGISTRY_BINARY, "paritrana.registry.v1.RegistryService",
-               {"--store=sqlite:$DIR/registry.db", "--nik_key_file=$DIR/nik.key",
-                "--create_nik_key"}},
-        Binary{"coverage", PARITRANA_COVERAGE_BINARY, "paritrana.coverage.v1.CoverageService"},
-        Binary{"award", PARITRANA_AWARD_BINARY, "paritrana.award.v1.AwardService",
-               {"--store=sqlite:$DIR/award.db"}}),
+    testing::Values(Binary{"registry",
+                           PARITRANA_REGISTRY_BINARY,
+                           "paritrana.registry.v1.RegistryService",
+                           {"--store=sqlite:$DIR/registry.db", "--nik_key_file=$DIR/nik.key",
+                            "--create_nik_key"}},
+                    Binary{"coverage", PARITRANA_COVERAGE_BINARY,
+                           "paritrana.coverage.v1.CoverageService"},
+                    Binary{"award",
+                           PARITRANA_AWARD_BINARY,
+                           "paritrana.award.v1.AwardService",
+                           {"--store=sqlite:$DIR/award.db"}}),
     [](const testing::TestParamInfo<Binary>& info) { return info.param.name; });
 
 }  // namespace

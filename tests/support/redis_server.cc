@@ -81,9 +81,10 @@ std::string RedisServer::address() const { return absl::StrCat("127.0.0.1:", por
 
 absl::Status RedisServer::Launch(int port) {
   std::vector<std::string> args = {
-      kRedisServer, "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir_,
-      "--daemonize", "no", "--protected-mode", "no", "--logfile", "",  // log to our pipe
-      "--save", "", "--appendonly", "no",  // nothing to disk: a restart starts empty
+      kRedisServer,  "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir_,
+      "--daemonize", "no",     "--protected-mode",   "no",     "--logfile", "",  // log to our pipe
+      "--save",      "",       "--appendonly",       "no",  // nothing to disk: a restart starts
+                                                            // empty
   };
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;

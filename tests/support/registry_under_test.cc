@@ -21,7 +21,8 @@ absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::Start(
   r->registry_ = std::make_unique<registry::Registry>(
       *r->store_, *r->vault_,
       [redis](const std::set<std::string>& provinces) {
-        if (redis != nullptr) redis->BumpGenerations({provinces.begin(), provinces.end()}).IgnoreError();
+        if (redis != nullptr)
+          redis->BumpGenerations({provinces.begin(), provinces.end()}).IgnoreError();
       },
       TodayInJakarta);
   RETURN_IF_ERROR(r->registry_->LoadCatalog());

@@ -120,8 +120,8 @@ class RegistryTx {
   virtual absl::StatusOr<std::vector<AggregateCount>> CountActive(absl::string_view region,
                                                                   int64_t day) = 0;
 
-  virtual absl::StatusOr<std::optional<RequestRecord>> GetRequest(
-      absl::string_view method, absl::string_view request_id) = 0;
+  virtual absl::StatusOr<std::optional<RequestRecord>> GetRequest(absl::string_view method,
+                                                                  absl::string_view request_id) = 0;
   virtual absl::Status PutRequest(absl::string_view method, absl::string_view request_id,
                                   const RequestRecord& record) = 0;
 

@@ -45,8 +45,9 @@ v1::RubricVersion Valid() {
 }
 
 // The fields named by the violations of `version` for a rubric of `category`.
-std::set<std::string> Violations(const v1::RubricVersion& version,
-                                 v1::AwardCategory category = v1::AWARD_CATEGORY_REGENCY_GOVERNMENT) {
+std::set<std::string> Violations(
+    const v1::RubricVersion& version,
+    v1::AwardCategory category = v1::AWARD_CATEGORY_REGENCY_GOVERNMENT) {
   FieldViolations v;
   CheckRubricVersion(version, category, "rubric_version", v);
   std::set<std::string> fields;
@@ -111,25 +112,25 @@ TEST(RubricVersionRulesTest, IndicatorsMustFitTheCategory) {
 TEST(RubricVersionRulesTest, StructureIdsAndScoring) {
   v1::RubricVersion v = Valid();
   v.mutable_aspects(1)->mutable_indicators(0)->set_id("coverage");  // repeated across aspects
-  v.mutable_aspects(1)->set_id("Interview");                       // not lower_snake
+  v.mutable_aspects(1)->set_id("Interview");                        // not lower_snake
   v.mutable_aspects(0)->mutable_indicators(0)->mutable_linear()->set_upper(0);  // upper <= lower
   v.mutable_aspects(1)->mutable_indicators(0)->mutable_jury()->set_max_score(0);
   v.mutable_gates(0)->set_comparison(v1::COMPARISON_OPERATOR_UNSPECIFIED);
   v.mutable_tie_break_order(0)->clear_key();
-  EXPECT_EQ(Violations(v), (Fields{"rubric_version.aspects[1].indicators[0].id",
-                                   "rubric_version.aspects[1].id",
-                                   "rubric_version.aspects[0].indicators[0].linear",
-                                   "rubric_version.aspects[1].indicators[0].jury",
-                                   "rubric_version.gates[0].comparison",
-                                   "rubric_version.tie_break_order[0]"}));
+  EXPECT_EQ(Violations(v),
+            (Fields{"rubric_version.aspects[1].indicators[0].id", "rubric_version.aspects[1].id",
+                    "rubric_version.aspects[0].indicators[0].linear",
+                    "rubric_version.aspects[1].indicators[0].jury",
+                    "rubric_version.gates[0].comparison", "rubric_version.tie_break_order[0]"}));
   v = Valid();
   v.mutable_aspects(0)->mutable_indicators(0)->clear_scoring();
   v.mutable_aspects(0)->mutable_indicators(0)->clear_source();
   v.mutable_aspects(1)->mutable_indicators(0)->mutable_rank_based()->set_direction(
       v1::RANK_DIRECTION_UNSPECIFIED);
-  EXPECT_EQ(Violations(v), (Fields{"rubric_version.aspects[0].indicators[0].scoring",
-                                   "rubric_version.aspects[0].indicators[0].source",
-                                   "rubric_version.aspects[1].indicators[0].rank_based.direction"}));
+  EXPECT_EQ(Violations(v),
+            (Fields{"rubric_version.aspects[0].indicators[0].scoring",
+                    "rubric_version.aspects[0].indicators[0].source",
+                    "rubric_version.aspects[1].indicators[0].rank_based.direction"}));
   v = Valid();
   v.clear_aspects();  // the gate and tie-break key then name nothing either
   EXPECT_EQ(Violations(v), (Fields{"rubric_version.aspects", "rubric_version.gates[0].indicator_id",
@@ -227,9 +228,8 @@ TEST(DefaultRubricTest, ParsesValidatesAndSaysItIsConfigurable) {
 
 TEST(RubricFileTest, RefusesUnknownFieldsAndBadShapes) {
   EXPECT_FALSE(ParseRubricFile("[]", "t").ok());
-  EXPECT_FALSE(ParseRubricFile(R"({"rubric_id": "x", "rubric": {}, "version": {}, "extra": 1})",
-                               "t")
-                   .ok());
+  EXPECT_FALSE(
+      ParseRubricFile(R"({"rubric_id": "x", "rubric": {}, "version": {}, "extra": 1})", "t").ok());
   // A misspelt field inside the version is an error, not silently dropped.
   const auto typo = ParseRubricFile(
       R"({"rubric_id": "x", "rubric": {}, "version": {"declaredTotalWieght": 100}})", "t");

@@ -319,9 +319,9 @@ TEST(ScoreCategoryTest, DeterministicWhateverTheInputOrder) {
   std::mt19937 rng(7);
   for (int run = 0; run < 20; ++run) {
     std::shuffle(c.begin(), c.end(), rng);
-    EXPECT_EQ(ScoreCategory(v, v1::AWARD_CATEGORY_REGENCY_GOVERNMENT, "x", c, {})
-                  .SerializeAsString(),
-              first)
+    EXPECT_EQ(
+        ScoreCategory(v, v1::AWARD_CATEGORY_REGENCY_GOVERNMENT, "x", c, {}).SerializeAsString(),
+        first)
         << "run " << run;
   }
 }
@@ -343,15 +343,14 @@ coverage::v1::RegionCoverage Coverage(int64_t active, int64_t potential, int64_t
   bpu->set_segment(type::v1::SEGMENT_BPU);
   bpu->set_active_persons(active - pu_active);
   bpu->set_potential_workers(potential - pu_potential);
-  bpu->set_coverage_ratio_percent(potential - pu_potential > 0
-                                      ? 100.0 * (active - pu_active) / (potential - pu_potential)
-                                      : 0);
+  bpu->set_coverage_ratio_percent(
+      potential - pu_potential > 0 ? 100.0 * (active - pu_active) / (potential - pu_potential) : 0);
   return c;
 }
 
 v1::IndicatorResult Compute(v1::ComputedIndicator which, const coverage::v1::RegionCoverage* start,
-                        const coverage::v1::RegionCoverage& end,
-                        type::v1::RegionLevel level = type::v1::REGION_LEVEL_REGENCY) {
+                            const coverage::v1::RegionCoverage& end,
+                            type::v1::RegionLevel level = type::v1::REGION_LEVEL_REGENCY) {
   v1::IndicatorResult r;
   r.set_computed(which);
   ComputeRegionIndicator(level, 2025, start, end, r);
@@ -405,7 +404,7 @@ TEST(ComputedIndicatorTest, RatiosGrowthGapAndBudget) {
   EXPECT_DOUBLE_EQ(Input(r, "budget_funded"), 4);
   // A province counts its own (provincial) budget: 9 / 200 x 1000.
   r = Compute(v1::COMPUTED_INDICATOR_BUDGET_FUNDED_WORKERS, &start, end,
-          type::v1::REGION_LEVEL_PROVINCE);
+              type::v1::REGION_LEVEL_PROVINCE);
   EXPECT_DOUBLE_EQ(r.raw_value(), 45);
 
   // Target already met at the start: 100; no clamping above 100 otherwise.
@@ -421,12 +420,12 @@ TEST(ComputedIndicatorTest, RatiosGrowthGapAndBudget) {
 
 TEST(ComputedIndicatorTest, NoDenominatorIsNoData) {
   coverage::v1::RegionCoverage none = Coverage(5, 0, 5, 0);
-  for (auto which : {v1::COMPUTED_INDICATOR_COVERAGE_RATIO, v1::COMPUTED_INDICATOR_PU_COVERAGE_RATIO,
-                     v1::COMPUTED_INDICATOR_BPU_COVERAGE_RATIO,
-                     v1::COMPUTED_INDICATOR_COVERAGE_GROWTH,
-                     v1::COMPUTED_INDICATOR_BUDGET_FUNDED_WORKERS,
-                     v1::COMPUTED_INDICATOR_EMPLOYER_REGISTERED_SHARE,
-                     v1::COMPUTED_INDICATOR_EMPLOYER_ON_TIME_SHARE}) {
+  for (auto which :
+       {v1::COMPUTED_INDICATOR_COVERAGE_RATIO, v1::COMPUTED_INDICATOR_PU_COVERAGE_RATIO,
+        v1::COMPUTED_INDICATOR_BPU_COVERAGE_RATIO, v1::COMPUTED_INDICATOR_COVERAGE_GROWTH,
+        v1::COMPUTED_INDICATOR_BUDGET_FUNDED_WORKERS,
+        v1::COMPUTED_INDICATOR_EMPLOYER_REGISTERED_SHARE,
+        v1::COMPUTED_INDICATOR_EMPLOYER_ON_TIME_SHARE}) {
     const auto r = Compute(which, &none, none);
     EXPECT_EQ(r.value_status(), v1::INDICATOR_VALUE_STATUS_NO_DATA)
         << v1::ComputedIndicator_Name(which);

@@ -15,8 +15,7 @@ TEST(FieldViolationsTest, CollectsEveryViolation) {
 
   absl::Status s = v.ToStatus();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(s.message(),
-            "participant.nik: NIK must have 16 digits (and 1 more field violations)");
+  EXPECT_EQ(s.message(), "participant.nik: NIK must have 16 digits (and 1 more field violations)");
   auto bad = GetBadRequest(s);
   ASSERT_TRUE(bad.has_value());
   ASSERT_EQ(bad->field_violations_size(), 2);

@@ -50,7 +50,6 @@ CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT R
 )sql",
 };
 
-
 constexpr absl::string_view kColumns =
     "kind, name, parent, cycle, sort_key, category, state, year, subject, assessor, body";
 
@@ -59,8 +58,8 @@ class SqliteTx final : public AwardTx {
   explicit SqliteTx(sqlite::Database& db) : db_(db) {}
 
   absl::StatusOr<std::optional<Record>> Get(Kind kind, absl::string_view name) override {
-    auto st = db_.Prepare(absl::StrCat("SELECT ", kColumns,
-                                       " FROM records WHERE kind = ?1 AND name = ?2"));
+    auto st = db_.Prepare(
+        absl::StrCat("SELECT ", kColumns, " FROM records WHERE kind = ?1 AND name = ?2"));
     if (!st.ok()) return st.status();
     (*st)->Bind(1, static_cast<int64_t>(kind)).Bind(2, name);
     absl::StatusOr<bool> row = (*st)->Step();

@@ -182,7 +182,8 @@ class SqliteTx final : public RegistryTx {
     if (q.parent.has_value()) sql += " AND parent = ?3";
     // Region filter: the region itself or any code below it ("15.08" matches "15.08.01.2001"
     // but not "15.081"); '/' is the character after '.', so the range is index-friendly.
-    if (!q.region.empty()) sql += " AND (region = ?4 OR (region > ?4 || '.' AND region < ?4 || '/'))";
+    if (!q.region.empty())
+      sql += " AND (region = ?4 OR (region > ?4 || '.' AND region < ?4 || '/'))";
     sql += " ORDER BY name LIMIT ?5";
     auto st = db_.Prepare(sql);
     if (!st.ok()) return st.status();
@@ -211,8 +212,7 @@ class SqliteTx final : public RegistryTx {
     return s;
   }
 
-  absl::StatusOr<std::optional<std::string>> ParticipantByNikHash(
-      absl::string_view hash) override {
+  absl::StatusOr<std::optional<std::string>> ParticipantByNikHash(absl::string_view hash) override {
     return One("SELECT participant FROM nik_index WHERE hash = ?1",
                [&](sqlite::Statement& s) { s.Bind(1, hash); });
   }
