@@ -159,6 +159,8 @@ void Import(rv1::RegistryService::Stub& stub, std::vector<rv1::ImportRow> rows,
       msg.Clear();
     }
   }
+  msg.mutable_end()->set_rows_sent(static_cast<int64_t>(rows.size()));
+  if (open) writer->Write(msg);
   writer->WritesDone();
   const grpc::Status s = writer->Finish();
   if (!s.ok()) Fail(absl::StrCat("ImportRecords ", id), s);

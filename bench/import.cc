@@ -205,6 +205,9 @@ int main(int argc, char** argv) {
   flush();
   int rc = 0;
   if (writer != nullptr) {
+    rv1::ImportRecordsRequest end;
+    end.mutable_end()->set_rows_sent(static_cast<int64_t>(sent));
+    if (!broken) writer->Write(end);
     writer->WritesDone();
     const grpc::Status status = writer->Finish();
     if (!status.ok()) {

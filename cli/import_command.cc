@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "cli/output.h"
 #include "common/errors.h"
+#include "google/protobuf/stubs/common.h"
 #include "google/protobuf/util/json_util.h"
 #include "paritrana/registry/v1/registry.grpc.pb.h"
 
@@ -23,6 +24,20 @@ namespace paritrana::cli {
 namespace {
 
 namespace rv1 = registry::v1;
+
+// No field of a record is longer than a few hundred bytes; these limits only keep one bad row from
+// making a stream message larger than the server accepts (4 MiB), which would end the call.
+constexpr size_t kMaxCellBytes = 16 * 1024;
+constexpr size_t kMaxLineBytes = 64 * 1024;
+constexpr size_t kMaxMessageBytes = 1024 * 1024;
+constexpr int kMaxRowsPerMessage = 500;
+constexpr absl::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
+
+// The same check protobuf's parser applies to string fields: text it passes, the registry parses.
+bool IsUtf8(absl::string_view text) {
+  return google::protobuf::internal::IsStructurallyValidUTF8(text.data(),
+                                                             static_cast<int>(text.size()));
+}
 
 struct LocalReject {
   int64_t row;
@@ -33,10 +48,29 @@ struct LocalReject {
 // Parses one CSV row into an ImportRow by the file's header; an error names the column.
 class CsvRows {
  public:
-  explicit CsvRows(const std::vector<std::string>& header) {
+  explicit CsvRows(const std::vector<std::string>& header) : header_(header) {
     for (size_t i = 0; i < header.size(); ++i) {
       columns_[std::string(absl::StripAsciiWhitespace(header[i]))] = i;
     }
+  }
+
+  // Problems of the cells as text, before any is interpreted: more cells than the header has
+  // columns, a cell that is not UTF-8 (the registry's protobuf parser would refuse the whole
+  // message), or one too long for any field (it would make the message too large to send).
+  absl::Status CheckCells(const std::vector<std::string>& cells) const {
+    if (cells.size() > header_.size()) {
+      return Bad("record", absl::StrCat("has ", cells.size(), " cells but the header has ",
+                                        header_.size(), " columns"));
+    }
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const std::string column(absl::StripAsciiWhitespace(header_[i]));
+      if (cells[i].size() > kMaxCellBytes) {
+        return Bad(column, absl::StrCat("is ", cells[i].size(),
+                                        " bytes long; a cell may hold at most ", kMaxCellBytes));
+      }
+      if (!IsUtf8(cells[i])) return Bad(column, "is not valid UTF-8 text");
+    }
+    return absl::OkStatus();
   }
 
   absl::Status Kind() const {
@@ -164,6 +198,7 @@ class CsvRows {
     return absl::OkStatus();
   }
 
+  std::vector<std::string> header_;
   std::map<std::string, size_t> columns_;
   const std::vector<std::string>* cells_ = nullptr;
 };
@@ -207,8 +242,12 @@ absl::Status RunImport(const Connection& connection, const ImportOptions& option
   writer->Write(header);
 
   std::vector<LocalReject> local;
+  auto reject_locally = [&](int64_t row, const absl::Status& s) {
+    local.push_back({row, ErrorField(s), GetBadRequest(s)->field_violations(0).description()});
+  };
   std::optional<CsvRows> csv;
   rv1::ImportRecordsRequest chunk;
+  size_t chunk_bytes = 0;
   int64_t line_number = 0, sent = 0;
   const absl::Time start = absl::Now();
   absl::Time last_report = start;
@@ -217,28 +256,46 @@ absl::Status RunImport(const Connection& connection, const ImportOptions& option
     sent += chunk.rows().rows_size();
     const bool ok = writer->Write(chunk);
     chunk.Clear();
+    chunk_bytes = 0;
     return ok;
   };
   std::string line;
   bool stream_ok = true;
   while (stream_ok && std::getline(*in, line)) {
     ++line_number;
+    // Excel and other Windows tools start UTF-8 files with a byte-order mark.
+    if (line_number == 1 && absl::StartsWith(line, kUtf8ByteOrderMark)) {
+      line.erase(0, kUtf8ByteOrderMark.size());
+    }
     if (absl::StripAsciiWhitespace(line).empty()) continue;
     rv1::ImportRow row;
     if (format == "csv") {
+      std::vector<std::string> cells = SplitCsv(line);
       if (!csv.has_value()) {
-        csv.emplace(SplitCsv(line));
+        csv.emplace(cells);
         RETURN_IF_ERROR(csv->Kind());
         continue;
       }
-      absl::StatusOr<rv1::ImportRow> parsed = csv->Parse(SplitCsv(line));
+      absl::Status cells_ok = csv->CheckCells(cells);
+      absl::StatusOr<rv1::ImportRow> parsed =
+          cells_ok.ok() ? csv->Parse(cells) : absl::StatusOr<rv1::ImportRow>(cells_ok);
       if (!parsed.ok()) {
-        local.push_back({line_number, ErrorField(parsed.status()),
-                         GetBadRequest(parsed.status())->field_violations(0).description()});
+        reject_locally(line_number, parsed.status());
         continue;
       }
       row = std::move(*parsed);
     } else {
+      if (line.size() > kMaxLineBytes) {
+        reject_locally(line_number,
+                       InvalidField("record", absl::StrCat("is ", line.size(),
+                                                           " bytes long; a line may hold at most ",
+                                                           kMaxLineBytes)));
+        continue;
+      }
+      if (!IsUtf8(line)) {
+        reject_locally(line_number, InvalidField("record", "is not valid UTF-8 text"));
+        continue;
+      }
       auto s = google::protobuf::util::JsonStringToMessage(line, &row);
       if (!s.ok()) {
         local.push_back({line_number, "record", std::string(s.message())});
@@ -246,8 +303,11 @@ absl::Status RunImport(const Connection& connection, const ImportOptions& option
       }
     }
     row.set_row_number(line_number);
+    chunk_bytes += row.ByteSizeLong();
     *chunk.mutable_rows()->add_rows() = std::move(row);
-    if (chunk.rows().rows_size() >= 500) stream_ok = flush();
+    if (chunk.rows().rows_size() >= kMaxRowsPerMessage || chunk_bytes >= kMaxMessageBytes) {
+      stream_ok = flush();
+    }
     if (options.progress && absl::Now() - last_report > absl::Milliseconds(250)) {
       last_report = absl::Now();
       const double secs = absl::ToDoubleSeconds(last_report - start);
@@ -255,13 +315,25 @@ absl::Status RunImport(const Connection& connection, const ImportOptions& option
                                    Thousands(static_cast<int64_t>(sent / std::max(secs, 1e-3))));
     }
   }
-  if (stream_ok) flush();
+  // The ImportEnd tells the registry the stream is whole; without it nothing is recorded.
+  if (stream_ok) stream_ok = flush();
+  if (stream_ok) {
+    rv1::ImportRecordsRequest end;
+    end.mutable_end()->set_rows_sent(sent);
+    writer->Write(end);
+  }
   writer->WritesDone();
   const grpc::Status status = writer->Finish();
   if (options.progress) std::cerr << "\r" << std::string(50, ' ') << "\r";
   if (!status.ok()) {
     return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                         absl::StrCat("import failed: ", status.error_message()));
+  }
+  if (in->bad()) return absl::DataLossError(absl::StrCat("reading ", options.file, " failed"));
+  // A replayed import answers with the first run's counts, which need not match this file.
+  if (!response.replayed() && response.rows_received() != sent) {
+    return absl::DataLossError(absl::StrCat("the registry received ", response.rows_received(),
+                                            " rows but ", sent, " were sent"));
   }
 
   if (!options.rejects_file.empty()) {

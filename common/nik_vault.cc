@@ -261,6 +261,22 @@ std::string NikVault::LookupHash(absl::string_view nik) const {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(mac), mac_len));
 }
 
+std::string NikVault::Fingerprint() const {
+  constexpr absl::string_view kLabel = "paritrana nik key fingerprint v1";
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), kLabel.data(), kLabel.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), hmac_key_.data(), hmac_key_.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), aes_key_.data(), aes_key_.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest, &digest_len) != 1) {
+    CryptoFailure("SHA-256");
+  }
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), digest_len));
+}
+
 std::string NikVault::Seal(absl::string_view nik) const {
   std::string out(kNonceBytes + nik.size() + kTagBytes, '\0');
   auto* nonce = reinterpret_cast<unsigned char*>(out.data());

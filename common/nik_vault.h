@@ -36,6 +36,12 @@ class NikVault final {
   // the same NIK always finds the same row; useless without the key.
   std::string LookupHash(absl::string_view nik) const;
 
+  // A fingerprint of the whole key (both halves), 64 lower-case hex characters: SHA-256 of a
+  // fixed label and the key. A store records it at its first start and refuses any other key,
+  // since a different key would make every stored hash and sealed NIK meaningless. It reveals
+  // nothing usable about the key (a 512-bit random secret cannot be guessed from its hash).
+  std::string Fingerprint() const;
+
   // AES-256-GCM with a fresh random 12-byte nonce: base64 of nonce || ciphertext || 16-byte tag.
   // Sealing the same NIK twice gives different texts, so sealed columns cannot be joined or
   // counted; use LookupHash for that.

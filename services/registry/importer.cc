@@ -182,48 +182,105 @@ void Importer::Reject(int64_t row_number, const absl::Status& status) {
   r->set_code(absl::StatusCodeToString(status.code()));
 }
 
+Importer::~Importer() { Close(); }
+
+void Importer::Close() {
+  if (holds_import_id_) registry_.EndImport(header_.import_id());
+  holds_import_id_ = false;
+}
+
 absl::Status Importer::Add(const v1::ImportRecordsRequest& message) {
+  if (done_) return WithProgress(InvalidField("payload", "no message may follow the ImportEnd"));
   if (message.has_header()) {
     if (has_header_) {
       return WithProgress(InvalidField("header", "must be sent once, in the first message"));
     }
-    header_ = message.header();
-    has_header_ = true;
-    FieldViolations v;
-    v.Check("header.import_id", CheckImportId(header_.import_id()));
-    if (header_.mode() == v1::IMPORT_MODE_UNSPECIFIED || !v1::ImportMode_IsValid(header_.mode())) {
-      v.Add("header.mode", "is required: IMPORT_MODE_STRICT or IMPORT_MODE_LENIENT");
-    }
-    if (header_.batch_size() < 0 || header_.batch_size() > kMaxBatchSize) {
-      v.Add("header.batch_size", absl::StrCat("must be 0 (1000) to ", kMaxBatchSize));
-    }
-    RETURN_IF_ERROR(v.ToStatus());
-    if (header_.batch_size() > 0) batch_size_ = header_.batch_size();
-    response_.set_import_id(header_.import_id());
-    response_.set_validate_only(header_.validate_only());
-    if (header_.validate_only()) return absl::OkStatus();
-    std::optional<std::string> recorded;
-    RETURN_IF_ERROR(registry_.store().Read([&](RegistryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(recorded, tx.GetImport(header_.import_id()));
-      return absl::OkStatus();
-    }));
-    if (recorded.has_value()) {
-      if (!response_.ParseFromString(*recorded)) return absl::DataLossError("bad import record");
-      response_.set_replayed(true);
-    }
-    return absl::OkStatus();
+    return Start(message.header());
   }
   if (!has_header_) return InvalidField("header", "the first message must carry the header");
-  if (replayed()) return absl::OkStatus();
+  if (message.has_end()) return End(message.end());
   if (message.rows().rows_size() == 0 || message.rows().rows_size() > kMaxRowsPerMessage) {
     return WithProgress(InvalidField(
         "rows.rows", absl::StrCat("a message must hold 1 to ", kMaxRowsPerMessage, " rows")));
   }
+  rows_streamed_ += message.rows().rows_size();
   for (const v1::ImportRow& row : message.rows().rows()) {
     batch_.push_back(row);
     if (static_cast<int>(batch_.size()) >= batch_size_) RETURN_IF_ERROR(WithProgress(Flush()));
   }
   return absl::OkStatus();
+}
+
+absl::Status Importer::Start(const v1::ImportHeader& header) {
+  header_ = header;
+  has_header_ = true;
+  FieldViolations v;
+  v.Check("header.import_id", CheckImportId(header_.import_id()));
+  if (header_.mode() == v1::IMPORT_MODE_UNSPECIFIED || !v1::ImportMode_IsValid(header_.mode())) {
+    v.Add("header.mode", "is required: IMPORT_MODE_STRICT or IMPORT_MODE_LENIENT");
+  }
+  if (header_.batch_size() < 0 || header_.batch_size() > kMaxBatchSize) {
+    v.Add("header.batch_size", absl::StrCat("must be 0 (1000) to ", kMaxBatchSize));
+  }
+  RETURN_IF_ERROR(v.ToStatus());
+  if (header_.batch_size() > 0) batch_size_ = header_.batch_size();
+  response_.set_import_id(header_.import_id());
+  response_.set_validate_only(header_.validate_only());
+  if (header_.validate_only()) return absl::OkStatus();
+  // Two streams of one import id would both apply rows and both record a response; the second is
+  // refused until the first ends (in this process: replicas sharing a database are not yet
+  // supported by the SQLite store).
+  if (!registry_.BeginImport(header_.import_id())) {
+    return WithReason(absl::AbortedError(absl::StrCat("import ", header_.import_id(),
+                                                      " is still running; retry when it ends")),
+                      "IMPORT_RUNNING", {{"import_id", header_.import_id()}});
+  }
+  holds_import_id_ = true;
+  std::optional<std::string> recorded;
+  RETURN_IF_ERROR(registry_.store().Read([&](RegistryTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(recorded, tx.GetImport(header_.import_id()));
+    return absl::OkStatus();
+  }));
+  if (recorded.has_value()) {
+    if (!response_.ParseFromString(*recorded)) return absl::DataLossError("bad import record");
+    response_.set_replayed(true);
+    done_ = true;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Importer::End(const v1::ImportEnd& end) {
+  if (end.rows_sent() != rows_streamed_) {
+    return WithProgress(InvalidField(
+        "end.rows_sent", absl::StrCat("is ", end.rows_sent(), " but the stream carried ",
+                                      rows_streamed_, " rows: a message was lost on the way")));
+  }
+  RETURN_IF_ERROR(WithProgress(Flush()));
+  if (!header_.validate_only()) {
+    RETURN_IF_ERROR(WithProgress(registry_.store().Write([&](RegistryTx& tx) {
+      return tx.PutImport(header_.import_id(), response_.SerializeAsString());
+    })));
+    auto& m = metrics::Registry::Global();
+    m.Add("paritrana_import_rows_total", {{"outcome", "accepted"}}, response_.rows_accepted());
+    m.Add("paritrana_import_rows_total", {{"outcome", "unchanged"}}, response_.rows_unchanged());
+    m.Add("paritrana_import_rows_total", {{"outcome", "rejected"}}, response_.rows_rejected());
+    m.Add("paritrana_import_rows_total", {{"outcome", "rolled_back"}},
+          response_.rows_rolled_back());
+  }
+  done_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status Importer::Abandon() {
+  if (!has_header_) return InvalidField("header", "the stream carried no header");
+  // The rows received are whole and valid messages: applying them saves the retry their work.
+  RETURN_IF_ERROR(WithProgress(Flush()));
+  return WithProgress(WithReason(
+      absl::AbortedError(
+          "the import stream ended without its ImportEnd message (cancelled, broken, or a message "
+          "that could not be parsed, such as text that is not UTF-8); nothing was recorded under "
+          "the import id: send the whole import again with the same id"),
+      "IMPORT_INCOMPLETE", {}));
 }
 
 absl::Status Importer::WithProgress(absl::Status status) const {
@@ -290,24 +347,6 @@ absl::Status Importer::Flush() {
   }
   batch_.clear();
   return absl::OkStatus();
-}
-
-absl::StatusOr<v1::ImportRecordsResponse> Importer::Finish() {
-  if (!has_header_) return InvalidField("header", "the stream carried no header");
-  if (replayed()) return response_;
-  RETURN_IF_ERROR(WithProgress(Flush()));
-  if (!header_.validate_only()) {
-    RETURN_IF_ERROR(registry_.store().Write([&](RegistryTx& tx) {
-      return tx.PutImport(header_.import_id(), response_.SerializeAsString());
-    }));
-    auto& m = metrics::Registry::Global();
-    m.Add("paritrana_import_rows_total", {{"outcome", "accepted"}}, response_.rows_accepted());
-    m.Add("paritrana_import_rows_total", {{"outcome", "unchanged"}}, response_.rows_unchanged());
-    m.Add("paritrana_import_rows_total", {{"outcome", "rejected"}}, response_.rows_rejected());
-    m.Add("paritrana_import_rows_total", {{"outcome", "rolled_back"}},
-          response_.rows_rolled_back());
-  }
-  return response_;
 }
 
 }  // namespace paritrana::registry

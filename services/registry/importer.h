@@ -16,17 +16,27 @@ namespace paritrana::registry {
 class Importer final {
  public:
   explicit Importer(Registry& registry) : registry_(registry) {}
+  ~Importer();
 
   // Feeds one stream message. An error ends the call (e.g. a missing or repeated header); row
   // problems are not errors, they are reported in the response.
   absl::Status Add(const v1::ImportRecordsRequest& message);
-  // True once the header named an import that already completed: nothing more will be applied,
-  // and Finish returns the recorded response.
-  bool replayed() const { return response_.replayed(); }
-  // Applies the last batch, records a completed import and returns the outcome.
-  absl::StatusOr<v1::ImportRecordsResponse> Finish();
+  // True once nothing more will be applied and response() is the answer: the header named an import
+  // that already completed (replayed), or the ImportEnd message was applied and the import recorded
+  // as complete.
+  bool done() const { return done_; }
+  const v1::ImportRecordsResponse& response() const { return response_; }
+  // The stream ended before ImportEnd (cancelled, broken, or a message that did not parse): applies
+  // the rows received, records nothing under the import id, and returns the error to answer with
+  // (ABORTED IMPORT_INCOMPLETE, or the header error when there was none).
+  absl::Status Abandon();
+  // Frees the import id for another stream. Call before answering, so a client that retries at once
+  // is not refused as IMPORT_RUNNING; the destructor calls it too.
+  void Close();
 
  private:
+  absl::Status Start(const v1::ImportHeader& header);
+  absl::Status End(const v1::ImportEnd& end);
   absl::Status Flush();
   // `status` with ErrorInfo metadata batches_committed and rows_received added.
   absl::Status WithProgress(absl::Status status) const;
@@ -34,9 +44,12 @@ class Importer final {
 
   Registry& registry_;
   bool has_header_ = false;
+  bool holds_import_id_ = false;  // this stream is the one running header_.import_id
+  bool done_ = false;
   v1::ImportHeader header_;
   int batch_size_ = 1000;
   int64_t last_row_number_ = 0;
+  int64_t rows_streamed_ = 0;  // rows in the messages read so far, batched or not
   std::vector<v1::ImportRow> batch_;
   v1::ImportRecordsResponse response_;
 };

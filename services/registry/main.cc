@@ -7,6 +7,7 @@
 #include "common/redis_client.h"
 #include "common/server.h"
 #include "common/validation.h"
+#include "services/registry/generation_bumper.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_service.h"
 #include "services/registry/store/registry_store.h"
@@ -47,25 +48,31 @@ int Run() {
   }
 
   std::unique_ptr<paritrana::RedisClient> redis;
+  std::unique_ptr<paritrana::registry::GenerationBumper> bumper;
   if (!absl::GetFlag(FLAGS_redis).empty()) {
     paritrana::RedisClient::Options options;
     options.address = absl::GetFlag(FLAGS_redis);
+    // Bumps that fail are retried (GenerationBumper); a short backoff cap keeps the time between
+    // Redis coming back and the retry going through, which coverage may serve stale, short.
+    options.max_backoff = absl::Milliseconds(500);
     auto client = paritrana::RedisClient::Create(options);
     if (!client.ok()) {
       Error("bad --redis", {{"error", client.status().ToString()}});
       return 1;
     }
     redis = std::move(*client);
+    bumper = paritrana::registry::GenerationBumper::ForRedis(*redis);
+    bumper->BumpEveryProvince();
   }
-  // A cache that misses a bump only serves its current value until its TTL; a write must not
-  // fail or wait for that, so failures are logged and dropped.
-  auto publish = [&redis](const std::set<std::string>& provinces) {
-    if (redis == nullptr) return;
-    absl::Status s = redis->BumpGenerations({provinces.begin(), provinces.end()});
-    if (!s.ok()) paritrana::log::Warn("cache generation not bumped", {{"error", s.ToString()}});
+  auto publish = [&bumper](const std::set<std::string>& provinces) {
+    if (bumper != nullptr) bumper->Bump(provinces);
   };
 
   paritrana::registry::Registry registry(**store, *vault, publish, paritrana::TodayInJakarta);
+  if (absl::Status s = registry.CheckNikKey(); !s.ok()) {
+    Error("refusing the NIK key", {{"error", s.ToString()}});
+    return 1;
+  }
   if (absl::Status s = registry.LoadCatalog(); !s.ok()) {
     Error("cannot load the region catalogue", {{"error", s.ToString()}});
     return 1;

@@ -146,6 +146,41 @@ absl::Status Registry::Write(std::function<absl::Status(Writer&)> fn) {
   return absl::OkStatus();
 }
 
+absl::Status Registry::CheckNikKey() {
+  constexpr absl::string_view kSetting = "nik_key_fingerprint";
+  const std::string fingerprint = vault_.Fingerprint();
+  const absl::Status wrong_key = WithReason(
+      absl::FailedPreconditionError(
+          "the NIK key is not the one this database's NIKs were sealed with: start with the "
+          "original key file (a new key would accept duplicate NIKs and lose every stored one)"),
+      "NIK_KEY_MISMATCH");
+  return store_.Write([&](RegistryTx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string> recorded, tx.GetSetting(kSetting));
+    if (recorded.has_value()) return *recorded == fingerprint ? absl::OkStatus() : wrong_key;
+    // A database from before fingerprints were recorded: one sealed NIK tells whether the key is
+    // the one it was sealed with (AES-GCM authentication fails under any other).
+    ListQuery q;
+    q.kind = Kind::kParticipant;
+    q.limit = 1;
+    ASSIGN_OR_RETURN(std::vector<StoredResource> participants, tx.List(q));
+    if (!participants.empty()) {
+      ASSIGN_OR_RETURN(std::optional<std::string> sealed, tx.SealedNik(participants[0].name));
+      if (sealed.has_value() && !vault_.Open(*sealed).ok()) return wrong_key;
+    }
+    return tx.PutSetting(kSetting, fingerprint);
+  });
+}
+
+bool Registry::BeginImport(const std::string& import_id) {
+  absl::MutexLock lock(&imports_mu_);
+  return running_imports_.insert(import_id).second;
+}
+
+void Registry::EndImport(const std::string& import_id) {
+  absl::MutexLock lock(&imports_mu_);
+  running_imports_.erase(import_id);
+}
+
 absl::Status Registry::LoadCatalog() {
   return store_.Write([&](RegistryTx& tx) -> absl::Status {
     auto put = [&](const CatalogRegion& c) -> absl::Status {

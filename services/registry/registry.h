@@ -4,7 +4,9 @@
 #include <set>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "common/nik_vault.h"
 #include "paritrana/registry/v1/registry.pb.h"
@@ -26,6 +28,10 @@ class Registry final {
  public:
   Registry(RegistryStore& store, const NikVault& vault, GenerationPublisher publisher,
            std::function<absl::CivilDay()> today);
+
+  // Binds the database to the NIK key: records the key's fingerprint at the first start and refuses
+  // any other key afterwards (FAILED_PRECONDITION, reason NIK_KEY_MISMATCH). Run at start.
+  absl::Status CheckNikKey();
 
   // Loads the shipped region catalogue (provinces, Jambi's regencies and cities) when missing.
   absl::Status LoadCatalog();
@@ -86,6 +92,10 @@ class Registry final {
   // touched in the same transaction and publishes them after the commit.
   absl::Status Write(std::function<absl::Status(Writer&)> fn);
 
+  // Marks `import_id` as running in this process: false when it already is. EndImport frees it.
+  bool BeginImport(const std::string& import_id);
+  void EndImport(const std::string& import_id);
+
   RegistryStore& store() { return store_; }
   const NikVault& vault() const { return vault_; }
   absl::CivilDay today() const { return today_(); }
@@ -95,6 +105,8 @@ class Registry final {
   const NikVault& vault_;
   GenerationPublisher publisher_;
   std::function<absl::CivilDay()> today_;
+  absl::Mutex imports_mu_;
+  absl::flat_hash_set<std::string> running_imports_ ABSL_GUARDED_BY(imports_mu_);
 };
 
 }  // namespace paritrana::registry

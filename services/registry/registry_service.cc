@@ -7,8 +7,10 @@
 namespace paritrana::registry {
 namespace {
 
-// Reads the ImportRecords stream message by message and feeds the Importer; the answer is sent
-// when the client half-closes (or at once when the import id was already completed).
+// Reads the ImportRecords stream message by message and feeds the Importer. The answer is sent once
+// the Importer is done (ImportEnd applied, or a replayed import id). A read that fails before that
+// is a half-close, a cancellation or a message that did not parse, which gRPC does not tell apart:
+// all three abandon the import, so none is ever recorded as complete.
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportRecordsRequest> {
  public:
   ImportReactor(Registry& registry, v1::ImportRecordsResponse* response)
@@ -17,35 +19,40 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportRecordsRequ
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {  // the client finished sending
-      absl::StatusOr<v1::ImportRecordsResponse> result = importer_.Finish();
-      if (result.ok()) {
-        *response_ = std::move(*result);
-        log::Info("import finished", {{"import_id", response_->import_id()},
-                                      {"received", response_->rows_received()},
-                                      {"accepted", response_->rows_accepted()},
-                                      {"unchanged", response_->rows_unchanged()},
-                                      {"rejected", response_->rows_rejected()}});
-      }
-      Finish(ToGrpcStatus(result.status(), kRegistryErrorDomain));
+    if (!ok) {
+      absl::Status s = importer_.Abandon();
+      log::Warn("import abandoned", {{"import_id", importer_.response().import_id()},
+                                     {"received", importer_.response().rows_received()},
+                                     {"error", s.ToString()}});
+      Answer(s);
       return;
     }
     if (absl::Status s = importer_.Add(message_); !s.ok()) {
-      Finish(ToGrpcStatus(s, kRegistryErrorDomain));
+      Answer(s);
       return;
     }
-    if (importer_.replayed()) {  // nothing more will be applied: answer now
-      absl::StatusOr<v1::ImportRecordsResponse> result = importer_.Finish();
-      if (result.ok()) *response_ = std::move(*result);
-      Finish(ToGrpcStatus(result.status(), kRegistryErrorDomain));
+    if (!importer_.done()) {
+      StartRead(&message_);
       return;
     }
-    StartRead(&message_);
+    *response_ = importer_.response();
+    log::Info("import finished", {{"import_id", response_->import_id()},
+                                  {"replayed", response_->replayed()},
+                                  {"received", response_->rows_received()},
+                                  {"accepted", response_->rows_accepted()},
+                                  {"unchanged", response_->rows_unchanged()},
+                                  {"rejected", response_->rows_rejected()}});
+    Answer(absl::OkStatus());
   }
 
   void OnDone() override { delete this; }
 
  private:
+  void Answer(const absl::Status& s) {
+    importer_.Close();
+    Finish(ToGrpcStatus(s, kRegistryErrorDomain));
+  }
+
   Importer importer_;
   v1::ImportRecordsResponse* response_;
   v1::ImportRecordsRequest message_;

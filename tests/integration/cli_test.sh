@@ -63,5 +63,31 @@ check 'grep -q "^  paid by provincial_budget (dumisake),1,," "$dir/coverage.csv"
 # Importing the same file again changes nothing.
 "$cli" import "$dir/workers.csv" -q | tee "$dir/again.txt"
 check 'grep -q "0 accepted, 2 unchanged" "$dir/again.txt"' "re-import is idempotent"
+# Issue 13, item 2: rows the CLI cannot send whole are rejected by row and column, never dropped.
+# A byte-order mark (Excel) before the header; a row with an extra cell; a name that is not UTF-8;
+# a 10 MB cell; then a good row, which must still be imported.
+header='kpj,nik,name,sex,birth_date,domicile_region,segment,employer,programmes,region,start_date,funding_source,subsidy_scheme,paid_date,covers_through,amount_rupiah'
+row() { echo "240000000$1,15040115059000$1,$2,M,1990-05-15,15.04,BPU,,JKK;JKM,15.04,2025-01-01,WORKER,,2025-01-01,2025-12-31,201600${3:-}"; }
+{
+  printf '\xEF\xBB\xBF%s\n' "$header"
+  row 11 Ahmad ",extra"
+  row 12 "$(printf 'Bad\xC3\x28Name')"
+  row 13 "$(head -c 10000000 /dev/zero | tr '\0' a)"
+  row 14 Wati
+} >"$dir/messy.csv"
+if "$cli" import "$dir/messy.csv" --rejects "$dir/messy_rejects.csv" -q >"$dir/messy.txt" 2>&1; then
+  cut -c1-300 "$dir/messy.txt"
+  check 'grep -q "4 rows read, 1 accepted, 0 unchanged, 3 rejected (3 before sending)" "$dir/messy.txt"' \
+    "messy summary"
+  check 'grep -q "^2,record,INVALID_ARGUMENT,\"has 17 cells but the header has 16 columns\"$" "$dir/messy_rejects.csv"' \
+    "extra cell reject"
+  check 'grep -q "^3,name,INVALID_ARGUMENT,\"is not valid UTF-8 text\"$" "$dir/messy_rejects.csv"' \
+    "UTF-8 reject"
+  check 'grep -q "^4,name,INVALID_ARGUMENT,\"is 10000000 bytes long" "$dir/messy_rejects.csv"' \
+    "oversized cell reject"
+else
+  echo "FAIL: the messy import failed:"; cut -c1-300 "$dir/messy.txt"; fail=1
+fi
+
 [[ $fail == 0 ]] && echo "cli round trip: ok"
 exit $fail

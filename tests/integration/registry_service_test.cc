@@ -317,16 +317,20 @@ class RegistryServiceTest : public testing::Test {
     v1::ImportRecordsResponse response;
   };
 
+  // Sends `messages`, then (with `end`) the ImportEnd that completes the import, then half-closes.
   ImportOutcome Import(const std::string& token,
-                       const std::vector<v1::ImportRecordsRequest>& messages) {
+                       const std::vector<v1::ImportRecordsRequest>& messages, bool end = true) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
     if (!token.empty()) ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
     ImportOutcome out;
     auto writer = stub_->ImportRecords(&ctx, &out.response);
+    v1::ImportRecordsRequest last;
     for (const auto& m : messages) {
+      last.mutable_end()->set_rows_sent(last.end().rows_sent() + m.rows().rows_size());
       if (!writer->Write(m)) break;  // the server answered early (e.g. a replay or an error)
     }
+    if (end) writer->Write(last);
     writer->WritesDone();
     out.status = FromGrpcStatus(writer->Finish());
     return out;
@@ -838,6 +842,35 @@ TEST_F(RegistryServiceTest, ReportsEveryBadParticipantFieldWithoutTheNik) {
 }
 
 // ===== 3. NIK protection =====
+
+// Issue 13, item 4: a registry started on a populated database with another NIK key used to start,
+// then accepted duplicate NIKs and could not find or open the stored ones.
+TEST_F(RegistryServiceTest, TheDatabaseIsBoundToItsNikKey) {
+  CreateVillage();
+  CreateParticipant(Person{"24000000091", 5, 5, 1990, true, 1, "Siti Aminah"});
+  auto other = NikVault::FromKeyFile(dir_ + "/other.key", true);
+  ASSERT_TRUE(other.ok()) << other.status();
+  auto check_with = [&](const NikVault& vault) {
+    Registry registry(*store_, vault, nullptr, TodayInJakarta);
+    return registry.CheckNikKey();
+  };
+  // This database predates fingerprints (the fixture never recorded one): a sealed NIK tells.
+  absl::Status wrong = check_with(*other);
+  EXPECT_EQ(wrong.code(), absl::StatusCode::kFailedPrecondition) << wrong;
+  EXPECT_EQ(GetErrorInfo(wrong)->reason(), "NIK_KEY_MISMATCH");
+  // The right key records its fingerprint; the wrong one is refused by it from then on.
+  ASSERT_TRUE(check_with(*vault_).ok());
+  ASSERT_TRUE(check_with(*vault_).ok());
+  EXPECT_EQ(check_with(*other).code(), absl::StatusCode::kFailedPrecondition);
+
+  // A new, empty database takes whichever key it first starts with, and only that one.
+  auto empty = OpenRegistryStore("sqlite:" + dir_ + "/empty.db");
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  Registry first(**empty, *other, nullptr, TodayInJakarta);
+  ASSERT_TRUE(first.CheckNikKey().ok());
+  Registry second(**empty, *vault_, nullptr, TodayInJakarta);
+  EXPECT_EQ(second.CheckNikKey().code(), absl::StatusCode::kFailedPrecondition);
+}
 
 TEST_F(RegistryServiceTest, ProtectsTheNik) {
   CreateVillage();
@@ -1436,6 +1469,145 @@ TEST_F(RegistryServiceTest, ImportsLenientlyAndIdempotently) {
   get.set_name(newcomer.name());
   EXPECT_EQ(Call(&Stub::GetParticipant, kRegistrarToken, get).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// A district and `villages` villages under it, one row each, numbered from 1.
+std::vector<v1::ImportRow> DistrictRows(const std::string& district, int villages) {
+  std::vector<v1::ImportRow> rows = {RegionRow(1, district, "Kecamatan Uji Impor")};
+  for (int i = 1; i <= villages; ++i) {
+    rows.push_back(RegionRow(i + 1, absl::StrFormat("%s.%04d", district, 2000 + i),
+                             absl::StrCat("Desa Uji ", i)));
+  }
+  return rows;
+}
+
+std::string ErrorReason(const absl::Status& s) {
+  auto info = GetErrorInfo(s);
+  return info.has_value() ? info->reason() : "";
+}
+
+// Issue 13, item 1: a stream that ended without its ImportEnd was recorded as a completed import,
+// and a retry with the same id replayed the partial result as success.
+TEST_F(RegistryServiceTest, AStreamWithoutImportEndIsAbortedAndTheRetryResumes) {
+  const std::vector<v1::ImportRow> rows = DistrictRows("regions/15.08.03", 4);
+  auto cut = Import(
+      kRegistrarToken,
+      {Header("cut-short", v1::IMPORT_MODE_LENIENT, 2), Rows({rows[0], rows[1]}), Rows({rows[2]})},
+      /*end=*/false);
+  ASSERT_EQ(cut.status.code(), absl::StatusCode::kAborted) << cut.status;
+  EXPECT_EQ(ErrorReason(cut.status), "IMPORT_INCOMPLETE");
+  EXPECT_THAT(GetErrorInfo(cut.status)->metadata(),
+              testing::Contains(testing::Pair("rows_received", "3")));
+
+  // The same id again, whole: not a replay; what was committed counts unchanged.
+  auto retry =
+      Import(kRegistrarToken, {Header("cut-short", v1::IMPORT_MODE_LENIENT, 2),
+                               Rows({rows[0], rows[1], rows[2]}), Rows({rows[3], rows[4]})});
+  ASSERT_TRUE(retry.status.ok()) << retry.status;
+  EXPECT_FALSE(retry.response.replayed());
+  EXPECT_EQ(retry.response.rows_received(), 5);
+  EXPECT_EQ(retry.response.rows_unchanged(), 3);
+  EXPECT_EQ(retry.response.rows_accepted(), 2);
+
+  // Now it is complete: a third stream replays it.
+  auto again = Import(kRegistrarToken, {Header("cut-short", v1::IMPORT_MODE_LENIENT, 2)});
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  EXPECT_TRUE(again.response.replayed());
+  EXPECT_EQ(again.response.rows_received(), 5);
+}
+
+TEST_F(RegistryServiceTest, ACancelledImportIsNotRecordedAndTheRetryImportsTheRest) {
+  const std::vector<v1::ImportRow> rows = DistrictRows("regions/15.08.04", 9);
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kRegistrarToken));
+    v1::ImportRecordsResponse response;
+    auto writer = stub_->ImportRecords(&ctx, &response);
+    ASSERT_TRUE(writer->Write(Header("cancelled", v1::IMPORT_MODE_LENIENT, 1)));
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(writer->Write(Rows({rows[i]})));
+    // Wait (bounded) until the server has committed the fourth row, then cancel.
+    v1::GetRegionRequest get;
+    get.set_name(rows[3].region().name());
+    for (int i = 0; i < 500 && !Call(&Stub::GetRegion, kAnalystToken, get).ok(); ++i) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_TRUE(Call(&Stub::GetRegion, kAnalystToken, get).ok()) << "no row committed in 5 s";
+    ctx.TryCancel();
+    EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  // The server may still be finishing the cancelled stream: retry until the id is free.
+  ImportOutcome retry;
+  std::vector<v1::ImportRecordsRequest> whole = {Header("cancelled", v1::IMPORT_MODE_LENIENT, 1),
+                                                 Rows(rows)};
+  for (int i = 0; i < 100; ++i) {
+    retry = Import(kRegistrarToken, whole);
+    if (ErrorReason(retry.status) != "IMPORT_RUNNING") break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_TRUE(retry.status.ok()) << retry.status;
+  EXPECT_FALSE(retry.response.replayed()) << "the cancelled stream was recorded as complete";
+  EXPECT_EQ(retry.response.rows_received(), 10);
+  EXPECT_GE(retry.response.rows_unchanged(), 4);
+  EXPECT_EQ(retry.response.rows_unchanged() + retry.response.rows_accepted(), 10);
+  for (const v1::ImportRow& row : rows) {
+    v1::GetRegionRequest get;
+    get.set_name(row.region().name());
+    EXPECT_TRUE(Call(&Stub::GetRegion, kAnalystToken, get).ok()) << row.region().name();
+  }
+}
+
+// A message the server cannot parse (here a string that is not UTF-8) ends the stream on the server
+// as a half-close would; it used to answer OK with the rows before it.
+TEST_F(RegistryServiceTest, AnUnparsableMessageAbortsTheImport) {
+  std::vector<v1::ImportRow> rows = DistrictRows("regions/15.08.05", 2);
+  rows[1].mutable_region()->set_display_name("Desa \xC3\x28");
+  auto out = Import(kRegistrarToken, {Header("bad-utf8", v1::IMPORT_MODE_LENIENT, 1),
+                                      Rows({rows[0]}), Rows({rows[1]}), Rows({rows[2]})});
+  ASSERT_EQ(out.status.code(), absl::StatusCode::kAborted) << out.status;
+  EXPECT_EQ(ErrorReason(out.status), "IMPORT_INCOMPLETE");
+  auto again = Import(kRegistrarToken, {Header("bad-utf8", v1::IMPORT_MODE_LENIENT, 1)});
+  EXPECT_FALSE(again.response.replayed()) << "the broken import was recorded as complete";
+}
+
+TEST_F(RegistryServiceTest, ImportEndMustCountTheRowsSent) {
+  const std::vector<v1::ImportRow> rows = DistrictRows("regions/15.08.06", 1);
+  v1::ImportRecordsRequest end;
+  end.mutable_end()->set_rows_sent(3);
+  auto out =
+      Import(kRegistrarToken, {Header("miscounted", v1::IMPORT_MODE_LENIENT, 1), Rows(rows), end},
+             /*end=*/false);
+  ASSERT_EQ(out.status.code(), absl::StatusCode::kInvalidArgument) << out.status;
+  EXPECT_THAT(ViolationFields(out.status), ElementsAre("end.rows_sent"));
+  auto again = Import(kRegistrarToken, {Header("miscounted", v1::IMPORT_MODE_LENIENT, 1)});
+  EXPECT_FALSE(again.response.replayed());
+}
+
+TEST_F(RegistryServiceTest, OneImportIdRunsOnceAtATime) {
+  const std::vector<v1::ImportRow> rows = DistrictRows("regions/15.08.07", 1);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kRegistrarToken));
+  v1::ImportRecordsResponse response;
+  auto first = stub_->ImportRecords(&ctx, &response);
+  ASSERT_TRUE(first->Write(Header("twice", v1::IMPORT_MODE_LENIENT, 1)));
+  ASSERT_TRUE(first->Write(Rows({rows[0]})));
+  // Bounded wait until the first stream holds the id (its first row is committed).
+  v1::GetRegionRequest get;
+  get.set_name(rows[0].region().name());
+  for (int i = 0; i < 500 && !Call(&Stub::GetRegion, kAnalystToken, get).ok(); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  auto second = Import(kRegistrarToken, {Header("twice", v1::IMPORT_MODE_LENIENT, 1), Rows(rows)});
+  EXPECT_EQ(second.status.code(), absl::StatusCode::kAborted) << second.status;
+  EXPECT_EQ(ErrorReason(second.status), "IMPORT_RUNNING");
+
+  ASSERT_TRUE(first->Write(Rows({rows[1]})));
+  v1::ImportRecordsRequest end;
+  end.mutable_end()->set_rows_sent(2);
+  ASSERT_TRUE(first->Write(end));
+  first->WritesDone();
+  grpc::Status s = first->Finish();
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(response.rows_accepted(), 2);
 }
 
 TEST_F(RegistryServiceTest, StrictImportWritesNothingFromABatchWithARejectedRow) {

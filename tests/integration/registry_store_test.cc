@@ -403,6 +403,29 @@ TEST_P(RegistryStoreTest, DefaultConstructedStringViewsAreEmptyStrings) {
   EXPECT_EQ(GetImport("imports/empty"), std::optional<std::string>(""));
 }
 
+TEST_P(RegistryStoreTest, SettingsAreKeptAndReplaced) {
+  std::optional<std::string> value = std::string("unread");
+  auto read = [&](const std::string& name) {
+    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(value, tx.GetSetting(name));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return value;
+  };
+  EXPECT_EQ(read("nik_key_fingerprint"), std::nullopt);
+  ASSERT_TRUE(store_->Write([](RegistryTx& tx) { return tx.PutSetting("a", "1"); }).ok());
+  ASSERT_TRUE(store_->Write([](RegistryTx& tx) { return tx.PutSetting("a", "2"); }).ok());
+  EXPECT_EQ(read("a"), std::optional<std::string>("2"));
+  // A failed transaction keeps nothing.
+  absl::Status failed = store_->Write([](RegistryTx& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.PutSetting("b", "x"));
+    return absl::InternalError("boom");
+  });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(read("b"), std::nullopt);
+}
+
 // --- List ----------------------------------------------------------------------------------------
 
 TEST_P(RegistryStoreTest, ListFiltersByParent) {
@@ -1233,7 +1256,7 @@ TEST_F(SqliteRegistryStoreTest, MigratesDeltasWrittenByVersion2) {
                     })
                     .ok());
   }
-  ASSERT_EQ(UserVersion(path_), 3);
+  ASSERT_EQ(UserVersion(path_), 4);
 
   // Back to version 2's aggregate table, as version 2 wrote it.
   std::mt19937 rng(7);
@@ -1246,6 +1269,7 @@ BEGIN;
 DROP TABLE active_deltas;
 DROP TABLE active_deltas_32d;
 DROP TABLE active_deltas_1024d;
+DROP TABLE settings;
 CREATE TABLE active_deltas (
   region TEXT NOT NULL,
   segment INTEGER NOT NULL,
@@ -1274,7 +1298,7 @@ CREATE TABLE active_deltas (
 
   auto store = OpenSqlite(dir_);
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ(UserVersion(path_), 3);
+  EXPECT_EQ(UserVersion(path_), 4);
   auto expect_counts = [&](std::span<const AggregateDelta> deltas) {
     for (const std::string region : {"15", "15.08"}) {
       for (int64_t day : DaysToCheck()) {

@@ -15,16 +15,17 @@ absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::Start(
     RedisClient::Options options;
     options.address = redis_address;
     ASSIGN_OR_RETURN(r->redis_, RedisClient::Create(options));
+    r->bumper_ = registry::GenerationBumper::ForRedis(*r->redis_);
   }
   r->auth_ = auth != nullptr ? std::move(auth) : Authorizer::Disabled();
-  RedisClient* redis = r->redis_.get();
+  registry::GenerationBumper* bumper = r->bumper_.get();
   r->registry_ = std::make_unique<registry::Registry>(
       *r->store_, *r->vault_,
-      [redis](const std::set<std::string>& provinces) {
-        if (redis != nullptr)
-          redis->BumpGenerations({provinces.begin(), provinces.end()}).IgnoreError();
+      [bumper](const std::set<std::string>& provinces) {
+        if (bumper != nullptr) bumper->Bump(provinces);
       },
       TodayInJakarta);
+  RETURN_IF_ERROR(r->registry_->CheckNikKey());
   RETURN_IF_ERROR(r->registry_->LoadCatalog());
   r->service_ = std::make_unique<registry::RegistryService>(*r->registry_, *r->auth_);
   ServerOptions options;

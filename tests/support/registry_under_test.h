@@ -8,6 +8,7 @@
 #include "common/nik_vault.h"
 #include "common/redis_client.h"
 #include "common/server.h"
+#include "services/registry/generation_bumper.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_service.h"
 #include "services/registry/store/registry_store.h"
@@ -34,6 +35,7 @@ class RegistryUnderTest final {
   std::unique_ptr<registry::RegistryStore> store_;
   std::unique_ptr<NikVault> vault_;
   std::unique_ptr<RedisClient> redis_;
+  std::unique_ptr<registry::GenerationBumper> bumper_;
   std::unique_ptr<Authorizer> auth_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<registry::RegistryService> service_;

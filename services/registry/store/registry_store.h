@@ -135,6 +135,10 @@ class RegistryTx {
   // Completed imports by import id, with the serialized response.
   virtual absl::StatusOr<std::optional<std::string>> GetImport(absl::string_view import_id) = 0;
   virtual absl::Status PutImport(absl::string_view import_id, absl::string_view response) = 0;
+
+  // Settings of the installation by name (e.g. the NIK key's fingerprint); Put replaces.
+  virtual absl::StatusOr<std::optional<std::string>> GetSetting(absl::string_view name) = 0;
+  virtual absl::Status PutSetting(absl::string_view name, absl::string_view value) = 0;
 };
 
 class RegistryStore {

@@ -106,6 +106,34 @@ TEST_F(NikVaultTest, AnotherKeyCannotOpen) {
   EXPECT_EQ(b.Open(a.Seal(kNik)).status().code(), absl::StatusCode::kDataLoss);
 }
 
+TEST_F(NikVaultTest, FingerprintIdentifiesTheWholeKey) {
+  NikVault a = MustCreate("a");
+  NikVault b = MustCreate("b");
+  const std::string fa = a.Fingerprint();
+  EXPECT_EQ(fa.size(), 64u);
+  EXPECT_EQ(fa.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(fa, b.Fingerprint());
+  EXPECT_NE(fa, a.LookupHash(kNik));
+  absl::StatusOr<NikVault> reread = NikVault::FromKeyFile(Path("a"), false);
+  ASSERT_TRUE(reread.ok()) << reread.status();
+  EXPECT_EQ(reread->Fingerprint(), fa);
+
+  // A key that differs only in its encryption half has another fingerprint too.
+  std::ifstream in(Path("a"));
+  std::string line;
+  std::getline(in, line);
+  line.back() = line.back() == '0' ? '1' : '0';
+  {
+    std::ofstream out(Path("c"));
+    out << line << "\n";
+  }
+  ASSERT_EQ(::chmod(Path("c").c_str(), 0600), 0);
+  absl::StatusOr<NikVault> c = NikVault::FromKeyFile(Path("c"), false);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->LookupHash(kNik), a.LookupHash(kNik));
+  EXPECT_NE(c->Fingerprint(), fa);
+}
+
 TEST_F(NikVaultTest, CreatesAPrivateKeyFileThatReadsBackTheSame) {
   const std::string path = Path("secrets/nested/nik.key");  // parents do not exist yet
   absl::StatusOr<NikVault> created = NikVault::FromKeyFile(path, true);

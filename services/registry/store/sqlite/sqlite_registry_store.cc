@@ -118,6 +118,10 @@ INSERT INTO active_deltas_1024d (region, block, segment, programme, funding, sch
   FROM active_deltas_32d
   GROUP BY region, block >> 5, segment, programme, funding, scheme HAVING SUM(delta) <> 0;
 )sql",
+    // Settings of the installation, such as the fingerprint of the NIK key.
+    R"sql(
+CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+)sql",
 };
 
 // The tables of active_deltas by resolution: a row of level i sums the days d with
@@ -367,6 +371,18 @@ class SqliteTx final : public RegistryTx {
   absl::StatusOr<std::optional<std::string>> GetImport(absl::string_view import_id) override {
     return One("SELECT response FROM imports WHERE import_id = ?1",
                [&](sqlite::Statement& s) { s.Bind(1, import_id); });
+  }
+
+  absl::StatusOr<std::optional<std::string>> GetSetting(absl::string_view name) override {
+    return One("SELECT value FROM settings WHERE name = ?1",
+               [&](sqlite::Statement& s) { s.Bind(1, name); });
+  }
+
+  absl::Status PutSetting(absl::string_view name, absl::string_view value) override {
+    auto st = db_.Prepare("INSERT OR REPLACE INTO settings (name, value) VALUES (?1, ?2)");
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, name).Bind(2, value);
+    return (*st)->Run();
   }
 
   absl::Status PutImport(absl::string_view import_id, absl::string_view response) override {
