@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/rpc_observer.h"
 #include "openssl/evp.h"
 
 ABSL_FLAG(std::string, tokens_file, "",
@@ -164,6 +165,8 @@ std::unique_ptr<Authorizer> Authorizer::Disabled() {
 }
 
 absl::StatusOr<Caller> Authorizer::Authenticate(const grpc::ServerContextBase& ctx) const {
+  // Every service method starts here, so a server that is shutting down refuses here too.
+  if (absl::Status admitted = CheckAdmitted(ctx); !admitted.ok()) return admitted;
   if (!enabled_) {
     // Any token sent is ignored: with nothing to check it against, it proves nothing.
     return Caller{{Role::kRegistrar, Role::kAnalyst, Role::kAssessor}, false};

@@ -72,6 +72,7 @@ class Authorizer final {
   // The caller of the call behind `ctx`, from its `authorization: Bearer TOKEN` metadata.
   // UNAUTHENTICATED (ErrorInfo reason UNAUTHENTICATED) when authentication is on and the token is
   // missing, malformed or unknown. With authentication off, every call gets the default caller.
+  // UNAVAILABLE first when the call arrived while its server is shutting down (CheckAdmitted).
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& ctx) const;
 
   // OK when `caller` holds at least one of `any_of` (an admin always does); otherwise

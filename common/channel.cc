@@ -1,6 +1,8 @@
 #include "common/channel.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 
 namespace paritrana {
@@ -29,6 +31,25 @@ std::shared_ptr<grpc::Channel> ConnectToService(const std::string& target,
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   return grpc::CreateCustomChannel(target, std::move(creds), args);
+}
+
+absl::Status ProbeService(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+                          absl::Duration deadline) {
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status s = stub->Check(&ctx, request, &response);
+  if (!s.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                        absl::StrCat(service, " health check: ", s.error_message()));
+  }
+  if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+    return absl::UnavailableError(absl::StrCat(service, " is not serving"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace paritrana

@@ -3,7 +3,9 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -17,5 +19,12 @@ namespace paritrana {
 std::shared_ptr<grpc::Channel> ConnectToService(const std::string& target,
                                                 std::shared_ptr<grpc::ChannelCredentials> creds,
                                                 absl::string_view service);
+
+// One grpc.health.v1 Check of `service` (its full name) over `channel`, within `deadline`: OK
+// only when it answers SERVING. A callee that hangs (frozen, overloaded) fails with
+// DEADLINE_EXCEEDED just as a dead one fails with UNAVAILABLE, which a look at the channel's
+// connectivity state alone does not show.
+absl::Status ProbeService(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+                          absl::Duration deadline);
 
 }  // namespace paritrana

@@ -6,12 +6,29 @@
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "google/protobuf/descriptor.h"
 #include "grpcpp/support/status_code_enum.h"
 
 namespace paritrana {
 namespace {
 
 constexpr char kRequestIdHeader[] = "x-request-id";
+// Metadata the observer adds to a call that arrives while its server refuses calls; the service
+// code sees it in ServerContext::client_metadata() and answers UNAVAILABLE (CheckAdmitted).
+constexpr char kRefusedMarker[] = "x-paritrana-refused";
+
+// The method as a metric label: its full name when a service in this binary defines it.
+std::string MethodLabel(const std::string& method) {
+  // "/package.Service/Method"
+  const size_t slash = method.rfind('/');
+  if (method.size() < 4 || method[0] != '/' || slash == 0) return "unknown";
+  const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      method.substr(1, slash - 1));
+  if (service == nullptr || service->FindMethodByName(method.substr(slash + 1)) == nullptr) {
+    return "unknown";
+  }
+  return method;
+}
 
 const char* CodeName(grpc::StatusCode code) {
   static constexpr const char* kNames[] = {"OK",
@@ -42,8 +59,13 @@ std::string NewRequestId() {
 
 class RpcObserver final : public grpc::experimental::Interceptor {
  public:
-  explicit RpcObserver(grpc::experimental::ServerRpcInfo* info)
-      : method_(info->method()), start_(absl::Now()) {}
+  RpcObserver(grpc::experimental::ServerRpcInfo* info, CallGate* gate)
+      : method_(MethodLabel(info->method())), start_(absl::Now()), gate_(gate) {
+    if (gate_ != nullptr) gate_->Arrived();
+  }
+  ~RpcObserver() override {
+    if (gate_ != nullptr) gate_->Ended();
+  }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     using grpc::experimental::InterceptionHookPoints;
@@ -55,6 +77,7 @@ class RpcObserver final : public grpc::experimental::Interceptor {
         request_id_.assign(it->second.data(), it->second.size());
       }
       if (request_id_.empty()) request_id_ = NewRequestId();
+      if (gate_ != nullptr && gate_->refusing()) md->emplace(kRefusedMarker, "1");
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       if (request_id_.empty()) request_id_ = NewRequestId();
@@ -80,12 +103,13 @@ class RpcObserver final : public grpc::experimental::Interceptor {
  private:
   const std::string method_;
   const absl::Time start_;
+  CallGate* const gate_;
   std::string request_id_;
 };
 
 class RpcObserverFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  RpcObserverFactory() {
+  explicit RpcObserverFactory(CallGate* gate) : gate_(gate) {
     auto& registry = metrics::Registry::Global();
     registry.Describe("paritrana_rpc_requests_total", "counter",
                       "Finished RPCs by method and status code");
@@ -94,14 +118,25 @@ class RpcObserverFactory final : public grpc::experimental::ServerInterceptorFac
   }
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new RpcObserver(info);
+    return new RpcObserver(info, gate_);
   }
+
+ private:
+  CallGate* const gate_;
 };
 
 }  // namespace
 
-std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeRpcObserverFactory() {
-  return std::make_unique<RpcObserverFactory>();
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeRpcObserverFactory(
+    CallGate* gate) {
+  return std::make_unique<RpcObserverFactory>(gate);
+}
+
+absl::Status CheckAdmitted(const grpc::ServerContextBase& ctx) {
+  if (ctx.client_metadata().find(kRefusedMarker) == ctx.client_metadata().end()) {
+    return absl::OkStatus();
+  }
+  return absl::UnavailableError("this server is shutting down: retry on another replica");
 }
 
 }  // namespace paritrana

@@ -35,7 +35,7 @@ ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
           "On SIGTERM, how long to report NOT_SERVING before refusing new calls");
 ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(10),
           "After the grace period, how long in-flight calls may run before they are cancelled");
-ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(5),
+ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
           "How often dependency probes run to update health");
 ABSL_FLAG(std::string, log_level, "info", "Minimum log level: debug, info, warn or error");
 ABSL_FLAG(std::string, metrics_listen, "",
@@ -139,7 +139,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 30 * 60 * 1000 /*30 min*/);
 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
-  observers.push_back(MakeRpcObserverFactory());
+  observers.push_back(MakeRpcObserverFactory(&host->gate_));
   builder.experimental().SetInterceptorCreators(std::move(observers));
 
   host->server_ = builder.BuildAndStart();
@@ -201,7 +201,16 @@ void ServiceHost::Drain() {
   server_->GetHealthCheckService()->Shutdown();
   log::Info("draining", {{"grace_ms", absl::ToInt64Milliseconds(options_.drain_grace)}});
   absl::SleepFor(options_.drain_grace);
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.shutdown_deadline));
+  const absl::Time deadline = absl::Now() + options_.shutdown_deadline;
+  gate_.Refuse();
+  // Quiet: nothing in flight, and callers have had a moment to take their UNAVAILABLE elsewhere.
+  constexpr absl::Duration kQuiet = absl::Milliseconds(100);
+  while (absl::Now() < deadline &&
+         (gate_.in_flight() > 0 || absl::Now() - gate_.last_arrival() < kQuiet)) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  log::Info("shutting down", {{"in_flight", gate_.in_flight()}});
+  server_->Shutdown(absl::ToChronoTime(deadline));
   server_->Wait();
   log::Info("stopped");
 }

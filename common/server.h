@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "common/rpc_observer.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
@@ -27,7 +28,7 @@ namespace paritrana {
 struct Dependency {
   std::string name;
   bool required = true;
-  std::function<absl::Status()> probe;  // must return within about a second
+  std::function<absl::Status()> probe;  // must return within its own deadline (about 0.5 s)
 };
 
 struct ServerOptions {
@@ -37,7 +38,7 @@ struct ServerOptions {
   int max_message_bytes = 4 * 1024 * 1024;  // largest request accepted; responses are unbounded
   absl::Duration drain_grace = absl::Seconds(5);         // NOT_SERVING before refusing new calls
   absl::Duration shutdown_deadline = absl::Seconds(10);  // then in-flight calls are cancelled
-  absl::Duration health_interval = absl::Seconds(5);
+  absl::Duration health_interval = absl::Seconds(1);
 };
 
 // The options given by the common flags (--listen, --plaintext, --tls_*, --drain_grace, ...).
@@ -62,8 +63,11 @@ class ServiceHost final {
   // Re-runs every dependency probe now and updates health; the watcher also does so periodically.
   void CheckDependencies();
 
-  // Reports NOT_SERVING, waits the grace period so load balancers stop sending, then shuts down,
-  // letting in-flight calls finish until the deadline. Idempotent; also called by the destructor.
+  // Reports NOT_SERVING and waits the grace period so load balancers stop sending, still serving.
+  // Then refuses new calls with UNAVAILABLE and waits, within the shutdown deadline, until no call
+  // is in flight and none has arrived for a moment; only then calls gRPC's Shutdown with what is
+  // left of the deadline, since gRPC cancels calls that arrive after that. Idempotent; also
+  // called by the destructor.
   void Drain();
 
  private:
@@ -74,6 +78,7 @@ class ServiceHost final {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::string address_;
+  CallGate gate_;
   absl::Notification stop_watching_;
   std::thread watcher_;
   absl::Mutex mu_;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "common/auth.h"
+#include "common/channel.h"
 #include "common/errors.h"
 #include "common/validation.h"
 
@@ -33,13 +34,7 @@ absl::Status Mapped(const grpc::Status& s, absl::string_view dependency,
   }
 }
 
-absl::Status ProbeChannel(grpc::Channel& channel, absl::string_view what) {
-  const grpc_connectivity_state state = channel.GetState(/*try_to_connect=*/true);
-  if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
-    return absl::UnavailableError(absl::StrCat(what, " channel is not connected"));
-  }
-  return absl::OkStatus();
-}
+constexpr absl::Duration kProbeDeadline = absl::Milliseconds(500);
 
 }  // namespace
 
@@ -73,7 +68,9 @@ absl::StatusOr<registry::v1::Employer> RegistryDirectory::GetEmployer(const std:
   return out;
 }
 
-absl::Status RegistryDirectory::Probe() { return ProbeChannel(*channel_, "registry"); }
+absl::Status RegistryDirectory::Probe() {
+  return ProbeService(channel_, "paritrana.registry.v1.RegistryService", kProbeDeadline);
+}
 
 CoverageClient::CoverageClient(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline)
     : channel_(std::move(channel)),
@@ -127,6 +124,8 @@ absl::StatusOr<std::vector<coverage::v1::RegionCoverage>> CoverageClient::BatchG
   return out;
 }
 
-absl::Status CoverageClient::Probe() { return ProbeChannel(*channel_, "coverage"); }
+absl::Status CoverageClient::Probe() {
+  return ProbeService(channel_, "paritrana.coverage.v1.CoverageService", kProbeDeadline);
+}
 
 }  // namespace paritrana::award

@@ -7,9 +7,16 @@
 #include "common/errors.h"
 
 namespace paritrana::coverage {
+namespace {
+
+constexpr char kRegistryService[] = "paritrana.registry.v1.RegistryService";
+constexpr absl::Duration kProbeDeadline = absl::Milliseconds(500);
+
+}  // namespace
+
 std::shared_ptr<grpc::Channel> RegistryClient::Connect(
     const std::string& target, std::shared_ptr<grpc::ChannelCredentials> creds) {
-  return ConnectToService(target, std::move(creds), "paritrana.registry.v1.RegistryService");
+  return ConnectToService(target, std::move(creds), kRegistryService);
 }
 
 RegistryClient::RegistryClient(std::shared_ptr<grpc::Channel> channel, absl::Duration deadline)
@@ -20,6 +27,11 @@ RegistryClient::RegistryClient(std::shared_ptr<grpc::Channel> channel, absl::Dur
 absl::StatusOr<registry::v1::QueryAggregatesResponse> RegistryClient::QueryAggregates(
     const registry::v1::QueryAggregatesRequest& request) {
   grpc::ClientContext ctx;
+  if (!reachable_) {
+    return WithReason(absl::UnavailableError("the registry cannot be reached: its health check "
+                                             "failed; retrying after the next one"),
+                      "REGISTRY_UNAVAILABLE");
+  }
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
   AttachToken(ctx);
   registry::v1::QueryAggregatesResponse response;
@@ -52,11 +64,9 @@ absl::StatusOr<registry::v1::QueryAggregatesResponse> RegistryClient::QueryAggre
 }
 
 absl::Status RegistryClient::Probe() {
-  const grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
-  if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
-    return absl::UnavailableError("registry channel is not connected");
-  }
-  return absl::OkStatus();
+  absl::Status s = ProbeService(channel_, kRegistryService, kProbeDeadline);
+  reachable_ = s.ok();
+  return s;
 }
 
 }  // namespace paritrana::coverage

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -27,13 +28,16 @@ class RegistryClient final {
   absl::StatusOr<registry::v1::QueryAggregatesResponse> QueryAggregates(
       const registry::v1::QueryAggregatesRequest& request);
 
-  // For health: is the channel connected or able to connect right now?
+  // For health: a health check of the registry within a deadline. While the last probe failed,
+  // QueryAggregates fails at once with UNAVAILABLE instead of waiting out its deadline on a
+  // registry that is known to be down or hung.
   absl::Status Probe();
 
  private:
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<registry::v1::RegistryService::Stub> stub_;
   absl::Duration deadline_;
+  std::atomic<bool> reachable_{true};
 };
 
 }  // namespace paritrana::coverage

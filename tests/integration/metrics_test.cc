@@ -3,9 +3,11 @@
 #include "common/metrics.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/errors.h"
 #include "common/server.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "tests/support/echo.grpc.pb.h"
@@ -92,6 +94,44 @@ TEST(MetricsTest, ScrapeCountsCallsByMethodAndCode) {
 TEST(MetricsTest, LabelsAreEscaped) {
   EXPECT_EQ(metrics::RenderLabels({{"a", "x\"y\\z"}, {"b", "1"}}), "{a=\"x\\\"y\\\\z\",b=\"1\"}");
   EXPECT_EQ(metrics::RenderLabels({}), "");
+}
+
+// Issue 13, item 8: calls to made-up method names grew /metrics by a series per name, for good.
+TEST(MetricsTest, UnknownMethodsShareOneLabel) {
+  EchoServiceImpl echo;
+  ServerOptions o;
+  o.service_name = "paritrana.testsupport.v1.EchoService";
+  o.drain_grace = absl::ZeroDuration();
+  auto host = ServiceHost::Start(o, {&echo});
+  ASSERT_TRUE(host.ok()) << host.status();
+  auto endpoint = metrics::Endpoint::Start("127.0.0.1:0");
+  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+  grpc::GenericStub stub(
+      grpc::CreateChannel((*host)->address(), grpc::InsecureChannelCredentials()));
+  auto call_made_up = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      grpc::ClientContext ctx;
+      grpc::Slice empty("");
+      grpc::ByteBuffer request(&empty, 1), response;
+      grpc::Status status;
+      absl::Notification done;
+      stub.UnaryCall(&ctx, absl::StrCat("/made.up.Service", i, "/Method", i), grpc::StubOptions(),
+                     &request, &response, [&](grpc::Status s) {
+                       status = std::move(s);
+                       done.Notify();
+                     });
+      done.WaitForNotification();
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+    }
+  };
+  call_made_up(0, 10);
+  const std::string before = Scrape((*endpoint)->port());
+  EXPECT_NE(before.find("method=\"unknown\",code=\"UNIMPLEMENTED\""), std::string::npos) << before;
+  call_made_up(10, 200);
+  const std::string after = Scrape((*endpoint)->port());
+  EXPECT_EQ(std::count(after.begin(), after.end(), '\n'),
+            std::count(before.begin(), before.end(), '\n'));
+  EXPECT_EQ(after.find("made.up"), std::string::npos);
 }
 
 }  // namespace
