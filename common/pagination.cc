@@ -1,5 +1,7 @@
 #include "common/pagination.h"
 
+#include <memory>
+
 #include <openssl/sha.h>
 
 #include "absl/strings/escaping.h"
@@ -36,12 +38,19 @@ std::string SerializeDeterministic(const google::protobuf::Message& message) {
   return bytes;
 }
 
-std::string Fingerprint(const google::protobuf::Message& message) {
-  const std::string bytes = SerializeDeterministic(message);
+namespace {
+
+std::string HexSha256(absl::string_view bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+}
+
+}  // namespace
+
+std::string Fingerprint(const google::protobuf::Message& message) {
+  return HexSha256(SerializeDeterministic(message));
 }
 
 std::string EncodePageToken(absl::string_view last_key, absl::string_view query) {
@@ -58,6 +67,18 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::strin
                         "with the same fields, or leave page_token empty to start over");
   }
   return raw.substr(kQueryTag);
+}
+
+std::string PageQuery(const google::protobuf::Message& request) {
+  std::unique_ptr<google::protobuf::Message> shape(request.New());
+  shape->CopyFrom(request);
+  const google::protobuf::Descriptor* d = shape->GetDescriptor();
+  for (const char* paging : {"page_size", "page_token"}) {
+    if (const auto* field = d->FindFieldByName(paging)) {
+      shape->GetReflection()->ClearField(shape.get(), field);
+    }
+  }
+  return HexSha256(absl::StrCat(d->full_name(), "\n", SerializeDeterministic(*shape)));
 }
 
 }  // namespace paritrana

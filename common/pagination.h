@@ -24,6 +24,11 @@ std::string SerializeDeterministic(const google::protobuf::Message& message);
 // ids and page tokens.
 std::string Fingerprint(const google::protobuf::Message& message);
 
+// The query a List request asks, as page tokens are bound to it: the request's type (so a token of
+// one collection is refused by another, even where both requests are empty) and the fingerprint
+// of its fields other than `page_size` and `page_token`.
+std::string PageQuery(const google::protobuf::Message& request);
+
 // A token resuming after `last_key` for the query whose fingerprint is `query`.
 std::string EncodePageToken(absl::string_view last_key, absl::string_view query);
 

@@ -2,8 +2,10 @@
 
 #include <random>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/errors.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "google/protobuf/descriptor.h"
@@ -18,14 +20,16 @@ constexpr char kRequestIdHeader[] = "x-request-id";
 constexpr char kRefusedMarker[] = "x-paritrana-refused";
 
 // The method as a metric label: its full name when a service in this binary defines it.
+constexpr char kUnknownMethod[] = "unknown";
+
 std::string MethodLabel(const std::string& method) {
   // "/package.Service/Method"
   const size_t slash = method.rfind('/');
-  if (method.size() < 4 || method[0] != '/' || slash == 0) return "unknown";
+  if (method.size() < 4 || method[0] != '/' || slash == 0) return kUnknownMethod;
   const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
       method.substr(1, slash - 1));
   if (service == nullptr || service->FindMethodByName(method.substr(slash + 1)) == nullptr) {
-    return "unknown";
+    return kUnknownMethod;
   }
   return method;
 }
@@ -84,6 +88,19 @@ class RpcObserver final : public grpc::experimental::Interceptor {
       methods->GetSendInitialMetadata()->emplace(kRequestIdHeader, request_id_);
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      // gRPC answers a request body it cannot parse (truncated, not protobuf, a string that is
+      // not UTF-8) with a bare UNIMPLEMENTED before any service code runs; no method of ours
+      // answers that way, so on a method this binary defines it can only be that.
+      if (method_ != kUnknownMethod &&
+          methods->GetSendStatus().error_code() == grpc::StatusCode::UNIMPLEMENTED &&
+          methods->GetSendStatus().error_message().empty()) {
+        methods->ModifySendStatus(
+            ToGrpcStatus(WithReason(absl::InvalidArgumentError(absl::StrCat(
+                                        "the request is not a valid protobuf message for ", method_,
+                                        " (truncated, not protobuf, or text that is not UTF-8)")),
+                                    "MALFORMED_REQUEST"),
+                         "paritrana"));
+      }
       const grpc::Status status = methods->GetSendStatus();
       const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
       const char* code = CodeName(status.error_code());

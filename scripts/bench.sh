@@ -223,12 +223,26 @@ procstat() {
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- 0. Redis and the small registry ------------------------------------------------------------
-REDIS_PORT=$(free_port)
+# A port found free can be taken before redis-server binds it (by a test running beside this),
+# so the server counts as started only when the one answering on the port is ours; otherwise it
+# exited on the bind error, and another port is tried.
+for attempt in $(seq 10); do
+  REDIS_PORT=$(free_port)
+  start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+    --protected-mode yes --maxmemory 1gb --maxmemory-policy allkeys-lru
+  REDIS_PID=$LAST_PID
+  ours=0
+  for _ in $(seq 100); do
+    if [[ $(redis-cli -p "$REDIS_PORT" info server 2>/dev/null | tr -d '\r' |
+            sed -n 's/^process_id://p') == "$REDIS_PID" ]]; then ours=1; break; fi
+    kill -0 "$REDIS_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  [[ $ours == 1 ]] && break
+  kill -KILL "$REDIS_PID" 2>/dev/null || true
+  [[ $attempt == 10 ]] && { echo "bench.sh: redis-server did not start" >&2; exit 1; }
+done
 REDIS_ADDR=127.0.0.1:$REDIS_PORT
-start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
-  --protected-mode yes --maxmemory 1gb --maxmemory-policy allkeys-lru
-REDIS_PID=$LAST_PID
-for _ in $(seq 100); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 
 log "registry with $SMALL participants"
 start_registry small

@@ -148,10 +148,7 @@ absl::StatusOr<std::string> ListPage(AwardStore& store, const Request& req, List
                                      google::protobuf::RepeatedPtrField<Item>* out,
                                      const std::function<void(Item&)>& shape_item = nullptr) {
   ASSIGN_OR_RETURN(int size, PageSize(req.page_size()));
-  Request shape = req;
-  shape.clear_page_size();
-  shape.clear_page_token();
-  const std::string fingerprint = absl::StrCat(salt, Fingerprint(shape));
+  const std::string fingerprint = absl::StrCat(salt, PageQuery(req));
   ASSIGN_OR_RETURN(query.after_key, DecodePageToken(req.page_token(), fingerprint));
   query.limit = size + 1;  // one more tells whether another page exists
   std::vector<Record> rows;

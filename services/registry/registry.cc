@@ -85,15 +85,19 @@ absl::Status CheckMask(const FieldMask& mask, std::initializer_list<const char*>
   return absl::OkStatus();
 }
 
+// The code of a List method's `region` filter; INVALID_ARGUMENT on `region` when malformed.
+absl::StatusOr<std::string> RegionFilter(const std::string& region) {
+  absl::StatusOr<RegionCode> code = ParseRegionName(region);
+  if (!code.ok()) return InvalidField("region", code.status().message());
+  return code->code;
+}
+
 // One page of a List query: `fill` parses each stored body into the response.
 template <typename Request>
 absl::StatusOr<std::string> ListPage(RegistryStore& store, const Request& req, ListQuery query,
                                      const std::function<absl::Status(const std::string&)>& fill) {
   ASSIGN_OR_RETURN(int size, PageSize(req.page_size()));
-  Request shape = req;
-  shape.clear_page_size();
-  shape.clear_page_token();
-  const std::string fingerprint = Fingerprint(shape);
+  const std::string fingerprint = PageQuery(req);
   ASSIGN_OR_RETURN(query.after_name, DecodePageToken(req.page_token(), fingerprint));
   query.limit = size + 1;  // one more tells whether another page exists
   std::vector<StoredResource> rows;
@@ -433,8 +437,7 @@ absl::StatusOr<v1::ListEmployersResponse> Registry::ListEmployers(
   ListQuery q;
   q.kind = Kind::kEmployer;
   if (!req.region().empty()) {
-    ASSIGN_OR_RETURN(RegionCode code, ParseRegionName(req.region()));
-    q.region = code.code;
+    ASSIGN_OR_RETURN(q.region, RegionFilter(req.region()));
   }
   v1::ListEmployersResponse resp;
   ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
@@ -519,8 +522,7 @@ absl::StatusOr<v1::ListParticipantsResponse> Registry::ListParticipants(
   ListQuery q;
   q.kind = Kind::kParticipant;
   if (!req.region().empty()) {
-    ASSIGN_OR_RETURN(RegionCode code, ParseRegionName(req.region()));
-    q.region = code.code;
+    ASSIGN_OR_RETURN(q.region, RegionFilter(req.region()));
   }
   v1::ListParticipantsResponse resp;
   ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
@@ -614,8 +616,7 @@ absl::StatusOr<v1::ListEnrollmentsResponse> Registry::ListEnrollments(
     q.parent = req.parent();
   }
   if (!req.region().empty()) {
-    ASSIGN_OR_RETURN(RegionCode code, ParseRegionName(req.region()));
-    q.region = code.code;
+    ASSIGN_OR_RETURN(q.region, RegionFilter(req.region()));
   }
   v1::ListEnrollmentsResponse resp;
   ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),

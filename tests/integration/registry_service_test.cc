@@ -23,6 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/auth.h"
 #include "common/errors.h"
@@ -33,6 +34,7 @@
 #include "gmock/gmock.h"
 #include "google/type/date.pb.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "paritrana/registry/v1/registry.grpc.pb.h"
 #include "services/registry/registry.h"
@@ -732,6 +734,67 @@ TEST_F(RegistryServiceTest, RefusesBadPageSizesAndForeignPageTokens) {
   auto g = Call(&Stub::ListRegions, kAnalystToken, garbage);
   ASSERT_EQ(g.status().code(), absl::StatusCode::kInvalidArgument) << g.status();
   EXPECT_THAT(ViolationFields(g.status()), ElementsAre("page_token"));
+}
+
+// Issue 13, item 7: a page token of one collection was accepted by another, and the region
+// filter of the List methods was refused without naming the field.
+TEST_F(RegistryServiceTest, PageTokensAndRegionFiltersAreBoundToTheirCollection) {
+  v1::ListRegionsRequest regions;
+  regions.set_page_size(10);
+  auto page = Call(&Stub::ListRegions, kAnalystToken, regions);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_FALSE(page->next_page_token().empty());
+
+  v1::ListEmployersRequest employers;
+  employers.set_page_token(page->next_page_token());
+  auto e = Call(&Stub::ListEmployers, kAnalystToken, employers);
+  ASSERT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument) << e.status();
+  EXPECT_THAT(ViolationFields(e.status()), ElementsAre("page_token"));
+  v1::ListParticipantsRequest participants;
+  participants.set_page_token(page->next_page_token());
+  auto p = Call(&Stub::ListParticipants, kRegistrarToken, participants);
+  ASSERT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument) << p.status();
+  EXPECT_THAT(ViolationFields(p.status()), ElementsAre("page_token"));
+
+  v1::ListEmployersRequest bad_region;
+  bad_region.set_region("15.08");
+  auto r = Call(&Stub::ListEmployers, kAnalystToken, bad_region);
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
+  EXPECT_THAT(ViolationFields(r.status()), ElementsAre("region"));
+  v1::ListParticipantsRequest bad_participants;
+  bad_participants.set_region("regions/xx");
+  auto rp = Call(&Stub::ListParticipants, kRegistrarToken, bad_participants);
+  EXPECT_THAT(ViolationFields(rp.status()), ElementsAre("region"));
+  v1::ListEnrollmentsRequest bad_enrollments;
+  bad_enrollments.set_parent("participants/-");
+  bad_enrollments.set_region("regions/");
+  auto re = Call(&Stub::ListEnrollments, kRegistrarToken, bad_enrollments);
+  EXPECT_THAT(ViolationFields(re.status()), ElementsAre("region"));
+}
+
+// Issue 13, item 7: a truncated or garbage request body was answered UNIMPLEMENTED, no message.
+TEST_F(RegistryServiceTest, AnUnparsableRequestIsInvalidArgumentWithAMessage) {
+  grpc::GenericStub stub(grpc::CreateChannel(host_->address(), grpc::InsecureChannelCredentials()));
+  v1::GetRegionRequest req;
+  req.set_name("regions/15");
+  const std::string whole = req.SerializeAsString();
+  for (const std::string& body : {whole.substr(0, whole.size() - 3), std::string("\xff\xff\xff")}) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kAnalystToken));
+    grpc::Slice slice(body);
+    grpc::ByteBuffer request(&slice, 1), response;
+    grpc::Status status;
+    absl::Notification done;
+    stub.UnaryCall(&ctx, "/paritrana.registry.v1.RegistryService/GetRegion", grpc::StubOptions(),
+                   &request, &response, [&](grpc::Status s) {
+                     status = std::move(s);
+                     done.Notify();
+                   });
+    done.WaitForNotification();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("not a valid protobuf message"));
+    EXPECT_EQ(Reason(FromGrpcStatus(status)), "MALFORMED_REQUEST");
+  }
 }
 
 // ----- Conventions of resources.proto: text fields -----
