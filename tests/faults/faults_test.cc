@@ -11,11 +11,13 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -72,8 +74,7 @@ class FaultTest : public testing::Test {
   std::string dir_;
 };
 
-HealthCheckResponse::ServingStatus Health(const std::string& address,
-                                                           const std::string& name) {
+HealthCheckResponse::ServingStatus Health(const std::string& address, const std::string& name) {
   auto stub = grpc::health::v1::Health::NewStub(
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
@@ -215,6 +216,258 @@ TEST_F(FaultTest, AFrozenOrStoppedRegistryShowsInCoverageHealthAndFailsFast) {
   auto [dead_code, dead_time] = CoverageOnce(coverage.address(), "regions/15.04");
   EXPECT_EQ(dead_code, grpc::StatusCode::UNAVAILABLE);
   EXPECT_LT(dead_time, absl::Seconds(1));
+}
+
+// ----- Imports under faults ---------------------------------------------------------------------
+
+// A CSV of `n` BPU participants of Batanghari (regions/15.04), all active from 2025-01-01.
+void WriteParticipantsCsv(const std::string& path, int n) {
+  std::ofstream out(path);
+  out << "kpj,nik,name,sex,birth_date,domicile_region,segment,employer,programmes,region,"
+         "start_date,funding_source,subsidy_scheme,paid_date,covers_through,amount_rupiah\n";
+  for (int i = 0; i < n; ++i) {
+    const int day = 1 + i % 28, month = 1 + (i / 28) % 12, year = 80 + (i / 336) % 20;
+    const int serial = 1 + i / 6720;
+    const std::string birth = absl::StrFormat("19%02d-%02d-%02d", year, month, day);
+    out << absl::StrFormat(
+        "25%09d,150401%02d%02d%02d%04d,Pekerja %d,M,%s,15.04,BPU,,JKK;JKM,15.04,"
+        "2025-01-01,WORKER,,2025-01-01,2025-12-31,201600\n",
+        i, day, month, year, serial, i, birth);
+  }
+}
+
+// Active persons of regions/15.04 on 2025-06-30 by the registry's aggregates (-1 on error).
+int64_t ActiveInBatanghari(const std::string& registry) {
+  auto stub = rv1::RegistryService::NewStub(
+      grpc::CreateChannel(registry, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  rv1::QueryAggregatesRequest req;
+  req.add_regions("regions/15.04");
+  auto* d = req.add_dates();
+  d->set_year(2025);
+  d->set_month(6);
+  d->set_day(30);
+  rv1::QueryAggregatesResponse resp;
+  if (!stub->QueryAggregates(&ctx, req, &resp).ok() || resp.aggregates_size() != 1) return -1;
+  return resp.aggregates(0).active_persons();
+}
+
+// Participants of regions/15.04 by listing them all (a recount, independent of the aggregates),
+// with every name seen once; -1 on error or a repeated name.
+int64_t ListedInBatanghari(const std::string& registry) {
+  auto stub = rv1::RegistryService::NewStub(
+      grpc::CreateChannel(registry, grpc::InsecureChannelCredentials()));
+  std::set<std::string> names;
+  std::string token;
+  for (int page = 0; page < 1000; ++page) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    rv1::ListParticipantsRequest req;
+    req.set_region("regions/15.04");
+    req.set_page_size(1000);
+    req.set_page_token(token);
+    rv1::ListParticipantsResponse resp;
+    if (!stub->ListParticipants(&ctx, req, &resp).ok()) return -1;
+    for (const auto& p : resp.participants()) {
+      if (!names.insert(p.name()).second) return -1;
+    }
+    token = resp.next_page_token();
+    if (token.empty()) return static_cast<int64_t>(names.size());
+  }
+  return -1;
+}
+
+class ImportFaultTest : public FaultTest {
+ protected:
+  static constexpr int kRows = 4000;
+
+  void SetUp() override {
+    FaultTest::SetUp();
+    csv_ = dir_ + "/workers.csv";
+    WriteParticipantsCsv(csv_, kRows);
+  }
+
+  // The CLI importing the CSV into `registry` under import id "faulty", batches of 200 rows.
+  std::unique_ptr<ChildProcess> StartCli(const std::string& registry) {
+    return std::make_unique<ChildProcess>(
+        PARITRANA_CLI_BINARY,
+        std::vector<std::string>{"--registry=" + registry, "--plaintext", "import", csv_,
+                                 "--import-id=faulty", "--batch-size=200", "-q"});
+  }
+
+  // Waits (bounded) until some but not all rows are committed; false if the import finished or
+  // nothing was committed in 60 s.
+  bool WaitUntilPartlyImported(const std::string& registry) {
+    const absl::Time end = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < end) {
+      const int64_t active = ActiveInBatanghari(registry);
+      if (active >= kRows) return false;
+      if (active > 0) return true;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return false;
+  }
+
+  // Runs the CLI to its end; its exit status and output.
+  std::pair<int, std::string> RunCli(const std::string& registry) {
+    auto cli = StartCli(registry);
+    const std::string line = cli->WaitForLine("import faulty", absl::Seconds(120));
+    return {cli->Wait(absl::Seconds(120)), line};
+  }
+
+  void ExpectEveryRowOnce(const std::string& registry) {
+    EXPECT_EQ(ListedInBatanghari(registry), kRows);
+    EXPECT_EQ(ActiveInBatanghari(registry), kRows) << "aggregates differ from the recount";
+  }
+
+  std::string csv_;
+};
+
+// Issue 13, item 1, with real processes: a CLI interrupted (SIGINT, as Ctrl-C) or killed
+// (SIGKILL) mid-import, then run again with the same import id.
+TEST_F(ImportFaultTest, AnInterruptedOrKilledClientResumesWithTheSameId) {
+  Service registry = StartRegistry({"--drain_grace=0s"});
+  ASSERT_GT(registry.port, 0);
+  for (int signal : {SIGINT, SIGKILL}) {
+    SCOPED_TRACE(signal == SIGINT ? "SIGINT" : "SIGKILL");
+    auto cli = StartCli(registry.address());
+    ASSERT_TRUE(WaitUntilPartlyImported(registry.address())) << "no partial import to cut";
+    cli->Signal(signal);
+    const int status = cli->Wait(absl::Seconds(20));
+    EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "an interrupted import succeeded";
+  }
+  auto [status, summary] = RunCli(registry.address());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << summary;
+  EXPECT_EQ(summary.find("(replayed)"), std::string::npos)
+      << "a broken stream was recorded as complete: " << summary;
+  EXPECT_NE(summary.find("4,000 rows read"), std::string::npos) << summary;
+  ExpectEveryRowOnce(registry.address());
+}
+
+TEST_F(ImportFaultTest, ARegistryKilledMidImportRestartsAndTheImportResumes) {
+  Service registry = StartRegistry({"--drain_grace=0s"});
+  ASSERT_GT(registry.port, 0);
+  auto cli = StartCli(registry.address());
+  ASSERT_TRUE(WaitUntilPartlyImported(registry.address()));
+  registry.process->Signal(SIGKILL);
+  const int cli_status = cli->Wait(absl::Seconds(30));
+  EXPECT_FALSE(WIFEXITED(cli_status) && WEXITSTATUS(cli_status) == 0)
+      << "the CLI reported success for an import whose server died";
+  registry.process->Wait(absl::Seconds(10));
+
+  Service again = StartRegistry({"--drain_grace=0s"});
+  ASSERT_GT(again.port, 0) << "the registry did not restart on its database";
+  const int64_t kept = ActiveInBatanghari(again.address());
+  EXPECT_GT(kept, 0);
+  EXPECT_EQ(kept % 200, 0) << "whole batches only";
+  EXPECT_EQ(ListedInBatanghari(again.address()), kept) << "aggregates differ from the recount";
+  auto [status, summary] = RunCli(again.address());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << summary;
+  EXPECT_EQ(summary.find("(replayed)"), std::string::npos) << summary;
+  ExpectEveryRowOnce(again.address());
+}
+
+// ----- The cache under faults ------------------------------------------------------------------
+
+class CacheFaultTest : public FaultTest {
+ protected:
+  void SetUp() override {
+    FaultTest::SetUp();
+    auto redis = RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << "cannot start redis-server: " << redis.status();
+    redis_ = *std::move(redis);
+    registry_ = StartRegistry({"--redis=" + redis_->address(), "--drain_grace=0s"});
+    ASSERT_GT(registry_.port, 0);
+    coverage_ = StartService(
+        PARITRANA_COVERAGE_BINARY,
+        {"--registry=" + registry_.address(), "--redis=" + redis_->address(), "--drain_grace=0s"});
+    ASSERT_GT(coverage_.port, 0);
+  }
+
+  // Active persons of regions/15.04 on 2025-06-30 as coverage answers (-1 on error).
+  int64_t CoverageActive() {
+    auto stub = cv1::CoverageService::NewStub(
+        grpc::CreateChannel(coverage_.address(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    cv1::GetCoverageRequest req;
+    req.set_region("regions/15.04");
+    req.mutable_date()->set_year(2025);
+    req.mutable_date()->set_month(6);
+    req.mutable_date()->set_day(30);
+    cv1::RegionCoverage resp;
+    if (!stub->GetCoverage(&ctx, req, &resp).ok()) return -1;
+    return resp.active_persons();
+  }
+
+  // Imports the first `n` rows of a fresh CSV through the CLI; true on success.
+  bool Import(int n, const std::string& id) {
+    const std::string csv = absl::StrCat(dir_, "/", id, ".csv");
+    WriteParticipantsCsv(csv, n);
+    ChildProcess cli(PARITRANA_CLI_BINARY, {"--registry=" + registry_.address(), "--plaintext",
+                                            "import", csv, "--import-id=" + id, "-q"});
+    const int status = cli.Wait(absl::Seconds(60));
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+
+  std::unique_ptr<RedisServer> redis_;
+  Service registry_;
+  Service coverage_;
+};
+
+// Redis killed and restarted under read load: no read fails, and reads are fresh after a write.
+TEST_F(CacheFaultTest, RedisKilledAndRestartedUnderReadLoadFailsNoRead) {
+  ASSERT_TRUE(Import(10, "first"));
+  ASSERT_EQ(CoverageActive(), 10);
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0}, failed{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < 100000 && !stop; ++i) {
+        (CoverageActive() < 0 ? failed : reads)++;
+      }
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(redis_->Stop().ok());
+  absl::SleepFor(absl::Milliseconds(700));
+  ASSERT_TRUE(redis_->Restart().ok());
+  absl::SleepFor(absl::Milliseconds(700));
+  stop = true;
+  for (auto& r : readers) r.join();
+  EXPECT_GT(reads, 0);
+  EXPECT_EQ(failed, 0) << "of " << reads + failed;
+
+  ASSERT_TRUE(Import(12, "second"));  // two more participants
+  const absl::Time end = absl::Now() + absl::Seconds(5);
+  while (CoverageActive() != 12 && absl::Now() < end) absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(CoverageActive(), 12) << "stale after a write";
+}
+
+// Issue 13, item 3, end to end: a write made while Redis refuses writes (CLIENT PAUSE WRITE) used
+// to leave coverage stale until some later write. The documented bound: the pause, plus the
+// bump's retry interval (0.5 s) and the in-process tier's heartbeat (1 s).
+TEST_F(CacheFaultTest, AWriteDuringARedisPauseIsStaleNoLongerThanTheBound) {
+  ASSERT_TRUE(Import(10, "first"));
+  ASSERT_EQ(CoverageActive(), 10);  // cached now
+  ASSERT_TRUE(redis_->Command({"CLIENT", "PAUSE", "2000", "WRITE"}).ok());
+  const absl::Time paused = absl::Now();
+  ASSERT_TRUE(Import(11, "during-pause"));
+  const absl::Time bound = paused + absl::Seconds(2) + absl::Milliseconds(1500);
+  const absl::Time end = bound + absl::Seconds(3);
+  int fresh_after_bound = 0, stale_after_bound = 0;
+  while (absl::Now() < end) {
+    const int64_t active = CoverageActive();
+    if (absl::Now() > bound + absl::Milliseconds(200)) {  // room for one slow call
+      (active == 11 ? fresh_after_bound : stale_after_bound)++;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_GT(fresh_after_bound, 0);
+  EXPECT_EQ(stale_after_bound, 0);
 }
 
 }  // namespace
