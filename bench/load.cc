@@ -22,6 +22,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -134,28 +135,6 @@ struct Results {
   }
 };
 
-const char* CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
-}
-
 class Load {
  public:
   Load(Target target, std::vector<std::unique_ptr<grpc::GenericStub>> stubs)
@@ -197,7 +176,7 @@ class Load {
               Clock::time_point intended) {
     if (intended < window_from_ || intended >= window_to_) return;
     if (!status.ok()) {
-      results_.Error(CodeName(status.error_code()));
+      results_.Error(absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())));
       return;
     }
     results_.latency_ns.Record(static_cast<uint64_t>(

@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -32,28 +33,6 @@ std::string MethodLabel(const std::string& method) {
     return kUnknownMethod;
   }
   return method;
-}
-
-const char* CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i < 17 ? kNames[i] : "UNKNOWN";
 }
 
 std::string NewRequestId() {
@@ -103,7 +82,9 @@ class RpcObserver final : public grpc::experimental::Interceptor {
       }
       const grpc::Status status = methods->GetSendStatus();
       const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
-      const char* code = CodeName(status.error_code());
+      // The canonical code names (OK, CANCELLED, ...), as Abseil spells them.
+      const std::string code =
+          absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()));
       auto& registry = metrics::Registry::Global();
       registry.Add("paritrana_rpc_requests_total", {{"method", method_}, {"code", code}});
       registry.Observe("paritrana_rpc_duration_seconds", {{"method", method_}}, seconds);
