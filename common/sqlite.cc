@@ -93,9 +93,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
     // (NORMAL may lose the last transactions on power loss). Bulk imports pay one fsync per batch.
     // A 64 MiB page cache keeps a batch's pages in memory until commit, and statement journals
     // (savepoints) stay in memory rather than in temporary files.
-    if (absl::Status s = out->Exec(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; "
-            "PRAGMA temp_store=MEMORY;");
+    if (absl::Status s =
+            out->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; "
+                      "PRAGMA temp_store=MEMORY;");
         !s.ok()) {
       return s;
     }
