@@ -203,9 +203,8 @@ class CsvRows {
   const std::vector<std::string>* cells_ = nullptr;
 };
 
-}  // namespace
-
-absl::Status RunImport(const Connection& connection, const ImportOptions& options) {
+// One ImportRecords stream of the whole file; the registry's error as it sent it.
+absl::Status ImportOnce(const Connection& connection, const ImportOptions& options) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (options.file != "-") {
@@ -325,10 +324,7 @@ absl::Status RunImport(const Connection& connection, const ImportOptions& option
   writer->WritesDone();
   const grpc::Status status = writer->Finish();
   if (options.progress) std::cerr << "\r" << std::string(50, ' ') << "\r";
-  if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        absl::StrCat("import failed: ", status.error_message()));
-  }
+  if (!status.ok()) return FromGrpcStatus(status);
   if (in->bad()) return absl::DataLossError(absl::StrCat("reading ", options.file, " failed"));
   // A replayed import answers with the first run's counts, which need not match this file.
   if (!response.replayed() && response.rows_received() != sent) {
@@ -367,6 +363,28 @@ absl::Status RunImport(const Connection& connection, const ImportOptions& option
       Thousands(static_cast<int64_t>(local.size())), Thousands(response.rows_rolled_back()),
       Thousands(response.batches_committed()), secs, Thousands(static_cast<int64_t>(sent / secs)));
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RunImport(const Connection& connection, const ImportOptions& options) {
+  // Another stream of the same import id still open on the registry is most often that of a
+  // client just killed or interrupted, which the registry notices within moments; importing again
+  // with the same id then resumes the import. Standard input cannot be read a second time.
+  absl::Duration wait = absl::Milliseconds(250);
+  for (int attempt = 1;; ++attempt) {
+    const absl::Status s = ImportOnce(connection, options);
+    const auto info = GetErrorInfo(s);
+    const bool running = info.has_value() && info->reason() == "IMPORT_RUNNING";
+    if (!running || options.file == "-" || attempt == 6) {
+      if (s.ok() || s.message().rfind("import failed", 0) == 0) return s;
+      return absl::Status(s.code(), absl::StrCat("import failed: ", s.message()));
+    }
+    std::cerr << "import " << options.import_id << " is still running on the registry; trying "
+              << "again in " << absl::FormatDuration(wait) << "\n";
+    absl::SleepFor(wait);
+    wait *= 2;
+  }
 }
 
 }  // namespace paritrana::cli
