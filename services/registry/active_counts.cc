@@ -39,7 +39,8 @@ std::map<std::pair<AggregateKey, int64_t>, int64_t> Events(std::span<const Enrol
   for (auto& [key, list] : intervals) {
     std::sort(list.begin(), list.end());
     int64_t start = list[0].first, end = list[0].second;
-    auto emit = [&] {
+    // `key` is captured explicitly: clang before 16 cannot capture structured bindings.
+    auto emit = [&, &key = key] {
       events[{key, start}] += 1;
       events[{key, end + 1}] -= 1;
     };

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "common/pagination.h"
+
 #include "gtest/gtest.h"
 
 namespace paritrana {
@@ -168,6 +170,25 @@ TEST(DateTest, AcceptsRealDatesOnly) {
   EXPECT_EQ(*ToCivilDay(date(2024, 8, 12)), absl::CivilDay(2024, 8, 12));
   EXPECT_EQ(ToProtoDate(absl::CivilDay(2024, 8, 12)).SerializeAsString(),
             date(2024, 8, 12).SerializeAsString());
+}
+
+// Found by fuzz_page_token (tests/fuzz): "M2YxYTljMGI3ZDJlNGY2YXT" differs from the token of its
+// position ("...YXQ") only in base64 trailing bits, and was accepted. A page token is accepted
+// only in the spelling EncodePageToken gives it, so a position has exactly one token.
+TEST(PageTokenTest, RefusesNonCanonicalSpellings) {
+  const std::string query = "3f1a9c0b7d2e4f6a8b1c3d5e7f9a0b2c4d6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a";
+  const std::string token = EncodePageToken("regions/15.08", query);
+  absl::StatusOr<std::string> key = DecodePageToken(token, query);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(*key, "regions/15.08");
+  EXPECT_EQ(DecodePageToken("", query).value_or("x"), "");
+
+  for (const std::string& other :
+       {std::string("M2YxYTljMGI3ZDJlNGY2YXT"), token + "==", token + "="}) {
+    absl::StatusOr<std::string> decoded = DecodePageToken(other, query);
+    ASSERT_FALSE(decoded.ok()) << other;
+    EXPECT_EQ(decoded.status().code(), absl::StatusCode::kInvalidArgument);
+  }
 }
 
 }  // namespace
