@@ -94,7 +94,7 @@ concept Paged = requires(T r) {
   r.next_page_token();
 };
 
-using Method = std::function<void(const std::string& bytes, bool flag)>;
+using Method = paritrana::fuzz::RequestMethod;
 
 // Parses the request and calls `fn(registry, req, flag)`; then checks the invariants above.
 // `needs_pii`: the adapter lets only callers with the PII right reach this rule.
@@ -210,9 +210,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0) return 0;
-  const std::vector<Method>& methods = Methods();
-  const Method& method = methods[(data[0] & 0x7f) % methods.size()];
-  method(std::string(reinterpret_cast<const char*>(data) + 1, size - 1), (data[0] & 0x80) != 0);
+  paritrana::fuzz::DispatchRequest(Methods(), data, size);
   return 0;
 }

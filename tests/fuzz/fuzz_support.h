@@ -83,6 +83,16 @@ inline void ReplaySeedFile(const std::string& path,
   }
 }
 
+// The request targets' input: the first byte picks a method (its top bit is the method's flag,
+// e.g. a caller with more rights), the rest is that method's serialized request.
+using RequestMethod = std::function<void(const std::string& bytes, bool flag)>;
+inline void DispatchRequest(const std::vector<RequestMethod>& methods, const uint8_t* data,
+                            size_t size) {
+  if (size == 0) return;
+  const RequestMethod& method = methods[(data[0] & 0x7f) % methods.size()];
+  method(std::string(reinterpret_cast<const char*>(data) + 1, size - 1), (data[0] & 0x80) != 0);
+}
+
 }  // namespace paritrana::fuzz
 
 #define FUZZ_CHECK(cond, detail) \

@@ -37,18 +37,29 @@ std::string Scrape(int port) {
   return res->body;
 }
 
-TEST(MetricsTest, ScrapeCountsCallsByMethodAndCode) {
-  EchoServiceImpl echo;
-  ServerOptions o;
-  o.service_name = "paritrana.testsupport.v1.EchoService";
-  o.drain_grace = absl::ZeroDuration();
-  auto host = ServiceHost::Start(o, {&echo});
-  ASSERT_TRUE(host.ok()) << host.status();
-  auto endpoint = metrics::Endpoint::Start("127.0.0.1:0");
-  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+// The echo service on a ServiceHost, and a metrics endpoint to scrape.
+class ScrapeTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    ServerOptions o;
+    o.service_name = "paritrana.testsupport.v1.EchoService";
+    o.drain_grace = absl::ZeroDuration();
+    auto host = ServiceHost::Start(o, {&echo_});
+    ASSERT_TRUE(host.ok()) << host.status();
+    host_ = *std::move(host);
+    auto endpoint = metrics::Endpoint::Start("127.0.0.1:0");
+    ASSERT_TRUE(endpoint.ok()) << endpoint.status();
+    endpoint_ = *std::move(endpoint);
+  }
 
+  EchoServiceImpl echo_;
+  std::unique_ptr<ServiceHost> host_;
+  std::unique_ptr<metrics::Endpoint> endpoint_;
+};
+
+TEST_F(ScrapeTest, CountsCallsByMethodAndCode) {
   auto stub = paritrana::testsupport::v1::EchoService::NewStub(
-      grpc::CreateChannel((*host)->address(), grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(host_->address(), grpc::InsecureChannelCredentials()));
   std::string first_id;
   for (int i = 0; i < 3; ++i) {
     grpc::ClientContext ctx;
@@ -73,7 +84,7 @@ TEST(MetricsTest, ScrapeCountsCallsByMethodAndCode) {
   }
 
   const std::string method = "/paritrana.testsupport.v1.EchoService/Echo";
-  const std::string text = Scrape((*endpoint)->port());
+  const std::string text = Scrape(endpoint_->port());
   ASSERT_FALSE(text.empty());
   EXPECT_NE(text.find(absl::StrCat("paritrana_rpc_requests_total{method=\"", method,
                                    "\",code=\"OK\"} 3\n")),
@@ -97,17 +108,8 @@ TEST(MetricsTest, LabelsAreEscaped) {
 }
 
 // Issue 13, item 8: calls to made-up method names grew /metrics by a series per name, for good.
-TEST(MetricsTest, UnknownMethodsShareOneLabel) {
-  EchoServiceImpl echo;
-  ServerOptions o;
-  o.service_name = "paritrana.testsupport.v1.EchoService";
-  o.drain_grace = absl::ZeroDuration();
-  auto host = ServiceHost::Start(o, {&echo});
-  ASSERT_TRUE(host.ok()) << host.status();
-  auto endpoint = metrics::Endpoint::Start("127.0.0.1:0");
-  ASSERT_TRUE(endpoint.ok()) << endpoint.status();
-  grpc::GenericStub stub(
-      grpc::CreateChannel((*host)->address(), grpc::InsecureChannelCredentials()));
+TEST_F(ScrapeTest, UnknownMethodsShareOneLabel) {
+  grpc::GenericStub stub(grpc::CreateChannel(host_->address(), grpc::InsecureChannelCredentials()));
   auto call_made_up = [&](int from, int to) {
     for (int i = from; i < to; ++i) {
       grpc::ClientContext ctx;
@@ -125,10 +127,10 @@ TEST(MetricsTest, UnknownMethodsShareOneLabel) {
     }
   };
   call_made_up(0, 10);
-  const std::string before = Scrape((*endpoint)->port());
+  const std::string before = Scrape(endpoint_->port());
   EXPECT_NE(before.find("method=\"unknown\",code=\"UNIMPLEMENTED\""), std::string::npos) << before;
   call_made_up(10, 200);
-  const std::string after = Scrape((*endpoint)->port());
+  const std::string after = Scrape(endpoint_->port());
   EXPECT_EQ(std::count(after.begin(), after.end(), '\n'),
             std::count(before.begin(), before.end(), '\n'));
   EXPECT_EQ(after.find("made.up"), std::string::npos);
