@@ -7,10 +7,10 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "common/log.h"
-#include "common/server.h"
 #include "grpcpp/server_builder.h"
 #include "paritrana/bench/v1/echo.grpc.pb.h"
+#include "platform/log.h"
+#include "platform/server.h"
 
 ABSL_FLAG(bool, bare, false,
           "Serve from a plain grpc::ServerBuilder (no interceptor, health or reflection)");

@@ -19,11 +19,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
-#include "common/errors.h"
+#include "clients/rubric_file.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "paritrana/award/v1/award.grpc.pb.h"
 #include "paritrana/registry/v1/registry.grpc.pb.h"
-#include "services/award/rubric_file.h"
+#include "platform/errors.h"
 
 namespace paritrana::cli {
 namespace {
@@ -464,7 +464,7 @@ av1::RubricVersion Content(av1::RubricVersion v) {
 // The commands
 
 absl::Status RunRubricLoad(const Connection& c, const AwardArgs& a, Format f) {
-  ASSIGN_OR_RETURN(award::RubricFile file, award::LoadRubricFile(a.file));
+  ASSIGN_OR_RETURN(clients::RubricFile file, clients::LoadRubricFile(a.file));
   const std::string id = a.rubric_id.empty() ? file.rubric_id : a.rubric_id;
   if (id.empty()) return absl::InvalidArgumentError("the file has no rubric_id: give --rubric");
   auto stub = av1::AwardService::NewStub(c.Channel(c.award));

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "common/errors.h"
 #include "paritrana/coverage/v1/coverage.grpc.pb.h"
+#include "platform/errors.h"
 
 namespace paritrana::cli {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
-#include "common/validation.h"
+#include "region/validation.h"
 
 namespace paritrana::cli {
 namespace {

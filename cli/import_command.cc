@@ -15,10 +15,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "cli/output.h"
-#include "common/errors.h"
 #include "google/protobuf/stubs/common.h"
 #include "google/protobuf/util/json_util.h"
 #include "paritrana/registry/v1/registry.grpc.pb.h"
+#include "platform/errors.h"
 
 namespace paritrana::cli {
 namespace {

@@ -1,6 +1,6 @@
 #include "services/award/award_service.h"
 
-#include "common/errors.h"
+#include "platform/errors.h"
 
 namespace paritrana::award {
 

@@ -7,8 +7,8 @@
 
 #include "absl/synchronization/mutex.h"
 
-#include "common/auth.h"
 #include "paritrana/award/v1/award.grpc.pb.h"
+#include "security/auth.h"
 #include "services/award/award.h"
 #include "services/award/principals.h"
 

@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "common/errors.h"
-#include "common/validation.h"
+#include "platform/errors.h"
+#include "region/validation.h"
 #include "services/award/indicators.h"
 #include "services/award/scoring.h"
 

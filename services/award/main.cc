@@ -2,15 +2,15 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_split.h"
-#include "common/auth.h"
-#include "common/channel.h"
-#include "common/log.h"
-#include "common/server.h"
-#include "common/validation.h"
+#include "clients/channel.h"
+#include "clients/rubric_file.h"
+#include "platform/log.h"
+#include "platform/server.h"
+#include "region/validation.h"
+#include "security/auth.h"
 #include "services/award/award.h"
 #include "services/award/award_service.h"
 #include "services/award/principals.h"
-#include "services/award/rubric_file.h"
 #include "services/award/sources.h"
 #include "services/award/store/award_store.h"
 
@@ -68,7 +68,7 @@ int Run() {
 
   for (absl::string_view path :
        absl::StrSplit(absl::GetFlag(FLAGS_rubric_files), ',', absl::SkipWhitespace())) {
-    auto file = award::LoadRubricFile(std::string(path));
+    auto file = paritrana::clients::LoadRubricFile(std::string(path));
     absl::StatusOr<bool> installed =
         file.ok() ? rules.InstallRubric(file->rubric_id, file->rubric, file->version)
                   : absl::StatusOr<bool>(file.status());

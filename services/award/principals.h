@@ -7,7 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "grpcpp/server_context.h"
 
-// Who a bearer token belongs to. common/auth.h gives a caller's roles but no identity, and the
+// Who a bearer token belongs to. security/auth.h gives a caller's roles but no identity, and the
 // award contract needs one: an assessor may only write assessments under their own id, and
 // evaluations record who ran and published them. The identity of a call is read from the same
 // bearer token the Authorizer already checked:

@@ -8,7 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/validation.h"
+#include "region/validation.h"
 #include "services/award/indicators.h"
 
 namespace paritrana::award {

@@ -8,8 +8,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
-#include "common/errors.h"
 #include "paritrana/award/v1/resources.pb.h"
+#include "platform/errors.h"
 
 // Field-by-field rules of the award contract (resources.proto), independent of stored state:
 // identifiers, resource names, texts, rubric versions, cycles, candidates and assessments. Each

@@ -4,10 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
-#include "common/auth.h"
-#include "common/channel.h"
-#include "common/errors.h"
-#include "common/validation.h"
+#include "clients/channel.h"
+#include "platform/errors.h"
+#include "region/validation.h"
+#include "security/auth.h"
 
 namespace paritrana::award {
 namespace {

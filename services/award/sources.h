@@ -16,7 +16,7 @@
 // What the award service reads from the other services: the registry (does a region or employer
 // exist, what is its name) and the coverage service (coverage figures of many regions on one
 // date). Interfaces so that the rules can be exercised with fakes; the gRPC implementations give
-// every call a deadline; connect them with ConnectToService (common/channel.h), whose service
+// every call a deadline; connect them with ConnectToService (clients/channel.h), whose service
 // config retries UNAVAILABLE (all of these calls are reads, so retrying is safe).
 namespace paritrana::award {
 

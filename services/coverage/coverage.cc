@@ -6,9 +6,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/errors.h"
-#include "common/pagination.h"
-#include "common/validation.h"
+#include "api/pagination.h"
+#include "platform/errors.h"
+#include "region/validation.h"
 #include "services/coverage/coverage_calculator.h"
 
 namespace paritrana::coverage {

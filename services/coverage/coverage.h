@@ -4,12 +4,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "clients/registry_client.h"
 #include "paritrana/coverage/v1/coverage.pb.h"
 #include "services/coverage/coverage_cache.h"
 #include "services/coverage/local_cache.h"
-#include "services/coverage/registry_client.h"
 
 namespace paritrana::coverage {
+
+using clients::RegistryClient;
 
 // An answer and whether it came whole from the cache (reported to callers in metadata).
 template <typename M>

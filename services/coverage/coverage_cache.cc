@@ -1,8 +1,8 @@
 #include "services/coverage/coverage_cache.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/log.h"
-#include "common/metrics.h"
+#include "platform/log.h"
+#include "platform/metrics.h"
 
 namespace paritrana::coverage {
 namespace {

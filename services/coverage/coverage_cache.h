@@ -6,7 +6,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "common/redis_client.h"
+#include "redis/redis_client.h"
 
 namespace paritrana::coverage {
 

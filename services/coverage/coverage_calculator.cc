@@ -5,8 +5,8 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "common/errors.h"
-#include "common/validation.h"
+#include "platform/errors.h"
+#include "region/validation.h"
 
 namespace paritrana::coverage {
 namespace {

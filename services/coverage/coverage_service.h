@@ -1,8 +1,8 @@
 #pragma once
 
-#include "common/auth.h"
-#include "common/errors.h"
 #include "paritrana/coverage/v1/coverage.grpc.pb.h"
+#include "platform/errors.h"
+#include "security/auth.h"
 #include "services/coverage/coverage.h"
 
 namespace paritrana::coverage {

@@ -1,7 +1,7 @@
 #include "services/coverage/local_cache.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/metrics.h"
+#include "platform/metrics.h"
 
 namespace paritrana::coverage {
 

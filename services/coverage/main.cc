@@ -1,17 +1,17 @@
 #include <algorithm>
 
 #include "absl/flags/flag.h"
-#include "common/auth.h"
-#include "common/log.h"
-#include "common/redis_client.h"
-#include "common/redis_subscriber.h"
-#include "common/server.h"
-#include "common/validation.h"
+#include "clients/registry_client.h"
+#include "platform/log.h"
+#include "platform/server.h"
+#include "redis/redis_client.h"
+#include "redis/redis_subscriber.h"
+#include "region/validation.h"
+#include "security/auth.h"
 #include "services/coverage/coverage.h"
 #include "services/coverage/coverage_cache.h"
 #include "services/coverage/coverage_service.h"
 #include "services/coverage/local_cache.h"
-#include "services/coverage/registry_client.h"
 
 ABSL_FLAG(std::string, registry, "127.0.0.1:50051", "HOST:PORT of the registry service");
 ABSL_FLAG(std::string, redis, "", "HOST:PORT of the Redis cache; empty: no cache");

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "common/log.h"
-#include "common/region_catalog.h"
+#include "platform/log.h"
+#include "region/region_catalog.h"
 
 namespace paritrana::registry {
 

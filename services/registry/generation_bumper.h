@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/redis_client.h"
+#include "redis/redis_client.h"
 
 namespace paritrana::registry {
 

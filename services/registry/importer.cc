@@ -5,9 +5,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/errors.h"
-#include "common/metrics.h"
-#include "common/validation.h"
+#include "platform/errors.h"
+#include "platform/metrics.h"
+#include "region/validation.h"
 #include "services/registry/resource_rules.h"
 #include "services/registry/writer.h"
 

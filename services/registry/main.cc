@@ -1,12 +1,12 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "common/auth.h"
-#include "common/log.h"
-#include "common/nik_vault.h"
-#include "common/redis_client.h"
-#include "common/server.h"
-#include "common/validation.h"
+#include "platform/log.h"
+#include "platform/server.h"
+#include "redis/redis_client.h"
+#include "region/validation.h"
+#include "security/auth.h"
+#include "security/nik_vault.h"
 #include "services/registry/generation_bumper.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_service.h"

@@ -8,8 +8,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
-#include "common/nik_vault.h"
 #include "paritrana/registry/v1/registry.pb.h"
+#include "security/nik_vault.h"
 #include "services/registry/store/registry_store.h"
 
 // The registry's rules, independent of gRPC: validation, idempotent creates, pagination, NIK

@@ -1,7 +1,7 @@
 #include "services/registry/registry_service.h"
 
-#include "common/errors.h"
-#include "common/log.h"
+#include "platform/errors.h"
+#include "platform/log.h"
 #include "services/registry/importer.h"
 
 namespace paritrana::registry {

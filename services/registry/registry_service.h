@@ -2,8 +2,8 @@
 
 #include <memory>
 
-#include "common/auth.h"
 #include "paritrana/registry/v1/registry.grpc.pb.h"
+#include "security/auth.h"
 #include "services/registry/registry.h"
 
 namespace paritrana::registry {

@@ -6,8 +6,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "common/eligibility.h"
-#include "common/validation.h"
+#include "region/eligibility.h"
+#include "region/validation.h"
 
 namespace paritrana::registry {
 namespace {

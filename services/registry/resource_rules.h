@@ -4,8 +4,8 @@
 
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
-#include "common/errors.h"
 #include "paritrana/registry/v1/resources.pb.h"
+#include "platform/errors.h"
 
 // The field rules of registry resources (stated in resources.proto), shared by the single-record
 // RPCs and ImportRecords. Each Check* adds one violation per broken rule, with field paths rooted

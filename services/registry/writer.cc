@@ -4,11 +4,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/errors.h"
-#include "common/validation.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
+#include "platform/errors.h"
+#include "region/validation.h"
 #include "services/registry/active_counts.h"
 #include "services/registry/resource_rules.h"
 

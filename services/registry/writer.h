@@ -6,9 +6,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
-#include "common/nik_vault.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "paritrana/registry/v1/resources.pb.h"
+#include "security/nik_vault.h"
 #include "services/registry/store/registry_store.h"
 
 // Writes of registry resources inside one transaction, shared by the single-record RPCs and

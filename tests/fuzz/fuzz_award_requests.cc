@@ -25,11 +25,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/region_catalog.h"
-#include "common/validation.h"
+#include "clients/rubric_file.h"
 #include "google/protobuf/stubs/logging.h"
+#include "region/region_catalog.h"
+#include "region/validation.h"
 #include "services/award/award.h"
-#include "services/award/rubric_file.h"
 #include "services/award/sources.h"
 #include "services/award/store/award_store.h"
 #include "tests/fuzz/fuzz_support.h"
@@ -133,7 +133,7 @@ Env& TheEnv() {
     e->store = std::move(*store);
     e->award = std::make_unique<Award>(*e->store, e->directory, e->coverage,
                                        [] { return absl::CivilDay(2024, 6, 30); });
-    auto rubric = paritrana::award::LoadRubricFile(PARITRANA_DEFAULT_RUBRIC);
+    auto rubric = paritrana::clients::LoadRubricFile(PARITRANA_DEFAULT_RUBRIC);
     FUZZ_CHECK(rubric.ok(), rubric.status().ToString());
     auto installed = e->award->InstallRubric(rubric->rubric_id, rubric->rubric, rubric->version);
     FUZZ_CHECK(installed.ok(), installed.status().ToString());

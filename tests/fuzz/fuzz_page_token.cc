@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "common/pagination.h"
+#include "api/pagination.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

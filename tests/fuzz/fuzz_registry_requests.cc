@@ -24,8 +24,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/nik_vault.h"
 #include "google/protobuf/stubs/logging.h"
+#include "security/nik_vault.h"
 #include "services/registry/importer.h"
 #include "services/registry/registry.h"
 #include "services/registry/store/registry_store.h"

@@ -1,4 +1,4 @@
-// Rubric files (services/award/rubric_file.h), as `--rubric_files` and `paritrana award rubric
+// Rubric files (clients/rubric_file.h), as `--rubric_files` and `paritrana award rubric
 // load` read them, then the content rules the service applies when it installs one
 // (services/award/rules.h). Never a crash, only INVALID_ARGUMENT; a file that parses writes back
 // to a file that parses to the same rubric.
@@ -7,20 +7,20 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "common/errors.h"
+#include "clients/rubric_file.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "services/award/rubric_file.h"
+#include "platform/errors.h"
 #include "services/award/rules.h"
 #include "tests/fuzz/fuzz_support.h"
 
 using google::protobuf::util::MessageDifferencer;
-using paritrana::award::RubricFile;
+using paritrana::clients::RubricFile;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<RubricFile> file = paritrana::award::ParseRubricFile(text, "fuzz.json");
+  absl::StatusOr<RubricFile> file = paritrana::clients::ParseRubricFile(text, "fuzz.json");
   if (!file.ok()) {
     FUZZ_CHECK(file.status().code() == absl::StatusCode::kInvalidArgument,
                file.status().ToString());
@@ -43,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              text);
   const std::string again_text = absl::StrCat(R"({"rubric_id":)", id_json, R"(,"rubric":)",
                                               rubric_json, R"(,"version":)", version_json, "}");
-  absl::StatusOr<RubricFile> again = paritrana::award::ParseRubricFile(again_text, "again.json");
+  absl::StatusOr<RubricFile> again = paritrana::clients::ParseRubricFile(again_text, "again.json");
   FUZZ_CHECK(again.ok(), again.status().ToString() + " " + again_text);
   FUZZ_CHECK(again->rubric_id == file->rubric_id, again_text);
   FUZZ_CHECK(MessageDifferencer::Equals(again->rubric, file->rubric), again_text);

@@ -1,4 +1,4 @@
-// NIK, region code and date validators (common/validation.h). Beyond "never crashes", what a
+// NIK, region code and date validators (region/validation.h). Beyond "never crashes", what a
 // validator accepts must be consistent with what it returns. Input layout (so that seeds are easy
 // to write by hand, see corpus/fuzz_validators):
 //   byte 0 % 4: 0 NIK, 1 region code, 2 region name, 3 date
@@ -11,8 +11,8 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
-#include "common/region_catalog.h"
-#include "common/validation.h"
+#include "region/region_catalog.h"
+#include "region/validation.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

@@ -1,6 +1,6 @@
 // Bearer-token authentication and role checks: the tokens file parser, and the whole path through
 // a real gRPC server, from the client's metadata to the ErrorInfo the client decodes.
-#include "common/auth.h"
+#include "security/auth.h"
 
 #include <unistd.h>
 
@@ -13,10 +13,10 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/errors.h"
-#include "common/server.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "platform/errors.h"
+#include "platform/server.h"
 #include "tests/support/echo.grpc.pb.h"
 
 namespace paritrana {

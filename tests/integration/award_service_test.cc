@@ -6,22 +6,22 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/channel.h"
-#include "common/errors.h"
-#include "common/validation.h"
+#include "clients/channel.h"
+#include "clients/registry_client.h"
+#include "clients/rubric_file.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "platform/errors.h"
+#include "region/validation.h"
 #include "services/award/award.h"
 #include "services/award/award_service.h"
 #include "services/award/principals.h"
-#include "services/award/rubric_file.h"
 #include "services/award/rules.h"
 #include "services/award/sources.h"
 #include "services/award/store/award_store.h"
 #include "services/coverage/coverage.h"
 #include "services/coverage/coverage_cache.h"
 #include "services/coverage/coverage_service.h"
-#include "services/coverage/registry_client.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/registry_under_test.h"
 
@@ -30,6 +30,7 @@ namespace {
 
 namespace rv1 = registry::v1;
 using Stub = v1::AwardService::Stub;
+using clients::LoadRubricFile;
 using type::v1::FundingSource;
 using type::v1::Segment;
 

@@ -3,11 +3,11 @@
 #include <filesystem>
 
 #include "absl/strings/str_format.h"
-#include "common/errors.h"
-#include "common/redis_subscriber.h"
-#include "common/validation.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "platform/errors.h"
+#include "redis/redis_subscriber.h"
+#include "region/validation.h"
 #include "services/coverage/coverage.h"
 #include "services/coverage/coverage_service.h"
 #include "tests/support/redis_server.h"

@@ -1,15 +1,15 @@
 // Metrics as Prometheus scrapes them: a real server's calls counted by method and code, their
 // latency histogram, and the request id returned to callers.
-#include "common/metrics.h"
+#include "platform/metrics.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "common/errors.h"
-#include "common/server.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "platform/errors.h"
+#include "platform/server.h"
 #include "tests/support/echo.grpc.pb.h"
 
 namespace paritrana {

@@ -1,7 +1,7 @@
 // RedisClient against a real redis-server: pipelined generation bumps, binary-safe values, a
 // shared pool under concurrency, and the failure behaviour the read path depends on (fail fast
 // while Redis is down or hung, recover by itself when it returns, survive dropped connections).
-#include "common/redis_client.h"
+#include "redis/redis_client.h"
 
 #include <atomic>
 #include <functional>

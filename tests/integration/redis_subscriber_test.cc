@@ -1,7 +1,7 @@
 // RedisSubscriber against a real redis-server: messages arrive, liveness follows the link
 // (including a server that stops answering without closing it), and every new subscription
 // resets the cache it feeds.
-#include "common/redis_subscriber.h"
+#include "redis/redis_subscriber.h"
 
 #include <atomic>
 #include <functional>
@@ -10,8 +10,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "common/redis_client.h"
 #include "gtest/gtest.h"
+#include "redis/redis_client.h"
 #include "tests/support/redis_server.h"
 
 namespace paritrana {

@@ -9,9 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/nik_vault.h"
-#include "common/validation.h"
 #include "gtest/gtest.h"
+#include "region/validation.h"
+#include "security/nik_vault.h"
 #include "services/registry/active_counts.h"
 #include "services/registry/registry.h"
 #include "services/registry/store/registry_store.h"

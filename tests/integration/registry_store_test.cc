@@ -34,8 +34,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
-#include "common/errors.h"
 #include "gtest/gtest.h"
+#include "platform/errors.h"
 #include "services/registry/store/registry_store.h"
 
 namespace paritrana::registry {

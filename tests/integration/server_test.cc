@@ -5,11 +5,11 @@
 #include <thread>
 
 #include "absl/time/clock.h"
-#include "common/errors.h"
-#include "common/server.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "platform/errors.h"
+#include "platform/server.h"
 #include "tests/support/echo.grpc.pb.h"
 
 namespace paritrana {

@@ -1,7 +1,7 @@
 #include "tests/support/registry_under_test.h"
 
-#include "common/errors.h"
-#include "common/validation.h"
+#include "platform/errors.h"
+#include "region/validation.h"
 
 namespace paritrana::test_support {
 

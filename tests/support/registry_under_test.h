@@ -4,10 +4,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "common/auth.h"
-#include "common/nik_vault.h"
-#include "common/redis_client.h"
-#include "common/server.h"
+#include "platform/server.h"
+#include "redis/redis_client.h"
+#include "security/auth.h"
+#include "security/nik_vault.h"
 #include "services/registry/generation_bumper.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_service.h"

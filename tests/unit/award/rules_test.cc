@@ -2,14 +2,17 @@
 // each offending field, and the shipped default rubric parses and passes every rule.
 #include <set>
 
-#include "common/errors.h"
+#include "clients/rubric_file.h"
 #include "gtest/gtest.h"
-#include "services/award/rubric_file.h"
+#include "platform/errors.h"
 #include "services/award/rules.h"
 #include "services/award/scoring.h"
 
 namespace paritrana::award {
 namespace {
+using clients::LoadRubricFile;
+using clients::ParseRubricFile;
+using clients::RubricFile;
 
 v1::RubricVersion Valid() {
   v1::RubricVersion v;

@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "common/errors.h"
-#include "common/sqlite.h"
+#include "platform/errors.h"
+#include "storage/sqlite/sqlite.h"
 
 namespace paritrana::award {
 namespace {

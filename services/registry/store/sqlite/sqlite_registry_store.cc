@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/errors.h"
-#include "common/sqlite.h"
+#include "platform/errors.h"
+#include "storage/sqlite/sqlite.h"
 
 namespace paritrana::registry {
 namespace {

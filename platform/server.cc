@@ -1,0 +1,259 @@
+#include "platform/server.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "grpc/health/v1/health.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/server_builder.h"
+#include "platform/flags.h"
+#include "platform/log.h"
+#include "platform/metrics.h"
+#include "platform/rpc_observer.h"
+
+ABSL_FLAG(std::string, listen, "",
+          "HOST:PORT to serve gRPC on; port 0 picks a free port (the chosen address is logged). "
+          "Empty: 0.0.0.0 and the service's default port");
+ABSL_FLAG(bool, plaintext, false,
+          "Serve and call without TLS. Required when no --tls_cert/--tls_key is given");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain for this service (server and client)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for --tls_cert");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA bundle: servers require and verify client certificates signed by it (mTLS); "
+          "clients verify servers with it");
+ABSL_FLAG(int32_t, max_message_bytes, 4 * 1024 * 1024,
+          "Largest request message accepted, in bytes");
+ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
+          "On SIGTERM, how long to report NOT_SERVING before refusing new calls");
+ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(10),
+          "After the grace period, how long in-flight calls may run before they are cancelled");
+ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
+          "How often dependency probes run to update health");
+ABSL_FLAG(std::string, log_level, "info", "Minimum log level: debug, info, warn or error");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT for the Prometheus /metrics endpoint; empty disables it");
+
+namespace paritrana {
+namespace {
+
+std::string ReadFileOrDie(const std::string& path, absl::string_view flag) {
+  std::ifstream in(path);
+  if (!in) {
+    std::fprintf(stderr, "--%s: cannot read %s\n", std::string(flag).c_str(), path.c_str());
+    std::exit(2);
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+}  // namespace
+
+ServerOptions ServerOptionsFromFlags(std::string service_name, int default_port) {
+  ServerOptions o;
+  o.service_name = std::move(service_name);
+  o.listen = absl::GetFlag(FLAGS_listen);
+  if (o.listen.empty()) o.listen = absl::StrCat("0.0.0.0:", default_port);
+  o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  o.drain_grace = absl::GetFlag(FLAGS_drain_grace);
+  o.shutdown_deadline = absl::GetFlag(FLAGS_shutdown_deadline);
+  o.health_interval = absl::GetFlag(FLAGS_health_interval);
+
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert);
+  const std::string key = absl::GetFlag(FLAGS_tls_key);
+  const std::string ca = absl::GetFlag(FLAGS_tls_ca);
+  if (absl::GetFlag(FLAGS_plaintext)) {
+    if (!cert.empty()) {
+      std::fprintf(stderr, "--plaintext contradicts --tls_cert; choose one\n");
+      std::exit(2);
+    }
+    return o;
+  }
+  if (cert.empty() || key.empty()) {
+    std::fprintf(stderr,
+                 "no TLS material: give --tls_cert and --tls_key (and --tls_ca for mTLS), or "
+                 "--plaintext to serve without TLS\n");
+    std::exit(2);
+  }
+  grpc::SslServerCredentialsOptions ssl(
+      ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                 : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_key_cert_pairs.push_back(
+      {ReadFileOrDie(key, "tls_key"), ReadFileOrDie(cert, "tls_cert")});
+  if (!ca.empty()) ssl.pem_root_certs = ReadFileOrDie(ca, "tls_ca");
+  o.credentials = grpc::SslServerCredentials(ssl);
+  return o;
+}
+
+std::shared_ptr<grpc::ChannelCredentials> ClientCredentialsFromFlags() {
+  if (absl::GetFlag(FLAGS_plaintext)) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
+    ssl.pem_root_certs = ReadFileOrDie(absl::GetFlag(FLAGS_tls_ca), "tls_ca");
+  }
+  if (!absl::GetFlag(FLAGS_tls_cert).empty()) {
+    ssl.pem_cert_chain = ReadFileOrDie(absl::GetFlag(FLAGS_tls_cert), "tls_cert");
+    ssl.pem_private_key = ReadFileOrDie(absl::GetFlag(FLAGS_tls_key), "tls_key");
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+ServiceHost::ServiceHost(ServerOptions options, std::vector<Dependency> dependencies)
+    : options_(std::move(options)), dependencies_(std::move(dependencies)) {}
+
+absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
+    ServerOptions options, std::vector<grpc::Service*> services,
+    std::vector<Dependency> dependencies) {
+  grpc::EnableDefaultHealthCheckService(true);
+  // gRPC's built-in health service carries no protobuf descriptors; touching ours links them in,
+  // so reflection clients (grpcurl, buf curl) can describe grpc.health.v1.Health too.
+  grpc::health::v1::HealthCheckRequest::descriptor();
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  std::unique_ptr<ServiceHost> host(new ServiceHost(std::move(options), std::move(dependencies)));
+  const ServerOptions& o = host->options_;
+
+  grpc::ServerBuilder builder;
+  auto credentials = o.credentials ? o.credentials : grpc::InsecureServerCredentials();
+  builder.AddListeningPort(o.listen, credentials, &host->port_);
+  for (grpc::Service* s : services) builder.RegisterService(s);
+  builder.SetMaxReceiveMessageSize(o.max_message_bytes);
+  // Keepalive: the server pings idle connections every 2 min and drops them if no answer in 20 s.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 2 * 60 * 1000 /*2 min*/);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20 * 1000 /*20 s*/);
+  // Enforcement: clients may ping at most every 30 s, also without calls in flight; a client that
+  // pings faster gets GOAWAY (too_many_pings) after 2 strikes.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             30 * 1000 /*30 s*/);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  // Idle connections are closed after 30 min so long-lived clients rebalance across replicas.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 30 * 60 * 1000 /*30 min*/);
+
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
+  observers.push_back(MakeRpcObserverFactory(&host->gate_));
+  builder.experimental().SetInterceptorCreators(std::move(observers));
+
+  host->server_ = builder.BuildAndStart();
+  if (host->server_ == nullptr || host->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", o.listen));
+  }
+  host->address_ = absl::StrCat(o.listen.substr(0, o.listen.rfind(':')), ":", host->port_);
+
+  host->CheckDependencies();
+  host->watcher_ = std::thread([h = host.get()] {
+    while (!h->stop_watching_.WaitForNotificationWithTimeout(h->options_.health_interval)) {
+      h->CheckDependencies();
+    }
+  });
+  log::Info("listening", {{"address", host->address_},
+                          {"port", host->port_},
+                          {"service", o.service_name},
+                          {"tls", o.credentials != nullptr}});
+  return host;
+}
+
+void ServiceHost::CheckDependencies() {
+  std::vector<std::string> failures;
+  bool serving = true;
+  auto* health = server_->GetHealthCheckService();
+  for (const Dependency& d : dependencies_) {
+    const absl::Status s = d.probe();
+    if (!s.ok()) {
+      failures.push_back(absl::StrCat(d.name, ": ", s.message()));
+      if (d.required) serving = false;
+    }
+    health->SetServingStatus("dependency/" + d.name, s.ok());
+  }
+  absl::MutexLock lock(&mu_);
+  if (drained_) return;
+  health->SetServingStatus("", serving);
+  health->SetServingStatus(options_.service_name, serving);
+  if (failures != last_failures_) {
+    if (failures.empty()) {
+      log::Info("all dependencies healthy");
+    } else {
+      log::Warn("dependency unhealthy",
+                {{"failures", absl::StrJoin(failures, "; ")}, {"serving", serving}});
+    }
+    last_failures_ = std::move(failures);
+  }
+}
+
+void ServiceHost::Drain() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (drained_) return;
+    drained_ = true;
+  }
+  if (server_ == nullptr) return;  // Start failed; nothing to stop
+  stop_watching_.Notify();
+  if (watcher_.joinable()) watcher_.join();
+  // Shutdown() of the health service flips every name to NOT_SERVING and freezes it there.
+  server_->GetHealthCheckService()->Shutdown();
+  log::Info("draining", {{"grace_ms", absl::ToInt64Milliseconds(options_.drain_grace)}});
+  absl::SleepFor(options_.drain_grace);
+  const absl::Time deadline = absl::Now() + options_.shutdown_deadline;
+  gate_.Refuse();
+  // Quiet: nothing in flight, and callers have had a moment to take their UNAVAILABLE elsewhere.
+  constexpr absl::Duration kQuiet = absl::Milliseconds(100);
+  while (absl::Now() < deadline &&
+         (gate_.in_flight() > 0 || absl::Now() - gate_.last_arrival() < kQuiet)) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  log::Info("shutting down", {{"in_flight", gate_.in_flight()}});
+  server_->Shutdown(absl::ToChronoTime(deadline));
+  server_->Wait();
+  log::Info("stopped");
+}
+
+ServiceHost::~ServiceHost() { Drain(); }
+
+void InitServiceProcess(int argc, char** argv, absl::string_view service, absl::string_view usage) {
+  BlockTerminationSignals();
+  ParseFlags(argc, argv, usage);
+  log::Init(service, absl::GetFlag(FLAGS_log_level));
+  metrics::Registry::Global().Describe("paritrana_build_info", "gauge",
+                                       "Always 1; labels name the service and version");
+  metrics::Registry::Global().Add(
+      "paritrana_build_info", {{"service", std::string(service)}, {"version", PARITRANA_VERSION}});
+  if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
+    static std::unique_ptr<metrics::Endpoint> endpoint;  // serves until the process exits
+    auto started = metrics::Endpoint::Start(listen);
+    if (!started.ok()) {
+      std::fprintf(stderr, "--metrics_listen: %s\n", started.status().ToString().c_str());
+      std::exit(2);
+    }
+    endpoint = std::move(*started);
+    log::Info("metrics listening", {{"port", endpoint->port()}, {"path", "/metrics"}});
+  }
+}
+
+void BlockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void ServeUntilTerminated(ServiceHost& host) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int signal = 0;
+  sigwait(&set, &signal);
+  log::Info("termination signal", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  host.Drain();
+}
+
+}  // namespace paritrana

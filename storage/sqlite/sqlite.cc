@@ -1,0 +1,221 @@
+#include "storage/sqlite/sqlite.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "platform/metrics.h"
+
+namespace paritrana::sqlite {
+
+absl::Status Error(sqlite3* db, int rc, absl::string_view what) {
+  const std::string message =
+      absl::StrCat(what, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  const int extended = db != nullptr ? sqlite3_extended_errcode(db) : rc;
+  if (extended == SQLITE_CONSTRAINT_PRIMARYKEY || extended == SQLITE_CONSTRAINT_UNIQUE) {
+    return absl::AlreadyExistsError(message);
+  }
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+Statement& Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, absl::string_view text) {
+  // An empty view may have a null data(), which SQLite would bind as NULL rather than "".
+  sqlite3_bind_text(stmt_, index, text.data() != nullptr ? text.data() : "",
+                    static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::BindBlob(int index, absl::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data() != nullptr ? bytes.data() : "",
+                    static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+absl::StatusOr<bool> Statement::Step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  absl::Status s = Error(sqlite3_db_handle(stmt_), rc, "sqlite step");
+  sqlite3_reset(stmt_);
+  return s;
+}
+
+absl::Status Statement::Run() {
+  while (true) {
+    absl::StatusOr<bool> row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+  }
+}
+
+int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::Text(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  const int size = sqlite3_column_bytes(stmt_, column);
+  return data == nullptr ? std::string() : std::string(static_cast<const char*>(data), size);
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, bool read_only) {
+  sqlite3* db = nullptr;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status s = Error(db, rc, absl::StrCat("open ", path));
+    sqlite3_close(db);
+    return absl::UnavailableError(s.message());
+  }
+  std::unique_ptr<Database> out(new Database(db));
+  // Writers wait for each other up to 5 s instead of failing at once.
+  sqlite3_busy_timeout(db, 5000);
+  if (!read_only) {
+    // WAL: readers never block the writer. FULL sync: a commit returns only after the WAL is
+    // fsynced, so an acknowledged write survives a power loss too, not only a process crash
+    // (NORMAL may lose the last transactions on power loss). Bulk imports pay one fsync per batch.
+    // A 64 MiB page cache keeps a batch's pages in memory until commit, and statement journals
+    // (savepoints) stay in memory rather than in temporary files.
+    if (absl::Status s =
+            out->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; "
+                      "PRAGMA temp_store=MEMORY;");
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (absl::Status s = out->Exec("PRAGMA foreign_keys=ON;"); !s.ok()) return s;
+  return out;
+}
+
+Database::~Database() {
+  statements_.clear();  // statements must be finalized before the connection closes
+  sqlite3_close(db_);
+}
+
+absl::Status Database::Exec(absl::string_view sql) {
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &error);
+  if (rc != SQLITE_OK) {
+    std::string message = error != nullptr ? error : sqlite3_errstr(rc);
+    sqlite3_free(error);
+    return Error(nullptr, rc, message);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Statement*> Database::Prepare(absl::string_view sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return Error(db_, rc, "prepare");
+    it = statements_.emplace(std::string(sql), std::make_unique<Statement>(stmt)).first;
+  }
+  it->second->Reset();
+  return it->second.get();
+}
+
+absl::Status Database::Migrate(std::span<const absl::string_view> migrations) {
+  absl::StatusOr<Statement*> version = Prepare("PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  absl::StatusOr<bool> row = (*version)->Step();
+  if (!row.ok()) return row.status();
+  const int64_t current = (*version)->Int(0);
+  (*version)->Reset();
+  if (current > static_cast<int64_t>(migrations.size())) {
+    return absl::FailedPreconditionError(absl::StrCat("database schema version ", current,
+                                                      " is newer than this binary's ",
+                                                      migrations.size(), "; upgrade the binary"));
+  }
+  for (size_t v = static_cast<size_t>(current); v < migrations.size(); ++v) {
+    const std::string step = absl::StrCat("BEGIN IMMEDIATE;", migrations[v],
+                                          "; PRAGMA user_version=", v + 1, "; COMMIT;");
+    if (absl::Status s = Exec(step); !s.ok()) {
+      Exec("ROLLBACK").IgnoreError();
+      return absl::InternalError(absl::StrCat("migration ", v + 1, ": ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status InTransaction(Database& db, absl::string_view begin,
+                           absl::FunctionRef<absl::Status(Database&)> fn) {
+  if (absl::Status s = db.Exec(begin); !s.ok()) return s;
+  absl::Status s = fn(db);
+  if (s.ok()) s = db.Exec("COMMIT");
+  if (!s.ok()) db.Exec("ROLLBACK").IgnoreError();
+  return s;
+}
+
+void Observe(const char* operation, absl::Time start) {
+  metrics::Registry::Global().Observe("paritrana_store_operation_duration_seconds",
+                                      {{"store", "sqlite"}, {"operation", operation}},
+                                      absl::ToDoubleSeconds(absl::Now() - start));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(
+    const std::string& path, std::span<const absl::string_view> migrations, int readers) {
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  std::unique_ptr<ConnectionPool> pool(new ConnectionPool());
+  auto writer = Database::Open(path, /*read_only=*/false);
+  if (!writer.ok()) return writer.status();
+  if (absl::Status s = (*writer)->Migrate(migrations); !s.ok()) return s;
+  pool->writer_ = std::move(*writer);
+  for (int i = 0; i < readers; ++i) {
+    auto reader = Database::Open(path, /*read_only=*/true);
+    if (!reader.ok()) return reader.status();
+    pool->readers_.push_back(std::move(*reader));
+  }
+  return pool;
+}
+
+absl::Status ConnectionPool::Write(absl::FunctionRef<absl::Status(Database&)> fn) {
+  const absl::Time start = absl::Now();
+  absl::MutexLock lock(&write_mu_);
+  absl::Status s = InTransaction(*writer_, "BEGIN IMMEDIATE", fn);
+  Observe("write", start);
+  return s;
+}
+
+absl::Status ConnectionPool::Read(absl::FunctionRef<absl::Status(Database&)> fn) {
+  const absl::Time start = absl::Now();
+  std::unique_ptr<Database> db;
+  {
+    absl::MutexLock lock(&read_mu_);
+    read_mu_.Await(absl::Condition(
+        +[](std::vector<std::unique_ptr<Database>>* r) { return !r->empty(); }, &readers_));
+    db = std::move(readers_.back());
+    readers_.pop_back();
+  }
+  absl::Status s = InTransaction(*db, "BEGIN", fn);
+  Observe("read", start);
+  absl::MutexLock lock(&read_mu_);
+  readers_.push_back(std::move(db));
+  return s;
+}
+
+}  // namespace paritrana::sqlite
