@@ -164,7 +164,7 @@ absl::StatusOr<av1::AwardCycle> GetCycle(Stub& stub, const Connection& c,
   av1::GetAwardCycleRequest req;
   req.set_name(CycleName(cycle));
   av1::AwardCycle out;
-  RETURN_IF_ERROR(FromWire(stub.GetAwardCycle(c.Context().get(), req, &out)));
+  PARITRANA_RETURN_IF_ERROR(FromWire(stub.GetAwardCycle(c.Context().get(), req, &out)));
   return out;
 }
 
@@ -176,7 +176,7 @@ absl::StatusOr<std::vector<av1::Candidate>> AllCandidates(Stub& stub, const Conn
   req.set_page_size(1000);
   do {
     av1::ListCandidatesResponse page;
-    RETURN_IF_ERROR(FromWire(stub.ListCandidates(c.Context().get(), req, &page)));
+    PARITRANA_RETURN_IF_ERROR(FromWire(stub.ListCandidates(c.Context().get(), req, &page)));
     for (auto& cand : *page.mutable_candidates()) out.push_back(std::move(cand));
     req.set_page_token(page.next_page_token());
   } while (!req.page_token().empty());
@@ -193,14 +193,14 @@ absl::StatusOr<std::string> EvaluationName(Stub& stub, const Connection& c,
     return absl::StrCat(CycleName(cycle), "/evaluations/", evaluation);
   }
   if (prefer_published) {
-    ASSIGN_OR_RETURN(av1::AwardCycle cy, GetCycle(stub, c, cycle));
+    PARITRANA_ASSIGN_OR_RETURN(av1::AwardCycle cy, GetCycle(stub, c, cycle));
     if (!cy.published_evaluation().empty()) return cy.published_evaluation();
   }
   av1::ListEvaluationsRequest req;
   req.set_parent(CycleName(cycle));
   req.set_page_size(1);
   av1::ListEvaluationsResponse page;
-  RETURN_IF_ERROR(FromWire(stub.ListEvaluations(c.Context().get(), req, &page)));
+  PARITRANA_RETURN_IF_ERROR(FromWire(stub.ListEvaluations(c.Context().get(), req, &page)));
   if (page.evaluations().empty()) {
     return absl::NotFoundError(absl::StrCat(CycleName(cycle),
                                             " has no evaluation yet: run `paritrana award "
@@ -437,7 +437,7 @@ absl::StatusOr<av1::Evaluation> GetFullEvaluation(Stub& stub, const Connection& 
   req.set_name(name);
   req.set_view(av1::EVALUATION_VIEW_FULL);
   av1::Evaluation ev;
-  RETURN_IF_ERROR(FromWire(stub.GetEvaluation(c.Context().get(), req, &ev)));
+  PARITRANA_RETURN_IF_ERROR(FromWire(stub.GetEvaluation(c.Context().get(), req, &ev)));
   return ev;
 }
 
@@ -464,7 +464,7 @@ av1::RubricVersion Content(av1::RubricVersion v) {
 // The commands
 
 absl::Status RunRubricLoad(const Connection& c, const AwardArgs& a, Format f) {
-  ASSIGN_OR_RETURN(clients::RubricFile file, clients::LoadRubricFile(a.file));
+  PARITRANA_ASSIGN_OR_RETURN(clients::RubricFile file, clients::LoadRubricFile(a.file));
   const std::string id = a.rubric_id.empty() ? file.rubric_id : a.rubric_id;
   if (id.empty()) return absl::InvalidArgumentError("the file has no rubric_id: give --rubric");
   auto stub = av1::AwardService::NewStub(c.Channel(c.award));
@@ -481,10 +481,10 @@ absl::Status RunRubricLoad(const Connection& c, const AwardArgs& a, Format f) {
       *create.mutable_rubric() = file.rubric;
       create.set_rubric_id(id);
       create.set_request_id(RequestId());
-      RETURN_IF_ERROR(FromWire(stub->CreateRubric(c.Context().get(), create, &rubric)));
+      PARITRANA_RETURN_IF_ERROR(FromWire(stub->CreateRubric(c.Context().get(), create, &rubric)));
       note = "new rubric, version created";
     } else {
-      RETURN_IF_ERROR(FromWire(s));
+      PARITRANA_RETURN_IF_ERROR(FromWire(s));
       if (rubric.category() != file.rubric.category()) {
         return absl::FailedPreconditionError(absl::StrCat(
             rubric_name, " judges ", av1::AwardCategory_Name(rubric.category()), " but ", a.file,
@@ -498,7 +498,7 @@ absl::Status RunRubricLoad(const Connection& c, const AwardArgs& a, Format f) {
     av1::GetRubricVersionRequest req;
     req.set_name(rubric.latest_version());
     av1::RubricVersion latest;
-    RETURN_IF_ERROR(FromWire(stub->GetRubricVersion(c.Context().get(), req, &latest)));
+    PARITRANA_RETURN_IF_ERROR(FromWire(stub->GetRubricVersion(c.Context().get(), req, &latest)));
     if (google::protobuf::util::MessageDifferencer::Equals(Content(latest),
                                                            Content(file.version))) {
       version = latest;
@@ -510,7 +510,8 @@ absl::Status RunRubricLoad(const Connection& c, const AwardArgs& a, Format f) {
     req.set_parent(rubric_name);
     *req.mutable_rubric_version() = file.version;
     req.set_request_id(RequestId());
-    RETURN_IF_ERROR(FromWire(stub->CreateRubricVersion(c.Context().get(), req, &version)));
+    PARITRANA_RETURN_IF_ERROR(
+        FromWire(stub->CreateRubricVersion(c.Context().get(), req, &version)));
     if (note.empty()) note = "new version";
   }
 
@@ -546,7 +547,7 @@ absl::Status RunCycleCreate(const Connection& c, const AwardArgs& a, Format f) {
     auto* entry = cy->add_rubric_versions();
     entry->set_rubric_version(name);
     if (!a.category.empty()) {
-      ASSIGN_OR_RETURN(av1::AwardCategory category, ParseCategory(a.category));
+      PARITRANA_ASSIGN_OR_RETURN(av1::AwardCategory category, ParseCategory(a.category));
       entry->set_category(category);
       continue;
     }
@@ -559,21 +560,23 @@ absl::Status RunCycleCreate(const Connection& c, const AwardArgs& a, Format f) {
     av1::GetRubricRequest get;
     get.set_name(absl::StrCat(parts[0], "/", parts[1]));
     av1::Rubric rubric;
-    RETURN_IF_ERROR(FromWire(stub->GetRubric(c.Context().get(), get, &rubric)));
+    PARITRANA_RETURN_IF_ERROR(FromWire(stub->GetRubric(c.Context().get(), get, &rubric)));
     entry->set_category(rubric.category());
   }
 
   if (!a.period_start.empty() || !a.period_end.empty()) {
     auto* period = cy->mutable_assessment_period();
     if (!a.period_start.empty()) {
-      RETURN_IF_ERROR(ParseDate("--period-start", a.period_start, period->mutable_start_date()));
+      PARITRANA_RETURN_IF_ERROR(
+          ParseDate("--period-start", a.period_start, period->mutable_start_date()));
     } else {
       period->mutable_start_date()->set_year(a.year);
       period->mutable_start_date()->set_month(1);
       period->mutable_start_date()->set_day(1);
     }
     if (!a.period_end.empty()) {
-      RETURN_IF_ERROR(ParseDate("--period-end", a.period_end, period->mutable_end_date()));
+      PARITRANA_RETURN_IF_ERROR(
+          ParseDate("--period-end", a.period_end, period->mutable_end_date()));
     } else {
       period->mutable_end_date()->set_year(a.year);
       period->mutable_end_date()->set_month(12);
@@ -596,7 +599,7 @@ absl::Status RunCycleCreate(const Connection& c, const AwardArgs& a, Format f) {
   cy->set_display_name(display_name);
 
   av1::AwardCycle out;
-  RETURN_IF_ERROR(FromWire(stub->CreateAwardCycle(c.Context().get(), req, &out)));
+  PARITRANA_RETURN_IF_ERROR(FromWire(stub->CreateAwardCycle(c.Context().get(), req, &out)));
   Table t;
   t.header = {"cycle",    "name",           "year", "scope", "assessment period",
               "category", "rubric version", "state"};
@@ -615,10 +618,10 @@ absl::Status RunCycleCreate(const Connection& c, const AwardArgs& a, Format f) {
 
 absl::Status RunCandidatesAdd(const Connection& c, const AwardArgs& a, Format f) {
   auto stub = av1::AwardService::NewStub(c.Channel(c.award));
-  ASSIGN_OR_RETURN(av1::AwardCycle cy, GetCycle(*stub, c, a.cycle));
+  PARITRANA_ASSIGN_OR_RETURN(av1::AwardCycle cy, GetCycle(*stub, c, a.cycle));
   av1::AwardCategory category = av1::AWARD_CATEGORY_UNSPECIFIED;
   if (!a.category.empty()) {
-    ASSIGN_OR_RETURN(category, ParseCategory(a.category));
+    PARITRANA_ASSIGN_OR_RETURN(category, ParseCategory(a.category));
   } else if (cy.rubric_versions_size() == 1) {
     category = cy.rubric_versions(0).category();
   } else {
@@ -637,7 +640,7 @@ absl::Status RunCandidatesAdd(const Connection& c, const AwardArgs& a, Format f)
     req.set_page_size(1000);
     do {
       rv1::ListRegionsResponse page;
-      RETURN_IF_ERROR(FromWire(registry->ListRegions(c.Context().get(), req, &page)));
+      PARITRANA_RETURN_IF_ERROR(FromWire(registry->ListRegions(c.Context().get(), req, &page)));
       for (const auto& r : page.regions()) subjects.push_back(r.name());
       req.set_page_token(page.next_page_token());
     } while (!req.page_token().empty());
@@ -757,7 +760,8 @@ absl::Status RunScoresSet(const Connection& c, const AwardArgs& a, Format f) {
   if (order.empty()) return absl::InvalidArgumentError(a.file + " has no scores");
 
   auto stub = av1::AwardService::NewStub(c.Channel(c.award));
-  ASSIGN_OR_RETURN(std::vector<av1::Candidate> candidates, AllCandidates(*stub, c, a.cycle));
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<av1::Candidate> candidates,
+                             AllCandidates(*stub, c, a.cycle));
   std::map<std::string, const av1::Candidate*> by_subject;
   for (const auto& cand : candidates) by_subject[cand.subject()] = &cand;
   for (const std::string& subject : order) {
@@ -769,13 +773,13 @@ absl::Status RunScoresSet(const Connection& c, const AwardArgs& a, Format f) {
   }
   // Each score against the jury scales of its candidate's rubric version, so that a bad row
   // stops the command before anything is written (the service checks again).
-  ASSIGN_OR_RETURN(av1::AwardCycle cy, GetCycle(*stub, c, a.cycle));
+  PARITRANA_ASSIGN_OR_RETURN(av1::AwardCycle cy, GetCycle(*stub, c, a.cycle));
   std::map<av1::AwardCategory, std::map<std::string, av1::JuryInput>> scales;
   for (const auto& rv : cy.rubric_versions()) {
     av1::GetRubricVersionRequest req;
     req.set_name(rv.rubric_version());
     av1::RubricVersion version;
-    RETURN_IF_ERROR(FromWire(stub->GetRubricVersion(c.Context().get(), req, &version)));
+    PARITRANA_RETURN_IF_ERROR(FromWire(stub->GetRubricVersion(c.Context().get(), req, &version)));
     auto& jury = scales[rv.category()];
     for (const auto& aspect : version.aspects()) {
       for (const auto& ind : aspect.indicators()) {
@@ -813,7 +817,7 @@ absl::Status RunScoresSet(const Connection& c, const AwardArgs& a, Format f) {
     req.set_page_size(1000);
     do {
       av1::ListAssessmentsResponse page;
-      RETURN_IF_ERROR(FromWire(stub->ListAssessments(c.Context().get(), req, &page)));
+      PARITRANA_RETURN_IF_ERROR(FromWire(stub->ListAssessments(c.Context().get(), req, &page)));
       for (auto& as : *page.mutable_assessments()) {
         const std::string name = as.name();
         existing[name.substr(0, name.rfind("/assessments/"))] = std::move(as);
@@ -885,26 +889,26 @@ absl::Status RunEvaluate(const Connection& conn, const AwardArgs& a, Format f) {
     s = stub->EvaluateCycle(c.Context().get(), req, &ev);
     if (s.error_code() != grpc::StatusCode::UNAVAILABLE) break;
   }
-  RETURN_IF_ERROR(FromWire(s));
+  PARITRANA_RETURN_IF_ERROR(FromWire(s));
   return PrintEvaluation(ev, a, f);
 }
 
 absl::Status RunShow(const Connection& c, const AwardArgs& a, Format f) {
   auto stub = av1::AwardService::NewStub(c.Channel(c.award));
-  ASSIGN_OR_RETURN(std::string name,
-                   EvaluationName(*stub, c, a.cycle, a.evaluation, /*prefer_published=*/true));
-  ASSIGN_OR_RETURN(av1::Evaluation ev, GetFullEvaluation(*stub, c, name));
+  PARITRANA_ASSIGN_OR_RETURN(
+      std::string name, EvaluationName(*stub, c, a.cycle, a.evaluation, /*prefer_published=*/true));
+  PARITRANA_ASSIGN_OR_RETURN(av1::Evaluation ev, GetFullEvaluation(*stub, c, name));
   return PrintEvaluation(ev, a, f);
 }
 
 absl::Status RunPublish(const Connection& c, const AwardArgs& a, Format f) {
   auto stub = av1::AwardService::NewStub(c.Channel(c.award));
-  ASSIGN_OR_RETURN(std::string name,
-                   EvaluationName(*stub, c, a.cycle, a.evaluation, /*prefer_published=*/false));
+  PARITRANA_ASSIGN_OR_RETURN(std::string name, EvaluationName(*stub, c, a.cycle, a.evaluation,
+                                                              /*prefer_published=*/false));
   av1::PublishEvaluationRequest req;
   req.set_name(name);
   av1::Evaluation ev;
-  RETURN_IF_ERROR(FromWire(stub->PublishEvaluation(c.Context().get(), req, &ev)));
+  PARITRANA_RETURN_IF_ERROR(FromWire(stub->PublishEvaluation(c.Context().get(), req, &ev)));
   Table t;
   t.header = {"evaluation", "state", "published", "by", "ranked", "screened out", "excluded"};
   int ranked = 0, screened = 0, excluded = 0;

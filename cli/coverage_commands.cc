@@ -46,7 +46,7 @@ absl::Status ParseDate(const std::string& text, google::type::Date* out) {
 
 template <typename Req>
 absl::Status Fill(const CoverageQuery& q, Req& req) {
-  if (!q.date.empty()) RETURN_IF_ERROR(ParseDate(q.date, req.mutable_date()));
+  if (!q.date.empty()) PARITRANA_RETURN_IF_ERROR(ParseDate(q.date, req.mutable_date()));
   if (!q.segment.empty()) {
     type::v1::Segment s;
     if (!type::v1::Segment_Parse("SEGMENT_" + absl::AsciiStrToUpper(q.segment), &s)) {
@@ -67,9 +67,9 @@ absl::Status RunCoverage(const Connection& c, const CoverageQuery& q) {
   auto stub = cv1::CoverageService::NewStub(c.Channel(c.coverage));
   cv1::GetCoverageRequest req;
   req.set_region(RegionName(q.region));
-  RETURN_IF_ERROR(Fill(q, req));
+  PARITRANA_RETURN_IF_ERROR(Fill(q, req));
   cv1::RegionCoverage r;
-  RETURN_IF_ERROR(FromWire(stub->GetCoverage(c.Context().get(), req, &r)));
+  PARITRANA_RETURN_IF_ERROR(FromWire(stub->GetCoverage(c.Context().get(), req, &r)));
   Table t;
   t.header = {"", "active", "potential", "coverage"};
   t.rows.push_back({absl::StrCat(r.display_name(), " (", r.region(), ") on ", r.date().year(), "-",
@@ -106,7 +106,7 @@ absl::Status RunRank(const Connection& c, const CoverageQuery& q, const std::str
   auto stub = cv1::CoverageService::NewStub(c.Channel(c.coverage));
   cv1::RankChildRegionsRequest req;
   req.set_parent(RegionName(q.region));
-  RETURN_IF_ERROR(Fill(q, req));
+  PARITRANA_RETURN_IF_ERROR(Fill(q, req));
   if (order == "ratio") {
     req.set_order_by(cv1::RankChildRegionsRequest::ORDER_BY_COVERAGE_RATIO_DESC);
   } else if (order == "ratio-asc") {
@@ -120,7 +120,7 @@ absl::Status RunRank(const Connection& c, const CoverageQuery& q, const std::str
   }
   req.set_page_size(1000);
   cv1::RankChildRegionsResponse r;
-  RETURN_IF_ERROR(FromWire(stub->RankChildRegions(c.Context().get(), req, &r)));
+  PARITRANA_RETURN_IF_ERROR(FromWire(stub->RankChildRegions(c.Context().get(), req, &r)));
   Table t;
   t.header = {"rank", "region", "name", "active", "potential", "coverage"};
   for (const auto& e : r.ranked_regions()) {
@@ -148,8 +148,8 @@ absl::Status RunTrend(const Connection& c, const CoverageQuery& q, const std::st
   auto stub = cv1::CoverageService::NewStub(c.Channel(c.coverage));
   cv1::GetCoverageTrendRequest req;
   req.set_region(RegionName(q.region));
-  RETURN_IF_ERROR(month(from, req.mutable_start_month()));
-  RETURN_IF_ERROR(month(to, req.mutable_end_month()));
+  PARITRANA_RETURN_IF_ERROR(month(from, req.mutable_start_month()));
+  PARITRANA_RETURN_IF_ERROR(month(to, req.mutable_end_month()));
   if (!q.segment.empty()) {
     type::v1::Segment s;
     if (!type::v1::Segment_Parse("SEGMENT_" + absl::AsciiStrToUpper(q.segment), &s)) {
@@ -158,7 +158,7 @@ absl::Status RunTrend(const Connection& c, const CoverageQuery& q, const std::st
     req.set_segment(s);
   }
   cv1::GetCoverageTrendResponse r;
-  RETURN_IF_ERROR(FromWire(stub->GetCoverageTrend(c.Context().get(), req, &r)));
+  PARITRANA_RETURN_IF_ERROR(FromWire(stub->GetCoverageTrend(c.Context().get(), req, &r)));
   Table t;
   t.header = {"month end", "active", "change", "potential", "coverage"};
   for (const auto& p : r.points()) {
@@ -176,10 +176,10 @@ absl::Status RunGap(const Connection& c, const CoverageQuery& q, int year) {
   auto stub = cv1::CoverageService::NewStub(c.Channel(c.coverage));
   cv1::RankChildRegionsRequest rank;
   rank.set_parent(RegionName(q.region));
-  RETURN_IF_ERROR(Fill(q, rank));
+  PARITRANA_RETURN_IF_ERROR(Fill(q, rank));
   rank.set_page_size(1000);
   cv1::RankChildRegionsResponse children;
-  RETURN_IF_ERROR(FromWire(stub->RankChildRegions(c.Context().get(), rank, &children)));
+  PARITRANA_RETURN_IF_ERROR(FromWire(stub->RankChildRegions(c.Context().get(), rank, &children)));
   Table t;
   t.header = {"region", "name", "coverage", absl::StrCat("target ", year), "to enroll"};
   std::vector<std::string> regions = {RegionName(q.region)};
@@ -188,14 +188,14 @@ absl::Status RunGap(const Connection& c, const CoverageQuery& q, int year) {
     cv1::GetTargetGapRequest req;
     req.set_region(region);
     req.set_year(year);
-    if (!q.date.empty()) RETURN_IF_ERROR(ParseDate(q.date, req.mutable_date()));
+    if (!q.date.empty()) PARITRANA_RETURN_IF_ERROR(ParseDate(q.date, req.mutable_date()));
     cv1::TargetGap g;
     grpc::Status s = stub->GetTargetGap(c.Context().get(), req, &g);
     if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
       t.rows.push_back({region.substr(8), "", "-", "no target", "-"});
       continue;
     }
-    RETURN_IF_ERROR(FromWire(s));
+    PARITRANA_RETURN_IF_ERROR(FromWire(s));
     std::string name;
     for (const auto& e : children.ranked_regions()) {
       if (e.region() == region) name = e.display_name();

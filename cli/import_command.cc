@@ -91,7 +91,7 @@ class CsvRows {
       p->set_display_name(Get("name"));
       const std::string sex = absl::AsciiStrToUpper(Get("sex"));
       p->set_sex(sex == "F" ? rv1::SEX_FEMALE : sex == "M" ? rv1::SEX_MALE : rv1::SEX_UNSPECIFIED);
-      RETURN_IF_ERROR(DateOf("birth_date", p->mutable_birth_date()));
+      PARITRANA_RETURN_IF_ERROR(DateOf("birth_date", p->mutable_birth_date()));
       p->set_domicile_region(Region(Get("domicile_region")));
       auto* e = pe->mutable_enrollment();
       type::v1::Segment segment;
@@ -109,7 +109,7 @@ class CsvRows {
         e->add_programmes(programme);
       }
       e->set_region(Region(Get("region")));
-      RETURN_IF_ERROR(DateOf("start_date", e->mutable_start_date()));
+      PARITRANA_RETURN_IF_ERROR(DateOf("start_date", e->mutable_start_date()));
       type::v1::FundingSource funding;
       if (!type::v1::FundingSource_Parse(
               "FUNDING_SOURCE_" + absl::AsciiStrToUpper(Get("funding_source")), &funding)) {
@@ -121,8 +121,8 @@ class CsvRows {
       e->set_subsidy_scheme(Get("subsidy_scheme"));
       if (!Get("covers_through").empty()) {
         auto* c = pe->mutable_contribution();
-        RETURN_IF_ERROR(DateOf("paid_date", c->mutable_paid_date()));
-        RETURN_IF_ERROR(DateOf("covers_through", c->mutable_covers_through()));
+        PARITRANA_RETURN_IF_ERROR(DateOf("paid_date", c->mutable_paid_date()));
+        PARITRANA_RETURN_IF_ERROR(DateOf("covers_through", c->mutable_covers_through()));
         int64_t amount = 0;
         if (!absl::SimpleAtoi(Get("amount_rupiah"), &amount)) {
           return Bad("amount_rupiah", "must be a whole number of rupiah");
@@ -272,7 +272,7 @@ absl::Status ImportOnce(const Connection& connection, const ImportOptions& optio
       std::vector<std::string> cells = SplitCsv(line);
       if (!csv.has_value()) {
         csv.emplace(cells);
-        RETURN_IF_ERROR(csv->Kind());
+        PARITRANA_RETURN_IF_ERROR(csv->Kind());
         continue;
       }
       absl::Status cells_ok = csv->CheckCells(cells);

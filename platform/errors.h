@@ -61,15 +61,15 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 // Early returns for absl::Status and absl::StatusOr, as in Abseil's internal code base.
 #define PARITRANA_CONCAT_INNER_(a, b) a##b
 #define PARITRANA_CONCAT_(a, b) PARITRANA_CONCAT_INNER_(a, b)
-#define RETURN_IF_ERROR(expr)                           \
+#define PARITRANA_RETURN_IF_ERROR(expr)                 \
   do {                                                  \
     if (absl::Status status_ = (expr); !status_.ok()) { \
       return status_;                                   \
     }                                                   \
   } while (0)
-#define ASSIGN_OR_RETURN(lhs, expr) \
-  ASSIGN_OR_RETURN_IMPL_(PARITRANA_CONCAT_(status_or_, __LINE__), lhs, expr)
-#define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                           \
-  if (!tmp.ok()) return tmp.status();          \
+#define PARITRANA_ASSIGN_OR_RETURN(lhs, expr) \
+  PARITRANA_ASSIGN_OR_RETURN_IMPL_(PARITRANA_CONCAT_(status_or_, __LINE__), lhs, expr)
+#define PARITRANA_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                     \
+  if (!tmp.ok()) return tmp.status();                    \
   lhs = std::move(*tmp)

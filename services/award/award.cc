@@ -104,14 +104,14 @@ absl::StatusOr<M> Parse(const Record& r) {
 
 template <typename M>
 absl::StatusOr<std::optional<M>> Load(AwardTx& tx, Kind kind, absl::string_view name) {
-  ASSIGN_OR_RETURN(std::optional<Record> r, tx.Get(kind, name));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> r, tx.Get(kind, name));
   if (!r.has_value()) return std::nullopt;
   return Parse<M>(*r);
 }
 
 template <typename M>
 absl::StatusOr<M> Must(AwardTx& tx, Kind kind, absl::string_view name) {
-  ASSIGN_OR_RETURN(std::optional<M> m, Load<M>(tx, kind, name));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<M> m, Load<M>(tx, kind, name));
   if (!m.has_value()) return NotFound(name);
   return *std::move(m);
 }
@@ -119,8 +119,8 @@ absl::StatusOr<M> Must(AwardTx& tx, Kind kind, absl::string_view name) {
 template <typename M>
 absl::StatusOr<M> ReadOne(AwardStore& store, Kind kind, const std::string& name) {
   M out;
-  RETURN_IF_ERROR(store.Read([&](AwardTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(out, Must<M>(tx, kind, name));
+  PARITRANA_RETURN_IF_ERROR(store.Read([&](AwardTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(out, Must<M>(tx, kind, name));
     return absl::OkStatus();
   }));
   return out;
@@ -130,11 +130,11 @@ absl::StatusOr<M> ReadOne(AwardStore& store, Kind kind, const std::string& name)
 template <typename M>
 absl::StatusOr<std::vector<M>> All(AwardTx& tx, ListQuery q) {
   q.limit = kUnbounded;
-  ASSIGN_OR_RETURN(std::vector<Record> rows, tx.List(q));
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<Record> rows, tx.List(q));
   std::vector<M> out;
   out.reserve(rows.size());
   for (const Record& r : rows) {
-    ASSIGN_OR_RETURN(M m, Parse<M>(r));
+    PARITRANA_ASSIGN_OR_RETURN(M m, Parse<M>(r));
     out.push_back(std::move(m));
   }
   return out;
@@ -147,19 +147,19 @@ absl::StatusOr<std::string> ListPage(AwardStore& store, const Request& req, List
                                      absl::string_view salt,
                                      google::protobuf::RepeatedPtrField<Item>* out,
                                      const std::function<void(Item&)>& shape_item = nullptr) {
-  ASSIGN_OR_RETURN(int size, PageSize(req.page_size()));
+  PARITRANA_ASSIGN_OR_RETURN(int size, PageSize(req.page_size()));
   const std::string fingerprint = absl::StrCat(salt, PageQuery(req));
-  ASSIGN_OR_RETURN(query.after_key, DecodePageToken(req.page_token(), fingerprint));
+  PARITRANA_ASSIGN_OR_RETURN(query.after_key, DecodePageToken(req.page_token(), fingerprint));
   query.limit = size + 1;  // one more tells whether another page exists
   std::vector<Record> rows;
-  RETURN_IF_ERROR(store.Read([&](AwardTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(rows, tx.List(query));
+  PARITRANA_RETURN_IF_ERROR(store.Read([&](AwardTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(rows, tx.List(query));
     return absl::OkStatus();
   }));
   const bool more = static_cast<int>(rows.size()) > size;
   if (more) rows.resize(size);
   for (const Record& r : rows) {
-    ASSIGN_OR_RETURN(Item item, Parse<Item>(r));
+    PARITRANA_ASSIGN_OR_RETURN(Item item, Parse<Item>(r));
     if (shape_item) shape_item(item);
     *out->Add() = std::move(item);
   }
@@ -248,13 +248,14 @@ absl::Status FreezeVersions(AwardTx& tx, const v1::AwardCycle& cycle) {
   for (int i = 0; i < cycle.rubric_versions_size(); ++i) {
     const v1::CategoryRubricVersion& crv = cycle.rubric_versions(i);
     const std::string field = absl::StrCat("award_cycle.rubric_versions[", i, "].rubric_version");
-    ASSIGN_OR_RETURN(VersionName vn, ParseVersionName(crv.rubric_version(), field));
-    ASSIGN_OR_RETURN(std::optional<v1::RubricVersion> version,
-                     Load<v1::RubricVersion>(tx, Kind::kRubricVersion, crv.rubric_version()));
+    PARITRANA_ASSIGN_OR_RETURN(VersionName vn, ParseVersionName(crv.rubric_version(), field));
+    PARITRANA_ASSIGN_OR_RETURN(
+        std::optional<v1::RubricVersion> version,
+        Load<v1::RubricVersion>(tx, Kind::kRubricVersion, crv.rubric_version()));
     if (!version.has_value()) {
       return FieldNotFound(field, absl::StrCat(crv.rubric_version(), " does not exist"));
     }
-    ASSIGN_OR_RETURN(v1::Rubric rubric, Must<v1::Rubric>(tx, Kind::kRubric, vn.rubric));
+    PARITRANA_ASSIGN_OR_RETURN(v1::Rubric rubric, Must<v1::Rubric>(tx, Kind::kRubric, vn.rubric));
     if (rubric.category() != crv.category()) {
       return InvalidField(
           field, absl::StrCat(vn.rubric, " judges ", v1::AwardCategory_Name(rubric.category()),
@@ -263,7 +264,7 @@ absl::Status FreezeVersions(AwardTx& tx, const v1::AwardCycle& cycle) {
     if (version->state() != v1::RubricVersion::STATE_FROZEN) {
       version->set_state(v1::RubricVersion::STATE_FROZEN);
       *version->mutable_freeze_time() = Now();
-      RETURN_IF_ERROR(tx.Update(RecordOf(*version, vn.rubric)));
+      PARITRANA_RETURN_IF_ERROR(tx.Update(RecordOf(*version, vn.rubric)));
     }
   }
   return absl::OkStatus();
@@ -289,9 +290,10 @@ absl::StatusOr<M> Award::Once(absl::string_view method, const std::string& reque
                               const std::string& fingerprint, int kind,
                               const std::function<absl::StatusOr<M>(AwardTx&)>& create) {
   M out;
-  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
     if (!request_id.empty()) {
-      ASSIGN_OR_RETURN(std::optional<RequestRecord> seen, tx.GetRequest(method, request_id));
+      PARITRANA_ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
+                                 tx.GetRequest(method, request_id));
       if (seen.has_value() && absl::Now() - seen->create_time < kRequestIdLifetime) {
         if (seen->fingerprint != fingerprint) {
           return WithReason(absl::AlreadyExistsError(
@@ -299,11 +301,11 @@ absl::StatusOr<M> Award::Once(absl::string_view method, const std::string& reque
                                              " request; use a new request_id for a new request")),
                             "REQUEST_ID_REUSED", {{"request_id", request_id}});
         }
-        ASSIGN_OR_RETURN(out, Must<M>(tx, static_cast<Kind>(kind), seen->resource));
+        PARITRANA_ASSIGN_OR_RETURN(out, Must<M>(tx, static_cast<Kind>(kind), seen->resource));
         return absl::OkStatus();
       }
     }
-    ASSIGN_OR_RETURN(out, create(tx));
+    PARITRANA_ASSIGN_OR_RETURN(out, create(tx));
     if (request_id.empty()) return absl::OkStatus();
     return tx.PutRequest(method, request_id, {fingerprint, out.name(), absl::Now()});
   }));
@@ -317,37 +319,38 @@ absl::StatusOr<v1::Rubric> Award::CreateRubric(const v1::CreateRubricRequest& re
   CheckResourceId(req.rubric_id(), "rubric_id", v);
   CheckRubric(req.rubric(), "rubric", v);
   CheckRequestId(req.request_id(), v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::Rubric rubric;
   rubric.set_name(absl::StrCat("rubrics/", req.rubric_id()));
   rubric.set_category(req.rubric().category());
   rubric.set_display_name(req.rubric().display_name());
   rubric.set_description(req.rubric().description());
-  return Once<v1::Rubric>(
-      "CreateRubric", req.request_id(), Fingerprint(req), static_cast<int>(Kind::kRubric),
-      [&](AwardTx& tx) -> absl::StatusOr<v1::Rubric> {
-        ASSIGN_OR_RETURN(std::optional<Record> existing, tx.Get(Kind::kRubric, rubric.name()));
-        if (existing.has_value()) return Exists(rubric.name());
-        *rubric.mutable_create_time() = Now();
-        *rubric.mutable_update_time() = rubric.create_time();
-        RETURN_IF_ERROR(tx.Insert(RecordOf(rubric)));
-        return rubric;
-      });
+  return Once<v1::Rubric>("CreateRubric", req.request_id(), Fingerprint(req),
+                          static_cast<int>(Kind::kRubric),
+                          [&](AwardTx& tx) -> absl::StatusOr<v1::Rubric> {
+                            PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> existing,
+                                                       tx.Get(Kind::kRubric, rubric.name()));
+                            if (existing.has_value()) return Exists(rubric.name());
+                            *rubric.mutable_create_time() = Now();
+                            *rubric.mutable_update_time() = rubric.create_time();
+                            PARITRANA_RETURN_IF_ERROR(tx.Insert(RecordOf(rubric)));
+                            return rubric;
+                          });
 }
 
 absl::StatusOr<v1::Rubric> Award::GetRubric(const v1::GetRubricRequest& req) {
-  RETURN_IF_ERROR(ParseRubricName(req.name(), "name"));
+  PARITRANA_RETURN_IF_ERROR(ParseRubricName(req.name(), "name"));
   return ReadOne<v1::Rubric>(store_, Kind::kRubric, req.name());
 }
 
 absl::StatusOr<v1::ListRubricsResponse> Award::ListRubrics(const v1::ListRubricsRequest& req) {
-  RETURN_IF_ERROR(CheckCategoryFilter(req.category()));
+  PARITRANA_RETURN_IF_ERROR(CheckCategoryFilter(req.category()));
   ListQuery q;
   q.kind = Kind::kRubric;
   q.category = req.category();
   v1::ListRubricsResponse resp;
-  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
-                   ListPage(store_, req, q, "", resp.mutable_rubrics()));
+  PARITRANA_ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                             ListPage(store_, req, q, "", resp.mutable_rubrics()));
   return resp;
 }
 
@@ -356,18 +359,20 @@ absl::StatusOr<v1::RubricVersion> Award::CreateRubricVersion(
   FieldViolations v;
   v.Check("parent", ParseRubricName(req.parent(), "parent"));
   CheckRequestId(req.request_id(), v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   return Once<v1::RubricVersion>(
       "CreateRubricVersion", req.request_id(), Fingerprint(req),
       static_cast<int>(Kind::kRubricVersion),
       [&](AwardTx& tx) -> absl::StatusOr<v1::RubricVersion> {
-        ASSIGN_OR_RETURN(v1::Rubric rubric, Must<v1::Rubric>(tx, Kind::kRubric, req.parent()));
+        PARITRANA_ASSIGN_OR_RETURN(v1::Rubric rubric,
+                                   Must<v1::Rubric>(tx, Kind::kRubric, req.parent()));
         FieldViolations content;
         CheckRubricVersion(req.rubric_version(), rubric.category(), "rubric_version", content);
-        RETURN_IF_ERROR(content.ToStatus());
+        PARITRANA_RETURN_IF_ERROR(content.ToStatus());
         int32_t number = 1;
         if (!rubric.latest_version().empty()) {
-          ASSIGN_OR_RETURN(VersionName latest, ParseVersionName(rubric.latest_version(), "latest"));
+          PARITRANA_ASSIGN_OR_RETURN(VersionName latest,
+                                     ParseVersionName(rubric.latest_version(), "latest"));
           number = latest.version + 1;
         }
         v1::RubricVersion version = req.rubric_version();
@@ -378,43 +383,44 @@ absl::StatusOr<v1::RubricVersion> Award::CreateRubricVersion(
         *version.mutable_update_time() = version.create_time();
         version.clear_freeze_time();
         NormalizeRubricVersion(version);
-        RETURN_IF_ERROR(tx.Insert(RecordOf(version, rubric.name())));
+        PARITRANA_RETURN_IF_ERROR(tx.Insert(RecordOf(version, rubric.name())));
         rubric.set_latest_version(version.name());
         *rubric.mutable_update_time() = version.create_time();
-        RETURN_IF_ERROR(tx.Update(RecordOf(rubric)));
+        PARITRANA_RETURN_IF_ERROR(tx.Update(RecordOf(rubric)));
         return version;
       });
 }
 
 absl::StatusOr<v1::RubricVersion> Award::GetRubricVersion(const v1::GetRubricVersionRequest& req) {
-  RETURN_IF_ERROR(ParseVersionName(req.name(), "name").status());
+  PARITRANA_RETURN_IF_ERROR(ParseVersionName(req.name(), "name").status());
   return ReadOne<v1::RubricVersion>(store_, Kind::kRubricVersion, req.name());
 }
 
 absl::StatusOr<v1::ListRubricVersionsResponse> Award::ListRubricVersions(
     const v1::ListRubricVersionsRequest& req) {
-  RETURN_IF_ERROR(ParseRubricName(req.parent(), "parent"));
-  RETURN_IF_ERROR(ReadOne<v1::Rubric>(store_, Kind::kRubric, req.parent()).status());
+  PARITRANA_RETURN_IF_ERROR(ParseRubricName(req.parent(), "parent"));
+  PARITRANA_RETURN_IF_ERROR(ReadOne<v1::Rubric>(store_, Kind::kRubric, req.parent()).status());
   ListQuery q;
   q.kind = Kind::kRubricVersion;
   q.parent = req.parent();
   v1::ListRubricVersionsResponse resp;
-  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
-                   ListPage(store_, req, q, "", resp.mutable_rubric_versions()));
+  PARITRANA_ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                             ListPage(store_, req, q, "", resp.mutable_rubric_versions()));
   return resp;
 }
 
 absl::StatusOr<v1::RubricVersion> Award::UpdateRubricVersion(
     const v1::UpdateRubricVersionRequest& req) {
   const v1::RubricVersion& patch = req.rubric_version();
-  ASSIGN_OR_RETURN(VersionName vn, ParseVersionName(patch.name(), "rubric_version.name"));
-  ASSIGN_OR_RETURN(
+  PARITRANA_ASSIGN_OR_RETURN(VersionName vn, ParseVersionName(patch.name(), "rubric_version.name"));
+  PARITRANA_ASSIGN_OR_RETURN(
       std::set<std::string> paths,
       MaskPaths(req.update_mask(), {"description", "declared_total_weight", "denominator_source",
                                     "jury_aggregation", "aspects", "gates", "tie_break_order"}));
   v1::RubricVersion out;
-  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(out, Must<v1::RubricVersion>(tx, Kind::kRubricVersion, patch.name()));
+  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(out,
+                               Must<v1::RubricVersion>(tx, Kind::kRubricVersion, patch.name()));
     if (out.state() == v1::RubricVersion::STATE_FROZEN) {
       return Precondition("RUBRIC_VERSION_FROZEN",
                           absl::StrCat(out.name(),
@@ -422,7 +428,7 @@ absl::StatusOr<v1::RubricVersion> Award::UpdateRubricVersion(
                                        "with CreateRubricVersion instead"),
                           {{"rubric_version", out.name()}});
     }
-    ASSIGN_OR_RETURN(v1::Rubric rubric, Must<v1::Rubric>(tx, Kind::kRubric, vn.rubric));
+    PARITRANA_ASSIGN_OR_RETURN(v1::Rubric rubric, Must<v1::Rubric>(tx, Kind::kRubric, vn.rubric));
     for (const std::string& p : paths) {
       if (p == "description") out.set_description(patch.description());
       if (p == "declared_total_weight")
@@ -435,7 +441,7 @@ absl::StatusOr<v1::RubricVersion> Award::UpdateRubricVersion(
     }
     FieldViolations v;
     CheckRubricVersion(out, rubric.category(), "rubric_version", v);
-    RETURN_IF_ERROR(v.ToStatus());
+    PARITRANA_RETURN_IF_ERROR(v.ToStatus());
     NormalizeRubricVersion(out);
     *out.mutable_update_time() = Now();
     return tx.Update(RecordOf(out, vn.rubric));
@@ -454,15 +460,15 @@ absl::StatusOr<bool> Award::InstallRubric(const std::string& rubric_id, const v1
   FieldViolations v;
   CheckRubric(rubric, "rubric", v);
   CheckRubricVersion(version, rubric.category(), "version", v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::CreateRubricRequest create;
   create.set_rubric_id(rubric_id);
   *create.mutable_rubric() = rubric;
-  RETURN_IF_ERROR(CreateRubric(create).status());
+  PARITRANA_RETURN_IF_ERROR(CreateRubric(create).status());
   v1::CreateRubricVersionRequest create_version;
   create_version.set_parent(get.name());
   *create_version.mutable_rubric_version() = version;
-  RETURN_IF_ERROR(CreateRubricVersion(create_version).status());
+  PARITRANA_RETURN_IF_ERROR(CreateRubricVersion(create_version).status());
   return true;
 }
 
@@ -473,7 +479,7 @@ absl::StatusOr<v1::AwardCycle> Award::CreateAwardCycle(const v1::CreateAwardCycl
   CheckResourceId(req.award_cycle_id(), "award_cycle_id", v);
   CheckCycle(req.award_cycle(), "award_cycle", v);
   CheckRequestId(req.request_id(), v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::AwardCycle cycle = req.award_cycle();
   cycle.set_name(absl::StrCat("cycles/", req.award_cycle_id()));
   cycle.set_state(v1::AwardCycle::STATE_OPEN);
@@ -482,27 +488,30 @@ absl::StatusOr<v1::AwardCycle> Award::CreateAwardCycle(const v1::CreateAwardCycl
     *cycle.mutable_assessment_period() = DefaultPeriod(cycle.year());
   if (cycle.has_zone()) {
     for (int i = 0; i < cycle.zone().provinces_size(); ++i) {
-      RETURN_IF_ERROR(CheckProvinceKnown(directory_, cycle.zone().provinces(i),
-                                         absl::StrCat("award_cycle.zone.provinces[", i, "]")));
+      PARITRANA_RETURN_IF_ERROR(
+          CheckProvinceKnown(directory_, cycle.zone().provinces(i),
+                             absl::StrCat("award_cycle.zone.provinces[", i, "]")));
     }
   } else {
-    RETURN_IF_ERROR(CheckProvinceKnown(directory_, cycle.province(), "award_cycle.province"));
+    PARITRANA_RETURN_IF_ERROR(
+        CheckProvinceKnown(directory_, cycle.province(), "award_cycle.province"));
   }
-  return Once<v1::AwardCycle>(
-      "CreateAwardCycle", req.request_id(), Fingerprint(req), static_cast<int>(Kind::kCycle),
-      [&](AwardTx& tx) -> absl::StatusOr<v1::AwardCycle> {
-        ASSIGN_OR_RETURN(std::optional<Record> existing, tx.Get(Kind::kCycle, cycle.name()));
-        if (existing.has_value()) return Exists(cycle.name());
-        RETURN_IF_ERROR(FreezeVersions(tx, cycle));
-        *cycle.mutable_create_time() = Now();
-        *cycle.mutable_update_time() = cycle.create_time();
-        RETURN_IF_ERROR(tx.Insert(RecordOf(cycle)));
-        return cycle;
-      });
+  return Once<v1::AwardCycle>("CreateAwardCycle", req.request_id(), Fingerprint(req),
+                              static_cast<int>(Kind::kCycle),
+                              [&](AwardTx& tx) -> absl::StatusOr<v1::AwardCycle> {
+                                PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> existing,
+                                                           tx.Get(Kind::kCycle, cycle.name()));
+                                if (existing.has_value()) return Exists(cycle.name());
+                                PARITRANA_RETURN_IF_ERROR(FreezeVersions(tx, cycle));
+                                *cycle.mutable_create_time() = Now();
+                                *cycle.mutable_update_time() = cycle.create_time();
+                                PARITRANA_RETURN_IF_ERROR(tx.Insert(RecordOf(cycle)));
+                                return cycle;
+                              });
 }
 
 absl::StatusOr<v1::AwardCycle> Award::GetAwardCycle(const v1::GetAwardCycleRequest& req) {
-  RETURN_IF_ERROR(ParseCycleName(req.name(), "name"));
+  PARITRANA_RETURN_IF_ERROR(ParseCycleName(req.name(), "name"));
   return ReadOne<v1::AwardCycle>(store_, Kind::kCycle, req.name());
 }
 
@@ -515,21 +524,22 @@ absl::StatusOr<v1::ListAwardCyclesResponse> Award::ListAwardCycles(
   q.kind = Kind::kCycle;
   q.year = req.year();
   v1::ListAwardCyclesResponse resp;
-  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
-                   ListPage(store_, req, q, "", resp.mutable_award_cycles()));
+  PARITRANA_ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                             ListPage(store_, req, q, "", resp.mutable_award_cycles()));
   return resp;
 }
 
 absl::StatusOr<v1::AwardCycle> Award::UpdateAwardCycle(const v1::UpdateAwardCycleRequest& req) {
   const v1::AwardCycle& patch = req.award_cycle();
-  RETURN_IF_ERROR(ParseCycleName(patch.name(), "award_cycle.name"));
-  ASSIGN_OR_RETURN(std::set<std::string> paths,
-                   MaskPaths(req.update_mask(), {"display_name", "description", "assessment_period",
-                                                 "rubric_versions"}));
+  PARITRANA_RETURN_IF_ERROR(ParseCycleName(patch.name(), "award_cycle.name"));
+  PARITRANA_ASSIGN_OR_RETURN(
+      std::set<std::string> paths,
+      MaskPaths(req.update_mask(),
+                {"display_name", "description", "assessment_period", "rubric_versions"}));
   v1::AwardCycle out;
-  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(const v1::AwardCycle stored,
-                     Must<v1::AwardCycle>(tx, Kind::kCycle, patch.name()));
+  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(const v1::AwardCycle stored,
+                               Must<v1::AwardCycle>(tx, Kind::kCycle, patch.name()));
     out = stored;
     for (const std::string& p : paths) {
       if (p == "display_name") out.set_display_name(patch.display_name());
@@ -556,7 +566,7 @@ absl::StatusOr<v1::AwardCycle> Award::UpdateAwardCycle(const v1::UpdateAwardCycl
     }
     FieldViolations v;
     CheckCycle(out, "award_cycle", v);
-    RETURN_IF_ERROR(v.ToStatus());
+    PARITRANA_RETURN_IF_ERROR(v.ToStatus());
     if (versions_changed) {
       for (const v1::CategoryRubricVersion& before : stored.rubric_versions()) {
         const v1::CategoryRubricVersion* after = VersionFor(out, before.category());
@@ -566,13 +576,13 @@ absl::StatusOr<v1::AwardCycle> Award::UpdateAwardCycle(const v1::UpdateAwardCycl
         q.cycle = stored.name();
         q.category = before.category();
         q.limit = kUnbounded;
-        ASSIGN_OR_RETURN(std::vector<Record> candidates, tx.List(q));
+        PARITRANA_ASSIGN_OR_RETURN(std::vector<Record> candidates, tx.List(q));
         for (const Record& c : candidates) {
           ListQuery a;
           a.kind = Kind::kAssessment;
           a.parent = c.name;
           a.limit = 1;
-          ASSIGN_OR_RETURN(std::vector<Record> assessments, tx.List(a));
+          PARITRANA_ASSIGN_OR_RETURN(std::vector<Record> assessments, tx.List(a));
           if (!assessments.empty()) {
             return Precondition(
                 "ASSESSMENTS_EXIST",
@@ -590,7 +600,7 @@ absl::StatusOr<v1::AwardCycle> Award::UpdateAwardCycle(const v1::UpdateAwardCycl
               {{"category", v1::AwardCategory_Name(before.category())}});
         }
       }
-      RETURN_IF_ERROR(FreezeVersions(tx, out));
+      PARITRANA_RETURN_IF_ERROR(FreezeVersions(tx, out));
     }
     *out.mutable_update_time() = Now();
     return tx.Update(RecordOf(out));
@@ -634,13 +644,14 @@ absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRe
   if (!req.candidate_id().empty()) CheckResourceId(req.candidate_id(), "candidate_id", v);
   CheckCandidate(req.candidate(), /*creating=*/true, "candidate", v);
   CheckRequestId(req.request_id(), v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   const std::string id = req.candidate_id().empty() ? RandomId() : req.candidate_id();
   // The cycle's own preconditions first (cheap, and more telling than a registry answer); they
   // are checked again in the write transaction. A replayed request skips them: it only returns
   // what its first call created.
   auto cycle_allows = [&](AwardTx& tx) -> absl::StatusOr<v1::AwardCycle> {
-    ASSIGN_OR_RETURN(v1::AwardCycle cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, req.parent()));
+    PARITRANA_ASSIGN_OR_RETURN(v1::AwardCycle cycle,
+                               Must<v1::AwardCycle>(tx, Kind::kCycle, req.parent()));
     if (cycle.state() == v1::AwardCycle::STATE_PUBLISHED) return CyclePublished(cycle.name());
     if (VersionFor(cycle, req.candidate().category()) == nullptr) {
       return Precondition("CATEGORY_NOT_IN_CYCLE",
@@ -652,23 +663,23 @@ absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRe
     return cycle;
   };
   bool replay = false;
-  RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {
+  PARITRANA_RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {
     if (!req.request_id().empty()) {
-      ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
-                       tx.GetRequest("CreateCandidate", req.request_id()));
+      PARITRANA_ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
+                                 tx.GetRequest("CreateCandidate", req.request_id()));
       replay = seen.has_value() && absl::Now() - seen->create_time < kRequestIdLifetime;
     }
     return replay ? absl::OkStatus() : cycle_allows(tx).status();
   }));
   std::optional<SubjectFacts> facts;
   if (!replay) {
-    ASSIGN_OR_RETURN(facts, LookUpSubject(directory_, req.candidate()));
+    PARITRANA_ASSIGN_OR_RETURN(facts, LookUpSubject(directory_, req.candidate()));
   }
 
   return Once<v1::Candidate>(
       "CreateCandidate", req.request_id(), Fingerprint(req), static_cast<int>(Kind::kCandidate),
       [&](AwardTx& tx) -> absl::StatusOr<v1::Candidate> {
-        ASSIGN_OR_RETURN(v1::AwardCycle cycle, cycle_allows(tx));
+        PARITRANA_ASSIGN_OR_RETURN(v1::AwardCycle cycle, cycle_allows(tx));
         if (!facts.has_value()) {  // the first call's record expired meanwhile
           return absl::AbortedError("the request changed state concurrently; retry it");
         }
@@ -679,14 +690,15 @@ absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRe
         }
         v1::Candidate c = req.candidate();
         c.set_name(absl::StrCat(cycle.name(), "/candidates/", id));
-        ASSIGN_OR_RETURN(std::optional<Record> existing, tx.Get(Kind::kCandidate, c.name()));
+        PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> existing,
+                                   tx.Get(Kind::kCandidate, c.name()));
         if (existing.has_value()) return Exists(c.name());
         ListQuery same;
         same.kind = Kind::kCandidate;
         same.cycle = cycle.name();
         same.subject = c.subject();
         same.limit = 1;
-        ASSIGN_OR_RETURN(std::vector<Record> taken, tx.List(same));
+        PARITRANA_ASSIGN_OR_RETURN(std::vector<Record> taken, tx.List(same));
         if (!taken.empty()) {
           return WithReason(
               absl::AlreadyExistsError(absl::StrCat(c.subject(), " is already a candidate of ",
@@ -700,53 +712,55 @@ absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRe
           c.set_status(v1::Candidate::STATUS_ACTIVE);
         *c.mutable_create_time() = Now();
         *c.mutable_update_time() = c.create_time();
-        RETURN_IF_ERROR(tx.Insert(RecordOf(c, cycle.name())));
+        PARITRANA_RETURN_IF_ERROR(tx.Insert(RecordOf(c, cycle.name())));
         return c;
       });
 }
 
 absl::StatusOr<v1::Candidate> Award::GetCandidate(const v1::GetCandidateRequest& req) {
-  RETURN_IF_ERROR(ParseCandidateName(req.name(), "name").status());
+  PARITRANA_RETURN_IF_ERROR(ParseCandidateName(req.name(), "name").status());
   return ReadOne<v1::Candidate>(store_, Kind::kCandidate, req.name());
 }
 
 absl::StatusOr<v1::ListCandidatesResponse> Award::ListCandidates(
     const v1::ListCandidatesRequest& req) {
-  RETURN_IF_ERROR(ParseCycleName(req.parent(), "parent"));
-  RETURN_IF_ERROR(CheckCategoryFilter(req.category()));
+  PARITRANA_RETURN_IF_ERROR(ParseCycleName(req.parent(), "parent"));
+  PARITRANA_RETURN_IF_ERROR(CheckCategoryFilter(req.category()));
   if (!v1::Candidate::Status_IsValid(req.status())) return InvalidField("status", "unknown status");
-  RETURN_IF_ERROR(ReadOne<v1::AwardCycle>(store_, Kind::kCycle, req.parent()).status());
+  PARITRANA_RETURN_IF_ERROR(ReadOne<v1::AwardCycle>(store_, Kind::kCycle, req.parent()).status());
   ListQuery q;
   q.kind = Kind::kCandidate;
   q.cycle = req.parent();
   q.category = req.category();
   q.state = req.status();
   v1::ListCandidatesResponse resp;
-  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
-                   ListPage(store_, req, q, "", resp.mutable_candidates()));
+  PARITRANA_ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                             ListPage(store_, req, q, "", resp.mutable_candidates()));
   return resp;
 }
 
 absl::StatusOr<v1::Candidate> Award::UpdateCandidate(const v1::UpdateCandidateRequest& req) {
   const v1::Candidate& patch = req.candidate();
-  ASSIGN_OR_RETURN(CandidateName cn, ParseCandidateName(patch.name(), "candidate.name"));
-  ASSIGN_OR_RETURN(std::set<std::string> paths,
-                   MaskPaths(req.update_mask(), {"display_name", "stage", "status", "note"}));
+  PARITRANA_ASSIGN_OR_RETURN(CandidateName cn, ParseCandidateName(patch.name(), "candidate.name"));
+  PARITRANA_ASSIGN_OR_RETURN(
+      std::set<std::string> paths,
+      MaskPaths(req.update_mask(), {"display_name", "stage", "status", "note"}));
   if (paths.count("status") > 0 && patch.status() == v1::Candidate::STATUS_UNSPECIFIED) {
     return InvalidField("candidate.status", "must be ACTIVE, WITHDRAWN or DISQUALIFIED");
   }
   // An empty display name resets it to the subject's registry name.
   std::string registry_name;
   if (paths.count("display_name") > 0 && patch.display_name().empty()) {
-    ASSIGN_OR_RETURN(v1::Candidate stored,
-                     ReadOne<v1::Candidate>(store_, Kind::kCandidate, patch.name()));
-    ASSIGN_OR_RETURN(SubjectFacts facts, LookUpSubject(directory_, stored));
+    PARITRANA_ASSIGN_OR_RETURN(v1::Candidate stored,
+                               ReadOne<v1::Candidate>(store_, Kind::kCandidate, patch.name()));
+    PARITRANA_ASSIGN_OR_RETURN(SubjectFacts facts, LookUpSubject(directory_, stored));
     registry_name = facts.display_name;
   }
   v1::Candidate out;
-  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(out, Must<v1::Candidate>(tx, Kind::kCandidate, patch.name()));
-    ASSIGN_OR_RETURN(v1::AwardCycle cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, cn.cycle));
+  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(out, Must<v1::Candidate>(tx, Kind::kCandidate, patch.name()));
+    PARITRANA_ASSIGN_OR_RETURN(v1::AwardCycle cycle,
+                               Must<v1::AwardCycle>(tx, Kind::kCycle, cn.cycle));
     if (cycle.state() == v1::AwardCycle::STATE_PUBLISHED) return CyclePublished(cycle.name());
     for (const std::string& p : paths) {
       if (p == "display_name") {
@@ -762,7 +776,7 @@ absl::StatusOr<v1::Candidate> Award::UpdateCandidate(const v1::UpdateCandidateRe
     }
     FieldViolations v;
     CheckCandidate(out, /*creating=*/false, "candidate", v);
-    RETURN_IF_ERROR(v.ToStatus());
+    PARITRANA_RETURN_IF_ERROR(v.ToStatus());
     *out.mutable_update_time() = Now();
     return tx.Update(RecordOf(out, cn.cycle));
   }));
@@ -783,16 +797,16 @@ struct CandidateContext {
 absl::StatusOr<CandidateContext> ContextOf(AwardTx& tx, const std::string& candidate,
                                            const std::string& cycle) {
   CandidateContext ctx;
-  ASSIGN_OR_RETURN(ctx.candidate, Must<v1::Candidate>(tx, Kind::kCandidate, candidate));
-  ASSIGN_OR_RETURN(ctx.cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, cycle));
+  PARITRANA_ASSIGN_OR_RETURN(ctx.candidate, Must<v1::Candidate>(tx, Kind::kCandidate, candidate));
+  PARITRANA_ASSIGN_OR_RETURN(ctx.cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, cycle));
   if (ctx.cycle.state() == v1::AwardCycle::STATE_PUBLISHED) return CyclePublished(ctx.cycle.name());
   const v1::CategoryRubricVersion* crv = VersionFor(ctx.cycle, ctx.candidate.category());
   if (crv == nullptr) {
     return Precondition("CATEGORY_NOT_IN_CYCLE",
                         absl::StrCat(cycle, " has no rubric version for the candidate's category"));
   }
-  ASSIGN_OR_RETURN(ctx.version,
-                   Must<v1::RubricVersion>(tx, Kind::kRubricVersion, crv->rubric_version()));
+  PARITRANA_ASSIGN_OR_RETURN(
+      ctx.version, Must<v1::RubricVersion>(tx, Kind::kRubricVersion, crv->rubric_version()));
   return ctx;
 }
 
@@ -814,30 +828,32 @@ absl::StatusOr<v1::Assessment> Award::CreateAssessment(const v1::CreateAssessmen
   const std::string assessor = req.assessment_id().empty() ? caller.id : req.assessment_id();
   CheckResourceId(assessor, "assessment_id", v);
   CheckRequestId(req.request_id(), v);
-  RETURN_IF_ERROR(v.ToStatus());
-  RETURN_IF_ERROR(CheckOwnId(caller, assessor));
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(CheckOwnId(caller, assessor));
   return Once<v1::Assessment>(
       "CreateAssessment", req.request_id(), Fingerprint(req), static_cast<int>(Kind::kAssessment),
       [&](AwardTx& tx) -> absl::StatusOr<v1::Assessment> {
-        ASSIGN_OR_RETURN(CandidateContext ctx, ContextOf(tx, req.parent(), parent->cycle));
+        PARITRANA_ASSIGN_OR_RETURN(CandidateContext ctx,
+                                   ContextOf(tx, req.parent(), parent->cycle));
         v1::Assessment a;
         a.set_name(absl::StrCat(req.parent(), "/assessments/", assessor));
         a.set_assessor(assessor);
         *a.mutable_scores() = req.assessment().scores();
         FieldViolations content;
         CheckScores(a, ctx.version, "assessment", content);
-        RETURN_IF_ERROR(content.ToStatus());
-        ASSIGN_OR_RETURN(std::optional<Record> existing, tx.Get(Kind::kAssessment, a.name()));
+        PARITRANA_RETURN_IF_ERROR(content.ToStatus());
+        PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> existing,
+                                   tx.Get(Kind::kAssessment, a.name()));
         if (existing.has_value()) return Exists(a.name());
         *a.mutable_create_time() = Now();
         *a.mutable_update_time() = a.create_time();
-        RETURN_IF_ERROR(tx.Insert(RecordOf(a, parent->cycle, req.parent())));
+        PARITRANA_RETURN_IF_ERROR(tx.Insert(RecordOf(a, parent->cycle, req.parent())));
         return a;
       });
 }
 
 absl::StatusOr<v1::Assessment> Award::GetAssessment(const v1::GetAssessmentRequest& req) {
-  RETURN_IF_ERROR(ParseAssessmentName(req.name(), "name").status());
+  PARITRANA_RETURN_IF_ERROR(ParseAssessmentName(req.name(), "name").status());
   return ReadOne<v1::Assessment>(store_, Kind::kAssessment, req.name());
 }
 
@@ -852,11 +868,12 @@ absl::StatusOr<v1::ListAssessmentsResponse> Award::ListAssessments(
                           "must look like cycles/{cycle}/candidates/{candidate} or "
                           "cycles/{cycle}/candidates/-");
     }
-    RETURN_IF_ERROR(ReadOne<v1::AwardCycle>(store_, Kind::kCycle, cycle).status());
+    PARITRANA_RETURN_IF_ERROR(ReadOne<v1::AwardCycle>(store_, Kind::kCycle, cycle).status());
     q.cycle = cycle;
   } else {
-    RETURN_IF_ERROR(ParseCandidateName(req.parent(), "parent").status());
-    RETURN_IF_ERROR(ReadOne<v1::Candidate>(store_, Kind::kCandidate, req.parent()).status());
+    PARITRANA_RETURN_IF_ERROR(ParseCandidateName(req.parent(), "parent").status());
+    PARITRANA_RETURN_IF_ERROR(
+        ReadOne<v1::Candidate>(store_, Kind::kCandidate, req.parent()).status());
     q.parent = req.parent();
   }
   if (!req.assessor().empty() && !IsResourceId(req.assessor())) {
@@ -864,25 +881,26 @@ absl::StatusOr<v1::ListAssessmentsResponse> Award::ListAssessments(
   }
   q.assessor = req.assessor();
   v1::ListAssessmentsResponse resp;
-  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
-                   ListPage(store_, req, q, "", resp.mutable_assessments()));
+  PARITRANA_ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                             ListPage(store_, req, q, "", resp.mutable_assessments()));
   return resp;
 }
 
 absl::StatusOr<v1::Assessment> Award::UpdateAssessment(const v1::UpdateAssessmentRequest& req,
                                                        const Principal& caller) {
   const v1::Assessment& patch = req.assessment();
-  ASSIGN_OR_RETURN(AssessmentName an, ParseAssessmentName(patch.name(), "assessment.name"));
-  ASSIGN_OR_RETURN(std::set<std::string> paths, MaskPaths(req.update_mask(), {"scores"}));
-  RETURN_IF_ERROR(CheckOwnId(caller, an.assessor));
+  PARITRANA_ASSIGN_OR_RETURN(AssessmentName an,
+                             ParseAssessmentName(patch.name(), "assessment.name"));
+  PARITRANA_ASSIGN_OR_RETURN(std::set<std::string> paths, MaskPaths(req.update_mask(), {"scores"}));
+  PARITRANA_RETURN_IF_ERROR(CheckOwnId(caller, an.assessor));
   v1::Assessment out;
-  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(out, Must<v1::Assessment>(tx, Kind::kAssessment, patch.name()));
-    ASSIGN_OR_RETURN(CandidateContext ctx, ContextOf(tx, an.candidate, an.cycle));
+  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(out, Must<v1::Assessment>(tx, Kind::kAssessment, patch.name()));
+    PARITRANA_ASSIGN_OR_RETURN(CandidateContext ctx, ContextOf(tx, an.candidate, an.cycle));
     if (paths.count("scores") > 0) *out.mutable_scores() = patch.scores();
     FieldViolations v;
     CheckScores(out, ctx.version, "assessment", v);
-    RETURN_IF_ERROR(v.ToStatus());
+    PARITRANA_RETURN_IF_ERROR(v.ToStatus());
     *out.mutable_update_time() = Now();
     return tx.Update(RecordOf(out, an.cycle, an.candidate));
   }));
@@ -896,14 +914,15 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
   FieldViolations v;
   v.Check("name", ParseCycleName(req.name(), "name"));
   CheckRequestId(req.request_id(), v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   const std::string fingerprint = Fingerprint(req);
   constexpr absl::string_view kMethod = "EvaluateCycle";
 
   // A retry of a call that succeeded returns its evaluation without evaluating again.
   auto replay = [&](AwardTx& tx) -> absl::StatusOr<std::optional<v1::Evaluation>> {
     if (req.request_id().empty()) return std::nullopt;
-    ASSIGN_OR_RETURN(std::optional<RequestRecord> seen, tx.GetRequest(kMethod, req.request_id()));
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
+                               tx.GetRequest(kMethod, req.request_id()));
     if (!seen.has_value() || absl::Now() - seen->create_time >= kRequestIdLifetime) {
       return std::nullopt;
     }
@@ -915,8 +934,8 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
     return Must<v1::Evaluation>(tx, Kind::kEvaluation, seen->resource);
   };
   std::optional<v1::Evaluation> earlier;
-  RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(earlier, replay(tx));
+  PARITRANA_RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(earlier, replay(tx));
     return absl::OkStatus();
   }));
   if (earlier.has_value()) return *earlier;
@@ -940,8 +959,8 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
   } release{this, req.name()};
 
   CycleSnapshot snapshot;
-  RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(snapshot.cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, req.name()));
+  PARITRANA_RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(snapshot.cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, req.name()));
     if (snapshot.cycle.state() == v1::AwardCycle::STATE_PUBLISHED) {
       return Precondition(
           "CYCLE_PUBLISHED",
@@ -949,7 +968,8 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
                        "); it cannot be evaluated again"),
           {{"cycle", req.name()}});
     }
-    ASSIGN_OR_RETURN(absl::CivilDay end, ToCivilDay(snapshot.cycle.assessment_period().end_date()));
+    PARITRANA_ASSIGN_OR_RETURN(absl::CivilDay end,
+                               ToCivilDay(snapshot.cycle.assessment_period().end_date()));
     if (end > today_()) {
       return Precondition("ASSESSMENT_PERIOD_NOT_ENDED",
                           absl::StrCat("the assessment period of ", req.name(), " ends on ",
@@ -957,22 +977,24 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
                           {{"end_date", absl::FormatCivilTime(end)}});
     }
     for (const auto& crv : snapshot.cycle.rubric_versions()) {
-      ASSIGN_OR_RETURN(snapshot.versions[crv.category()],
-                       Must<v1::RubricVersion>(tx, Kind::kRubricVersion, crv.rubric_version()));
+      PARITRANA_ASSIGN_OR_RETURN(
+          snapshot.versions[crv.category()],
+          Must<v1::RubricVersion>(tx, Kind::kRubricVersion, crv.rubric_version()));
     }
     ListQuery candidates;
     candidates.kind = Kind::kCandidate;
     candidates.cycle = req.name();
-    ASSIGN_OR_RETURN(snapshot.candidates, All<v1::Candidate>(tx, candidates));
+    PARITRANA_ASSIGN_OR_RETURN(snapshot.candidates, All<v1::Candidate>(tx, candidates));
     ListQuery assessments;
     assessments.kind = Kind::kAssessment;
     assessments.cycle = req.name();
-    ASSIGN_OR_RETURN(snapshot.assessments, All<v1::Assessment>(tx, assessments));
+    PARITRANA_ASSIGN_OR_RETURN(snapshot.assessments, All<v1::Assessment>(tx, assessments));
     return absl::OkStatus();
   }));
 
   const absl::Time started = absl::Now();
-  ASSIGN_OR_RETURN(std::vector<v1::CategoryResult> results, EvaluateSnapshot(snapshot, coverage_));
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<v1::CategoryResult> results,
+                             EvaluateSnapshot(snapshot, coverage_));
 
   v1::Evaluation evaluation;
   evaluation.set_state(v1::Evaluation::STATE_DRAFT);
@@ -982,21 +1004,22 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
   evaluation.set_evaluated_by(caller.id);
   for (auto& r : results) *evaluation.add_results() = std::move(r);
 
-  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(earlier, replay(tx));
+  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(earlier, replay(tx));
     if (earlier.has_value()) {
       evaluation = *earlier;
       return absl::OkStatus();
     }
-    ASSIGN_OR_RETURN(v1::AwardCycle cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, req.name()));
+    PARITRANA_ASSIGN_OR_RETURN(v1::AwardCycle cycle,
+                               Must<v1::AwardCycle>(tx, Kind::kCycle, req.name()));
     if (cycle.state() == v1::AwardCycle::STATE_PUBLISHED) return CyclePublished(cycle.name());
-    ASSIGN_OR_RETURN(int64_t number, tx.NextId(absl::StrCat(req.name(), "/evaluations")));
+    PARITRANA_ASSIGN_OR_RETURN(int64_t number, tx.NextId(absl::StrCat(req.name(), "/evaluations")));
     evaluation.set_name(absl::StrCat(req.name(), "/evaluations/", number));
-    RETURN_IF_ERROR(tx.Insert(RecordOf(evaluation, req.name(), number)));
+    PARITRANA_RETURN_IF_ERROR(tx.Insert(RecordOf(evaluation, req.name(), number)));
     if (cycle.state() != v1::AwardCycle::STATE_EVALUATED) {
       cycle.set_state(v1::AwardCycle::STATE_EVALUATED);
       *cycle.mutable_update_time() = evaluation.evaluate_time();
-      RETURN_IF_ERROR(tx.Update(RecordOf(cycle)));
+      PARITRANA_RETURN_IF_ERROR(tx.Update(RecordOf(cycle)));
     }
     if (req.request_id().empty()) return absl::OkStatus();
     return tx.PutRequest(kMethod, req.request_id(), {fingerprint, evaluation.name(), absl::Now()});
@@ -1009,10 +1032,10 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
 
 absl::StatusOr<v1::Evaluation> Award::GetEvaluation(const v1::GetEvaluationRequest& req,
                                                     const Principal& caller) {
-  RETURN_IF_ERROR(ParseEvaluationName(req.name(), "name").status());
-  RETURN_IF_ERROR(CheckView(req.view()));
-  ASSIGN_OR_RETURN(v1::Evaluation e,
-                   ReadOne<v1::Evaluation>(store_, Kind::kEvaluation, req.name()));
+  PARITRANA_RETURN_IF_ERROR(ParseEvaluationName(req.name(), "name").status());
+  PARITRANA_RETURN_IF_ERROR(CheckView(req.view()));
+  PARITRANA_ASSIGN_OR_RETURN(v1::Evaluation e,
+                             ReadOne<v1::Evaluation>(store_, Kind::kEvaluation, req.name()));
   if (e.state() != v1::Evaluation::STATE_PUBLISHED && !caller.admin && !caller.assessor) {
     return NotFound(req.name());  // a DRAFT is invisible to other roles
   }
@@ -1023,9 +1046,9 @@ absl::StatusOr<v1::Evaluation> Award::GetEvaluation(const v1::GetEvaluationReque
 
 absl::StatusOr<v1::ListEvaluationsResponse> Award::ListEvaluations(
     const v1::ListEvaluationsRequest& req, const Principal& caller) {
-  RETURN_IF_ERROR(ParseCycleName(req.parent(), "parent"));
-  RETURN_IF_ERROR(CheckView(req.view()));
-  RETURN_IF_ERROR(ReadOne<v1::AwardCycle>(store_, Kind::kCycle, req.parent()).status());
+  PARITRANA_RETURN_IF_ERROR(ParseCycleName(req.parent(), "parent"));
+  PARITRANA_RETURN_IF_ERROR(CheckView(req.view()));
+  PARITRANA_RETURN_IF_ERROR(ReadOne<v1::AwardCycle>(store_, Kind::kCycle, req.parent()).status());
   const bool drafts = caller.admin || caller.assessor;
   ListQuery q;
   q.kind = Kind::kEvaluation;
@@ -1044,11 +1067,12 @@ absl::StatusOr<v1::ListEvaluationsResponse> Award::ListEvaluations(
 
 absl::StatusOr<v1::Evaluation> Award::PublishEvaluation(const v1::PublishEvaluationRequest& req,
                                                         const Principal& caller) {
-  ASSIGN_OR_RETURN(EvaluationName en, ParseEvaluationName(req.name(), "name"));
+  PARITRANA_ASSIGN_OR_RETURN(EvaluationName en, ParseEvaluationName(req.name(), "name"));
   v1::Evaluation out;
-  RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(out, Must<v1::Evaluation>(tx, Kind::kEvaluation, req.name()));
-    ASSIGN_OR_RETURN(v1::AwardCycle cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, en.cycle));
+  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(out, Must<v1::Evaluation>(tx, Kind::kEvaluation, req.name()));
+    PARITRANA_ASSIGN_OR_RETURN(v1::AwardCycle cycle,
+                               Must<v1::AwardCycle>(tx, Kind::kCycle, en.cycle));
     if (cycle.state() == v1::AwardCycle::STATE_PUBLISHED) {
       if (cycle.published_evaluation() == out.name()) return absl::OkStatus();  // idempotent
       return Precondition(
@@ -1060,7 +1084,7 @@ absl::StatusOr<v1::Evaluation> Award::PublishEvaluation(const v1::PublishEvaluat
     newest.kind = Kind::kEvaluation;
     newest.parent = cycle.name();
     newest.limit = 1;
-    ASSIGN_OR_RETURN(std::vector<Record> latest, tx.List(newest));
+    PARITRANA_ASSIGN_OR_RETURN(std::vector<Record> latest, tx.List(newest));
     if (latest.empty() || latest.front().name != out.name()) {
       return Precondition(
           "EVALUATION_NOT_LATEST",
@@ -1071,7 +1095,7 @@ absl::StatusOr<v1::Evaluation> Award::PublishEvaluation(const v1::PublishEvaluat
     out.set_state(v1::Evaluation::STATE_PUBLISHED);
     *out.mutable_publish_time() = Now();
     out.set_published_by(caller.id);
-    RETURN_IF_ERROR(tx.Update(RecordOf(out, cycle.name(), en.number)));
+    PARITRANA_RETURN_IF_ERROR(tx.Update(RecordOf(out, cycle.name(), en.number)));
     cycle.set_state(v1::AwardCycle::STATE_PUBLISHED);
     cycle.set_published_evaluation(out.name());
     *cycle.mutable_update_time() = out.publish_time();

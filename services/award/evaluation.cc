@@ -38,8 +38,8 @@ absl::StatusOr<std::map<std::string, RegionCoverage>> Fetch(CoverageSource& cove
                                                             type::v1::DenominatorSource source) {
   std::map<std::string, RegionCoverage> out;
   if (regions.empty()) return out;
-  ASSIGN_OR_RETURN(std::vector<RegionCoverage> answers,
-                   coverage.BatchGetCoverage(regions, day, source));
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<RegionCoverage> answers,
+                             coverage.BatchGetCoverage(regions, day, source));
   for (size_t i = 0; i < regions.size() && i < answers.size(); ++i) {
     out[regions[i]] = std::move(answers[i]);
   }
@@ -50,9 +50,10 @@ absl::StatusOr<std::map<std::string, RegionCoverage>> Fetch(CoverageSource& cove
 
 absl::StatusOr<std::vector<v1::CategoryResult>> EvaluateSnapshot(const CycleSnapshot& snapshot,
                                                                  CoverageSource& coverage) {
-  ASSIGN_OR_RETURN(absl::CivilDay start,
-                   ToCivilDay(snapshot.cycle.assessment_period().start_date()));
-  ASSIGN_OR_RETURN(absl::CivilDay end, ToCivilDay(snapshot.cycle.assessment_period().end_date()));
+  PARITRANA_ASSIGN_OR_RETURN(absl::CivilDay start,
+                             ToCivilDay(snapshot.cycle.assessment_period().start_date()));
+  PARITRANA_ASSIGN_OR_RETURN(absl::CivilDay end,
+                             ToCivilDay(snapshot.cycle.assessment_period().end_date()));
 
   // Jury scores by candidate, then indicator: (assessor, score).
   std::map<std::string, std::map<std::string, std::vector<std::pair<std::string, double>>>> jury;
@@ -96,10 +97,12 @@ absl::StatusOr<std::vector<v1::CategoryResult>> EvaluateSnapshot(const CycleSnap
     const Needs needs = regions ? CoverageNeeds(version) : Needs{};
     std::map<std::string, RegionCoverage> at_end, at_start;
     if (needs.end) {
-      ASSIGN_OR_RETURN(at_end, Fetch(coverage, subjects, end, version.denominator_source()));
+      PARITRANA_ASSIGN_OR_RETURN(at_end,
+                                 Fetch(coverage, subjects, end, version.denominator_source()));
     }
     if (needs.start) {
-      ASSIGN_OR_RETURN(at_start, Fetch(coverage, subjects, start, version.denominator_source()));
+      PARITRANA_ASSIGN_OR_RETURN(at_start,
+                                 Fetch(coverage, subjects, start, version.denominator_source()));
     }
 
     const std::vector<v1::IndicatorResult> skeletons = IndicatorSkeletons(version);

@@ -103,7 +103,7 @@ absl::StatusOr<Answer<M>> Coverage::Cached(const std::string& region, absl::stri
   if (lookup.value.has_value() && answer.value.ParseFromString(*lookup.value)) {
     answer.from_cache = true;
   } else {
-    ASSIGN_OR_RETURN(answer.value, compute());
+    PARITRANA_ASSIGN_OR_RETURN(answer.value, compute());
     if (lookup.available) {
       cache_.Put(province, lookup.generation, question, answer.value.SerializeAsString());
     }
@@ -121,13 +121,13 @@ absl::StatusOr<Answer<v1::RegionCoverage>> Coverage::GetCoverage(
   const std::optional<absl::CivilDay> day =
       ResolveDate(req.has_date(), req.date(), today_(), "date", v);
   const Lens lens = LensOf(req, v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::GetCoverageRequest normalized = req;
   *normalized.mutable_date() = ToProtoDate(*day);
   return Cached<v1::RegionCoverage>(
       req.region(), "coverage", normalized, [&]() -> absl::StatusOr<v1::RegionCoverage> {
-        ASSIGN_OR_RETURN(QueryAggregatesResponse s,
-                         registry_.QueryAggregates(Query({req.region()}, {*day})));
+        PARITRANA_ASSIGN_OR_RETURN(QueryAggregatesResponse s,
+                                   registry_.QueryAggregates(Query({req.region()}, {*day})));
         return CoverageOf(s, req.region(), *day, lens);
       });
 }
@@ -146,15 +146,16 @@ absl::StatusOr<Answer<v1::TargetGap>> Coverage::GetTargetGap(const v1::GetTarget
       lens.source = req.denominator_source();
     }
   }
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::GetTargetGapRequest normalized = req;
   *normalized.mutable_date() = ToProtoDate(*day);
   return Cached<v1::TargetGap>(
       req.region(), "gap", normalized, [&]() -> absl::StatusOr<v1::TargetGap> {
         // The year's last day brings that year's baseline and target along with the counts.
-        ASSIGN_OR_RETURN(QueryAggregatesResponse s,
-                         registry_.QueryAggregates(
-                             Query({req.region()}, {*day, absl::CivilDay(req.year(), 12, 31)})));
+        PARITRANA_ASSIGN_OR_RETURN(
+            QueryAggregatesResponse s,
+            registry_.QueryAggregates(
+                Query({req.region()}, {*day, absl::CivilDay(req.year(), 12, 31)})));
         return TargetGapOf(s, req.region(), req.year(), *day, lens);
       });
 }
@@ -167,8 +168,8 @@ absl::StatusOr<Answer<v1::RankChildRegionsResponse>> Coverage::RankChildRegions(
       ResolveDate(req.has_date(), req.date(), today_(), "date", v);
   const Lens lens = LensOf(req, v);
   if (!v1::RankChildRegionsRequest::OrderBy_IsValid(req.order_by())) v.Add("order_by", "unknown");
-  RETURN_IF_ERROR(v.ToStatus());
-  ASSIGN_OR_RETURN(const int page_size, PageSize(req.page_size()));
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_ASSIGN_OR_RETURN(const int page_size, PageSize(req.page_size()));
 
   // The whole ranking is cached; pages are cut from it, so paging never recomputes.
   v1::RankChildRegionsRequest shape = req;
@@ -176,17 +177,19 @@ absl::StatusOr<Answer<v1::RankChildRegionsResponse>> Coverage::RankChildRegions(
   shape.clear_page_size();
   shape.clear_page_token();
   const std::string fingerprint = Fingerprint(shape);
-  ASSIGN_OR_RETURN(const std::string offset_text, DecodePageToken(req.page_token(), fingerprint));
+  PARITRANA_ASSIGN_OR_RETURN(const std::string offset_text,
+                             DecodePageToken(req.page_token(), fingerprint));
   size_t offset = 0;
   if (!offset_text.empty() && !absl::SimpleAtoi(offset_text, &offset)) {
     return InvalidField("page_token", "is not a page token of this query");
   }
-  ASSIGN_OR_RETURN(
+  PARITRANA_ASSIGN_OR_RETURN(
       Answer<v1::RankChildRegionsResponse> all,
       Cached<v1::RankChildRegionsResponse>(
           req.parent(), "rank", shape, [&]() -> absl::StatusOr<v1::RankChildRegionsResponse> {
-            ASSIGN_OR_RETURN(QueryAggregatesResponse s,
-                             registry_.QueryAggregates(Query({req.parent()}, {*day}, true)));
+            PARITRANA_ASSIGN_OR_RETURN(
+                QueryAggregatesResponse s,
+                registry_.QueryAggregates(Query({req.parent()}, {*day}, true)));
             v1::RankChildRegionsResponse out;
             for (auto& r : Rank(s, req.parent(), *day, req.order_by(), lens)) {
               *out.add_ranked_regions() = std::move(r);
@@ -229,7 +232,7 @@ absl::StatusOr<Answer<v1::GetCoverageTrendResponse>> Coverage::GetCoverageTrend(
     v.Add("end_month",
           absl::StrCat("must be from start_month to ", kMaxTrendMonths, " months after it"));
   }
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
 
   // Each month is measured on its last day (today for the current month); the month before the
   // start is measured too, for the first point's change.
@@ -245,7 +248,7 @@ absl::StatusOr<Answer<v1::GetCoverageTrendResponse>> Coverage::GetCoverageTrend(
         QueryAggregatesRequest q;
         q.add_regions(req.region());
         for (absl::CivilDay d : days) *q.add_dates() = ToProtoDate(d);
-        ASSIGN_OR_RETURN(QueryAggregatesResponse s, registry_.QueryAggregates(q));
+        PARITRANA_ASSIGN_OR_RETURN(QueryAggregatesResponse s, registry_.QueryAggregates(q));
         v1::GetCoverageTrendResponse out;
         out.set_region(req.region());
         v1::RegionCoverage previous = CoverageOf(s, req.region(), days[0], lens);
@@ -279,7 +282,7 @@ absl::StatusOr<Answer<v1::BatchGetCoverageResponse>> Coverage::BatchGetCoverage(
   const std::optional<absl::CivilDay> day =
       ResolveDate(req.has_date(), req.date(), today_(), "date", v);
   const Lens lens = LensOf(req, v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
 
   // Each region is cached as its own GetCoverage answer, in process and in Redis alike; the
   // misses share one registry call.
@@ -320,7 +323,7 @@ absl::StatusOr<Answer<v1::BatchGetCoverageResponse>> Coverage::BatchGetCoverage(
   }
   QueryAggregatesResponse snapshot;
   if (misses.regions_size() > 0) {
-    ASSIGN_OR_RETURN(snapshot, registry_.QueryAggregates(misses));
+    PARITRANA_ASSIGN_OR_RETURN(snapshot, registry_.QueryAggregates(misses));
   }
   Answer<v1::BatchGetCoverageResponse> out;
   out.from_cache = misses.regions_size() == 0;

@@ -51,7 +51,7 @@ Outcome Combine(Outcome a, Outcome b) {
 }
 
 absl::StatusOr<Outcome> ApplyBaseline(Writer& w, v1::WorkforceBaseline b) {
-  ASSIGN_OR_RETURN(auto parts, ChildName(b.name(), "baselines", "baseline.name"));
+  PARITRANA_ASSIGN_OR_RETURN(auto parts, ChildName(b.name(), "baselines", "baseline.name"));
   const auto dash = parts.second.find('-');
   int year = 0;
   type::v1::DenominatorSource source = type::v1::DENOMINATOR_SOURCE_UNSPECIFIED;
@@ -76,13 +76,13 @@ absl::StatusOr<Outcome> ApplyBaseline(Writer& w, v1::WorkforceBaseline b) {
   b.set_region(RegionName(parts.first));
   FieldViolations v;
   CheckBaseline(b, "baseline", v);
-  RETURN_IF_ERROR(v.ToStatus());
-  ASSIGN_OR_RETURN(auto written, w.PutBaseline(b, false));
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutBaseline(b, false));
   return written.outcome;
 }
 
 absl::StatusOr<Outcome> ApplyTarget(Writer& w, v1::CoverageTarget t) {
-  ASSIGN_OR_RETURN(auto parts, ChildName(t.name(), "targets", "target.name"));
+  PARITRANA_ASSIGN_OR_RETURN(auto parts, ChildName(t.name(), "targets", "target.name"));
   int year = 0;
   if (!absl::SimpleAtoi(parts.second, &year))
     return InvalidField("target.name", "id must be a year");
@@ -91,8 +91,8 @@ absl::StatusOr<Outcome> ApplyTarget(Writer& w, v1::CoverageTarget t) {
   t.set_region(RegionName(parts.first));
   FieldViolations v;
   CheckTarget(t, "target", v);
-  RETURN_IF_ERROR(v.ToStatus());
-  ASSIGN_OR_RETURN(auto written, w.PutTarget(t, false));
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutTarget(t, false));
   return written.outcome;
 }
 
@@ -110,14 +110,14 @@ absl::StatusOr<Outcome> ApplyParticipantEnrollment(Writer& w, absl::CivilDay tod
     CheckEnrollment(pe.enrollment(), "enrollment", v);
   }
   if (pe.has_contribution()) CheckContribution(pe.contribution(), "contribution", v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
 
-  ASSIGN_OR_RETURN(auto person, w.PutParticipant(pe.participant(), false));
-  ASSIGN_OR_RETURN(auto enrollment, w.PutEnrollment(name, pe.enrollment(), false));
+  PARITRANA_ASSIGN_OR_RETURN(auto person, w.PutParticipant(pe.participant(), false));
+  PARITRANA_ASSIGN_OR_RETURN(auto enrollment, w.PutEnrollment(name, pe.enrollment(), false));
   Outcome outcome = Combine(person.outcome, enrollment.outcome);
   if (pe.has_contribution()) {
-    ASSIGN_OR_RETURN(auto c,
-                     w.AddContribution(enrollment.resource.name(), pe.contribution(), true));
+    PARITRANA_ASSIGN_OR_RETURN(
+        auto c, w.AddContribution(enrollment.resource.name(), pe.contribution(), true));
     outcome = Combine(outcome, c.outcome);
   }
   return outcome;
@@ -129,8 +129,8 @@ absl::StatusOr<Outcome> ApplyRow(Writer& w, absl::CivilDay today, const v1::Impo
       FieldViolations v;
       v.Check("region.name", ParseRegionName(row.region().name()).status());
       CheckRegion(row.region(), "region", v);
-      RETURN_IF_ERROR(v.ToStatus());
-      ASSIGN_OR_RETURN(auto written, w.PutRegion(row.region(), false));
+      PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+      PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutRegion(row.region(), false));
       return written.outcome;
     }
     case v1::ImportRow::kEmployer: {
@@ -140,8 +140,8 @@ absl::StatusOr<Outcome> ApplyRow(Writer& w, absl::CivilDay today, const v1::Impo
         v.Add("employer.name", "must look like employers/{npp} with an 8-digit NPP");
       }
       CheckEmployer(row.employer(), "employer", v);
-      RETURN_IF_ERROR(v.ToStatus());
-      ASSIGN_OR_RETURN(auto written, w.PutEmployer(row.employer(), false));
+      PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+      PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutEmployer(row.employer(), false));
       return written.outcome;
     }
     case v1::ImportRow::kParticipantEnrollment:
@@ -206,7 +206,8 @@ absl::Status Importer::Add(const v1::ImportRecordsRequest& message) {
   rows_streamed_ += message.rows().rows_size();
   for (const v1::ImportRow& row : message.rows().rows()) {
     batch_.push_back(row);
-    if (static_cast<int>(batch_.size()) >= batch_size_) RETURN_IF_ERROR(WithProgress(Flush()));
+    if (static_cast<int>(batch_.size()) >= batch_size_)
+      PARITRANA_RETURN_IF_ERROR(WithProgress(Flush()));
   }
   return absl::OkStatus();
 }
@@ -222,7 +223,7 @@ absl::Status Importer::Start(const v1::ImportHeader& header) {
   if (header_.batch_size() < 0 || header_.batch_size() > kMaxBatchSize) {
     v.Add("header.batch_size", absl::StrCat("must be 0 (1000) to ", kMaxBatchSize));
   }
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   if (header_.batch_size() > 0) batch_size_ = header_.batch_size();
   response_.set_import_id(header_.import_id());
   response_.set_validate_only(header_.validate_only());
@@ -237,8 +238,8 @@ absl::Status Importer::Start(const v1::ImportHeader& header) {
   }
   holds_import_id_ = true;
   std::optional<std::string> recorded;
-  RETURN_IF_ERROR(registry_.store().Read([&](RegistryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(recorded, tx.GetImport(header_.import_id()));
+  PARITRANA_RETURN_IF_ERROR(registry_.store().Read([&](RegistryTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(recorded, tx.GetImport(header_.import_id()));
     return absl::OkStatus();
   }));
   if (recorded.has_value()) {
@@ -255,9 +256,9 @@ absl::Status Importer::End(const v1::ImportEnd& end) {
         "end.rows_sent", absl::StrCat("is ", end.rows_sent(), " but the stream carried ",
                                       rows_streamed_, " rows: a message was lost on the way")));
   }
-  RETURN_IF_ERROR(WithProgress(Flush()));
+  PARITRANA_RETURN_IF_ERROR(WithProgress(Flush()));
   if (!header_.validate_only()) {
-    RETURN_IF_ERROR(WithProgress(registry_.store().Write([&](RegistryTx& tx) {
+    PARITRANA_RETURN_IF_ERROR(WithProgress(registry_.store().Write([&](RegistryTx& tx) {
       return tx.PutImport(header_.import_id(), response_.SerializeAsString());
     })));
     auto& m = metrics::Registry::Global();
@@ -274,7 +275,7 @@ absl::Status Importer::End(const v1::ImportEnd& end) {
 absl::Status Importer::Abandon() {
   if (!has_header_) return InvalidField("header", "the stream carried no header");
   // The rows received are whole and valid messages: applying them saves the retry their work.
-  RETURN_IF_ERROR(WithProgress(Flush()));
+  PARITRANA_RETURN_IF_ERROR(WithProgress(Flush()));
   return WithProgress(WithReason(
       absl::AbortedError(
           "the import stream ended without its ImportEnd message (cancelled, broken, or a message "
@@ -315,7 +316,7 @@ absl::Status Importer::Flush() {
       last = row.row_number();
       Outcome outcome = Outcome::kUnchanged;
       absl::Status applied = w.tx().Atomically([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(outcome, ApplyRow(w, today, row));
+        PARITRANA_ASSIGN_OR_RETURN(outcome, ApplyRow(w, today, row));
         return absl::OkStatus();
       });
       if (applied.ok()) {

@@ -48,20 +48,23 @@ absl::StatusOr<std::vector<std::string>> NameParts(absl::string_view name,
 }
 
 absl::Status CheckEmployerName(absl::string_view name, absl::string_view field) {
-  ASSIGN_OR_RETURN(auto parts, NameParts(name, {"employers", "*"}, field, "employers/{npp}"));
+  PARITRANA_ASSIGN_OR_RETURN(auto parts,
+                             NameParts(name, {"employers", "*"}, field, "employers/{npp}"));
   if (!CheckNpp(parts[1]).ok()) return InvalidField(field, "NPP must be exactly 8 digits");
   return absl::OkStatus();
 }
 
 absl::Status CheckParticipantName(absl::string_view name, absl::string_view field) {
-  ASSIGN_OR_RETURN(auto parts, NameParts(name, {"participants", "*"}, field, "participants/{kpj}"));
+  PARITRANA_ASSIGN_OR_RETURN(auto parts,
+                             NameParts(name, {"participants", "*"}, field, "participants/{kpj}"));
   if (!CheckKpj(parts[1]).ok()) return InvalidField(field, "KPJ must be exactly 11 digits");
   return absl::OkStatus();
 }
 
 absl::Status CheckEnrollmentName(absl::string_view name, absl::string_view field) {
-  ASSIGN_OR_RETURN(auto parts, NameParts(name, {"participants", "*", "enrollments", "*"}, field,
-                                         "participants/{kpj}/enrollments/{enrollment}"));
+  PARITRANA_ASSIGN_OR_RETURN(auto parts,
+                             NameParts(name, {"participants", "*", "enrollments", "*"}, field,
+                                       "participants/{kpj}/enrollments/{enrollment}"));
   return CheckParticipantName(absl::StrCat("participants/", parts[1]), field);
 }
 
@@ -96,18 +99,18 @@ absl::StatusOr<std::string> RegionFilter(const std::string& region) {
 template <typename Request>
 absl::StatusOr<std::string> ListPage(RegistryStore& store, const Request& req, ListQuery query,
                                      const std::function<absl::Status(const std::string&)>& fill) {
-  ASSIGN_OR_RETURN(int size, PageSize(req.page_size()));
+  PARITRANA_ASSIGN_OR_RETURN(int size, PageSize(req.page_size()));
   const std::string fingerprint = PageQuery(req);
-  ASSIGN_OR_RETURN(query.after_name, DecodePageToken(req.page_token(), fingerprint));
+  PARITRANA_ASSIGN_OR_RETURN(query.after_name, DecodePageToken(req.page_token(), fingerprint));
   query.limit = size + 1;  // one more tells whether another page exists
   std::vector<StoredResource> rows;
-  RETURN_IF_ERROR(store.Read([&](RegistryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(rows, tx.List(query));
+  PARITRANA_RETURN_IF_ERROR(store.Read([&](RegistryTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(rows, tx.List(query));
     return absl::OkStatus();
   }));
   const bool more = static_cast<int>(rows.size()) > size;
   if (more) rows.resize(size);
-  for (const StoredResource& row : rows) RETURN_IF_ERROR(fill(row.body));
+  for (const StoredResource& row : rows) PARITRANA_RETURN_IF_ERROR(fill(row.body));
   return more ? EncodePageToken(rows.back().name, fingerprint) : std::string();
 }
 
@@ -121,8 +124,8 @@ absl::Status AppendParsed(const std::string& body, google::protobuf::RepeatedPtr
 template <typename M>
 absl::StatusOr<M> ReadOne(RegistryStore& store, Kind kind, const std::string& name) {
   std::optional<M> found;
-  RETURN_IF_ERROR(store.Read([&](RegistryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(found, Load<M>(tx, kind, name));
+  PARITRANA_RETURN_IF_ERROR(store.Read([&](RegistryTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(found, Load<M>(tx, kind, name));
     return absl::OkStatus();
   }));
   if (!found.has_value()) return NotFound(name);
@@ -137,11 +140,11 @@ Registry::Registry(RegistryStore& store, const NikVault& vault, GenerationPublis
 
 absl::Status Registry::Write(std::function<absl::Status(Writer&)> fn) {
   std::set<std::string> touched;
-  RETURN_IF_ERROR(store_.Write([&](RegistryTx& tx) -> absl::Status {
+  PARITRANA_RETURN_IF_ERROR(store_.Write([&](RegistryTx& tx) -> absl::Status {
     Writer writer(tx, vault_, today_());
-    RETURN_IF_ERROR(fn(writer));
+    PARITRANA_RETURN_IF_ERROR(fn(writer));
     for (const std::string& province : writer.touched_provinces()) {
-      RETURN_IF_ERROR(tx.BumpGeneration(province).status());
+      PARITRANA_RETURN_IF_ERROR(tx.BumpGeneration(province).status());
     }
     touched = writer.touched_provinces();
     return absl::OkStatus();
@@ -159,16 +162,17 @@ absl::Status Registry::CheckNikKey() {
           "original key file (a new key would accept duplicate NIKs and lose every stored one)"),
       "NIK_KEY_MISMATCH");
   return store_.Write([&](RegistryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<std::string> recorded, tx.GetSetting(kSetting));
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> recorded, tx.GetSetting(kSetting));
     if (recorded.has_value()) return *recorded == fingerprint ? absl::OkStatus() : wrong_key;
     // A database from before fingerprints were recorded: one sealed NIK tells whether the key is
     // the one it was sealed with (AES-GCM authentication fails under any other).
     ListQuery q;
     q.kind = Kind::kParticipant;
     q.limit = 1;
-    ASSIGN_OR_RETURN(std::vector<StoredResource> participants, tx.List(q));
+    PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> participants, tx.List(q));
     if (!participants.empty()) {
-      ASSIGN_OR_RETURN(std::optional<std::string> sealed, tx.SealedNik(participants[0].name));
+      PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> sealed,
+                                 tx.SealedNik(participants[0].name));
       if (sealed.has_value() && !vault_.Open(*sealed).ok()) return wrong_key;
     }
     return tx.PutSetting(kSetting, fingerprint);
@@ -188,10 +192,11 @@ void Registry::EndImport(const std::string& import_id) {
 absl::Status Registry::LoadCatalog() {
   return store_.Write([&](RegistryTx& tx) -> absl::Status {
     auto put = [&](const CatalogRegion& c) -> absl::Status {
-      ASSIGN_OR_RETURN(RegionCode code, ParseRegionCode(c.code));
+      PARITRANA_ASSIGN_OR_RETURN(RegionCode code, ParseRegionCode(c.code));
       v1::Region r;
       r.set_name(RegionName(code.code));
-      ASSIGN_OR_RETURN(std::optional<std::string> stored, tx.Get(Kind::kRegion, r.name()));
+      PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                                 tx.Get(Kind::kRegion, r.name()));
       if (stored.has_value()) return absl::OkStatus();
       r.set_code(code.code);
       r.set_display_name(std::string(c.name));
@@ -199,13 +204,13 @@ absl::Status Registry::LoadCatalog() {
       if (!code.parent.empty()) r.set_parent(RegionName(code.parent));
       r.set_bps_code(std::string(c.bps_code));
       r.set_is_city(code.is_city);
-      RETURN_IF_ERROR(tx.ClaimKey("bps_code", r.bps_code(), r.name()));
+      PARITRANA_RETURN_IF_ERROR(tx.ClaimKey("bps_code", r.bps_code(), r.name()));
       *r.mutable_create_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
       *r.mutable_update_time() = r.create_time();
       return tx.Insert(Kind::kRegion, r.name(), r.parent(), code.code, r.SerializeAsString());
     };
-    for (const CatalogRegion& c : Provinces()) RETURN_IF_ERROR(put(c));
-    for (const CatalogRegion& c : CatalogRegencies()) RETURN_IF_ERROR(put(c));
+    for (const CatalogRegion& c : Provinces()) PARITRANA_RETURN_IF_ERROR(put(c));
+    for (const CatalogRegion& c : CatalogRegencies()) PARITRANA_RETURN_IF_ERROR(put(c));
     return absl::OkStatus();
   });
 }
@@ -220,20 +225,21 @@ absl::StatusOr<M> Idempotent(Registry& registry, absl::string_view method,
     return InvalidField("request_id", s.message());
   }
   M out;
-  RETURN_IF_ERROR(registry.Write([&](Writer& w) -> absl::Status {
+  PARITRANA_RETURN_IF_ERROR(registry.Write([&](Writer& w) -> absl::Status {
     if (!request_id.empty()) {
-      ASSIGN_OR_RETURN(std::optional<RequestRecord> seen, w.tx().GetRequest(method, request_id));
+      PARITRANA_ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
+                                 w.tx().GetRequest(method, request_id));
       if (seen.has_value()) {
         if (seen->fingerprint != fingerprint) {
           return InvalidField("request_id", "was already used for a different request");
         }
-        ASSIGN_OR_RETURN(std::optional<M> first, Load<M>(w.tx(), kind, seen->resource));
+        PARITRANA_ASSIGN_OR_RETURN(std::optional<M> first, Load<M>(w.tx(), kind, seen->resource));
         if (!first.has_value()) return NotFound(seen->resource);
         out = *first;
         return absl::OkStatus();
       }
     }
-    ASSIGN_OR_RETURN(out, create(w));
+    PARITRANA_ASSIGN_OR_RETURN(out, create(w));
     if (request_id.empty()) return absl::OkStatus();
     return w.tx().PutRequest(method, request_id, {fingerprint, out.name()});
   }));
@@ -243,23 +249,23 @@ absl::StatusOr<M> Idempotent(Registry& registry, absl::string_view method,
 // ----- Regions -----
 
 absl::StatusOr<v1::Region> Registry::GetRegion(const v1::GetRegionRequest& req) {
-  RETURN_IF_ERROR(CheckRegionName(req.name(), "name"));
+  PARITRANA_RETURN_IF_ERROR(CheckRegionName(req.name(), "name"));
   return ReadOne<v1::Region>(store_, Kind::kRegion, req.name());
 }
 
 absl::StatusOr<v1::ListRegionsResponse> Registry::ListRegions(const v1::ListRegionsRequest& req) {
   if (!req.parent().empty()) {
-    RETURN_IF_ERROR(CheckRegionName(req.parent(), "parent"));
-    RETURN_IF_ERROR(ReadOne<v1::Region>(store_, Kind::kRegion, req.parent()).status());
+    PARITRANA_RETURN_IF_ERROR(CheckRegionName(req.parent(), "parent"));
+    PARITRANA_RETURN_IF_ERROR(ReadOne<v1::Region>(store_, Kind::kRegion, req.parent()).status());
   }
   v1::ListRegionsResponse resp;
   ListQuery q;
   q.kind = Kind::kRegion;
   q.parent = req.parent();  // "" lists the provinces
-  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
-                   ListPage(store_, req, q, [&](const std::string& body) {
-                     return AppendParsed(body, resp.mutable_regions());
-                   }));
+  PARITRANA_ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                             ListPage(store_, req, q, [&](const std::string& body) {
+                               return AppendParsed(body, resp.mutable_regions());
+                             }));
   return resp;
 }
 
@@ -268,29 +274,30 @@ absl::StatusOr<v1::Region> Registry::CreateRegion(const v1::CreateRegionRequest&
   absl::StatusOr<RegionCode> code = ParseRegionCode(req.region_id());
   v.Check("region_id", code.status());
   CheckRegion(req.region(), "region", v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::Region region = req.region();
   region.set_name(RegionName(code->code));
   return Idempotent<v1::Region>(*this, "CreateRegion", req.request_id(), Fingerprint(req),
                                 Kind::kRegion, [&](Writer& w) -> absl::StatusOr<v1::Region> {
-                                  ASSIGN_OR_RETURN(auto written, w.PutRegion(region, true));
+                                  PARITRANA_ASSIGN_OR_RETURN(auto written,
+                                                             w.PutRegion(region, true));
                                   return written.resource;
                                 });
 }
 
 absl::StatusOr<v1::Region> Registry::UpdateRegion(const v1::UpdateRegionRequest& req) {
-  RETURN_IF_ERROR(CheckRegionName(req.region().name(), "region.name"));
-  RETURN_IF_ERROR(CheckMask(req.update_mask(), {"display_name", "bps_code"}));
+  PARITRANA_RETURN_IF_ERROR(CheckRegionName(req.region().name(), "region.name"));
+  PARITRANA_RETURN_IF_ERROR(CheckMask(req.update_mask(), {"display_name", "bps_code"}));
   v1::Region out;
-  RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<v1::Region> before,
-                     Load<v1::Region>(w.tx(), Kind::kRegion, req.region().name()));
-    ASSIGN_OR_RETURN(out,
-                     w.Patch(Kind::kRegion, req.region().name(), req.region(), req.update_mask()));
+  PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Region> before,
+                               Load<v1::Region>(w.tx(), Kind::kRegion, req.region().name()));
+    PARITRANA_ASSIGN_OR_RETURN(
+        out, w.Patch(Kind::kRegion, req.region().name(), req.region(), req.update_mask()));
     FieldViolations v;
     CheckRegion(out, "region", v);
-    RETURN_IF_ERROR(v.ToStatus());
-    RETURN_IF_ERROR(w.ClaimBpsCode(&*before, out, "region.bps_code"));
+    PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+    PARITRANA_RETURN_IF_ERROR(w.ClaimBpsCode(&*before, out, "region.bps_code"));
     return w.Replace(Kind::kRegion, out, out.name());
   }));
   return out;
@@ -303,15 +310,15 @@ absl::StatusOr<v1::WorkforceBaseline> Registry::CreateWorkforceBaseline(
   FieldViolations v;
   v.Check("parent", CheckRegionName(req.parent(), "parent"));
   CheckBaseline(req.workforce_baseline(), "workforce_baseline", v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::WorkforceBaseline b = req.workforce_baseline();
   b.set_region(req.parent());
-  return Idempotent<v1::WorkforceBaseline>(*this, "CreateWorkforceBaseline", req.request_id(),
-                                           Fingerprint(req), Kind::kBaseline,
-                                           [&](Writer& w) -> absl::StatusOr<v1::WorkforceBaseline> {
-                                             ASSIGN_OR_RETURN(auto written, w.PutBaseline(b, true));
-                                             return written.resource;
-                                           });
+  return Idempotent<v1::WorkforceBaseline>(
+      *this, "CreateWorkforceBaseline", req.request_id(), Fingerprint(req), Kind::kBaseline,
+      [&](Writer& w) -> absl::StatusOr<v1::WorkforceBaseline> {
+        PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutBaseline(b, true));
+        return written.resource;
+      });
 }
 
 absl::StatusOr<v1::WorkforceBaseline> Registry::GetWorkforceBaseline(
@@ -322,7 +329,7 @@ absl::StatusOr<v1::WorkforceBaseline> Registry::GetWorkforceBaseline(
 
 absl::StatusOr<v1::ListWorkforceBaselinesResponse> Registry::ListWorkforceBaselines(
     const v1::ListWorkforceBaselinesRequest& req) {
-  RETURN_IF_ERROR(CheckRegionName(req.parent(), "parent"));
+  PARITRANA_RETURN_IF_ERROR(CheckRegionName(req.parent(), "parent"));
   if (req.year() != 0 && (req.year() < 2000 || req.year() > 2100)) {
     return InvalidField("year", "must be 0 (any) or a year from 2000 to 2100");
   }
@@ -330,30 +337,31 @@ absl::StatusOr<v1::ListWorkforceBaselinesResponse> Registry::ListWorkforceBaseli
   ListQuery q;
   q.kind = Kind::kBaseline;
   q.parent = req.parent();
-  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
-                   ListPage(store_, req, q, [&](const std::string& body) -> absl::Status {
-                     v1::WorkforceBaseline b;
-                     if (!b.ParseFromString(body)) return absl::DataLossError("bad record");
-                     if (req.year() == 0 || b.year() == req.year()) {
-                       *resp.add_workforce_baselines() = std::move(b);
-                     }
-                     return absl::OkStatus();
-                   }));
+  PARITRANA_ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                             ListPage(store_, req, q, [&](const std::string& body) -> absl::Status {
+                               v1::WorkforceBaseline b;
+                               if (!b.ParseFromString(body))
+                                 return absl::DataLossError("bad record");
+                               if (req.year() == 0 || b.year() == req.year()) {
+                                 *resp.add_workforce_baselines() = std::move(b);
+                               }
+                               return absl::OkStatus();
+                             }));
   return resp;
 }
 
 absl::StatusOr<v1::WorkforceBaseline> Registry::UpdateWorkforceBaseline(
     const v1::UpdateWorkforceBaselineRequest& req) {
-  RETURN_IF_ERROR(
+  PARITRANA_RETURN_IF_ERROR(
       CheckMask(req.update_mask(), {"source_note", "potential_workers", "segment_workers",
                                     "formal_workers", "informal_workers"}));
   v1::WorkforceBaseline out;
-  RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
-    ASSIGN_OR_RETURN(out, w.Patch(Kind::kBaseline, req.workforce_baseline().name(),
-                                  req.workforce_baseline(), req.update_mask()));
+  PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(out, w.Patch(Kind::kBaseline, req.workforce_baseline().name(),
+                                            req.workforce_baseline(), req.update_mask()));
     FieldViolations v;
     CheckBaseline(out, "workforce_baseline", v);
-    RETURN_IF_ERROR(v.ToStatus());
+    PARITRANA_RETURN_IF_ERROR(v.ToStatus());
     return w.Replace(Kind::kBaseline, out, out.region());
   }));
   return out;
@@ -364,15 +372,15 @@ absl::StatusOr<v1::CoverageTarget> Registry::CreateCoverageTarget(
   FieldViolations v;
   v.Check("parent", CheckRegionName(req.parent(), "parent"));
   CheckTarget(req.coverage_target(), "coverage_target", v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::CoverageTarget t = req.coverage_target();
   t.set_region(req.parent());
-  return Idempotent<v1::CoverageTarget>(*this, "CreateCoverageTarget", req.request_id(),
-                                        Fingerprint(req), Kind::kTarget,
-                                        [&](Writer& w) -> absl::StatusOr<v1::CoverageTarget> {
-                                          ASSIGN_OR_RETURN(auto written, w.PutTarget(t, true));
-                                          return written.resource;
-                                        });
+  return Idempotent<v1::CoverageTarget>(
+      *this, "CreateCoverageTarget", req.request_id(), Fingerprint(req), Kind::kTarget,
+      [&](Writer& w) -> absl::StatusOr<v1::CoverageTarget> {
+        PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutTarget(t, true));
+        return written.resource;
+      });
 }
 
 absl::StatusOr<v1::CoverageTarget> Registry::GetCoverageTarget(
@@ -383,29 +391,30 @@ absl::StatusOr<v1::CoverageTarget> Registry::GetCoverageTarget(
 
 absl::StatusOr<v1::ListCoverageTargetsResponse> Registry::ListCoverageTargets(
     const v1::ListCoverageTargetsRequest& req) {
-  RETURN_IF_ERROR(CheckRegionName(req.parent(), "parent"));
+  PARITRANA_RETURN_IF_ERROR(CheckRegionName(req.parent(), "parent"));
   v1::ListCoverageTargetsResponse resp;
   ListQuery q;
   q.kind = Kind::kTarget;
   q.parent = req.parent();
-  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
-                   ListPage(store_, req, q, [&](const std::string& body) {
-                     return AppendParsed(body, resp.mutable_coverage_targets());
-                   }));
+  PARITRANA_ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                             ListPage(store_, req, q, [&](const std::string& body) {
+                               return AppendParsed(body, resp.mutable_coverage_targets());
+                             }));
   return resp;
 }
 
 absl::StatusOr<v1::CoverageTarget> Registry::UpdateCoverageTarget(
     const v1::UpdateCoverageTargetRequest& req) {
-  RETURN_IF_ERROR(CheckMask(req.update_mask(), {"target_ratio_percent", "denominator_source",
-                                                "segment_targets", "note"}));
+  PARITRANA_RETURN_IF_ERROR(
+      CheckMask(req.update_mask(),
+                {"target_ratio_percent", "denominator_source", "segment_targets", "note"}));
   v1::CoverageTarget out;
-  RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
-    ASSIGN_OR_RETURN(out, w.Patch(Kind::kTarget, req.coverage_target().name(),
-                                  req.coverage_target(), req.update_mask()));
+  PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(out, w.Patch(Kind::kTarget, req.coverage_target().name(),
+                                            req.coverage_target(), req.update_mask()));
     FieldViolations v;
     CheckTarget(out, "coverage_target", v);
-    RETURN_IF_ERROR(v.ToStatus());
+    PARITRANA_RETURN_IF_ERROR(v.ToStatus());
     return w.Replace(Kind::kTarget, out, out.region());
   }));
   return out;
@@ -417,18 +426,19 @@ absl::StatusOr<v1::Employer> Registry::CreateEmployer(const v1::CreateEmployerRe
   FieldViolations v;
   v.Check("employer_id", CheckNpp(req.employer_id()));
   CheckEmployer(req.employer(), "employer", v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::Employer e = req.employer();
   e.set_name(absl::StrCat("employers/", req.employer_id()));
   return Idempotent<v1::Employer>(*this, "CreateEmployer", req.request_id(), Fingerprint(req),
                                   Kind::kEmployer, [&](Writer& w) -> absl::StatusOr<v1::Employer> {
-                                    ASSIGN_OR_RETURN(auto written, w.PutEmployer(e, true));
+                                    PARITRANA_ASSIGN_OR_RETURN(auto written,
+                                                               w.PutEmployer(e, true));
                                     return written.resource;
                                   });
 }
 
 absl::StatusOr<v1::Employer> Registry::GetEmployer(const v1::GetEmployerRequest& req) {
-  RETURN_IF_ERROR(CheckEmployerName(req.name(), "name"));
+  PARITRANA_RETURN_IF_ERROR(CheckEmployerName(req.name(), "name"));
   return ReadOne<v1::Employer>(store_, Kind::kEmployer, req.name());
 }
 
@@ -437,28 +447,28 @@ absl::StatusOr<v1::ListEmployersResponse> Registry::ListEmployers(
   ListQuery q;
   q.kind = Kind::kEmployer;
   if (!req.region().empty()) {
-    ASSIGN_OR_RETURN(q.region, RegionFilter(req.region()));
+    PARITRANA_ASSIGN_OR_RETURN(q.region, RegionFilter(req.region()));
   }
   v1::ListEmployersResponse resp;
-  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
-                   ListPage(store_, req, q, [&](const std::string& body) {
-                     return AppendParsed(body, resp.mutable_employers());
-                   }));
+  PARITRANA_ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                             ListPage(store_, req, q, [&](const std::string& body) {
+                               return AppendParsed(body, resp.mutable_employers());
+                             }));
   return resp;
 }
 
 absl::StatusOr<v1::Employer> Registry::UpdateEmployer(const v1::UpdateEmployerRequest& req) {
-  RETURN_IF_ERROR(CheckEmployerName(req.employer().name(), "employer.name"));
-  RETURN_IF_ERROR(CheckMask(req.update_mask(), {"display_name", "size_class", "sector", "region",
-                                                "worker_count_declared"}));
+  PARITRANA_RETURN_IF_ERROR(CheckEmployerName(req.employer().name(), "employer.name"));
+  PARITRANA_RETURN_IF_ERROR(CheckMask(req.update_mask(), {"display_name", "size_class", "sector",
+                                                          "region", "worker_count_declared"}));
   v1::Employer out;
-  RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
-    ASSIGN_OR_RETURN(
+  PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(
         out, w.Patch(Kind::kEmployer, req.employer().name(), req.employer(), req.update_mask()));
     FieldViolations v;
     CheckEmployer(out, "employer", v);
-    RETURN_IF_ERROR(v.ToStatus());
-    ASSIGN_OR_RETURN(auto written, w.PutEmployer(out, false));
+    PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+    PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutEmployer(out, false));
     out = written.resource;
     return absl::OkStatus();
   }));
@@ -473,9 +483,9 @@ namespace {
 absl::Status Reveal(RegistryTx& tx, const NikVault& vault, bool pii, v1::Participant& p) {
   p.clear_nik();
   if (!pii) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::optional<std::string> sealed, tx.SealedNik(p.name()));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> sealed, tx.SealedNik(p.name()));
   if (!sealed.has_value()) return absl::DataLossError("participant has no NIK record");
-  ASSIGN_OR_RETURN(*p.mutable_nik(), vault.Open(*sealed));
+  PARITRANA_ASSIGN_OR_RETURN(*p.mutable_nik(), vault.Open(*sealed));
   return absl::OkStatus();
 }
 
@@ -486,30 +496,31 @@ absl::StatusOr<v1::Participant> Registry::CreateParticipant(const v1::CreatePart
   FieldViolations v;
   v.Check("participant_id", CheckKpj(req.participant_id()));
   CheckParticipant(req.participant(), "participant", today(), v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::Participant p = req.participant();
   p.set_name(absl::StrCat("participants/", req.participant_id()));
   // The remembered fingerprint must not make a NIK recoverable from a dump: use its keyed hash.
   v1::CreateParticipantRequest shape = req;
   shape.mutable_participant()->set_nik(vault_.LookupHash(p.nik()));
-  ASSIGN_OR_RETURN(v1::Participant out,
-                   Idempotent<v1::Participant>(
-                       *this, "CreateParticipant", req.request_id(), Fingerprint(shape),
-                       Kind::kParticipant, [&](Writer& w) -> absl::StatusOr<v1::Participant> {
-                         ASSIGN_OR_RETURN(auto written, w.PutParticipant(p, true));
-                         return written.resource;
-                       }));
+  PARITRANA_ASSIGN_OR_RETURN(
+      v1::Participant out,
+      Idempotent<v1::Participant>(
+          *this, "CreateParticipant", req.request_id(), Fingerprint(shape), Kind::kParticipant,
+          [&](Writer& w) -> absl::StatusOr<v1::Participant> {
+            PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutParticipant(p, true));
+            return written.resource;
+          }));
   if (pii) out.set_nik(p.nik());
   return out;
 }
 
 absl::StatusOr<v1::Participant> Registry::GetParticipant(const v1::GetParticipantRequest& req,
                                                          bool pii) {
-  RETURN_IF_ERROR(CheckParticipantName(req.name(), "name"));
+  PARITRANA_RETURN_IF_ERROR(CheckParticipantName(req.name(), "name"));
   v1::Participant out;
-  RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<v1::Participant> p,
-                     Load<v1::Participant>(tx, Kind::kParticipant, req.name()));
+  PARITRANA_RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Participant> p,
+                               Load<v1::Participant>(tx, Kind::kParticipant, req.name()));
     if (!p.has_value()) return NotFound(req.name());
     out = *p;
     return Reveal(tx, vault_, pii, out);
@@ -522,16 +533,17 @@ absl::StatusOr<v1::ListParticipantsResponse> Registry::ListParticipants(
   ListQuery q;
   q.kind = Kind::kParticipant;
   if (!req.region().empty()) {
-    ASSIGN_OR_RETURN(q.region, RegionFilter(req.region()));
+    PARITRANA_ASSIGN_OR_RETURN(q.region, RegionFilter(req.region()));
   }
   v1::ListParticipantsResponse resp;
-  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
-                   ListPage(store_, req, q, [&](const std::string& body) {
-                     return AppendParsed(body, resp.mutable_participants());
-                   }));
+  PARITRANA_ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                             ListPage(store_, req, q, [&](const std::string& body) {
+                               return AppendParsed(body, resp.mutable_participants());
+                             }));
   if (pii) {
-    RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
-      for (auto& p : *resp.mutable_participants()) RETURN_IF_ERROR(Reveal(tx, vault_, true, p));
+    PARITRANA_RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
+      for (auto& p : *resp.mutable_participants())
+        PARITRANA_RETURN_IF_ERROR(Reveal(tx, vault_, true, p));
       return absl::OkStatus();
     }));
   }
@@ -540,26 +552,26 @@ absl::StatusOr<v1::ListParticipantsResponse> Registry::ListParticipants(
 
 absl::StatusOr<v1::Participant> Registry::UpdateParticipant(const v1::UpdateParticipantRequest& req,
                                                             bool pii) {
-  RETURN_IF_ERROR(CheckParticipantName(req.participant().name(), "participant.name"));
-  RETURN_IF_ERROR(CheckMask(req.update_mask(), {"display_name", "domicile_region"}));
+  PARITRANA_RETURN_IF_ERROR(CheckParticipantName(req.participant().name(), "participant.name"));
+  PARITRANA_RETURN_IF_ERROR(CheckMask(req.update_mask(), {"display_name", "domicile_region"}));
   v1::Participant out;
-  RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
-    ASSIGN_OR_RETURN(out, w.Patch(Kind::kParticipant, req.participant().name(), req.participant(),
-                                  req.update_mask()));
+  PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(out, w.Patch(Kind::kParticipant, req.participant().name(),
+                                            req.participant(), req.update_mask()));
     FieldViolations v;
     if (out.display_name().empty() || out.display_name().size() > 200) {
       v.Add("participant.display_name", "must be 1 to 200 characters");
     }
     v.Check("participant.domicile_region",
             CheckRegionName(out.domicile_region(), "participant.domicile_region"));
-    RETURN_IF_ERROR(v.ToStatus());
-    ASSIGN_OR_RETURN(std::optional<std::string> region,
-                     w.tx().Get(Kind::kRegion, out.domicile_region()));
+    PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> region,
+                               w.tx().Get(Kind::kRegion, out.domicile_region()));
     if (!region.has_value()) {
       return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND", "participant.domicile_region",
                         absl::StrCat(out.domicile_region(), " does not exist"));
     }
-    RETURN_IF_ERROR(w.Replace(Kind::kParticipant, out, ""));
+    PARITRANA_RETURN_IF_ERROR(w.Replace(Kind::kParticipant, out, ""));
     return Reveal(w.tx(), vault_, pii, out);
   }));
   return out;
@@ -571,14 +583,14 @@ absl::StatusOr<v1::Participant> Registry::FindParticipantByNik(
   for (char c : req.nik()) digits = digits && c >= '0' && c <= '9';
   if (!digits) return InvalidField("nik", "must be exactly 16 digits");
   v1::Participant out;
-  RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<std::string> name,
-                     tx.ParticipantByNikHash(vault_.LookupHash(req.nik())));
+  PARITRANA_RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> name,
+                               tx.ParticipantByNikHash(vault_.LookupHash(req.nik())));
     if (!name.has_value()) {
       return WithReason(absl::NotFoundError("no participant has this NIK"), "NOT_FOUND");
     }
-    ASSIGN_OR_RETURN(std::optional<v1::Participant> p,
-                     Load<v1::Participant>(tx, Kind::kParticipant, *name));
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Participant> p,
+                               Load<v1::Participant>(tx, Kind::kParticipant, *name));
     if (!p.has_value()) return absl::DataLossError("NIK index names a missing participant");
     out = *p;
     out.set_nik(req.nik());
@@ -593,17 +605,18 @@ absl::StatusOr<v1::Enrollment> Registry::CreateEnrollment(const v1::CreateEnroll
   FieldViolations v;
   v.Check("parent", CheckParticipantName(req.parent(), "parent"));
   CheckEnrollment(req.enrollment(), "enrollment", v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   return Idempotent<v1::Enrollment>(
       *this, "CreateEnrollment", req.request_id(), Fingerprint(req), Kind::kEnrollment,
       [&](Writer& w) -> absl::StatusOr<v1::Enrollment> {
-        ASSIGN_OR_RETURN(auto written, w.PutEnrollment(req.parent(), req.enrollment(), true));
+        PARITRANA_ASSIGN_OR_RETURN(auto written,
+                                   w.PutEnrollment(req.parent(), req.enrollment(), true));
         return written.resource;
       });
 }
 
 absl::StatusOr<v1::Enrollment> Registry::GetEnrollment(const v1::GetEnrollmentRequest& req) {
-  RETURN_IF_ERROR(CheckEnrollmentName(req.name(), "name"));
+  PARITRANA_RETURN_IF_ERROR(CheckEnrollmentName(req.name(), "name"));
   return ReadOne<v1::Enrollment>(store_, Kind::kEnrollment, req.name());
 }
 
@@ -612,23 +625,23 @@ absl::StatusOr<v1::ListEnrollmentsResponse> Registry::ListEnrollments(
   ListQuery q;
   q.kind = Kind::kEnrollment;
   if (req.parent() != "participants/-") {
-    RETURN_IF_ERROR(CheckParticipantName(req.parent(), "parent"));
+    PARITRANA_RETURN_IF_ERROR(CheckParticipantName(req.parent(), "parent"));
     q.parent = req.parent();
   }
   if (!req.region().empty()) {
-    ASSIGN_OR_RETURN(q.region, RegionFilter(req.region()));
+    PARITRANA_ASSIGN_OR_RETURN(q.region, RegionFilter(req.region()));
   }
   v1::ListEnrollmentsResponse resp;
-  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
-                   ListPage(store_, req, q, [&](const std::string& body) {
-                     return AppendParsed(body, resp.mutable_enrollments());
-                   }));
+  PARITRANA_ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                             ListPage(store_, req, q, [&](const std::string& body) {
+                               return AppendParsed(body, resp.mutable_enrollments());
+                             }));
   return resp;
 }
 
 absl::StatusOr<v1::Enrollment> Registry::TerminateEnrollment(
     const v1::TerminateEnrollmentRequest& req) {
-  RETURN_IF_ERROR(CheckEnrollmentName(req.name(), "name"));
+  PARITRANA_RETURN_IF_ERROR(CheckEnrollmentName(req.name(), "name"));
   absl::StatusOr<absl::CivilDay> end = ToCivilDay(req.end_date());
   if (!req.has_end_date()) return InvalidField("end_date", "is required");
   if (!end.ok()) return InvalidField("end_date", end.status().message());
@@ -636,8 +649,8 @@ absl::StatusOr<v1::Enrollment> Registry::TerminateEnrollment(
     return InvalidField("end_date", "must be a date from year 2000 to 2100");
   }
   v1::Enrollment out;
-  RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
-    ASSIGN_OR_RETURN(auto written, w.Terminate(req.name(), *end));
+  PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(auto written, w.Terminate(req.name(), *end));
     out = written.resource;
     return absl::OkStatus();
   }));
@@ -649,11 +662,12 @@ absl::StatusOr<v1::Contribution> Registry::CreateContribution(
   FieldViolations v;
   v.Check("parent", CheckEnrollmentName(req.parent(), "parent"));
   CheckContribution(req.contribution(), "contribution", v);
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   return Idempotent<v1::Contribution>(
       *this, "CreateContribution", req.request_id(), Fingerprint(req), Kind::kContribution,
       [&](Writer& w) -> absl::StatusOr<v1::Contribution> {
-        ASSIGN_OR_RETURN(auto written, w.AddContribution(req.parent(), req.contribution(), false));
+        PARITRANA_ASSIGN_OR_RETURN(auto written,
+                                   w.AddContribution(req.parent(), req.contribution(), false));
         return written.resource;
       });
 }
@@ -665,15 +679,15 @@ absl::StatusOr<v1::Contribution> Registry::GetContribution(const v1::GetContribu
 
 absl::StatusOr<v1::ListContributionsResponse> Registry::ListContributions(
     const v1::ListContributionsRequest& req) {
-  RETURN_IF_ERROR(CheckEnrollmentName(req.parent(), "parent"));
+  PARITRANA_RETURN_IF_ERROR(CheckEnrollmentName(req.parent(), "parent"));
   ListQuery q;
   q.kind = Kind::kContribution;
   q.parent = req.parent();
   v1::ListContributionsResponse resp;
-  ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
-                   ListPage(store_, req, q, [&](const std::string& body) {
-                     return AppendParsed(body, resp.mutable_contributions());
-                   }));
+  PARITRANA_ASSIGN_OR_RETURN(*resp.mutable_next_page_token(),
+                             ListPage(store_, req, q, [&](const std::string& body) {
+                               return AppendParsed(body, resp.mutable_contributions());
+                             }));
   return resp;
 }
 
@@ -702,14 +716,14 @@ absl::StatusOr<v1::QueryAggregatesResponse> Registry::QueryAggregates(
     }
     days.insert(*d);
   }
-  RETURN_IF_ERROR(v.ToStatus());
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
 
   v1::QueryAggregatesResponse resp;
-  RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
+  PARITRANA_RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
     std::map<std::string, v1::Region> regions;  // by code, so the answer is sorted by code
     for (int i = 0; i < req.regions_size(); ++i) {
-      ASSIGN_OR_RETURN(std::optional<v1::Region> r,
-                       Load<v1::Region>(tx, Kind::kRegion, req.regions(i)));
+      PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Region> r,
+                                 Load<v1::Region>(tx, Kind::kRegion, req.regions(i)));
       if (!r.has_value()) {
         return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND",
                           absl::StrCat("regions[", i, "]"),
@@ -720,7 +734,7 @@ absl::StatusOr<v1::QueryAggregatesResponse> Registry::QueryAggregates(
         q.kind = Kind::kRegion;
         q.parent = r->name();
         q.limit = kMaxQueryAnswers + 1;
-        ASSIGN_OR_RETURN(std::vector<StoredResource> children, tx.List(q));
+        PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> children, tx.List(q));
         for (const StoredResource& c : children) {
           v1::Region child;
           if (!child.ParseFromString(c.body)) return absl::DataLossError("bad region record");
@@ -750,7 +764,8 @@ absl::StatusOr<v1::QueryAggregatesResponse> Registry::QueryAggregates(
         agg->set_level(region.level());
         agg->set_parent(region.parent());
         *agg->mutable_date() = ToProtoDate(day);
-        ASSIGN_OR_RETURN(std::vector<AggregateCount> counts, tx.CountActive(code, DayNumber(day)));
+        PARITRANA_ASSIGN_OR_RETURN(std::vector<AggregateCount> counts,
+                                   tx.CountActive(code, DayNumber(day)));
         std::map<int, v1::SegmentAggregate> segments;
         for (const AggregateCount& c : counts) {
           if (c.key.segment == 0) {
@@ -779,7 +794,7 @@ absl::StatusOr<v1::QueryAggregatesResponse> Registry::QueryAggregates(
       q.kind = Kind::kBaseline;
       q.parent = region.name();
       q.limit = kMaxQueryAnswers;
-      ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
+      PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
       std::vector<v1::WorkforceBaseline> all(rows.size());
       for (size_t i = 0; i < rows.size(); ++i) all[i].ParseFromString(rows[i].body);
       for (int year : years) {
@@ -790,16 +805,17 @@ absl::StatusOr<v1::QueryAggregatesResponse> Registry::QueryAggregates(
           if (slot == nullptr || slot->year() < b.year()) slot = &b;
         }
         for (const auto& [_, b] : best) baselines[b->name()] = *b;
-        ASSIGN_OR_RETURN(std::optional<v1::CoverageTarget> t,
-                         Load<v1::CoverageTarget>(tx, Kind::kTarget,
-                                                  absl::StrCat(region.name(), "/targets/", year)));
+        PARITRANA_ASSIGN_OR_RETURN(
+            std::optional<v1::CoverageTarget> t,
+            Load<v1::CoverageTarget>(tx, Kind::kTarget,
+                                     absl::StrCat(region.name(), "/targets/", year)));
         if (t.has_value()) targets[t->name()] = *t;
       }
     }
     for (auto& [_, b] : baselines) *resp.add_baselines() = std::move(b);
     for (auto& [_, t] : targets) *resp.add_targets() = std::move(t);
     for (const std::string& p : provinces) {
-      ASSIGN_OR_RETURN(int64_t generation, tx.Generation(p));
+      PARITRANA_ASSIGN_OR_RETURN(int64_t generation, tx.Generation(p));
       (*resp.mutable_province_generations())[RegionName(p)] = generation;
     }
     *resp.mutable_read_time() = google::protobuf::util::TimeUtil::GetCurrentTime();

@@ -56,7 +56,7 @@ absl::StatusOr<std::vector<M>> LoadAll(RegistryTx& tx, Kind kind, const std::str
   q.kind = kind;
   q.parent = parent;
   q.limit = kMaxEnrollmentsPerPerson;
-  ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
   std::vector<M> out(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!out[i].ParseFromString(rows[i].body)) return absl::DataLossError("record does not parse");
@@ -71,7 +71,7 @@ void Writer::Touch(const std::string& region_name) {
 }
 
 absl::Status Writer::RequireRegion(const std::string& name, const std::string& field) {
-  ASSIGN_OR_RETURN(std::optional<std::string> body, tx_.Get(Kind::kRegion, name));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> body, tx_.Get(Kind::kRegion, name));
   return body.has_value() ? absl::OkStatus() : NotFound(field, name);
 }
 
@@ -93,8 +93,8 @@ absl::Status Writer::Replace(Kind kind, Message& resource, const std::string& re
   TrimText(resource);
   Stamp(resource, "update_time");
   const auto* name = resource.GetDescriptor()->FindFieldByName("name");
-  RETURN_IF_ERROR(tx_.Update(kind, resource.GetReflection()->GetString(resource, name),
-                             resource.SerializeAsString()));
+  PARITRANA_RETURN_IF_ERROR(tx_.Update(kind, resource.GetReflection()->GetString(resource, name),
+                                       resource.SerializeAsString()));
   Touch(region);
   return absl::OkStatus();
 }
@@ -102,7 +102,7 @@ absl::Status Writer::Replace(Kind kind, Message& resource, const std::string& re
 template <typename M>
 absl::StatusOr<M> Writer::Patch(Kind kind, const std::string& name, const M& patch,
                                 const google::protobuf::FieldMask& mask) {
-  ASSIGN_OR_RETURN(std::optional<M> stored, Load<M>(tx_, kind, name));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<M> stored, Load<M>(tx_, kind, name));
   if (!stored.has_value()) return NotFound("name", name);
   google::protobuf::util::FieldMaskUtil::MergeOptions options;
   options.set_replace_message_fields(true);
@@ -135,7 +135,7 @@ template absl::StatusOr<v1::Participant> Writer::Patch(Kind, const std::string&,
                                                        const google::protobuf::FieldMask&);
 
 absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, bool create_only) {
-  ASSIGN_OR_RETURN(RegionCode code, ParseRegionName(input.name()));
+  PARITRANA_ASSIGN_OR_RETURN(RegionCode code, ParseRegionName(input.name()));
   // CreateRegion takes the code from region_id; import rows from region.name.
   const std::string name_field = create_only ? "region_id" : "region.name";
   // Real provinces and regencies/cities come only from the catalogue, so their names and BPS codes
@@ -149,7 +149,7 @@ absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, b
                       "regencies/cities (PP.KK with synthetic: true) can be added; provinces and "
                       "real regencies come with the catalogue");
   }
-  RETURN_IF_ERROR(RequireRegion(RegionName(code.parent), name_field));
+  PARITRANA_RETURN_IF_ERROR(RequireRegion(RegionName(code.parent), name_field));
 
   v1::Region r = input;
   TrimText(r);
@@ -157,11 +157,11 @@ absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, b
   r.set_level(code.level);
   r.set_parent(RegionName(code.parent));
   r.set_is_city(code.is_city);
-  ASSIGN_OR_RETURN(std::optional<v1::Region> stored,
-                   Load<v1::Region>(tx_, Kind::kRegion, r.name()));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Region> stored,
+                             Load<v1::Region>(tx_, Kind::kRegion, r.name()));
   if (!stored.has_value()) {
-    RETURN_IF_ERROR(ClaimBpsCode(nullptr, r, "region.bps_code"));
-    RETURN_IF_ERROR(Insert(Kind::kRegion, r, r.parent(), r.name()));
+    PARITRANA_RETURN_IF_ERROR(ClaimBpsCode(nullptr, r, "region.bps_code"));
+    PARITRANA_RETURN_IF_ERROR(Insert(Kind::kRegion, r, r.parent(), r.name()));
     Touch(r.name());
     return Written<v1::Region>{r, Outcome::kCreated};
   }
@@ -175,8 +175,8 @@ absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, b
   }
   r.mutable_create_time()->CopyFrom(stored->create_time());
   if (SameContent(r, *stored)) return Written<v1::Region>{*stored, Outcome::kUnchanged};
-  RETURN_IF_ERROR(ClaimBpsCode(&*stored, r, "region.bps_code"));
-  RETURN_IF_ERROR(Replace(Kind::kRegion, r, r.name()));
+  PARITRANA_RETURN_IF_ERROR(ClaimBpsCode(&*stored, r, "region.bps_code"));
+  PARITRANA_RETURN_IF_ERROR(Replace(Kind::kRegion, r, r.name()));
   return Written<v1::Region>{r, Outcome::kUpdated};
 }
 
@@ -191,7 +191,7 @@ absl::Status Writer::ClaimBpsCode(const v1::Region* before, const v1::Region& af
   }
   if (before != nullptr && before->bps_code() == bps) return absl::OkStatus();
   if (before != nullptr && !before->bps_code().empty()) {
-    RETURN_IF_ERROR(tx_.ReleaseKey("bps_code", before->bps_code(), after.name()));
+    PARITRANA_RETURN_IF_ERROR(tx_.ReleaseKey("bps_code", before->bps_code(), after.name()));
   }
   if (bps.empty()) return absl::OkStatus();
   absl::Status s = tx_.ClaimKey("bps_code", bps, after.name());
@@ -204,16 +204,16 @@ absl::Status Writer::ClaimBpsCode(const v1::Region* before, const v1::Region& af
 
 absl::StatusOr<Written<v1::WorkforceBaseline>> Writer::PutBaseline(
     const v1::WorkforceBaseline& input, bool create_only) {
-  RETURN_IF_ERROR(RequireRegion(input.region(), "parent"));
+  PARITRANA_RETURN_IF_ERROR(RequireRegion(input.region(), "parent"));
   v1::WorkforceBaseline b = input;
   TrimText(b);
   b.set_name(absl::StrCat(b.region(), "/baselines/", b.year(), "-", SourceSlug(b.source())));
   std::sort(b.mutable_segment_workers()->begin(), b.mutable_segment_workers()->end(),
             [](const auto& x, const auto& y) { return x.segment() < y.segment(); });
-  ASSIGN_OR_RETURN(std::optional<v1::WorkforceBaseline> stored,
-                   Load<v1::WorkforceBaseline>(tx_, Kind::kBaseline, b.name()));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::WorkforceBaseline> stored,
+                             Load<v1::WorkforceBaseline>(tx_, Kind::kBaseline, b.name()));
   if (!stored.has_value()) {
-    RETURN_IF_ERROR(Insert(Kind::kBaseline, b, b.region(), b.region()));
+    PARITRANA_RETURN_IF_ERROR(Insert(Kind::kBaseline, b, b.region(), b.region()));
     Touch(b.region());
     return Written<v1::WorkforceBaseline>{b, Outcome::kCreated};
   }
@@ -223,22 +223,22 @@ absl::StatusOr<Written<v1::WorkforceBaseline>> Writer::PutBaseline(
   }
   b.mutable_create_time()->CopyFrom(stored->create_time());
   if (SameContent(b, *stored)) return Written<v1::WorkforceBaseline>{*stored, Outcome::kUnchanged};
-  RETURN_IF_ERROR(Replace(Kind::kBaseline, b, b.region()));
+  PARITRANA_RETURN_IF_ERROR(Replace(Kind::kBaseline, b, b.region()));
   return Written<v1::WorkforceBaseline>{b, Outcome::kUpdated};
 }
 
 absl::StatusOr<Written<v1::CoverageTarget>> Writer::PutTarget(const v1::CoverageTarget& input,
                                                               bool create_only) {
-  RETURN_IF_ERROR(RequireRegion(input.region(), "parent"));
+  PARITRANA_RETURN_IF_ERROR(RequireRegion(input.region(), "parent"));
   v1::CoverageTarget t = input;
   TrimText(t);
   t.set_name(absl::StrCat(t.region(), "/targets/", t.year()));
   std::sort(t.mutable_segment_targets()->begin(), t.mutable_segment_targets()->end(),
             [](const auto& x, const auto& y) { return x.segment() < y.segment(); });
-  ASSIGN_OR_RETURN(std::optional<v1::CoverageTarget> stored,
-                   Load<v1::CoverageTarget>(tx_, Kind::kTarget, t.name()));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::CoverageTarget> stored,
+                             Load<v1::CoverageTarget>(tx_, Kind::kTarget, t.name()));
   if (!stored.has_value()) {
-    RETURN_IF_ERROR(Insert(Kind::kTarget, t, t.region(), t.region()));
+    PARITRANA_RETURN_IF_ERROR(Insert(Kind::kTarget, t, t.region(), t.region()));
     Touch(t.region());
     return Written<v1::CoverageTarget>{t, Outcome::kCreated};
   }
@@ -248,20 +248,20 @@ absl::StatusOr<Written<v1::CoverageTarget>> Writer::PutTarget(const v1::Coverage
   }
   t.mutable_create_time()->CopyFrom(stored->create_time());
   if (SameContent(t, *stored)) return Written<v1::CoverageTarget>{*stored, Outcome::kUnchanged};
-  RETURN_IF_ERROR(Replace(Kind::kTarget, t, t.region()));
+  PARITRANA_RETURN_IF_ERROR(Replace(Kind::kTarget, t, t.region()));
   return Written<v1::CoverageTarget>{t, Outcome::kUpdated};
 }
 
 absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& input,
                                                           bool create_only) {
-  RETURN_IF_ERROR(RequireRegion(input.region(), "employer.region"));
+  PARITRANA_RETURN_IF_ERROR(RequireRegion(input.region(), "employer.region"));
   v1::Employer e = input;
   TrimText(e);
   e.set_npp(e.name().substr(e.name().find('/') + 1));
-  ASSIGN_OR_RETURN(std::optional<v1::Employer> stored,
-                   Load<v1::Employer>(tx_, Kind::kEmployer, e.name()));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Employer> stored,
+                             Load<v1::Employer>(tx_, Kind::kEmployer, e.name()));
   if (!stored.has_value()) {
-    RETURN_IF_ERROR(Insert(Kind::kEmployer, e, "", e.region()));
+    PARITRANA_RETURN_IF_ERROR(Insert(Kind::kEmployer, e, "", e.region()));
     return Written<v1::Employer>{e, Outcome::kCreated};
   }
   if (create_only) {
@@ -270,30 +270,30 @@ absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& in
   }
   e.mutable_create_time()->CopyFrom(stored->create_time());
   if (SameContent(e, *stored)) return Written<v1::Employer>{*stored, Outcome::kUnchanged};
-  RETURN_IF_ERROR(Replace(Kind::kEmployer, e, ""));
+  PARITRANA_RETURN_IF_ERROR(Replace(Kind::kEmployer, e, ""));
   return Written<v1::Employer>{e, Outcome::kUpdated};
 }
 
 absl::StatusOr<Written<v1::Participant>> Writer::PutParticipant(const v1::Participant& input,
                                                                 bool create_only) {
-  RETURN_IF_ERROR(RequireRegion(input.domicile_region(), "participant.domicile_region"));
+  PARITRANA_RETURN_IF_ERROR(RequireRegion(input.domicile_region(), "participant.domicile_region"));
   const std::string hash = vault_.LookupHash(input.nik());
-  ASSIGN_OR_RETURN(std::optional<std::string> holder, tx_.ParticipantByNikHash(hash));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> holder, tx_.ParticipantByNikHash(hash));
   v1::Participant p = input;
   TrimText(p);
   p.set_kpj(p.name().substr(p.name().find('/') + 1));
   p.set_nik_masked(NikVault::Mask(p.nik()));
   p.clear_nik();  // the stored message never holds the NIK; the NIK index holds it sealed
 
-  ASSIGN_OR_RETURN(std::optional<v1::Participant> stored,
-                   Load<v1::Participant>(tx_, Kind::kParticipant, p.name()));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Participant> stored,
+                             Load<v1::Participant>(tx_, Kind::kParticipant, p.name()));
   if (!stored.has_value()) {
     if (holder.has_value()) {
       return FieldError(absl::StatusCode::kAlreadyExists, "NIK_ALREADY_REGISTERED",
                         "participant.nik", "is already registered to another participant");
     }
-    RETURN_IF_ERROR(Insert(Kind::kParticipant, p, "", p.domicile_region()));
-    RETURN_IF_ERROR(tx_.InsertNik(hash, vault_.Seal(input.nik()), p.name()));
+    PARITRANA_RETURN_IF_ERROR(Insert(Kind::kParticipant, p, "", p.domicile_region()));
+    PARITRANA_RETURN_IF_ERROR(tx_.InsertNik(hash, vault_.Seal(input.nik()), p.name()));
     return Written<v1::Participant>{p, Outcome::kCreated};
   }
   if (create_only) {
@@ -314,26 +314,27 @@ absl::StatusOr<Written<v1::Participant>> Writer::PutParticipant(const v1::Partic
   }
   p.mutable_create_time()->CopyFrom(stored->create_time());
   if (SameContent(p, *stored)) return Written<v1::Participant>{*stored, Outcome::kUnchanged};
-  RETURN_IF_ERROR(Replace(Kind::kParticipant, p, ""));
+  PARITRANA_RETURN_IF_ERROR(Replace(Kind::kParticipant, p, ""));
   return Written<v1::Participant>{p, Outcome::kUpdated};
 }
 
 absl::StatusOr<Written<v1::Enrollment>> Writer::PutEnrollment(const std::string& participant,
                                                               const v1::Enrollment& input,
                                                               bool create_only) {
-  ASSIGN_OR_RETURN(std::optional<std::string> person, tx_.Get(Kind::kParticipant, participant));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> person,
+                             tx_.Get(Kind::kParticipant, participant));
   if (!person.has_value()) return NotFound("parent", participant);
-  RETURN_IF_ERROR(RequireRegion(input.region(), "enrollment.region"));
+  PARITRANA_RETURN_IF_ERROR(RequireRegion(input.region(), "enrollment.region"));
   if (!input.employer().empty()) {
-    ASSIGN_OR_RETURN(std::optional<std::string> employer,
-                     tx_.Get(Kind::kEmployer, input.employer()));
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> employer,
+                               tx_.Get(Kind::kEmployer, input.employer()));
     if (!employer.has_value()) return NotFound("enrollment.employer", input.employer());
   }
   v1::Enrollment e = input;
   std::sort(e.mutable_programmes()->begin(), e.mutable_programmes()->end());
 
-  ASSIGN_OR_RETURN(std::vector<v1::Enrollment> existing,
-                   LoadAll<v1::Enrollment>(tx_, Kind::kEnrollment, participant));
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<v1::Enrollment> existing,
+                             LoadAll<v1::Enrollment>(tx_, Kind::kEnrollment, participant));
   for (const v1::Enrollment& s : existing) {
     if (s.segment() != e.segment() || s.employer() != e.employer() ||
         !MessageDifferencer::Equals(s.start_date(), e.start_date())) {
@@ -361,24 +362,24 @@ absl::StatusOr<Written<v1::Enrollment>> Writer::PutEnrollment(const std::string&
     return Written<v1::Enrollment>{s, Outcome::kUnchanged};
   }
 
-  ASSIGN_OR_RETURN(int64_t id, tx_.NextId("enrollment"));
+  PARITRANA_ASSIGN_OR_RETURN(int64_t id, tx_.NextId("enrollment"));
   e.set_name(absl::StrCat(participant, "/enrollments/e", id));
   e.set_state(v1::ENROLLMENT_STATE_ACTIVE);
   e.clear_paid_through_date();
   e.clear_end_date();
-  RETURN_IF_ERROR(Insert(Kind::kEnrollment, e, participant, e.region()));
+  PARITRANA_RETURN_IF_ERROR(Insert(Kind::kEnrollment, e, participant, e.region()));
   return Written<v1::Enrollment>{e, Outcome::kCreated};
 }
 
 absl::StatusOr<Written<v1::Contribution>> Writer::AddContribution(const std::string& enrollment,
                                                                   const v1::Contribution& input,
                                                                   bool skip_if_recorded) {
-  ASSIGN_OR_RETURN(std::optional<v1::Enrollment> stored,
-                   Load<v1::Enrollment>(tx_, Kind::kEnrollment, enrollment));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Enrollment> stored,
+                             Load<v1::Enrollment>(tx_, Kind::kEnrollment, enrollment));
   if (!stored.has_value()) return NotFound("parent", enrollment);
   if (skip_if_recorded) {
-    ASSIGN_OR_RETURN(std::vector<v1::Contribution> recorded,
-                     LoadAll<v1::Contribution>(tx_, Kind::kContribution, enrollment));
+    PARITRANA_ASSIGN_OR_RETURN(std::vector<v1::Contribution> recorded,
+                               LoadAll<v1::Contribution>(tx_, Kind::kContribution, enrollment));
     for (const v1::Contribution& c : recorded) {
       if (c.amount_rupiah() == input.amount_rupiah() &&
           MessageDifferencer::Equals(c.paid_date(), input.paid_date()) &&
@@ -418,22 +419,22 @@ absl::StatusOr<Written<v1::Contribution>> Writer::AddContribution(const std::str
   } else {
     c.clear_previous_paid_through();
   }
-  ASSIGN_OR_RETURN(int64_t id, tx_.NextId("contribution"));
+  PARITRANA_ASSIGN_OR_RETURN(int64_t id, tx_.NextId("contribution"));
   c.set_name(absl::StrCat(enrollment, "/contributions/c", id));
-  RETURN_IF_ERROR(Insert(Kind::kContribution, c, enrollment, stored->region()));
+  PARITRANA_RETURN_IF_ERROR(Insert(Kind::kContribution, c, enrollment, stored->region()));
 
   v1::Enrollment after = *stored;
   after.mutable_paid_through_date()->CopyFrom(input.covers_through());
-  RETURN_IF_ERROR(Replace(Kind::kEnrollment, after, after.region()));
-  RETURN_IF_ERROR(
+  PARITRANA_RETURN_IF_ERROR(Replace(Kind::kEnrollment, after, after.region()));
+  PARITRANA_RETURN_IF_ERROR(
       RecountPerson(enrollment.substr(0, enrollment.find("/enrollments/")), *stored, after));
   return Written<v1::Contribution>{c, Outcome::kCreated};
 }
 
 absl::StatusOr<Written<v1::Enrollment>> Writer::Terminate(const std::string& enrollment,
                                                           absl::CivilDay end_date) {
-  ASSIGN_OR_RETURN(std::optional<v1::Enrollment> stored,
-                   Load<v1::Enrollment>(tx_, Kind::kEnrollment, enrollment));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Enrollment> stored,
+                             Load<v1::Enrollment>(tx_, Kind::kEnrollment, enrollment));
   if (!stored.has_value()) return NotFound("name", enrollment);
   if (stored->state() == v1::ENROLLMENT_STATE_TERMINATED) {
     if (Day(stored->end_date()) == end_date) {
@@ -449,16 +450,16 @@ absl::StatusOr<Written<v1::Enrollment>> Writer::Terminate(const std::string& enr
   v1::Enrollment after = *stored;
   after.set_state(v1::ENROLLMENT_STATE_TERMINATED);
   *after.mutable_end_date() = ToProtoDate(end_date);
-  RETURN_IF_ERROR(Replace(Kind::kEnrollment, after, after.region()));
-  RETURN_IF_ERROR(
+  PARITRANA_RETURN_IF_ERROR(Replace(Kind::kEnrollment, after, after.region()));
+  PARITRANA_RETURN_IF_ERROR(
       RecountPerson(enrollment.substr(0, enrollment.find("/enrollments/")), *stored, after));
   return Written<v1::Enrollment>{after, Outcome::kUpdated};
 }
 
 absl::Status Writer::RecountPerson(const std::string& participant, const v1::Enrollment& before,
                                    const v1::Enrollment& after) {
-  ASSIGN_OR_RETURN(std::vector<v1::Enrollment> all,
-                   LoadAll<v1::Enrollment>(tx_, Kind::kEnrollment, participant));
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<v1::Enrollment> all,
+                             LoadAll<v1::Enrollment>(tx_, Kind::kEnrollment, participant));
   std::vector<EnrollmentSpan> old_spans, new_spans;
   for (const v1::Enrollment& e : all) {
     const bool changed = e.name() == after.name();

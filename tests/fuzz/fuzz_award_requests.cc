@@ -124,19 +124,19 @@ Env& TheEnv() {
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern =
         absl::StrCat(tmp != nullptr && *tmp != 0 ? tmp : "/tmp", "/paritrana-fuzz-award-XXXXXX");
-    FUZZ_CHECK(mkdtemp(pattern.data()) != nullptr, pattern);
+    PARITRANA_FUZZ_CHECK(mkdtemp(pattern.data()) != nullptr, pattern);
     e->dir = pattern;
     g_dir = &e->dir;
     std::atexit([] { std::filesystem::remove_all(*g_dir); });
     auto store = paritrana::award::OpenAwardStore("sqlite:" + e->dir + "/award.db");
-    FUZZ_CHECK(store.ok(), store.status().ToString());
+    PARITRANA_FUZZ_CHECK(store.ok(), store.status().ToString());
     e->store = std::move(*store);
     e->award = std::make_unique<Award>(*e->store, e->directory, e->coverage,
                                        [] { return absl::CivilDay(2024, 6, 30); });
     auto rubric = paritrana::clients::LoadRubricFile(PARITRANA_DEFAULT_RUBRIC);
-    FUZZ_CHECK(rubric.ok(), rubric.status().ToString());
+    PARITRANA_FUZZ_CHECK(rubric.ok(), rubric.status().ToString());
     auto installed = e->award->InstallRubric(rubric->rubric_id, rubric->rubric, rubric->version);
-    FUZZ_CHECK(installed.ok(), installed.status().ToString());
+    PARITRANA_FUZZ_CHECK(installed.ok(), installed.status().ToString());
     return e;
   }();
   return *env;
@@ -169,9 +169,9 @@ Method Call(Fn fn) {
                    result.status().ToString().c_str());
     }
     if (!result.ok()) {
-      FUZZ_CHECK(paritrana::fuzz::IsRequestError(result.status()) ||
-                     result.status().code() == absl::StatusCode::kPermissionDenied,
-                 result.status().ToString());
+      PARITRANA_FUZZ_CHECK(paritrana::fuzz::IsRequestError(result.status()) ||
+                               result.status().code() == absl::StatusCode::kPermissionDenied,
+                           result.status().ToString());
       return;
     }
     using Resp = std::decay_t<decltype(*result)>;
@@ -180,7 +180,7 @@ Method Call(Fn fn) {
         Req next = req;
         next.set_page_token(result->next_page_token());
         auto page = fn(award, next, Caller(admin));
-        FUZZ_CHECK(page.ok(), page.status().ToString());
+        PARITRANA_FUZZ_CHECK(page.ok(), page.status().ToString());
       }
     }
   };

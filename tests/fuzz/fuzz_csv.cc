@@ -16,16 +16,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string line(reinterpret_cast<const char*>(data), size);
   line = line.substr(0, line.find('\n'));
   const std::vector<std::string> cells = paritrana::cli::SplitCsv(line);
-  FUZZ_CHECK(!cells.empty(), line);
+  PARITRANA_FUZZ_CHECK(!cells.empty(), line);
   size_t total = 0;
   for (const std::string& cell : cells) total += cell.size();
-  FUZZ_CHECK(total + cells.size() - 1 <= line.size(), line);
+  PARITRANA_FUZZ_CHECK(total + cells.size() - 1 <= line.size(), line);
 
   std::vector<std::string> quoted;
   for (const std::string& cell : cells) {
     quoted.push_back("\"" + absl::StrReplaceAll(cell, {{"\"", "\"\""}}) + "\"");
   }
   const std::string again = absl::StrJoin(quoted, ",");
-  FUZZ_CHECK(paritrana::cli::SplitCsv(again) == cells, line + " -> " + again);
+  PARITRANA_FUZZ_CHECK(paritrana::cli::SplitCsv(again) == cells, line + " -> " + again);
   return 0;
 }

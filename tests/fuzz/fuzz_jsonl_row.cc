@@ -19,10 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::string json;
   const auto printed = google::protobuf::util::MessageToJsonString(row, &json);
-  FUZZ_CHECK(printed.ok(), printed.ToString());
+  PARITRANA_FUZZ_CHECK(printed.ok(), printed.ToString());
   paritrana::registry::v1::ImportRow again;
   const auto reparsed = google::protobuf::util::JsonStringToMessage(json, &again);
-  FUZZ_CHECK(reparsed.ok(), reparsed.ToString() + " " + json);
-  FUZZ_CHECK(google::protobuf::util::MessageDifferencer::Equals(row, again), json);
+  PARITRANA_FUZZ_CHECK(reparsed.ok(), reparsed.ToString() + " " + json);
+  PARITRANA_FUZZ_CHECK(google::protobuf::util::MessageDifferencer::Equals(row, again), json);
   return 0;
 }

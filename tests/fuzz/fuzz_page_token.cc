@@ -23,19 +23,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (data[0] % 2 == 0) {
     absl::StatusOr<std::string> key = paritrana::DecodePageToken(rest, kQuery);
     if (!key.ok()) {
-      FUZZ_CHECK(key.status().code() == absl::StatusCode::kInvalidArgument,
-                 key.status().ToString());
+      PARITRANA_FUZZ_CHECK(key.status().code() == absl::StatusCode::kInvalidArgument,
+                           key.status().ToString());
       return 0;
     }
     if (rest.empty()) {
-      FUZZ_CHECK(key->empty(), "an empty token starts at the beginning");
+      PARITRANA_FUZZ_CHECK(key->empty(), "an empty token starts at the beginning");
       return 0;
     }
-    FUZZ_CHECK(!key->empty(), "a token always carries a key");
+    PARITRANA_FUZZ_CHECK(!key->empty(), "a token always carries a key");
     // A token that decodes re-encodes to itself: tokens are canonical, so a client cannot make two
     // different tokens for one position.
-    FUZZ_CHECK(paritrana::EncodePageToken(*key, kQuery) == rest, rest);
-    FUZZ_CHECK(!paritrana::DecodePageToken(rest, kOtherQuery).ok(), rest);
+    PARITRANA_FUZZ_CHECK(paritrana::EncodePageToken(*key, kQuery) == rest, rest);
+    PARITRANA_FUZZ_CHECK(!paritrana::DecodePageToken(rest, kOtherQuery).ok(), rest);
   } else {
     const std::string token = paritrana::EncodePageToken(rest, kQuery);
     absl::StatusOr<std::string> key = paritrana::DecodePageToken(token, kQuery);
@@ -43,11 +43,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // No list ends a page on an empty key; the encoder does not need to support one.
       return 0;
     }
-    FUZZ_CHECK(key.ok() && *key == rest, token);
-    FUZZ_CHECK(!paritrana::DecodePageToken(token, kOtherQuery).ok(), token);
+    PARITRANA_FUZZ_CHECK(key.ok() && *key == rest, token);
+    PARITRANA_FUZZ_CHECK(!paritrana::DecodePageToken(token, kOtherQuery).ok(), token);
     for (char c : token) {
       // Web-safe: goes in a URL or a header unescaped.
-      FUZZ_CHECK(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_', token);
+      PARITRANA_FUZZ_CHECK(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_',
+                           token);
     }
   }
   return 0;

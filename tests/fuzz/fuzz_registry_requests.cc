@@ -51,29 +51,29 @@ Env& TheEnv() {
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern =
         absl::StrCat(tmp != nullptr && *tmp != 0 ? tmp : "/tmp", "/paritrana-fuzz-registry-XXXXXX");
-    FUZZ_CHECK(mkdtemp(pattern.data()) != nullptr, pattern);
+    PARITRANA_FUZZ_CHECK(mkdtemp(pattern.data()) != nullptr, pattern);
     e->dir = pattern;
     g_dir = &e->dir;
     std::atexit([] { std::filesystem::remove_all(*g_dir); });
     auto store = paritrana::registry::OpenRegistryStore("sqlite:" + e->dir + "/registry.db");
-    FUZZ_CHECK(store.ok(), store.status().ToString());
+    PARITRANA_FUZZ_CHECK(store.ok(), store.status().ToString());
     e->store = std::move(*store);
     auto vault = paritrana::NikVault::FromKeyFile(e->dir + "/nik.key", /*create=*/true);
-    FUZZ_CHECK(vault.ok(), vault.status().ToString());
+    PARITRANA_FUZZ_CHECK(vault.ok(), vault.status().ToString());
     e->vault = std::make_unique<paritrana::NikVault>(std::move(*vault));
     // A fixed today keeps NIK and date rules reproducible.
     e->registry = std::make_unique<Registry>(
         *e->store, *e->vault, [](const std::set<std::string>&) {},
         [] { return absl::CivilDay(2024, 6, 30); });
-    FUZZ_CHECK(e->registry->CheckNikKey().ok(), "CheckNikKey");
-    FUZZ_CHECK(e->registry->LoadCatalog().ok(), "LoadCatalog");
+    PARITRANA_FUZZ_CHECK(e->registry->CheckNikKey().ok(), "CheckNikKey");
+    PARITRANA_FUZZ_CHECK(e->registry->LoadCatalog().ok(), "LoadCatalog");
     return e;
   }();
   return *env;
 }
 
 void CheckError(const absl::Status& status) {
-  FUZZ_CHECK(paritrana::fuzz::IsRequestError(status), status.ToString());
+  PARITRANA_FUZZ_CHECK(paritrana::fuzz::IsRequestError(status), status.ToString());
 }
 
 // No NIK leaves the registry without the PII right.
@@ -81,10 +81,10 @@ template <typename M>
 void CheckNoNik(const M& message, bool pii) {
   if (pii) return;
   if constexpr (std::is_same_v<M, v1::Participant>) {
-    FUZZ_CHECK(message.nik().empty(), "NIK returned without the PII right");
+    PARITRANA_FUZZ_CHECK(message.nik().empty(), "NIK returned without the PII right");
   } else if constexpr (std::is_same_v<M, v1::ListParticipantsResponse>) {
     for (const auto& p : message.participants()) {
-      FUZZ_CHECK(p.nik().empty(), "NIK listed without the PII right");
+      PARITRANA_FUZZ_CHECK(p.nik().empty(), "NIK listed without the PII right");
     }
   }
 }
@@ -118,7 +118,7 @@ Method Call(Fn fn, bool needs_pii = false) {
         Req next = req;
         next.set_page_token(result->next_page_token());
         auto page = fn(registry, next, flag);
-        FUZZ_CHECK(page.ok(), page.status().ToString());
+        PARITRANA_FUZZ_CHECK(page.ok(), page.status().ToString());
       }
     }
   };
@@ -140,7 +140,7 @@ void Import(const std::string& bytes, bool strict) {
   header.mutable_header()->set_batch_size(1 + imports % 3);
   header.mutable_header()->set_validate_only(imports % 4 == 0);
   const absl::Status started = importer.Add(header);
-  FUZZ_CHECK(started.ok(), started.ToString());
+  PARITRANA_FUZZ_CHECK(started.ok(), started.ToString());
   v1::ImportRecordsRequest rows;
   *rows.mutable_rows() = chunk;
   absl::Status s = importer.Add(rows);
@@ -154,9 +154,10 @@ void Import(const std::string& bytes, bool strict) {
     CheckError(importer.Abandon());
     return;
   }
-  FUZZ_CHECK(importer.done(), "the import ended without an answer");
+  PARITRANA_FUZZ_CHECK(importer.done(), "the import ended without an answer");
   const v1::ImportRecordsResponse& response = importer.response();
-  FUZZ_CHECK(response.rejected_rows_size() <= chunk.rows_size(), response.ShortDebugString());
+  PARITRANA_FUZZ_CHECK(response.rejected_rows_size() <= chunk.rows_size(),
+                       response.ShortDebugString());
 }
 
 const std::vector<Method>& Methods() {

@@ -22,32 +22,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   absl::StatusOr<RubricFile> file = paritrana::clients::ParseRubricFile(text, "fuzz.json");
   if (!file.ok()) {
-    FUZZ_CHECK(file.status().code() == absl::StatusCode::kInvalidArgument,
-               file.status().ToString());
+    PARITRANA_FUZZ_CHECK(file.status().code() == absl::StatusCode::kInvalidArgument,
+                         file.status().ToString());
     return 0;
   }
 
   // Written back (as a committee's tool would) and read again: the same rubric.
   std::string rubric_json, version_json;
-  FUZZ_CHECK(google::protobuf::util::MessageToJsonString(file->rubric, &rubric_json).ok(), text);
-  FUZZ_CHECK(google::protobuf::util::MessageToJsonString(file->version, &version_json).ok(), text);
+  PARITRANA_FUZZ_CHECK(google::protobuf::util::MessageToJsonString(file->rubric, &rubric_json).ok(),
+                       text);
+  PARITRANA_FUZZ_CHECK(
+      google::protobuf::util::MessageToJsonString(file->version, &version_json).ok(), text);
   std::string id_json;
-  FUZZ_CHECK(google::protobuf::util::MessageToJsonString(
-                 [&] {
-                   google::protobuf::Value v;
-                   v.set_string_value(file->rubric_id);
-                   return v;
-                 }(),
-                 &id_json)
-                 .ok(),
-             text);
+  PARITRANA_FUZZ_CHECK(google::protobuf::util::MessageToJsonString(
+                           [&] {
+                             google::protobuf::Value v;
+                             v.set_string_value(file->rubric_id);
+                             return v;
+                           }(),
+                           &id_json)
+                           .ok(),
+                       text);
   const std::string again_text = absl::StrCat(R"({"rubric_id":)", id_json, R"(,"rubric":)",
                                               rubric_json, R"(,"version":)", version_json, "}");
   absl::StatusOr<RubricFile> again = paritrana::clients::ParseRubricFile(again_text, "again.json");
-  FUZZ_CHECK(again.ok(), again.status().ToString() + " " + again_text);
-  FUZZ_CHECK(again->rubric_id == file->rubric_id, again_text);
-  FUZZ_CHECK(MessageDifferencer::Equals(again->rubric, file->rubric), again_text);
-  FUZZ_CHECK(MessageDifferencer::Equals(again->version, file->version), again_text);
+  PARITRANA_FUZZ_CHECK(again.ok(), again.status().ToString() + " " + again_text);
+  PARITRANA_FUZZ_CHECK(again->rubric_id == file->rubric_id, again_text);
+  PARITRANA_FUZZ_CHECK(MessageDifferencer::Equals(again->rubric, file->rubric), again_text);
+  PARITRANA_FUZZ_CHECK(MessageDifferencer::Equals(again->version, file->version), again_text);
 
   // The content rules: violations are reported, never a crash.
   paritrana::FieldViolations violations;
@@ -56,8 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   paritrana::award::CheckRubricVersion(file->version, file->rubric.category(), "version",
                                        violations);
   const absl::Status status = violations.ToStatus();
-  FUZZ_CHECK(paritrana::fuzz::CodeIn(status, {absl::StatusCode::kInvalidArgument}),
-             status.ToString());
+  PARITRANA_FUZZ_CHECK(paritrana::fuzz::CodeIn(status, {absl::StatusCode::kInvalidArgument}),
+                       status.ToString());
   if (status.ok()) paritrana::award::NormalizeRubricVersion(file->version);
   return 0;
 }

@@ -95,5 +95,5 @@ inline void DispatchRequest(const std::vector<RequestMethod>& methods, const uin
 
 }  // namespace paritrana::fuzz
 
-#define FUZZ_CHECK(cond, detail) \
+#define PARITRANA_FUZZ_CHECK(cond, detail) \
   ((cond) ? (void)0 : ::paritrana::fuzz::Fail(__FILE__, __LINE__, #cond, (detail)))

@@ -50,27 +50,28 @@ void FuzzNik(Input& in) {
   const std::string nik = in.Rest();
   absl::StatusOr<NikFacts> facts = paritrana::ParseNik(nik, today);
   if (!facts.ok()) {
-    FUZZ_CHECK(facts.status().code() == absl::StatusCode::kInvalidArgument,
-               facts.status().ToString());
+    PARITRANA_FUZZ_CHECK(facts.status().code() == absl::StatusCode::kInvalidArgument,
+                         facts.status().ToString());
     return;
   }
-  FUZZ_CHECK(nik.size() == 16, nik);
-  FUZZ_CHECK(facts->province == nik.substr(0, 2), nik);
-  FUZZ_CHECK(paritrana::IsKnownProvince(facts->province), nik);
-  FUZZ_CHECK(facts->issue_region == nik.substr(0, 6), nik);
-  FUZZ_CHECK(nik.substr(12, 4) != "0000", nik);
+  PARITRANA_FUZZ_CHECK(nik.size() == 16, nik);
+  PARITRANA_FUZZ_CHECK(facts->province == nik.substr(0, 2), nik);
+  PARITRANA_FUZZ_CHECK(paritrana::IsKnownProvince(facts->province), nik);
+  PARITRANA_FUZZ_CHECK(facts->issue_region == nik.substr(0, 6), nik);
+  PARITRANA_FUZZ_CHECK(nik.substr(12, 4) != "0000", nik);
   // The two-digit year is the latest one not after today: born on or before today, and the same
   // day a century later (when it exists) is after today.
-  FUZZ_CHECK(facts->birth_date <= today, nik);
+  PARITRANA_FUZZ_CHECK(facts->birth_date <= today, nik);
   const absl::CivilDay century_later(facts->birth_date.year() + 100, facts->birth_date.month(),
                                      facts->birth_date.day());
-  FUZZ_CHECK(century_later.day() != facts->birth_date.day() || century_later > today, nik);
+  PARITRANA_FUZZ_CHECK(century_later.day() != facts->birth_date.day() || century_later > today,
+                       nik);
   // DDMMYY (+40 on the day for women) says exactly the birth date and sex returned.
   const int dd =
       static_cast<int>(facts->birth_date.day()) + (facts->sex == paritrana::Sex::kFemale ? 40 : 0);
   const std::string ddmmyy = absl::StrFormat("%02d%02d%02d", dd, facts->birth_date.month(),
                                              static_cast<int>(facts->birth_date.year() % 100));
-  FUZZ_CHECK(ddmmyy == nik.substr(6, 6), nik + " -> " + ddmmyy);
+  PARITRANA_FUZZ_CHECK(ddmmyy == nik.substr(6, 6), nik + " -> " + ddmmyy);
 }
 
 void FuzzRegion(Input& in, bool as_name) {
@@ -78,26 +79,28 @@ void FuzzRegion(Input& in, bool as_name) {
   absl::StatusOr<RegionCode> code =
       as_name ? paritrana::ParseRegionName(text) : paritrana::ParseRegionCode(text);
   if (!code.ok()) {
-    FUZZ_CHECK(code.status().code() == absl::StatusCode::kInvalidArgument,
-               code.status().ToString());
+    PARITRANA_FUZZ_CHECK(code.status().code() == absl::StatusCode::kInvalidArgument,
+                         code.status().ToString());
     return;
   }
-  FUZZ_CHECK(paritrana::RegionName(code->code) == (as_name ? text : "regions/" + text), text);
-  FUZZ_CHECK(code->level >= paritrana::type::v1::REGION_LEVEL_PROVINCE &&
-                 code->level <= paritrana::type::v1::REGION_LEVEL_VILLAGE,
-             text);
-  FUZZ_CHECK(!code->is_city || code->level == paritrana::type::v1::REGION_LEVEL_REGENCY, text);
+  PARITRANA_FUZZ_CHECK(paritrana::RegionName(code->code) == (as_name ? text : "regions/" + text),
+                       text);
+  PARITRANA_FUZZ_CHECK(code->level >= paritrana::type::v1::REGION_LEVEL_PROVINCE &&
+                           code->level <= paritrana::type::v1::REGION_LEVEL_VILLAGE,
+                       text);
+  PARITRANA_FUZZ_CHECK(!code->is_city || code->level == paritrana::type::v1::REGION_LEVEL_REGENCY,
+                       text);
   // The name round-trips, and the parent is a valid region one level up.
   absl::StatusOr<RegionCode> again = paritrana::ParseRegionName(paritrana::RegionName(code->code));
-  FUZZ_CHECK(again.ok() && again->code == code->code && again->parent == code->parent &&
-                 again->level == code->level && again->is_city == code->is_city,
-             text);
+  PARITRANA_FUZZ_CHECK(again.ok() && again->code == code->code && again->parent == code->parent &&
+                           again->level == code->level && again->is_city == code->is_city,
+                       text);
   if (code->level == paritrana::type::v1::REGION_LEVEL_PROVINCE) {
-    FUZZ_CHECK(code->parent.empty(), text);
+    PARITRANA_FUZZ_CHECK(code->parent.empty(), text);
   } else {
     absl::StatusOr<RegionCode> parent = paritrana::ParseRegionCode(code->parent);
-    FUZZ_CHECK(parent.ok() && parent->level + 1 == code->level, text);
-    FUZZ_CHECK(code->code.rfind(parent->code + ".", 0) == 0, text);
+    PARITRANA_FUZZ_CHECK(parent.ok() && parent->level + 1 == code->level, text);
+    PARITRANA_FUZZ_CHECK(code->code.rfind(parent->code + ".", 0) == 0, text);
   }
 }
 
@@ -108,14 +111,16 @@ void FuzzDate(Input& in) {
   date.set_day(static_cast<int32_t>(in.Bytes(4)));
   absl::StatusOr<absl::CivilDay> day = paritrana::ToCivilDay(date);
   if (!day.ok()) {
-    FUZZ_CHECK(day.status().code() == absl::StatusCode::kInvalidArgument, day.status().ToString());
+    PARITRANA_FUZZ_CHECK(day.status().code() == absl::StatusCode::kInvalidArgument,
+                         day.status().ToString());
     return;
   }
   // An accepted date is exactly the day returned.
   const google::type::Date back = paritrana::ToProtoDate(*day);
-  FUZZ_CHECK(back.year() == date.year() && back.month() == date.month() && back.day() == date.day(),
-             date.ShortDebugString());
-  FUZZ_CHECK(date.year() >= 1900 && date.year() <= 9999, date.ShortDebugString());
+  PARITRANA_FUZZ_CHECK(
+      back.year() == date.year() && back.month() == date.month() && back.day() == date.day(),
+      date.ShortDebugString());
+  PARITRANA_FUZZ_CHECK(date.year() >= 1900 && date.year() <= 9999, date.ShortDebugString());
 }
 
 }  // namespace

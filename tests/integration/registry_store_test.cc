@@ -153,7 +153,7 @@ class RegistryStoreTest : public ::testing::TestWithParam<Backend> {
   std::optional<std::string> Get(Kind kind, const std::string& name) {
     std::optional<std::string> body;
     absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(body, tx.Get(kind, name));
+      PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(kind, name));
       return absl::OkStatus();
     });
     EXPECT_TRUE(s.ok()) << s;
@@ -163,7 +163,7 @@ class RegistryStoreTest : public ::testing::TestWithParam<Backend> {
   std::vector<StoredResource> List(const ListQuery& query) {
     std::vector<StoredResource> rows;
     absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(rows, tx.List(query));
+      PARITRANA_ASSIGN_OR_RETURN(rows, tx.List(query));
       return absl::OkStatus();
     });
     EXPECT_TRUE(s.ok()) << s;
@@ -196,7 +196,7 @@ class RegistryStoreTest : public ::testing::TestWithParam<Backend> {
   std::vector<std::string> Count(const std::string& region, int64_t day) {
     std::vector<AggregateCount> counts;
     absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(counts, tx.CountActive(region, day));
+      PARITRANA_ASSIGN_OR_RETURN(counts, tx.CountActive(region, day));
       return absl::OkStatus();
     });
     EXPECT_TRUE(s.ok()) << s;
@@ -209,7 +209,7 @@ class RegistryStoreTest : public ::testing::TestWithParam<Backend> {
   int64_t Generation(const std::string& province) {
     int64_t generation = -1;
     absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(generation, tx.Generation(province));
+      PARITRANA_ASSIGN_OR_RETURN(generation, tx.Generation(province));
       return absl::OkStatus();
     });
     EXPECT_TRUE(s.ok()) << s;
@@ -220,7 +220,7 @@ class RegistryStoreTest : public ::testing::TestWithParam<Backend> {
   int64_t WriteCounter(const std::function<absl::StatusOr<int64_t>(RegistryTx&)>& fn) {
     int64_t value = -1;
     absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(value, fn(tx));
+      PARITRANA_ASSIGN_OR_RETURN(value, fn(tx));
       return absl::OkStatus();
     });
     EXPECT_TRUE(s.ok()) << s;
@@ -238,7 +238,7 @@ class RegistryStoreTest : public ::testing::TestWithParam<Backend> {
   std::optional<std::string> ParticipantByNikHash(const std::string& hash) {
     std::optional<std::string> participant;
     absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(participant, tx.ParticipantByNikHash(hash));
+      PARITRANA_ASSIGN_OR_RETURN(participant, tx.ParticipantByNikHash(hash));
       return absl::OkStatus();
     });
     EXPECT_TRUE(s.ok()) << s;
@@ -248,7 +248,7 @@ class RegistryStoreTest : public ::testing::TestWithParam<Backend> {
   std::optional<std::string> SealedNik(const std::string& participant) {
     std::optional<std::string> sealed;
     absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(sealed, tx.SealedNik(participant));
+      PARITRANA_ASSIGN_OR_RETURN(sealed, tx.SealedNik(participant));
       return absl::OkStatus();
     });
     EXPECT_TRUE(s.ok()) << s;
@@ -258,7 +258,7 @@ class RegistryStoreTest : public ::testing::TestWithParam<Backend> {
   std::optional<RequestRecord> GetRequest(const std::string& method, const std::string& id) {
     std::optional<RequestRecord> record;
     absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(record, tx.GetRequest(method, id));
+      PARITRANA_ASSIGN_OR_RETURN(record, tx.GetRequest(method, id));
       return absl::OkStatus();
     });
     EXPECT_TRUE(s.ok()) << s;
@@ -268,7 +268,7 @@ class RegistryStoreTest : public ::testing::TestWithParam<Backend> {
   std::optional<std::string> GetImport(const std::string& import_id) {
     std::optional<std::string> response;
     absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(response, tx.GetImport(import_id));
+      PARITRANA_ASSIGN_OR_RETURN(response, tx.GetImport(import_id));
       return absl::OkStatus();
     });
     EXPECT_TRUE(s.ok()) << s;
@@ -299,16 +299,17 @@ TEST_P(RegistryStoreTest, InsertGetUpdateRoundTrip) {
 TEST_P(RegistryStoreTest, WritesAreVisibleLaterInTheSameTransaction) {
   ASSERT_TRUE(store_
                   ->Write([&](RegistryTx& tx) -> absl::Status {
-                    RETURN_IF_ERROR(tx.Insert(Kind::kRegion, "regions/15", "", "15", Body("a")));
-                    ASSIGN_OR_RETURN(std::optional<std::string> got,
-                                     tx.Get(Kind::kRegion, "regions/15"));
+                    PARITRANA_RETURN_IF_ERROR(
+                        tx.Insert(Kind::kRegion, "regions/15", "", "15", Body("a")));
+                    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> got,
+                                               tx.Get(Kind::kRegion, "regions/15"));
                     EXPECT_EQ(got, Body("a"));
-                    RETURN_IF_ERROR(tx.Update(Kind::kRegion, "regions/15", Body("b")));
-                    ASSIGN_OR_RETURN(got, tx.Get(Kind::kRegion, "regions/15"));
+                    PARITRANA_RETURN_IF_ERROR(tx.Update(Kind::kRegion, "regions/15", Body("b")));
+                    PARITRANA_ASSIGN_OR_RETURN(got, tx.Get(Kind::kRegion, "regions/15"));
                     EXPECT_EQ(got, Body("b"));
                     ListQuery q;
                     q.kind = Kind::kRegion;
-                    ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
+                    PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
                     EXPECT_EQ(rows.size(), 1u);
                     return absl::OkStatus();
                   })
@@ -407,7 +408,7 @@ TEST_P(RegistryStoreTest, SettingsAreKeptAndReplaced) {
   std::optional<std::string> value = std::string("unread");
   auto read = [&](const std::string& name) {
     absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(value, tx.GetSetting(name));
+      PARITRANA_ASSIGN_OR_RETURN(value, tx.GetSetting(name));
       return absl::OkStatus();
     });
     EXPECT_TRUE(s.ok()) << s;
@@ -419,7 +420,7 @@ TEST_P(RegistryStoreTest, SettingsAreKeptAndReplaced) {
   EXPECT_EQ(read("a"), std::optional<std::string>("2"));
   // A failed transaction keeps nothing.
   absl::Status failed = store_->Write([](RegistryTx& tx) -> absl::Status {
-    RETURN_IF_ERROR(tx.PutSetting("b", "x"));
+    PARITRANA_RETURN_IF_ERROR(tx.PutSetting("b", "x"));
     return absl::InternalError("boom");
   });
   EXPECT_FALSE(failed.ok());
@@ -572,13 +573,13 @@ TEST_P(RegistryStoreTest, PagingVisitsEveryRecordExactlyOnce) {
 TEST_P(RegistryStoreTest, AFailedWriteLeavesNothing) {
   const AggregateDelta delta{{"15.08", 0, 0, 0, ""}, 100, 1};
   absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
-    RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")));
-    RETURN_IF_ERROR(tx.InsertNik("hash-1", "sealed-1", "participants/1"));
-    RETURN_IF_ERROR(tx.AddDeltas(std::span<const AggregateDelta>(&delta, 1)));
-    RETURN_IF_ERROR(tx.PutRequest("CreateEmployer", "req-1", {"fp", "employers/1"}));
-    RETURN_IF_ERROR(tx.BumpGeneration("15").status());
-    RETURN_IF_ERROR(tx.NextId("enrollments").status());
-    RETURN_IF_ERROR(tx.PutImport("imports/1", "response"));
+    PARITRANA_RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")));
+    PARITRANA_RETURN_IF_ERROR(tx.InsertNik("hash-1", "sealed-1", "participants/1"));
+    PARITRANA_RETURN_IF_ERROR(tx.AddDeltas(std::span<const AggregateDelta>(&delta, 1)));
+    PARITRANA_RETURN_IF_ERROR(tx.PutRequest("CreateEmployer", "req-1", {"fp", "employers/1"}));
+    PARITRANA_RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+    PARITRANA_RETURN_IF_ERROR(tx.NextId("enrollments").status());
+    PARITRANA_RETURN_IF_ERROR(tx.PutImport("imports/1", "response"));
     return absl::FailedPreconditionError("the rule said no");
   });
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
@@ -604,18 +605,21 @@ TEST_P(RegistryStoreTest, AFailedWriteLeavesNothing) {
 TEST_P(RegistryStoreTest, AtomicallyUndoesOnlyTheFailingUnit) {
   absl::Status first_unit, second_unit, third_unit;
   absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
-    RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/before", "", "15", Body("before")));
-    RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+    PARITRANA_RETURN_IF_ERROR(
+        tx.Insert(Kind::kEmployer, "employers/before", "", "15", Body("before")));
+    PARITRANA_RETURN_IF_ERROR(tx.BumpGeneration("15").status());
     first_unit = tx.Atomically([&]() -> absl::Status {
-      RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/undone", "", "15", Body("undone")));
-      RETURN_IF_ERROR(tx.Update(Kind::kEmployer, "employers/before", Body("changed")));
-      RETURN_IF_ERROR(tx.BumpGeneration("15").status());
-      RETURN_IF_ERROR(tx.NextId("rows").status());
+      PARITRANA_RETURN_IF_ERROR(
+          tx.Insert(Kind::kEmployer, "employers/undone", "", "15", Body("undone")));
+      PARITRANA_RETURN_IF_ERROR(tx.Update(Kind::kEmployer, "employers/before", Body("changed")));
+      PARITRANA_RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+      PARITRANA_RETURN_IF_ERROR(tx.NextId("rows").status());
       return absl::InvalidArgumentError("row 2 is bad");
     });
     // A store error inside the unit: the transaction goes on after it.
     second_unit = tx.Atomically([&]() -> absl::Status {
-      RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/undone2", "", "15", Body("x")));
+      PARITRANA_RETURN_IF_ERROR(
+          tx.Insert(Kind::kEmployer, "employers/undone2", "", "15", Body("x")));
       return tx.Insert(Kind::kEmployer, "employers/before", "", "15", Body("duplicate"));
     });
     third_unit = tx.Atomically([&]() -> absl::Status {
@@ -642,9 +646,9 @@ TEST_P(RegistryStoreTest, NestedAtomicallyUndoesTheInnermostFailingUnit) {
   absl::Status inner;
   absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
     return tx.Atomically([&]() -> absl::Status {
-      RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/outer1", "", "15", ""));
+      PARITRANA_RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/outer1", "", "15", ""));
       inner = tx.Atomically([&]() -> absl::Status {
-        RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/inner", "", "15", ""));
+        PARITRANA_RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/inner", "", "15", ""));
         return absl::AbortedError("inner fails");
       });
       return tx.Insert(Kind::kEmployer, "employers/outer2", "", "15", "");
@@ -730,23 +734,26 @@ TEST_P(RegistryStoreTest, ReadSeesAConsistentSnapshot) {
 
   absl::Status write;
   absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<std::string> before, tx.Get(Kind::kEmployer, "employers/1"));
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> before,
+                               tx.Get(Kind::kEmployer, "employers/1"));
     EXPECT_EQ(before, Body("v1"));
 
     write = store_->Write([&](RegistryTx& w) -> absl::Status {
-      RETURN_IF_ERROR(w.Update(Kind::kEmployer, "employers/1", Body("v2")));
-      RETURN_IF_ERROR(w.Insert(Kind::kEmployer, "employers/2", "", "15", Body("new")));
+      PARITRANA_RETURN_IF_ERROR(w.Update(Kind::kEmployer, "employers/1", Body("v2")));
+      PARITRANA_RETURN_IF_ERROR(w.Insert(Kind::kEmployer, "employers/2", "", "15", Body("new")));
       return w.BumpGeneration("15").status();
     });
     EXPECT_TRUE(write.ok()) << write;
 
-    ASSIGN_OR_RETURN(std::optional<std::string> after, tx.Get(Kind::kEmployer, "employers/1"));
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> after,
+                               tx.Get(Kind::kEmployer, "employers/1"));
     EXPECT_EQ(after, Body("v1"));
-    ASSIGN_OR_RETURN(std::optional<std::string> added, tx.Get(Kind::kEmployer, "employers/2"));
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> added,
+                               tx.Get(Kind::kEmployer, "employers/2"));
     EXPECT_EQ(added, std::nullopt);
-    ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
+    PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
     EXPECT_EQ(rows.size(), 1u);
-    ASSIGN_OR_RETURN(int64_t generation, tx.Generation("15"));
+    PARITRANA_ASSIGN_OR_RETURN(int64_t generation, tx.Generation("15"));
     EXPECT_EQ(generation, 0);
     return absl::OkStatus();
   });
@@ -884,9 +891,9 @@ TEST_P(RegistryStoreTest, Generations) {
   std::vector<int64_t> bumps;
   ASSERT_TRUE(store_
                   ->Write([&](RegistryTx& tx) -> absl::Status {
-                    ASSIGN_OR_RETURN(int64_t a, tx.BumpGeneration("15"));
-                    ASSIGN_OR_RETURN(int64_t b, tx.BumpGeneration("16"));
-                    ASSIGN_OR_RETURN(int64_t seen, tx.Generation("15"));
+                    PARITRANA_ASSIGN_OR_RETURN(int64_t a, tx.BumpGeneration("15"));
+                    PARITRANA_ASSIGN_OR_RETURN(int64_t b, tx.BumpGeneration("16"));
+                    PARITRANA_ASSIGN_OR_RETURN(int64_t seen, tx.Generation("15"));
                     bumps = {a, b, seen};
                     return absl::OkStatus();
                   })
@@ -898,7 +905,7 @@ TEST_P(RegistryStoreTest, Generations) {
 
   // Advanced in the transaction of the write it follows: undone with it.
   absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
-    RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+    PARITRANA_RETURN_IF_ERROR(tx.BumpGeneration("15").status());
     return absl::AbortedError("rolled back");
   });
   EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
@@ -915,7 +922,7 @@ TEST_P(RegistryStoreTest, SequencesAreIndependent) {
   ASSERT_TRUE(store_
                   ->Write([&](RegistryTx& tx) -> absl::Status {
                     for (int i = 0; i < 3; ++i) {
-                      ASSIGN_OR_RETURN(int64_t id, tx.NextId("enrollments"));
+                      PARITRANA_ASSIGN_OR_RETURN(int64_t id, tx.NextId("enrollments"));
                       ids.push_back(id);
                     }
                     return absl::OkStatus();
@@ -936,7 +943,7 @@ TEST_P(RegistryStoreTest, CountActiveEqualsTheSumOfEveryDeltaUpToTheDay) {
     std::vector<AggregateDelta> second = RandomDeltas(rng, 100);
     ASSERT_TRUE(store_
                     ->Write([&](RegistryTx& tx) -> absl::Status {
-                      RETURN_IF_ERROR(tx.AddDeltas(first));
+                      PARITRANA_RETURN_IF_ERROR(tx.AddDeltas(first));
                       return tx.AddDeltas(second);
                     })
                     .ok());
@@ -974,9 +981,9 @@ TEST_P(RegistryStoreTest, FailedUnitsDropTheirDeltasAndCountsSeeTheTransactions)
         const bool outer_fails = fails(rng);
         const bool inner_fails = fails(rng);
         absl::Status unit_status = tx.Atomically([&]() -> absl::Status {
-          RETURN_IF_ERROR(tx.AddDeltas(outer));
+          PARITRANA_RETURN_IF_ERROR(tx.AddDeltas(outer));
           absl::Status nested = tx.Atomically([&]() -> absl::Status {
-            RETURN_IF_ERROR(tx.AddDeltas(inner));
+            PARITRANA_RETURN_IF_ERROR(tx.AddDeltas(inner));
             return inner_fails ? absl::InvalidArgumentError("inner") : absl::OkStatus();
           });
           if (nested.ok() != !inner_fails) return absl::InternalError("nested unit status");
@@ -990,7 +997,8 @@ TEST_P(RegistryStoreTest, FailedUnitsDropTheirDeltasAndCountsSeeTheTransactions)
         if (unit % 25 == 24) {
           // Counts inside the transaction include its own kept deltas and none of the dropped.
           for (int64_t day : {-1100, 0, 1023, 1024, 2000, 3200}) {
-            ASSIGN_OR_RETURN(std::vector<AggregateCount> counts, tx.CountActive("15", day));
+            PARITRANA_ASSIGN_OR_RETURN(std::vector<AggregateCount> counts,
+                                       tx.CountActive("15", day));
             std::vector<std::string> got;
             for (const AggregateCount& c : counts) got.push_back(Describe(c));
             std::sort(got.begin(), got.end());
@@ -1030,20 +1038,22 @@ TEST_P(RegistryStoreTest, Imports) {
 
 TEST_P(RegistryStoreTest, DataSurvivesReopening) {
   const std::vector<AggregateDelta> deltas = {{{"15.08", 0, 0, 0, ""}, 100, 3}};
-  ASSERT_TRUE(
-      store_
-          ->Write([&](RegistryTx& tx) -> absl::Status {
-            RETURN_IF_ERROR(tx.Insert(Kind::kRegion, "regions/15", "", "15", Body("r")));
-            RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")));
-            RETURN_IF_ERROR(tx.InsertNik("hash-1", "sealed-1", "participants/1"));
-            RETURN_IF_ERROR(tx.AddDeltas(deltas));
-            RETURN_IF_ERROR(tx.PutRequest("CreateEmployer", "req-1", {"fp", "employers/1"}));
-            RETURN_IF_ERROR(tx.BumpGeneration("15").status());
-            RETURN_IF_ERROR(tx.BumpGeneration("15").status());
-            RETURN_IF_ERROR(tx.NextId("enrollments").status());
-            return tx.PutImport("imports/1", Body("resp"));
-          })
-          .ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_RETURN_IF_ERROR(
+                        tx.Insert(Kind::kRegion, "regions/15", "", "15", Body("r")));
+                    PARITRANA_RETURN_IF_ERROR(
+                        tx.Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")));
+                    PARITRANA_RETURN_IF_ERROR(tx.InsertNik("hash-1", "sealed-1", "participants/1"));
+                    PARITRANA_RETURN_IF_ERROR(tx.AddDeltas(deltas));
+                    PARITRANA_RETURN_IF_ERROR(
+                        tx.PutRequest("CreateEmployer", "req-1", {"fp", "employers/1"}));
+                    PARITRANA_RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+                    PARITRANA_RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+                    PARITRANA_RETURN_IF_ERROR(tx.NextId("enrollments").status());
+                    return tx.PutImport("imports/1", Body("resp"));
+                  })
+                  .ok());
 
   for (int reopen = 1; reopen <= 2; ++reopen) {
     SCOPED_TRACE(absl::StrCat("reopen ", reopen));
@@ -1092,8 +1102,8 @@ TEST_P(RegistryStoreTest, ConcurrentWritesAndReads) {
       std::vector<int64_t> mine;
       for (int i = 0; i < kWritesEach; ++i) {
         absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
-          ASSIGN_OR_RETURN(int64_t id, tx.NextId("x"));
-          RETURN_IF_ERROR(tx.BumpGeneration("15").status());
+          PARITRANA_ASSIGN_OR_RETURN(int64_t id, tx.NextId("x"));
+          PARITRANA_RETURN_IF_ERROR(tx.BumpGeneration("15").status());
           mine.push_back(id);
           return absl::OkStatus();
         });
@@ -1109,9 +1119,10 @@ TEST_P(RegistryStoreTest, ConcurrentWritesAndReads) {
       int64_t last = 0;
       for (int i = 0; writers_left > 0 || i < 20; ++i) {
         absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-          ASSIGN_OR_RETURN(int64_t first, tx.Generation("15"));
-          ASSIGN_OR_RETURN(std::optional<std::string> body, tx.Get(Kind::kRegion, "regions/15"));
-          ASSIGN_OR_RETURN(int64_t second, tx.Generation("15"));
+          PARITRANA_ASSIGN_OR_RETURN(int64_t first, tx.Generation("15"));
+          PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> body,
+                                     tx.Get(Kind::kRegion, "regions/15"));
+          PARITRANA_ASSIGN_OR_RETURN(int64_t second, tx.Generation("15"));
           if (first != second) fail(absl::StrCat("reader ", r, ": ", first, " then ", second));
           if (first < last) fail(absl::StrCat("reader ", r, ": went back ", last, " to ", first));
           last = first;
@@ -1204,7 +1215,7 @@ TEST_F(SqliteRegistryStoreTest, ReopeningRunsMigrationsIdempotently) {
     std::optional<std::string> body;
     ASSERT_TRUE((*store)
                     ->Read([&](RegistryTx& tx) -> absl::Status {
-                      ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
+                      PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
                       return absl::OkStatus();
                     })
                     .ok());
@@ -1239,7 +1250,7 @@ TEST_F(SqliteRegistryStoreTest, RefusesADatabaseNewerThanTheCode) {
   std::optional<std::string> body;
   ASSERT_TRUE((*store)
                   ->Read([&](RegistryTx& tx) -> absl::Status {
-                    ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
+                    PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
                     return absl::OkStatus();
                   })
                   .ok());
@@ -1307,7 +1318,7 @@ CREATE TABLE active_deltas (
         std::vector<AggregateCount> counts;
         ASSERT_TRUE((*store)
                         ->Read([&](RegistryTx& tx) -> absl::Status {
-                          ASSIGN_OR_RETURN(counts, tx.CountActive(region, day));
+                          PARITRANA_ASSIGN_OR_RETURN(counts, tx.CountActive(region, day));
                           return absl::OkStatus();
                         })
                         .ok());
@@ -1336,7 +1347,7 @@ CREATE TABLE active_deltas (
   std::optional<std::string> body;
   ASSERT_TRUE((*store)
                   ->Read([&](RegistryTx& tx) -> absl::Status {
-                    ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
+                    PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
                     return absl::OkStatus();
                   })
                   .ok());

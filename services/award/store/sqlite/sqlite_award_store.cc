@@ -211,8 +211,8 @@ class SqliteAwardStore final : public AwardStore {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<AwardStore>> OpenSqliteAwardStore(const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<sqlite::ConnectionPool> pool,
-                   sqlite::ConnectionPool::Open(path, kMigrations));
+  PARITRANA_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::ConnectionPool> pool,
+                             sqlite::ConnectionPool::Open(path, kMigrations));
   return std::make_unique<SqliteAwardStore>(std::move(pool));
 }
 

@@ -136,7 +136,7 @@ class SqliteTx final : public RegistryTx {
   SqliteTx(sqlite::Database& db, bool writable) : db_(db), writable_(writable) {}
 
   absl::Status Atomically(absl::FunctionRef<absl::Status()> fn) override {
-    RETURN_IF_ERROR(db_.Exec("SAVEPOINT atomically"));
+    PARITRANA_RETURN_IF_ERROR(db_.Exec("SAVEPOINT atomically"));
     const size_t pending_before = pending_.size();
     absl::Status s = fn();
     if (!s.ok()) {
@@ -228,9 +228,9 @@ class SqliteTx final : public RegistryTx {
 
   absl::Status ClaimKey(absl::string_view scope, absl::string_view key,
                         absl::string_view owner) override {
-    ASSIGN_OR_RETURN(std::optional<std::string> holder,
-                     One("SELECT owner FROM unique_keys WHERE scope = ?1 AND key = ?2",
-                         [&](sqlite::Statement& s) { s.Bind(1, scope).Bind(2, key); }));
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> holder,
+                               One("SELECT owner FROM unique_keys WHERE scope = ?1 AND key = ?2",
+                                   [&](sqlite::Statement& s) { s.Bind(1, scope).Bind(2, key); }));
     if (holder.has_value()) {
       return *holder == owner ? absl::OkStatus()
                               : absl::AlreadyExistsError(absl::StrCat(scope, " is taken"));
@@ -289,7 +289,7 @@ class SqliteTx final : public RegistryTx {
 
   absl::StatusOr<std::vector<AggregateCount>> CountActive(absl::string_view region,
                                                           int64_t day) override {
-    RETURN_IF_ERROR(FlushDeltas());  // a count in a write transaction sees its own deltas
+    PARITRANA_RETURN_IF_ERROR(FlushDeltas());  // a count in a write transaction sees its own deltas
     // Days up to `day` = the 1024-day blocks before its own, the 32-day blocks of its own
     // 1024-day block before its own 32-day block, and its own 32-day block's days up to `day`.
     // Each part is a range of its table's primary key, so at most about keys x (31 + 32 + blocks
@@ -447,7 +447,7 @@ class SqliteRegistryStore final : public RegistryStore {
   absl::Status Write(absl::FunctionRef<absl::Status(RegistryTx&)> fn) override {
     return pool_->Write([&](sqlite::Database& db) {
       SqliteTx tx(db, /*writable=*/true);
-      RETURN_IF_ERROR(fn(tx));
+      PARITRANA_RETURN_IF_ERROR(fn(tx));
       return tx.FlushDeltas();
     });
   }
@@ -466,8 +466,8 @@ class SqliteRegistryStore final : public RegistryStore {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RegistryStore>> OpenSqliteRegistryStore(const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<sqlite::ConnectionPool> pool,
-                   sqlite::ConnectionPool::Open(path, kMigrations));
+  PARITRANA_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::ConnectionPool> pool,
+                             sqlite::ConnectionPool::Open(path, kMigrations));
   return std::make_unique<SqliteRegistryStore>(std::move(pool));
 }
 
