@@ -100,7 +100,7 @@ std::optional<google::rpc::BadRequest> GetBadRequest(const absl::Status& status)
   return GetDetail<google::rpc::BadRequest>(status);
 }
 
-grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view domain) {
+grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   std::string message(status.message());
   if (status.code() == absl::StatusCode::kInternal || status.code() == absl::StatusCode::kUnknown) {
@@ -113,7 +113,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view domain) 
   wire.set_message(message);
   google::rpc::ErrorInfo info = GetErrorInfo(status).value_or(google::rpc::ErrorInfo());
   if (info.reason().empty()) info.set_reason(absl::StatusCodeToString(status.code()));
-  info.set_domain(std::string(domain));
+  info.set_domain(std::string(kErrorDomain));
   wire.add_details()->PackFrom(info);
   status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
     if (type_url == TypeUrl(info)) return;

@@ -48,10 +48,13 @@ std::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& status);
 // The BadRequest attached to `status`, if any.
 std::optional<google::rpc::BadRequest> GetBadRequest(const absl::Status& status);
 
+// The ErrorInfo domain of every error any Paritrana service sends (docs/api.md, "Errors").
+inline constexpr absl::string_view kErrorDomain = "paritrana.id";
+
 // For the wire: code and message, and a google.rpc.Status with an ErrorInfo (the reason attached,
-// or the code's name) in `domain`, plus any other details. INTERNAL and UNKNOWN messages are
+// or the code's name) in kErrorDomain, plus any other details. INTERNAL and UNKNOWN messages are
 // replaced by a generic one, since they may carry internals; the original is logged.
-grpc::Status ToGrpcStatus(const absl::Status& status, absl::string_view domain);
+grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // For clients: the code, message and decoded details of a server's error.
 absl::Status FromGrpcStatus(const grpc::Status& status);

@@ -77,8 +77,7 @@ class RpcObserver final : public grpc::experimental::Interceptor {
             ToGrpcStatus(WithReason(absl::InvalidArgumentError(absl::StrCat(
                                         "the request is not a valid protobuf message for ", method_,
                                         " (truncated, not protobuf, or text that is not UTF-8)")),
-                                    "MALFORMED_REQUEST"),
-                         "paritrana"));
+                                    "MALFORMED_REQUEST")));
       }
       const grpc::Status status = methods->GetSendStatus();
       const double seconds = absl::ToDoubleSeconds(absl::Now() - start_);

@@ -93,7 +93,4 @@ class Award final {
   std::set<std::string> running_ ABSL_GUARDED_BY(running_mu_);
 };
 
-// The ErrorInfo domain of award errors.
-inline constexpr absl::string_view kAwardErrorDomain = "award.paritrana.id";
-
 }  // namespace paritrana::award

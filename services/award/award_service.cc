@@ -40,7 +40,7 @@ grpc::ServerUnaryReactor* AwardService::Unary(
   absl::StatusOr<Principal> principal = Admit(ctx, access);
   absl::Status s = principal.status();
   if (s.ok()) s = fn(*principal);
-  reactor->Finish(ToGrpcStatus(s, kAwardErrorDomain));
+  reactor->Finish(ToGrpcStatus(s));
   return reactor;
 }
 
@@ -50,7 +50,7 @@ grpc::ServerUnaryReactor* AwardService::EvaluateCycle(grpc::CallbackServerContex
   auto* reactor = ctx->DefaultReactor();
   absl::StatusOr<Principal> principal = Admit(ctx, Access::kAdmin);
   if (!principal.ok()) {
-    reactor->Finish(ToGrpcStatus(principal.status(), kAwardErrorDomain));
+    reactor->Finish(ToGrpcStatus(principal.status()));
     return reactor;
   }
   auto done = std::make_shared<std::atomic<bool>>(false);
@@ -67,7 +67,7 @@ grpc::ServerUnaryReactor* AwardService::EvaluateCycle(grpc::CallbackServerContex
   // `req` and `resp` stay valid until Finish; the reactor may be finished from any thread.
   workers_.push_back(Worker{std::thread([this, reactor, req, resp, done, caller = *principal] {
                               absl::Status s = Assign(resp, award_.EvaluateCycle(*req, caller));
-                              reactor->Finish(ToGrpcStatus(s, kAwardErrorDomain));
+                              reactor->Finish(ToGrpcStatus(s));
                               done->store(true);
                             }),
                             done});

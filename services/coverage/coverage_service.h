@@ -58,7 +58,7 @@ class CoverageService final : public v1::CoverageService::CallbackService {
         *resp = std::move(answer->value);
       }
     }
-    reactor->Finish(ToGrpcStatus(s, "coverage.paritrana"));
+    reactor->Finish(ToGrpcStatus(s));
     return reactor;
   }
 

@@ -50,7 +50,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportRecordsRequ
  private:
   void Answer(const absl::Status& s) {
     importer_.Close();
-    Finish(ToGrpcStatus(s, kRegistryErrorDomain));
+    Finish(ToGrpcStatus(s));
   }
 
   Importer importer_;
@@ -61,7 +61,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportRecordsRequ
 // A reactor that only finishes with an error.
 class RefusedImport final : public grpc::ServerReadReactor<v1::ImportRecordsRequest> {
  public:
-  explicit RefusedImport(const absl::Status& s) { Finish(ToGrpcStatus(s, kRegistryErrorDomain)); }
+  explicit RefusedImport(const absl::Status& s) { Finish(ToGrpcStatus(s)); }
   void OnDone() override { delete this; }
 };
 
@@ -79,7 +79,7 @@ grpc::ServerUnaryReactor* RegistryService::Unary(
             : Authorizer::Require(*caller, {Role::kRegistrar});
   }
   if (s.ok()) s = fn(*caller);
-  reactor->Finish(ToGrpcStatus(s, kRegistryErrorDomain));
+  reactor->Finish(ToGrpcStatus(s));
   return reactor;
 }
 

@@ -264,7 +264,4 @@ class RegistryService final : public v1::RegistryService::CallbackService {
   const Authorizer& auth_;
 };
 
-// The ErrorInfo domain of registry errors.
-inline constexpr absl::string_view kRegistryErrorDomain = "registry.paritrana";
-
 }  // namespace paritrana::registry

@@ -47,7 +47,7 @@ class GuardedEcho final : public paritrana::testsupport::v1::EchoService::Callba
   grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context, const EchoRequest* request,
                                  EchoResponse* response) override {
     auto* reactor = context->DefaultReactor();
-    reactor->Finish(ToGrpcStatus(Handle(*context, request->text(), *response), "test"));
+    reactor->Finish(ToGrpcStatus(Handle(*context, request->text(), *response)));
     return reactor;
   }
 
@@ -260,7 +260,7 @@ TEST_F(AuthOnTest, AnalystCannotCallARegistrarMethod) {
   auto info = GetErrorInfo(r.status());
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->reason(), "PERMISSION_DENIED");
-  EXPECT_EQ(info->domain(), "test");
+  EXPECT_EQ(info->domain(), kErrorDomain);
   EXPECT_EQ(info->metadata().at("required_role"), "registrar");
 
   // The same token is fine where an analyst is enough.

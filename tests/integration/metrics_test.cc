@@ -23,9 +23,8 @@ class EchoServiceImpl final : public paritrana::testsupport::v1::EchoService::Ca
                                  EchoResponse* response) override {
     auto* reactor = context->DefaultReactor();
     response->set_text(request->text());
-    reactor->Finish(request->text().empty()
-                        ? ToGrpcStatus(InvalidField("text", "is required"), "test")
-                        : grpc::Status::OK);
+    reactor->Finish(request->text().empty() ? ToGrpcStatus(InvalidField("text", "is required"))
+                                            : grpc::Status::OK);
     return reactor;
   }
 };

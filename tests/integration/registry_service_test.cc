@@ -57,7 +57,7 @@ using Stub = v1::RegistryService::Stub;
 constexpr char kRegistrarToken[] = "registrar-token-0123456789abcdef";
 constexpr char kAnalystToken[] = "analyst-token-0123456789abcdef";
 constexpr char kAdminToken[] = "admin-token-0123456789abcdef";
-constexpr char kDomain[] = "registry.paritrana";
+constexpr absl::string_view kDomain = kErrorDomain;
 
 constexpr char kVillage[] = "regions/15.08.01.2001";
 

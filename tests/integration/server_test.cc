@@ -25,7 +25,7 @@ class EchoServiceImpl final : public paritrana::testsupport::v1::EchoService::Ca
                                  EchoResponse* response) override {
     auto* reactor = context->DefaultReactor();
     if (request->text().empty()) {
-      reactor->Finish(ToGrpcStatus(InvalidField("text", "text must not be empty"), "test"));
+      reactor->Finish(ToGrpcStatus(InvalidField("text", "text must not be empty")));
       return reactor;
     }
     // Slow calls sleep on their own thread so the callback threads stay free.
@@ -112,7 +112,7 @@ TEST(ServiceHostTest, ClientDecodesErrorInfoAndFieldViolations) {
   auto info = GetErrorInfo(decoded);
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->reason(), "INVALID_FIELDS");
-  EXPECT_EQ(info->domain(), "test");
+  EXPECT_EQ(info->domain(), kErrorDomain);
   auto bad = GetBadRequest(decoded);
   ASSERT_TRUE(bad.has_value());
   ASSERT_EQ(bad->field_violations_size(), 1);

@@ -26,7 +26,7 @@ TEST(FieldViolationsTest, CollectsEveryViolation) {
 
 TEST(ToGrpcStatusTest, PutsDetailsOnTheWire) {
   absl::Status s = InvalidField("page_size", "must be at most 1000");
-  grpc::Status wire = ToGrpcStatus(s, "registry.paritrana.id");
+  grpc::Status wire = ToGrpcStatus(s);
   EXPECT_EQ(wire.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 
   google::rpc::Status details;
@@ -42,26 +42,25 @@ TEST(ToGrpcStatusTest, PutsDetailsOnTheWire) {
   ASSERT_TRUE(has_info);
   ASSERT_TRUE(has_bad);
   EXPECT_EQ(info.reason(), "INVALID_FIELDS");
-  EXPECT_EQ(info.domain(), "registry.paritrana.id");
+  EXPECT_EQ(info.domain(), kErrorDomain);
   EXPECT_EQ(bad.field_violations(0).field(), "page_size");
 
   // And back again, as a client would decode it.
   absl::Status round = FromGrpcStatus(wire);
   EXPECT_EQ(round.code(), absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(GetBadRequest(round).has_value());
-  EXPECT_EQ(GetErrorInfo(round)->domain(), "registry.paritrana.id");
+  EXPECT_EQ(GetErrorInfo(round)->domain(), kErrorDomain);
 }
 
 TEST(ToGrpcStatusTest, DefaultReasonIsTheCodeName) {
-  grpc::Status wire = ToGrpcStatus(absl::NotFoundError("no region 15.99"), "registry");
+  grpc::Status wire = ToGrpcStatus(absl::NotFoundError("no region 15.99"));
   absl::Status back = FromGrpcStatus(wire);
   EXPECT_EQ(back.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(GetErrorInfo(back)->reason(), "NOT_FOUND");
 }
 
 TEST(ToGrpcStatusTest, HidesInternalMessages) {
-  grpc::Status wire =
-      ToGrpcStatus(absl::InternalError("sqlite: disk I/O error at /var/lib/x"), "registry");
+  grpc::Status wire = ToGrpcStatus(absl::InternalError("sqlite: disk I/O error at /var/lib/x"));
   EXPECT_EQ(wire.error_code(), grpc::StatusCode::INTERNAL);
   EXPECT_EQ(wire.error_message().find("sqlite"), std::string::npos);
 }
