@@ -4,8 +4,9 @@
 
 namespace paritrana::award {
 
-absl::StatusOr<Principal> AwardService::Admit(grpc::CallbackServerContext* ctx, Access access) {
-  absl::StatusOr<Caller> caller = auth_.Authenticate(*ctx);
+absl::StatusOr<Principal> AwardService::Admit(const grpc::CallbackServerContext& ctx,
+                                              Access access) const {
+  absl::StatusOr<Caller> caller = auth_.Authenticate(ctx);
   if (!caller.ok()) return caller.status();
   Principal principal;
   if (!caller->authenticated) {
@@ -13,7 +14,7 @@ absl::StatusOr<Principal> AwardService::Admit(grpc::CallbackServerContext* ctx, 
     caller->roles.insert(Role::kAdmin);
     principal.id = "anonymous";
   } else {
-    principal.id = principals_.IdOf(*ctx);
+    principal.id = principals_.IdOf(ctx);
   }
   principal.admin = caller->has(Role::kAdmin);
   principal.assessor = caller->has(Role::kAssessor);
@@ -33,22 +34,11 @@ absl::StatusOr<Principal> AwardService::Admit(grpc::CallbackServerContext* ctx, 
   return principal;
 }
 
-grpc::ServerUnaryReactor* AwardService::Unary(
-    grpc::CallbackServerContext* ctx, Access access,
-    const std::function<absl::Status(const Principal&)>& fn) {
-  auto* reactor = ctx->DefaultReactor();
-  absl::StatusOr<Principal> principal = Admit(ctx, access);
-  absl::Status s = principal.status();
-  if (s.ok()) s = fn(*principal);
-  reactor->Finish(ToGrpcStatus(s));
-  return reactor;
-}
-
 grpc::ServerUnaryReactor* AwardService::EvaluateCycle(grpc::CallbackServerContext* ctx,
                                                       const v1::EvaluateCycleRequest* req,
                                                       v1::Evaluation* resp) {
   auto* reactor = ctx->DefaultReactor();
-  absl::StatusOr<Principal> principal = Admit(ctx, Access::kAdmin);
+  absl::StatusOr<Principal> principal = Admit(*ctx, Access::kAdmin);
   if (!principal.ok()) {
     reactor->Finish(ToGrpcStatus(principal.status()));
     return reactor;
@@ -66,8 +56,9 @@ grpc::ServerUnaryReactor* AwardService::EvaluateCycle(grpc::CallbackServerContex
   }
   // `req` and `resp` stay valid until Finish; the reactor may be finished from any thread.
   workers_.push_back(Worker{std::thread([this, reactor, req, resp, done, caller = *principal] {
-                              absl::Status s = Assign(resp, award_.EvaluateCycle(*req, caller));
-                              reactor->Finish(ToGrpcStatus(s));
+                              absl::StatusOr<v1::Evaluation> s = award_.EvaluateCycle(*req, caller);
+                              if (s.ok()) *resp = *std::move(s);
+                              reactor->Finish(ToGrpcStatus(s.status()));
                               done->store(true);
                             }),
                             done});

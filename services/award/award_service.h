@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 
 #include "paritrana/award/v1/award.grpc.pb.h"
+#include "platform/unary_call.h"
 #include "security/auth.h"
 #include "services/award/award.h"
 #include "services/award/principals.h"
@@ -25,60 +26,141 @@ class AwardService final : public v1::AwardService::CallbackService {
   AwardService(Award& award, const Authorizer& auth, const PrincipalMap& principals)
       : award_(award), auth_(auth), principals_(principals) {}
 
-#define PARITRANA_AWARD_RPC(Method, Request, Response, access, call)                         \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const v1::Request* req, \
-                                   v1::Response* resp) override {                            \
-    return Unary(ctx, access, [&](const Principal& caller) {                                 \
-      (void)caller;                                                                          \
-      return Assign(resp, call);                                                             \
-    });                                                                                      \
+  grpc::ServerUnaryReactor* CreateRubric(grpc::CallbackServerContext* ctx,
+                                         const v1::CreateRubricRequest* req,
+                                         v1::Rubric* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kAdmin), resp,
+                      [&](const Principal&) { return award_.CreateRubric(*req); });
   }
-
-  PARITRANA_AWARD_RPC(CreateRubric, CreateRubricRequest, Rubric, Access::kAdmin,
-                      award_.CreateRubric(*req))
-  PARITRANA_AWARD_RPC(GetRubric, GetRubricRequest, Rubric, Access::kRead, award_.GetRubric(*req))
-  PARITRANA_AWARD_RPC(ListRubrics, ListRubricsRequest, ListRubricsResponse, Access::kRead,
-                      award_.ListRubrics(*req))
-  PARITRANA_AWARD_RPC(CreateRubricVersion, CreateRubricVersionRequest, RubricVersion,
-                      Access::kAdmin, award_.CreateRubricVersion(*req))
-  PARITRANA_AWARD_RPC(GetRubricVersion, GetRubricVersionRequest, RubricVersion, Access::kRead,
-                      award_.GetRubricVersion(*req))
-  PARITRANA_AWARD_RPC(ListRubricVersions, ListRubricVersionsRequest, ListRubricVersionsResponse,
-                      Access::kRead, award_.ListRubricVersions(*req))
-  PARITRANA_AWARD_RPC(UpdateRubricVersion, UpdateRubricVersionRequest, RubricVersion,
-                      Access::kAdmin, award_.UpdateRubricVersion(*req))
-  PARITRANA_AWARD_RPC(CreateAwardCycle, CreateAwardCycleRequest, AwardCycle, Access::kAdmin,
-                      award_.CreateAwardCycle(*req))
-  PARITRANA_AWARD_RPC(GetAwardCycle, GetAwardCycleRequest, AwardCycle, Access::kRead,
-                      award_.GetAwardCycle(*req))
-  PARITRANA_AWARD_RPC(ListAwardCycles, ListAwardCyclesRequest, ListAwardCyclesResponse,
-                      Access::kRead, award_.ListAwardCycles(*req))
-  PARITRANA_AWARD_RPC(UpdateAwardCycle, UpdateAwardCycleRequest, AwardCycle, Access::kAdmin,
-                      award_.UpdateAwardCycle(*req))
-  PARITRANA_AWARD_RPC(CreateCandidate, CreateCandidateRequest, Candidate, Access::kAdmin,
-                      award_.CreateCandidate(*req))
-  PARITRANA_AWARD_RPC(GetCandidate, GetCandidateRequest, Candidate, Access::kRead,
-                      award_.GetCandidate(*req))
-  PARITRANA_AWARD_RPC(ListCandidates, ListCandidatesRequest, ListCandidatesResponse, Access::kRead,
-                      award_.ListCandidates(*req))
-  PARITRANA_AWARD_RPC(UpdateCandidate, UpdateCandidateRequest, Candidate, Access::kAdmin,
-                      award_.UpdateCandidate(*req))
-  PARITRANA_AWARD_RPC(CreateAssessment, CreateAssessmentRequest, Assessment, Access::kAssessor,
-                      award_.CreateAssessment(*req, caller))
-  PARITRANA_AWARD_RPC(GetAssessment, GetAssessmentRequest, Assessment, Access::kAssessor,
-                      award_.GetAssessment(*req))
-  PARITRANA_AWARD_RPC(ListAssessments, ListAssessmentsRequest, ListAssessmentsResponse,
-                      Access::kAssessor, award_.ListAssessments(*req))
-  PARITRANA_AWARD_RPC(UpdateAssessment, UpdateAssessmentRequest, Assessment, Access::kAssessor,
-                      award_.UpdateAssessment(*req, caller))
-  PARITRANA_AWARD_RPC(GetEvaluation, GetEvaluationRequest, Evaluation, Access::kRead,
-                      award_.GetEvaluation(*req, caller))
-  PARITRANA_AWARD_RPC(ListEvaluations, ListEvaluationsRequest, ListEvaluationsResponse,
-                      Access::kRead, award_.ListEvaluations(*req, caller))
-  PARITRANA_AWARD_RPC(PublishEvaluation, PublishEvaluationRequest, Evaluation, Access::kAdmin,
-                      award_.PublishEvaluation(*req, caller))
-
-#undef PARITRANA_AWARD_RPC
+  grpc::ServerUnaryReactor* GetRubric(grpc::CallbackServerContext* ctx,
+                                      const v1::GetRubricRequest* req, v1::Rubric* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kRead), resp,
+                      [&](const Principal&) { return award_.GetRubric(*req); });
+  }
+  grpc::ServerUnaryReactor* ListRubrics(grpc::CallbackServerContext* ctx,
+                                        const v1::ListRubricsRequest* req,
+                                        v1::ListRubricsResponse* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kRead), resp,
+                      [&](const Principal&) { return award_.ListRubrics(*req); });
+  }
+  grpc::ServerUnaryReactor* CreateRubricVersion(grpc::CallbackServerContext* ctx,
+                                                const v1::CreateRubricVersionRequest* req,
+                                                v1::RubricVersion* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kAdmin), resp,
+                      [&](const Principal&) { return award_.CreateRubricVersion(*req); });
+  }
+  grpc::ServerUnaryReactor* GetRubricVersion(grpc::CallbackServerContext* ctx,
+                                             const v1::GetRubricVersionRequest* req,
+                                             v1::RubricVersion* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kRead), resp,
+                      [&](const Principal&) { return award_.GetRubricVersion(*req); });
+  }
+  grpc::ServerUnaryReactor* ListRubricVersions(grpc::CallbackServerContext* ctx,
+                                               const v1::ListRubricVersionsRequest* req,
+                                               v1::ListRubricVersionsResponse* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kRead), resp,
+                      [&](const Principal&) { return award_.ListRubricVersions(*req); });
+  }
+  grpc::ServerUnaryReactor* UpdateRubricVersion(grpc::CallbackServerContext* ctx,
+                                                const v1::UpdateRubricVersionRequest* req,
+                                                v1::RubricVersion* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kAdmin), resp,
+                      [&](const Principal&) { return award_.UpdateRubricVersion(*req); });
+  }
+  grpc::ServerUnaryReactor* CreateAwardCycle(grpc::CallbackServerContext* ctx,
+                                             const v1::CreateAwardCycleRequest* req,
+                                             v1::AwardCycle* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kAdmin), resp,
+                      [&](const Principal&) { return award_.CreateAwardCycle(*req); });
+  }
+  grpc::ServerUnaryReactor* GetAwardCycle(grpc::CallbackServerContext* ctx,
+                                          const v1::GetAwardCycleRequest* req,
+                                          v1::AwardCycle* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kRead), resp,
+                      [&](const Principal&) { return award_.GetAwardCycle(*req); });
+  }
+  grpc::ServerUnaryReactor* ListAwardCycles(grpc::CallbackServerContext* ctx,
+                                            const v1::ListAwardCyclesRequest* req,
+                                            v1::ListAwardCyclesResponse* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kRead), resp,
+                      [&](const Principal&) { return award_.ListAwardCycles(*req); });
+  }
+  grpc::ServerUnaryReactor* UpdateAwardCycle(grpc::CallbackServerContext* ctx,
+                                             const v1::UpdateAwardCycleRequest* req,
+                                             v1::AwardCycle* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kAdmin), resp,
+                      [&](const Principal&) { return award_.UpdateAwardCycle(*req); });
+  }
+  grpc::ServerUnaryReactor* CreateCandidate(grpc::CallbackServerContext* ctx,
+                                            const v1::CreateCandidateRequest* req,
+                                            v1::Candidate* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kAdmin), resp,
+                      [&](const Principal&) { return award_.CreateCandidate(*req); });
+  }
+  grpc::ServerUnaryReactor* GetCandidate(grpc::CallbackServerContext* ctx,
+                                         const v1::GetCandidateRequest* req,
+                                         v1::Candidate* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kRead), resp,
+                      [&](const Principal&) { return award_.GetCandidate(*req); });
+  }
+  grpc::ServerUnaryReactor* ListCandidates(grpc::CallbackServerContext* ctx,
+                                           const v1::ListCandidatesRequest* req,
+                                           v1::ListCandidatesResponse* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kRead), resp,
+                      [&](const Principal&) { return award_.ListCandidates(*req); });
+  }
+  grpc::ServerUnaryReactor* UpdateCandidate(grpc::CallbackServerContext* ctx,
+                                            const v1::UpdateCandidateRequest* req,
+                                            v1::Candidate* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kAdmin), resp,
+                      [&](const Principal&) { return award_.UpdateCandidate(*req); });
+  }
+  grpc::ServerUnaryReactor* CreateAssessment(grpc::CallbackServerContext* ctx,
+                                             const v1::CreateAssessmentRequest* req,
+                                             v1::Assessment* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kAssessor), resp, [&](const Principal& caller) {
+      return award_.CreateAssessment(*req, caller);
+    });
+  }
+  grpc::ServerUnaryReactor* GetAssessment(grpc::CallbackServerContext* ctx,
+                                          const v1::GetAssessmentRequest* req,
+                                          v1::Assessment* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kAssessor), resp,
+                      [&](const Principal&) { return award_.GetAssessment(*req); });
+  }
+  grpc::ServerUnaryReactor* ListAssessments(grpc::CallbackServerContext* ctx,
+                                            const v1::ListAssessmentsRequest* req,
+                                            v1::ListAssessmentsResponse* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kAssessor), resp,
+                      [&](const Principal&) { return award_.ListAssessments(*req); });
+  }
+  grpc::ServerUnaryReactor* UpdateAssessment(grpc::CallbackServerContext* ctx,
+                                             const v1::UpdateAssessmentRequest* req,
+                                             v1::Assessment* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kAssessor), resp, [&](const Principal& caller) {
+      return award_.UpdateAssessment(*req, caller);
+    });
+  }
+  grpc::ServerUnaryReactor* GetEvaluation(grpc::CallbackServerContext* ctx,
+                                          const v1::GetEvaluationRequest* req,
+                                          v1::Evaluation* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kRead), resp,
+                      [&](const Principal& caller) { return award_.GetEvaluation(*req, caller); });
+  }
+  grpc::ServerUnaryReactor* ListEvaluations(grpc::CallbackServerContext* ctx,
+                                            const v1::ListEvaluationsRequest* req,
+                                            v1::ListEvaluationsResponse* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kRead), resp, [&](const Principal& caller) {
+      return award_.ListEvaluations(*req, caller);
+    });
+  }
+  grpc::ServerUnaryReactor* PublishEvaluation(grpc::CallbackServerContext* ctx,
+                                              const v1::PublishEvaluationRequest* req,
+                                              v1::Evaluation* resp) override {
+    return ServeUnary(ctx, Admit(*ctx, Access::kAdmin), resp, [&](const Principal& caller) {
+      return award_.PublishEvaluation(*req, caller);
+    });
+  }
 
   // Runs on a thread of its own rather than a gRPC callback thread: an evaluation waits on the
   // coverage service (which waits on the registry) for up to a minute, and callback threads are
@@ -94,19 +176,8 @@ class AwardService final : public v1::AwardService::CallbackService {
   // kRead: any authenticated role; kAssessor: assessor or admin; kAdmin: admin.
   enum class Access { kRead, kAssessor, kAdmin };
 
-  template <typename M>
-  static absl::Status Assign(M* out, absl::StatusOr<M> result) {
-    if (!result.ok()) return result.status();
-    *out = std::move(*result);
-    return absl::OkStatus();
-  }
-
-  // Authenticates, checks `access`, runs `fn` and finishes the call with its status.
-  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* ctx, Access access,
-                                  const std::function<absl::Status(const Principal&)>& fn);
-
   // Authenticates and checks `access`; the principal on success.
-  absl::StatusOr<Principal> Admit(grpc::CallbackServerContext* ctx, Access access);
+  absl::StatusOr<Principal> Admit(const grpc::CallbackServerContext& ctx, Access access) const;
 
   Award& award_;
   const Authorizer& auth_;

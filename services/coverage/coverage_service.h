@@ -2,6 +2,7 @@
 
 #include "paritrana/coverage/v1/coverage.grpc.pb.h"
 #include "platform/errors.h"
+#include "platform/unary_call.h"
 #include "security/auth.h"
 #include "services/coverage/coverage.h"
 
@@ -16,50 +17,51 @@ class CoverageService final : public v1::CoverageService::CallbackService {
   grpc::ServerUnaryReactor* GetCoverage(grpc::CallbackServerContext* ctx,
                                         const v1::GetCoverageRequest* req,
                                         v1::RegionCoverage* resp) override {
-    return Run(ctx, resp, [&] { return coverage_.GetCoverage(*req); });
+    return ServeUnary(ctx, Admit(*ctx), resp,
+                      [&](const Caller&) { return Reply(*ctx, coverage_.GetCoverage(*req)); });
   }
   grpc::ServerUnaryReactor* GetTargetGap(grpc::CallbackServerContext* ctx,
                                          const v1::GetTargetGapRequest* req,
                                          v1::TargetGap* resp) override {
-    return Run(ctx, resp, [&] { return coverage_.GetTargetGap(*req); });
+    return ServeUnary(ctx, Admit(*ctx), resp,
+                      [&](const Caller&) { return Reply(*ctx, coverage_.GetTargetGap(*req)); });
   }
   grpc::ServerUnaryReactor* RankChildRegions(grpc::CallbackServerContext* ctx,
                                              const v1::RankChildRegionsRequest* req,
                                              v1::RankChildRegionsResponse* resp) override {
-    return Run(ctx, resp, [&] { return coverage_.RankChildRegions(*req); });
+    return ServeUnary(ctx, Admit(*ctx), resp,
+                      [&](const Caller&) { return Reply(*ctx, coverage_.RankChildRegions(*req)); });
   }
   grpc::ServerUnaryReactor* GetCoverageTrend(grpc::CallbackServerContext* ctx,
                                              const v1::GetCoverageTrendRequest* req,
                                              v1::GetCoverageTrendResponse* resp) override {
-    return Run(ctx, resp, [&] { return coverage_.GetCoverageTrend(*req); });
+    return ServeUnary(ctx, Admit(*ctx), resp,
+                      [&](const Caller&) { return Reply(*ctx, coverage_.GetCoverageTrend(*req)); });
   }
   grpc::ServerUnaryReactor* BatchGetCoverage(grpc::CallbackServerContext* ctx,
                                              const v1::BatchGetCoverageRequest* req,
                                              v1::BatchGetCoverageResponse* resp) override {
-    return Run(ctx, resp, [&] { return coverage_.BatchGetCoverage(*req); });
+    return ServeUnary(ctx, Admit(*ctx), resp,
+                      [&](const Caller&) { return Reply(*ctx, coverage_.BatchGetCoverage(*req)); });
   }
 
  private:
-  // Authenticates, computes, and finishes the call with the answer or its error.
-  template <typename M, typename Compute>
-  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, M* resp, Compute compute) {
-    auto* reactor = ctx->DefaultReactor();
-    absl::StatusOr<Caller> caller = auth_.Authenticate(*ctx);
-    absl::Status s = caller.status();
-    if (s.ok()) {
-      s = Authorizer::Require(*caller, {Role::kAnalyst, Role::kRegistrar, Role::kAssessor});
-    }
-    if (s.ok()) {
-      absl::StatusOr<Answer<M>> answer = compute();
-      s = answer.status();
-      if (s.ok()) {
-        ctx->AddInitialMetadata("paritrana-computed-from-cache",
-                                answer->from_cache ? "true" : "false");
-        *resp = std::move(answer->value);
-      }
-    }
-    reactor->Finish(ToGrpcStatus(s));
-    return reactor;
+  // Any authenticated role may read coverage.
+  absl::StatusOr<Caller> Admit(const grpc::CallbackServerContext& ctx) const {
+    absl::StatusOr<Caller> caller = auth_.Authenticate(ctx);
+    if (!caller.ok()) return caller.status();
+    PARITRANA_RETURN_IF_ERROR(
+        Authorizer::Require(*caller, {Role::kAnalyst, Role::kRegistrar, Role::kAssessor}));
+    return caller;
+  }
+
+  // The answer's value, after saying in the initial metadata whether it came from the cache.
+  template <typename M>
+  static absl::StatusOr<M> Reply(grpc::CallbackServerContext& ctx,
+                                 absl::StatusOr<Answer<M>> answer) {
+    if (!answer.ok()) return answer.status();
+    ctx.AddInitialMetadata("paritrana-computed-from-cache", answer->from_cache ? "true" : "false");
+    return std::move(answer->value);
   }
 
   Coverage& coverage_;

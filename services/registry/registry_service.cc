@@ -67,42 +67,38 @@ class RefusedImport final : public grpc::ServerReadReactor<v1::ImportRecordsRequ
 
 }  // namespace
 
-grpc::ServerUnaryReactor* RegistryService::Unary(
-    grpc::CallbackServerContext* ctx, Access access,
-    const std::function<absl::Status(const Caller&)>& fn) {
-  auto* reactor = ctx->DefaultReactor();
-  absl::StatusOr<Caller> caller = auth_.Authenticate(*ctx);
-  absl::Status s = caller.status();
-  if (s.ok()) {
-    s = access == Access::kRead
-            ? Authorizer::Require(*caller, {Role::kRegistrar, Role::kAnalyst, Role::kAssessor})
-            : Authorizer::Require(*caller, {Role::kRegistrar});
-  }
-  if (s.ok()) s = fn(*caller);
-  reactor->Finish(ToGrpcStatus(s));
-  return reactor;
+absl::StatusOr<Caller> RegistryService::Admit(const grpc::CallbackServerContext& ctx,
+                                              Access access) const {
+  absl::StatusOr<Caller> caller = auth_.Authenticate(ctx);
+  if (!caller.ok()) return caller.status();
+  PARITRANA_RETURN_IF_ERROR(
+      access == Access::kRead
+          ? Authorizer::Require(*caller, {Role::kRegistrar, Role::kAnalyst, Role::kAssessor})
+          : Authorizer::Require(*caller, {Role::kRegistrar}));
+  return caller;
 }
 
 grpc::ServerUnaryReactor* RegistryService::FindParticipantByNik(
     grpc::CallbackServerContext* ctx, const v1::FindParticipantByNikRequest* req,
     v1::Participant* resp) {
-  return Unary(ctx, Access::kPersonal, [&](const Caller& caller) -> absl::Status {
-    if (!caller.can_read_pii()) {
-      return WithReason(absl::PermissionDeniedError(
-                            "finding a participant by NIK needs the PII right (an authenticated "
-                            "registrar or admin)"),
-                        "PERMISSION_DENIED", {{"required_role", "registrar"}});
-    }
-    return Assign(resp, registry_.FindParticipantByNik(*req));
-  });
+  return ServeUnary(
+      ctx, Admit(*ctx, Access::kPersonal), resp,
+      [&](const Caller& caller) -> absl::StatusOr<v1::Participant> {
+        if (!caller.can_read_pii()) {
+          return WithReason(
+              absl::PermissionDeniedError(
+                  "finding a participant by NIK needs the PII right (an authenticated "
+                  "registrar or admin)"),
+              "PERMISSION_DENIED", {{"required_role", "registrar"}});
+        }
+        return registry_.FindParticipantByNik(*req);
+      });
 }
 
 grpc::ServerReadReactor<v1::ImportRecordsRequest>* RegistryService::ImportRecords(
     grpc::CallbackServerContext* ctx, v1::ImportRecordsResponse* resp) {
-  absl::StatusOr<Caller> caller = auth_.Authenticate(*ctx);
-  absl::Status s = caller.status();
-  if (s.ok()) s = Authorizer::Require(*caller, {Role::kRegistrar});
-  if (!s.ok()) return new RefusedImport(s);
+  absl::StatusOr<Caller> caller = Admit(*ctx, Access::kWrite);
+  if (!caller.ok()) return new RefusedImport(caller.status());
   return new ImportReactor(registry_, resp);
 }
 
