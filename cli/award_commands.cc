@@ -689,38 +689,54 @@ absl::Status RunCandidatesAdd(const Connection& c, const AwardArgs& a, Format f)
   return absl::OkStatus();
 }
 
-absl::Status RunScoresSet(const Connection& c, const AwardArgs& a, Format f) {
-  // Read the whole file first: every row is checked before anything is written.
-  std::ifstream in(a.file);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", a.file));
-  std::string line;
-  if (!std::getline(in, line)) return absl::InvalidArgumentError(a.file + " is empty");
-  std::map<std::string, size_t> col;
-  {
-    const std::vector<std::string> header = SplitCsv(line);
-    for (size_t i = 0; i < header.size(); ++i) {
-      std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(header[i]));
-      if (i == 0) name = std::string(absl::StripPrefix(name, "\xEF\xBB\xBF"));  // a BOM
-      if (name != "candidate_region" && name != "indicator" && name != "score" &&
-          name != "comment") {
-        return absl::InvalidArgumentError(
-            absl::StrCat(a.file, ": unknown column \"", name,
-                         "\"; the columns are candidate_region,indicator,score[,comment]"));
-      }
-      col[name] = i;
-    }
-    for (const char* need : {"candidate_region", "indicator", "score"}) {
-      if (!col.contains(need)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(a.file, ": the header lacks the column ", need,
-                         "; the columns are candidate_region,indicator,score[,comment]"));
-      }
-    }
-  }
+// A jury scores file (candidate_region,indicator,score[,comment]), read whole and checked for
+// its shape before anything is sent.
+struct ScoresFile {
+  std::string path;
   std::vector<std::string> order;  // subjects in file order
   std::map<std::string, std::vector<av1::JuryScore>> scores;
   std::map<std::string, int> first_line;
   std::map<std::pair<std::string, std::string>, int> lines;  // (subject, indicator) -> line
+
+  std::string Where(const std::string& subject, const std::string& indicator) const {
+    return absl::StrCat(path, " line ", lines.at({subject, indicator}), ": ");
+  }
+};
+
+// The index of each known column in the header line; the first cell may start with a BOM.
+absl::StatusOr<std::map<std::string, size_t>> ScoresColumns(const std::string& path,
+                                                            const std::string& header_line) {
+  constexpr absl::string_view kColumns =
+      "; the columns are candidate_region,indicator,score[,comment]";
+  std::map<std::string, size_t> col;
+  const std::vector<std::string> header = SplitCsv(header_line);
+  for (size_t i = 0; i < header.size(); ++i) {
+    std::string name = absl::AsciiStrToLower(absl::StripAsciiWhitespace(header[i]));
+    if (i == 0) name = std::string(absl::StripPrefix(name, "\xEF\xBB\xBF"));  // a BOM
+    if (name != "candidate_region" && name != "indicator" && name != "score" && name != "comment") {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": unknown column \"", name, "\"", kColumns));
+    }
+    col[name] = i;
+  }
+  for (const char* need : {"candidate_region", "indicator", "score"}) {
+    if (!col.contains(need)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": the header lacks the column ", need, kColumns));
+    }
+  }
+  return col;
+}
+
+absl::StatusOr<ScoresFile> ReadScoresFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::string line;
+  if (!std::getline(in, line)) return absl::InvalidArgumentError(path + " is empty");
+  using Columns = std::map<std::string, size_t>;
+  PARITRANA_ASSIGN_OR_RETURN(const Columns col, ScoresColumns(path, line));
+  ScoresFile file;
+  file.path = path;
   int line_no = 1;
   while (std::getline(in, line)) {
     ++line_no;
@@ -731,7 +747,7 @@ absl::Status RunScoresSet(const Connection& c, const AwardArgs& a, Format f) {
       if (it == col.end() || it->second >= cells.size()) return "";
       return std::string(absl::StripAsciiWhitespace(cells[it->second]));
     };
-    const std::string where = absl::StrCat(a.file, " line ", line_no, ": ");
+    const std::string where = absl::StrCat(path, " line ", line_no, ": ");
     const std::string region = cell("candidate_region");
     const std::string indicator = cell("indicator");
     double value = 0;
@@ -743,43 +759,36 @@ absl::Status RunScoresSet(const Connection& c, const AwardArgs& a, Format f) {
                                         "\"");
     }
     const std::string subject = SubjectName(region);
-    if (!lines.emplace(std::make_pair(subject, indicator), line_no).second) {
+    if (!file.lines.emplace(std::make_pair(subject, indicator), line_no).second) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, indicator, " of ", region, " is scored twice"));
     }
-    if (!scores.contains(subject)) {
-      order.push_back(subject);
-      first_line[subject] = line_no;
+    if (!file.scores.contains(subject)) {
+      file.order.push_back(subject);
+      file.first_line[subject] = line_no;
     }
     av1::JuryScore js;
     js.set_indicator_id(indicator);
     js.set_score(value);
     js.set_comment(cell("comment"));
-    scores[subject].push_back(std::move(js));
+    file.scores[subject].push_back(std::move(js));
   }
-  if (order.empty()) return absl::InvalidArgumentError(a.file + " has no scores");
+  if (file.order.empty()) return absl::InvalidArgumentError(path + " has no scores");
+  return file;
+}
 
-  auto stub = av1::AwardService::NewStub(c.Channel(c.award));
-  PARITRANA_ASSIGN_OR_RETURN(std::vector<av1::Candidate> candidates,
-                             AllCandidates(*stub, c, a.cycle));
-  std::map<std::string, const av1::Candidate*> by_subject;
-  for (const auto& cand : candidates) by_subject[cand.subject()] = &cand;
-  for (const std::string& subject : order) {
-    if (!by_subject.contains(subject)) {
-      return absl::NotFoundError(absl::StrCat(a.file, " line ", first_line[subject], ": ",
-                                              ShortSubject(subject), " is not a candidate of ",
-                                              CycleName(a.cycle)));
-    }
-  }
-  // Each score against the jury scales of its candidate's rubric version, so that a bad row
-  // stops the command before anything is written (the service checks again).
-  PARITRANA_ASSIGN_OR_RETURN(av1::AwardCycle cy, GetCycle(*stub, c, a.cycle));
+// Checks each score against the jury scales of its candidate's rubric version, so that a bad row
+// stops the command before anything is written (the service checks again).
+absl::Status CheckJuryScales(av1::AwardService::Stub& stub, const Connection& c, const AwardArgs& a,
+                             const ScoresFile& file,
+                             const std::map<std::string, const av1::Candidate*>& by_subject) {
+  PARITRANA_ASSIGN_OR_RETURN(av1::AwardCycle cy, GetCycle(stub, c, a.cycle));
   std::map<av1::AwardCategory, std::map<std::string, av1::JuryInput>> scales;
   for (const auto& rv : cy.rubric_versions()) {
     av1::GetRubricVersionRequest req;
     req.set_name(rv.rubric_version());
     av1::RubricVersion version;
-    PARITRANA_RETURN_IF_ERROR(FromWire(stub->GetRubricVersion(c.Context().get(), req, &version)));
+    PARITRANA_RETURN_IF_ERROR(FromWire(stub.GetRubricVersion(c.Context().get(), req, &version)));
     auto& jury = scales[rv.category()];
     for (const auto& aspect : version.aspects()) {
       for (const auto& ind : aspect.indicators()) {
@@ -787,11 +796,10 @@ absl::Status RunScoresSet(const Connection& c, const AwardArgs& a, Format f) {
       }
     }
   }
-  for (const auto& [subject, list] : scores) {
-    const auto& jury = scales[by_subject[subject]->category()];
+  for (const auto& [subject, list] : file.scores) {
+    const auto& jury = scales[by_subject.at(subject)->category()];
     for (const auto& js : list) {
-      const std::string where =
-          absl::StrCat(a.file, " line ", lines[{subject, js.indicator_id()}], ": ");
+      const std::string where = file.Where(subject, js.indicator_id());
       auto it = jury.find(js.indicator_id());
       if (it == jury.end()) {
         std::vector<std::string> ids;
@@ -807,67 +815,97 @@ absl::Status RunScoresSet(const Connection& c, const AwardArgs& a, Format f) {
       }
     }
   }
+  return absl::OkStatus();
+}
 
-  // This assessor's existing assessments in the cycle: those are updated, the others created.
-  std::map<std::string, av1::Assessment> existing;  // by candidate name
-  {
-    av1::ListAssessmentsRequest req;
-    req.set_parent(CycleName(a.cycle) + "/candidates/-");
-    req.set_assessor(a.assessor);
-    req.set_page_size(1000);
-    do {
-      av1::ListAssessmentsResponse page;
-      PARITRANA_RETURN_IF_ERROR(FromWire(stub->ListAssessments(c.Context().get(), req, &page)));
-      for (auto& as : *page.mutable_assessments()) {
-        const std::string name = as.name();
-        existing[name.substr(0, name.rfind("/assessments/"))] = std::move(as);
-      }
-      req.set_page_token(page.next_page_token());
-    } while (!req.page_token().empty());
+// This assessor's existing assessments in the cycle, by candidate name.
+absl::StatusOr<std::map<std::string, av1::Assessment>> AssessorsAssessments(
+    av1::AwardService::Stub& stub, const Connection& c, const AwardArgs& a) {
+  std::map<std::string, av1::Assessment> existing;
+  av1::ListAssessmentsRequest req;
+  req.set_parent(CycleName(a.cycle) + "/candidates/-");
+  req.set_assessor(a.assessor);
+  req.set_page_size(1000);
+  do {
+    av1::ListAssessmentsResponse page;
+    PARITRANA_RETURN_IF_ERROR(FromWire(stub.ListAssessments(c.Context().get(), req, &page)));
+    for (auto& as : *page.mutable_assessments()) {
+      const std::string name = as.name();
+      existing[name.substr(0, name.rfind("/assessments/"))] = std::move(as);
+    }
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
+  return existing;
+}
+
+// Writes one candidate's scores: creates the assessment, updates it, or leaves it when the scores
+// are already those. Returns "created", "updated" or "unchanged".
+absl::StatusOr<std::string> WriteAssessment(av1::AwardService::Stub& stub, const Connection& c,
+                                            const AwardArgs& a, const av1::Candidate& cand,
+                                            const std::vector<av1::JuryScore>& scores,
+                                            const std::map<std::string, av1::Assessment>& existing,
+                                            av1::Assessment& out) {
+  auto it = existing.find(cand.name());
+  if (it == existing.end()) {
+    av1::CreateAssessmentRequest req;
+    req.set_parent(cand.name());
+    req.set_assessment_id(a.assessor);
+    req.set_request_id(RequestId());
+    for (const auto& js : scores) *req.mutable_assessment()->add_scores() = js;
+    PARITRANA_RETURN_IF_ERROR(FromWire(stub.CreateAssessment(c.Context().get(), req, &out)));
+    return "created";
   }
+  av1::Assessment wanted;
+  for (const auto& js : scores) *wanted.add_scores() = js;
+  av1::Assessment have;
+  *have.mutable_scores() = it->second.scores();
+  if (google::protobuf::util::MessageDifferencer::Equals(wanted, have)) {
+    out = it->second;
+    return "unchanged";
+  }
+  av1::UpdateAssessmentRequest req;
+  *req.mutable_assessment() = std::move(wanted);
+  req.mutable_assessment()->set_name(it->second.name());
+  req.mutable_update_mask()->add_paths("scores");
+  PARITRANA_RETURN_IF_ERROR(FromWire(stub.UpdateAssessment(c.Context().get(), req, &out)));
+  return "updated";
+}
+
+absl::Status RunScoresSet(const Connection& c, const AwardArgs& a, Format f) {
+  // Read the whole file first: every row is checked before anything is written.
+  PARITRANA_ASSIGN_OR_RETURN(const ScoresFile file, ReadScoresFile(a.file));
+  auto stub = av1::AwardService::NewStub(c.Channel(c.award));
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<av1::Candidate> candidates,
+                             AllCandidates(*stub, c, a.cycle));
+  std::map<std::string, const av1::Candidate*> by_subject;
+  for (const auto& cand : candidates) by_subject[cand.subject()] = &cand;
+  for (const std::string& subject : file.order) {
+    if (!by_subject.contains(subject)) {
+      return absl::NotFoundError(absl::StrCat(a.file, " line ", file.first_line.at(subject), ": ",
+                                              ShortSubject(subject), " is not a candidate of ",
+                                              CycleName(a.cycle)));
+    }
+  }
+  PARITRANA_RETURN_IF_ERROR(CheckJuryScales(*stub, c, a, file, by_subject));
+  PARITRANA_ASSIGN_OR_RETURN(const auto existing, AssessorsAssessments(*stub, c, a));
 
   av1::ListAssessmentsResponse written;
   int written_count = 0;
   Table t;
   t.header = {"region", "name", "assessor", "scores", "result"};
-  for (const std::string& subject : order) {
+  for (const std::string& subject : file.order) {
     const av1::Candidate& cand = *by_subject[subject];
     av1::Assessment out;
-    std::string result;
-    grpc::Status s;
-    if (auto it = existing.find(cand.name()); it != existing.end()) {
-      av1::Assessment wanted;
-      for (const auto& js : scores[subject]) *wanted.add_scores() = js;
-      av1::Assessment have;
-      *have.mutable_scores() = it->second.scores();
-      if (google::protobuf::util::MessageDifferencer::Equals(wanted, have)) {
-        out = it->second;
-        result = "unchanged";
-      } else {
-        av1::UpdateAssessmentRequest req;
-        *req.mutable_assessment() = std::move(wanted);
-        req.mutable_assessment()->set_name(it->second.name());
-        req.mutable_update_mask()->add_paths("scores");
-        s = stub->UpdateAssessment(c.Context().get(), req, &out);
-        result = "updated";
-      }
-    } else {
-      av1::CreateAssessmentRequest req;
-      req.set_parent(cand.name());
-      req.set_assessment_id(a.assessor);
-      req.set_request_id(RequestId());
-      for (const auto& js : scores[subject]) *req.mutable_assessment()->add_scores() = js;
-      s = stub->CreateAssessment(c.Context().get(), req, &out);
-      result = "created";
+    absl::StatusOr<std::string> result =
+        WriteAssessment(*stub, c, a, cand, file.scores.at(subject), existing, out);
+    if (!result.ok()) {
+      return Prefixed(absl::StrCat(ShortSubject(subject), " (", a.file, " line ",
+                                   file.first_line.at(subject), "): "),
+                      result.status(), DoneBefore(written_count, "assessments written"));
     }
-    if (!s.ok()) {
-      return Prefixed(
-          absl::StrCat(ShortSubject(subject), " (", a.file, " line ", first_line[subject], "): "),
-          FromWire(s), DoneBefore(written_count, "assessments written"));
-    }
-    if (result != "unchanged") ++written_count;
+    if (*result != "unchanged") ++written_count;
     t.rows.push_back({ShortSubject(subject), cand.display_name(), out.assessor(),
-                      absl::StrCat(out.scores_size()), result});
+                      absl::StrCat(out.scores_size()), *result});
     *written.add_assessments() = std::move(out);
   }
   Print(f, t, written);
