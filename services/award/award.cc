@@ -909,6 +909,47 @@ absl::StatusOr<v1::Assessment> Award::UpdateAssessment(const v1::UpdateAssessmen
 
 // ----- Evaluations -----
 
+namespace {
+
+// What an evaluation of `cycle` reads: the cycle, its rubric versions, candidates and assessments.
+// FAILED_PRECONDITION when the cycle is published or its assessment period has not ended `today`.
+absl::StatusOr<CycleSnapshot> ReadSnapshot(AwardTx& tx, const std::string& cycle,
+                                           absl::CivilDay today) {
+  CycleSnapshot snapshot;
+  PARITRANA_ASSIGN_OR_RETURN(snapshot.cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, cycle));
+  if (snapshot.cycle.state() == v1::AwardCycle::STATE_PUBLISHED) {
+    return Precondition(
+        "CYCLE_PUBLISHED",
+        absl::StrCat(cycle, " is PUBLISHED (", snapshot.cycle.published_evaluation(),
+                     "); it cannot be evaluated again"),
+        {{"cycle", cycle}});
+  }
+  PARITRANA_ASSIGN_OR_RETURN(absl::CivilDay end,
+                             ToCivilDay(snapshot.cycle.assessment_period().end_date()));
+  if (end > today) {
+    return Precondition("ASSESSMENT_PERIOD_NOT_ENDED",
+                        absl::StrCat("the assessment period of ", cycle, " ends on ",
+                                     absl::FormatCivilTime(end), ", after today in Asia/Jakarta"),
+                        {{"end_date", absl::FormatCivilTime(end)}});
+  }
+  for (const auto& crv : snapshot.cycle.rubric_versions()) {
+    PARITRANA_ASSIGN_OR_RETURN(
+        snapshot.versions[crv.category()],
+        Must<v1::RubricVersion>(tx, Kind::kRubricVersion, crv.rubric_version()));
+  }
+  ListQuery candidates;
+  candidates.kind = Kind::kCandidate;
+  candidates.cycle = cycle;
+  PARITRANA_ASSIGN_OR_RETURN(snapshot.candidates, All<v1::Candidate>(tx, candidates));
+  ListQuery assessments;
+  assessments.kind = Kind::kAssessment;
+  assessments.cycle = cycle;
+  PARITRANA_ASSIGN_OR_RETURN(snapshot.assessments, All<v1::Assessment>(tx, assessments));
+  return snapshot;
+}
+
+}  // namespace
+
 absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleRequest& req,
                                                     const Principal& caller) {
   FieldViolations v;
@@ -960,35 +1001,7 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
 
   CycleSnapshot snapshot;
   PARITRANA_RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {
-    PARITRANA_ASSIGN_OR_RETURN(snapshot.cycle, Must<v1::AwardCycle>(tx, Kind::kCycle, req.name()));
-    if (snapshot.cycle.state() == v1::AwardCycle::STATE_PUBLISHED) {
-      return Precondition(
-          "CYCLE_PUBLISHED",
-          absl::StrCat(req.name(), " is PUBLISHED (", snapshot.cycle.published_evaluation(),
-                       "); it cannot be evaluated again"),
-          {{"cycle", req.name()}});
-    }
-    PARITRANA_ASSIGN_OR_RETURN(absl::CivilDay end,
-                               ToCivilDay(snapshot.cycle.assessment_period().end_date()));
-    if (end > today_()) {
-      return Precondition("ASSESSMENT_PERIOD_NOT_ENDED",
-                          absl::StrCat("the assessment period of ", req.name(), " ends on ",
-                                       absl::FormatCivilTime(end), ", after today in Asia/Jakarta"),
-                          {{"end_date", absl::FormatCivilTime(end)}});
-    }
-    for (const auto& crv : snapshot.cycle.rubric_versions()) {
-      PARITRANA_ASSIGN_OR_RETURN(
-          snapshot.versions[crv.category()],
-          Must<v1::RubricVersion>(tx, Kind::kRubricVersion, crv.rubric_version()));
-    }
-    ListQuery candidates;
-    candidates.kind = Kind::kCandidate;
-    candidates.cycle = req.name();
-    PARITRANA_ASSIGN_OR_RETURN(snapshot.candidates, All<v1::Candidate>(tx, candidates));
-    ListQuery assessments;
-    assessments.kind = Kind::kAssessment;
-    assessments.cycle = req.name();
-    PARITRANA_ASSIGN_OR_RETURN(snapshot.assessments, All<v1::Assessment>(tx, assessments));
+    PARITRANA_ASSIGN_OR_RETURN(snapshot, ReadSnapshot(tx, req.name(), today_()));
     return absl::OkStatus();
   }));
 

@@ -693,7 +693,10 @@ absl::StatusOr<v1::ListContributionsResponse> Registry::ListContributions(
 
 // ----- Aggregates -----
 
-absl::StatusOr<v1::QueryAggregatesResponse> Registry::QueryAggregates(
+namespace {
+
+// The distinct days a QueryAggregates request asks, once every field is checked.
+absl::StatusOr<std::set<absl::CivilDay>> CheckAggregatesQuery(
     const v1::QueryAggregatesRequest& req) {
   FieldViolations v;
   if (req.regions_size() == 0 || req.regions_size() > kMaxQueryRegions) {
@@ -717,39 +720,117 @@ absl::StatusOr<v1::QueryAggregatesResponse> Registry::QueryAggregates(
     days.insert(*d);
   }
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+  return days;
+}
 
+// The regions asked (and their children when asked), by code so the answer is sorted by code.
+absl::StatusOr<std::map<std::string, v1::Region>> QueriedRegions(
+    RegistryTx& tx, const v1::QueryAggregatesRequest& req) {
+  std::map<std::string, v1::Region> regions;
+  for (int i = 0; i < req.regions_size(); ++i) {
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Region> r,
+                               Load<v1::Region>(tx, Kind::kRegion, req.regions(i)));
+    if (!r.has_value()) {
+      return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND", absl::StrCat("regions[", i, "]"),
+                        absl::StrCat(req.regions(i), " does not exist"));
+    }
+    if (req.include_children()) {
+      ListQuery q;
+      q.kind = Kind::kRegion;
+      q.parent = r->name();
+      q.limit = kMaxQueryAnswers + 1;
+      PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> children, tx.List(q));
+      for (const StoredResource& c : children) {
+        v1::Region child;
+        if (!child.ParseFromString(c.body)) return absl::DataLossError("bad region record");
+        regions[child.code()] = std::move(child);
+      }
+    }
+    regions[r->code()] = std::move(*r);
+  }
+  return regions;
+}
+
+// The active counts of one region on one day, by segment, programme and funding source.
+absl::StatusOr<v1::RegionAggregate> AggregateOf(RegistryTx& tx, const v1::Region& region,
+                                                absl::CivilDay day) {
+  v1::RegionAggregate agg;
+  agg.set_region(region.name());
+  agg.set_display_name(region.display_name());
+  agg.set_level(region.level());
+  agg.set_parent(region.parent());
+  *agg.mutable_date() = ToProtoDate(day);
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<AggregateCount> counts,
+                             tx.CountActive(region.code(), DayNumber(day)));
+  std::map<int, v1::SegmentAggregate> segments;
+  for (const AggregateCount& c : counts) {
+    if (c.key.segment == 0) {
+      agg.set_active_persons(c.active);
+      continue;
+    }
+    v1::SegmentAggregate& s = segments[c.key.segment];
+    s.set_segment(static_cast<type::v1::Segment>(c.key.segment));
+    if (c.key.programme != 0) {
+      auto* p = s.add_programmes();
+      p->set_programme(static_cast<type::v1::Programme>(c.key.programme));
+      p->set_active_persons(c.active);
+    } else if (c.key.funding != 0) {
+      auto* f = s.add_funding();
+      f->set_funding_source(static_cast<type::v1::FundingSource>(c.key.funding));
+      f->set_subsidy_scheme(c.key.scheme);
+      f->set_active_persons(c.active);
+    } else {
+      s.set_active_persons(c.active);
+    }
+  }
+  for (auto& [_, s] : segments) *agg.add_segments() = std::move(s);
+  return agg;
+}
+
+// For each year asked, the region's baseline of that year or the latest earlier one (per source),
+// and its target of that year, added to the maps (by name, so the answer holds each once).
+absl::Status AddBaselinesAndTargets(RegistryTx& tx, const v1::Region& region,
+                                    const std::set<int>& years,
+                                    std::map<std::string, v1::WorkforceBaseline>& baselines,
+                                    std::map<std::string, v1::CoverageTarget>& targets) {
+  ListQuery q;
+  q.kind = Kind::kBaseline;
+  q.parent = region.name();
+  q.limit = kMaxQueryAnswers;
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
+  std::vector<v1::WorkforceBaseline> all(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) all[i].ParseFromString(rows[i].body);
+  for (int year : years) {
+    std::map<int, const v1::WorkforceBaseline*> best;  // by source
+    for (const auto& b : all) {
+      if (b.year() > year) continue;
+      auto& slot = best[b.source()];
+      if (slot == nullptr || slot->year() < b.year()) slot = &b;
+    }
+    for (const auto& [_, b] : best) baselines[b->name()] = *b;
+    PARITRANA_ASSIGN_OR_RETURN(
+        std::optional<v1::CoverageTarget> t,
+        Load<v1::CoverageTarget>(tx, Kind::kTarget,
+                                 absl::StrCat(region.name(), "/targets/", year)));
+    if (t.has_value()) targets[t->name()] = *t;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::QueryAggregatesResponse> Registry::QueryAggregates(
+    const v1::QueryAggregatesRequest& req) {
+  PARITRANA_ASSIGN_OR_RETURN(const std::set<absl::CivilDay> days, CheckAggregatesQuery(req));
   v1::QueryAggregatesResponse resp;
   PARITRANA_RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
-    std::map<std::string, v1::Region> regions;  // by code, so the answer is sorted by code
-    for (int i = 0; i < req.regions_size(); ++i) {
-      PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Region> r,
-                                 Load<v1::Region>(tx, Kind::kRegion, req.regions(i)));
-      if (!r.has_value()) {
-        return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND",
-                          absl::StrCat("regions[", i, "]"),
-                          absl::StrCat(req.regions(i), " does not exist"));
-      }
-      if (req.include_children()) {
-        ListQuery q;
-        q.kind = Kind::kRegion;
-        q.parent = r->name();
-        q.limit = kMaxQueryAnswers + 1;
-        PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> children, tx.List(q));
-        for (const StoredResource& c : children) {
-          v1::Region child;
-          if (!child.ParseFromString(c.body)) return absl::DataLossError("bad region record");
-          regions[child.code()] = std::move(child);
-        }
-      }
-      regions[r->code()] = std::move(*r);
-    }
+    PARITRANA_ASSIGN_OR_RETURN(const auto regions, QueriedRegions(tx, req));
     if (regions.size() * days.size() > static_cast<size_t>(kMaxQueryAnswers)) {
       return WithReason(absl::InvalidArgumentError(absl::StrCat(
                             "the answer would hold ", regions.size() * days.size(),
                             " aggregates; at most ", kMaxQueryAnswers, " per call, split it")),
                         "QUERY_TOO_LARGE");
     }
-
     std::set<int> years;
     for (absl::CivilDay d : days) years.insert(static_cast<int>(d.year()));
     std::map<std::string, v1::WorkforceBaseline> baselines;
@@ -758,59 +839,9 @@ absl::StatusOr<v1::QueryAggregatesResponse> Registry::QueryAggregates(
     for (const auto& [code, region] : regions) {
       provinces.insert(code.substr(0, 2));
       for (absl::CivilDay day : days) {
-        v1::RegionAggregate* agg = resp.add_aggregates();
-        agg->set_region(region.name());
-        agg->set_display_name(region.display_name());
-        agg->set_level(region.level());
-        agg->set_parent(region.parent());
-        *agg->mutable_date() = ToProtoDate(day);
-        PARITRANA_ASSIGN_OR_RETURN(std::vector<AggregateCount> counts,
-                                   tx.CountActive(code, DayNumber(day)));
-        std::map<int, v1::SegmentAggregate> segments;
-        for (const AggregateCount& c : counts) {
-          if (c.key.segment == 0) {
-            agg->set_active_persons(c.active);
-            continue;
-          }
-          v1::SegmentAggregate& s = segments[c.key.segment];
-          s.set_segment(static_cast<type::v1::Segment>(c.key.segment));
-          if (c.key.programme != 0) {
-            auto* p = s.add_programmes();
-            p->set_programme(static_cast<type::v1::Programme>(c.key.programme));
-            p->set_active_persons(c.active);
-          } else if (c.key.funding != 0) {
-            auto* f = s.add_funding();
-            f->set_funding_source(static_cast<type::v1::FundingSource>(c.key.funding));
-            f->set_subsidy_scheme(c.key.scheme);
-            f->set_active_persons(c.active);
-          } else {
-            s.set_active_persons(c.active);
-          }
-        }
-        for (auto& [_, s] : segments) *agg->add_segments() = std::move(s);
+        PARITRANA_ASSIGN_OR_RETURN(*resp.add_aggregates(), AggregateOf(tx, region, day));
       }
-      // Baselines: for each year asked, that year's or the latest earlier one, per source.
-      ListQuery q;
-      q.kind = Kind::kBaseline;
-      q.parent = region.name();
-      q.limit = kMaxQueryAnswers;
-      PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
-      std::vector<v1::WorkforceBaseline> all(rows.size());
-      for (size_t i = 0; i < rows.size(); ++i) all[i].ParseFromString(rows[i].body);
-      for (int year : years) {
-        std::map<int, const v1::WorkforceBaseline*> best;  // by source
-        for (const auto& b : all) {
-          if (b.year() > year) continue;
-          auto& slot = best[b.source()];
-          if (slot == nullptr || slot->year() < b.year()) slot = &b;
-        }
-        for (const auto& [_, b] : best) baselines[b->name()] = *b;
-        PARITRANA_ASSIGN_OR_RETURN(
-            std::optional<v1::CoverageTarget> t,
-            Load<v1::CoverageTarget>(tx, Kind::kTarget,
-                                     absl::StrCat(region.name(), "/targets/", year)));
-        if (t.has_value()) targets[t->name()] = *t;
-      }
+      PARITRANA_RETURN_IF_ERROR(AddBaselinesAndTargets(tx, region, years, baselines, targets));
     }
     for (auto& [_, b] : baselines) *resp.add_baselines() = std::move(b);
     for (auto& [_, t] : targets) *resp.add_targets() = std::move(t);
