@@ -203,6 +203,99 @@ class CsvRows {
   const std::vector<std::string>* cells_ = nullptr;
 };
 
+// Turns the lines of an import file into ImportRows. A line the CLI can already tell the registry
+// would refuse is rejected here, with its row number and the field, and never sent.
+class LineReader final {
+ public:
+  explicit LineReader(std::string format) : format_(std::move(format)) {}
+
+  // The row of the next line; nullopt for a blank line, the CSV header or a line rejected here
+  // (kept in rejects()). An error stops the import (a CSV header naming no known record).
+  absl::StatusOr<std::optional<rv1::ImportRow>> Next(std::string line) {
+    ++line_number_;
+    // Excel and other Windows tools start UTF-8 files with a byte-order mark.
+    if (line_number_ == 1 && absl::StartsWith(line, kUtf8ByteOrderMark)) {
+      line.erase(0, kUtf8ByteOrderMark.size());
+    }
+    if (absl::StripAsciiWhitespace(line).empty()) return std::nullopt;
+    absl::StatusOr<rv1::ImportRow> row;
+    if (format_ == "csv") {
+      std::vector<std::string> cells = SplitCsv(line);
+      if (!csv_.has_value()) {
+        csv_.emplace(cells);
+        PARITRANA_RETURN_IF_ERROR(csv_->Kind());
+        return std::nullopt;
+      }
+      absl::Status cells_ok = csv_->CheckCells(cells);
+      row = cells_ok.ok() ? csv_->Parse(cells) : absl::StatusOr<rv1::ImportRow>(cells_ok);
+    } else {
+      row = JsonRow(line);
+    }
+    if (!row.ok()) {
+      const absl::Status& s = row.status();
+      rejects_.push_back(
+          {line_number_, ErrorField(s), GetBadRequest(s)->field_violations(0).description()});
+      return std::nullopt;
+    }
+    row->set_row_number(line_number_);
+    return *std::move(row);
+  }
+
+  int64_t line_number() const { return line_number_; }
+  // Lines read that hold records: all but a CSV header.
+  int64_t records_read() const { return line_number_ - (csv_.has_value() ? 1 : 0); }
+  const std::vector<LocalReject>& rejects() const { return rejects_; }
+
+ private:
+  static absl::StatusOr<rv1::ImportRow> JsonRow(const std::string& line) {
+    if (line.size() > kMaxLineBytes) {
+      return InvalidField(
+          "record",
+          absl::StrCat("is ", line.size(), " bytes long; a line may hold at most ", kMaxLineBytes));
+    }
+    if (!IsUtf8(line)) return InvalidField("record", "is not valid UTF-8 text");
+    rv1::ImportRow row;
+    auto s = google::protobuf::util::JsonStringToMessage(line, &row);
+    if (!s.ok()) return InvalidField("record", std::string(s.message()));
+    return row;
+  }
+
+  const std::string format_;
+  std::optional<CsvRows> csv_;
+  int64_t line_number_ = 0;
+  std::vector<LocalReject> rejects_;
+};
+
+// The rejects file: the registry's rejected rows and the CLI's own, by row number.
+void WriteRejects(const std::string& path, const rv1::ImportRecordsResponse& response,
+                  const std::vector<LocalReject>& local) {
+  std::ofstream rejects(path);
+  rejects << "row_number,field,code,reason\n";
+  std::vector<rv1::RejectedRow> all(response.rejected_rows().begin(),
+                                    response.rejected_rows().end());
+  for (const LocalReject& r : local) {
+    rv1::RejectedRow row;
+    row.set_row_number(r.row);
+    row.set_field(r.field);
+    row.set_code("INVALID_ARGUMENT");
+    row.set_reason(r.reason);
+    all.push_back(row);
+  }
+  std::sort(all.begin(), all.end(),
+            [](const auto& a, const auto& b) { return a.row_number() < b.row_number(); });
+  for (const auto& r : all) {
+    rejects << r.row_number() << "," << r.field() << "," << r.code() << ",\""
+            << absl::StrReplaceAll(r.reason(), {{"\"", "\"\""}}) << "\"\n";
+  }
+}
+
+// The import's id: the one asked for, else one made unique by time and randomness.
+std::string ImportId(const ImportOptions& options) {
+  if (!options.import_id.empty()) return options.import_id;
+  return absl::StrFormat("cli-%d-%016x", absl::ToUnixSeconds(absl::Now()),
+                         std::random_device{}() * 0x9E3779B97F4A7C15ull);
+}
+
 // One ImportRecords stream of the whole file; the registry's error as it sent it.
 absl::Status ImportOnce(const Connection& connection, const ImportOptions& options) {
   std::ifstream file;
@@ -231,23 +324,16 @@ absl::Status ImportOnce(const Connection& connection, const ImportOptions& optio
   auto writer = stub->ImportRecords(ctx.get(), &response);
 
   rv1::ImportRecordsRequest header;
-  header.mutable_header()->set_import_id(
-      !options.import_id.empty() ? options.import_id
-                                 : absl::StrFormat("cli-%d-%016x", absl::ToUnixSeconds(absl::Now()),
-                                                   std::random_device{}() * 0x9E3779B97F4A7C15ull));
+  header.mutable_header()->set_import_id(ImportId(options));
   header.mutable_header()->set_mode(mode);
   header.mutable_header()->set_batch_size(options.batch_size);
   header.mutable_header()->set_validate_only(options.validate_only);
   writer->Write(header);
 
-  std::vector<LocalReject> local;
-  auto reject_locally = [&](int64_t row, const absl::Status& s) {
-    local.push_back({row, ErrorField(s), GetBadRequest(s)->field_violations(0).description()});
-  };
-  std::optional<CsvRows> csv;
+  LineReader reader(format);
   rv1::ImportRecordsRequest chunk;
   size_t chunk_bytes = 0;
-  int64_t line_number = 0, sent = 0;
+  int64_t sent = 0;
   const absl::Time start = absl::Now();
   absl::Time last_report = start;
   auto flush = [&] {
@@ -261,49 +347,10 @@ absl::Status ImportOnce(const Connection& connection, const ImportOptions& optio
   std::string line;
   bool stream_ok = true;
   while (stream_ok && std::getline(*in, line)) {
-    ++line_number;
-    // Excel and other Windows tools start UTF-8 files with a byte-order mark.
-    if (line_number == 1 && absl::StartsWith(line, kUtf8ByteOrderMark)) {
-      line.erase(0, kUtf8ByteOrderMark.size());
-    }
-    if (absl::StripAsciiWhitespace(line).empty()) continue;
-    rv1::ImportRow row;
-    if (format == "csv") {
-      std::vector<std::string> cells = SplitCsv(line);
-      if (!csv.has_value()) {
-        csv.emplace(cells);
-        PARITRANA_RETURN_IF_ERROR(csv->Kind());
-        continue;
-      }
-      absl::Status cells_ok = csv->CheckCells(cells);
-      absl::StatusOr<rv1::ImportRow> parsed =
-          cells_ok.ok() ? csv->Parse(cells) : absl::StatusOr<rv1::ImportRow>(cells_ok);
-      if (!parsed.ok()) {
-        reject_locally(line_number, parsed.status());
-        continue;
-      }
-      row = std::move(*parsed);
-    } else {
-      if (line.size() > kMaxLineBytes) {
-        reject_locally(line_number,
-                       InvalidField("record", absl::StrCat("is ", line.size(),
-                                                           " bytes long; a line may hold at most ",
-                                                           kMaxLineBytes)));
-        continue;
-      }
-      if (!IsUtf8(line)) {
-        reject_locally(line_number, InvalidField("record", "is not valid UTF-8 text"));
-        continue;
-      }
-      auto s = google::protobuf::util::JsonStringToMessage(line, &row);
-      if (!s.ok()) {
-        local.push_back({line_number, "record", std::string(s.message())});
-        continue;
-      }
-    }
-    row.set_row_number(line_number);
-    chunk_bytes += row.ByteSizeLong();
-    *chunk.mutable_rows()->add_rows() = std::move(row);
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<rv1::ImportRow> row, reader.Next(std::move(line)));
+    if (!row.has_value()) continue;
+    chunk_bytes += row->ByteSizeLong();
+    *chunk.mutable_rows()->add_rows() = *std::move(row);
     if (chunk.rows().rows_size() >= kMaxRowsPerMessage || chunk_bytes >= kMaxMessageBytes) {
       stream_ok = flush();
     }
@@ -332,32 +379,14 @@ absl::Status ImportOnce(const Connection& connection, const ImportOptions& optio
                                             " rows but ", sent, " were sent"));
   }
 
-  if (!options.rejects_file.empty()) {
-    std::ofstream rejects(options.rejects_file);
-    rejects << "row_number,field,code,reason\n";
-    std::vector<rv1::RejectedRow> all(response.rejected_rows().begin(),
-                                      response.rejected_rows().end());
-    for (const LocalReject& r : local) {
-      rv1::RejectedRow row;
-      row.set_row_number(r.row);
-      row.set_field(r.field);
-      row.set_code("INVALID_ARGUMENT");
-      row.set_reason(r.reason);
-      all.push_back(row);
-    }
-    std::sort(all.begin(), all.end(),
-              [](const auto& a, const auto& b) { return a.row_number() < b.row_number(); });
-    for (const auto& r : all) {
-      rejects << r.row_number() << "," << r.field() << "," << r.code() << ",\""
-              << absl::StrReplaceAll(r.reason(), {{"\"", "\"\""}}) << "\"\n";
-    }
-  }
+  const std::vector<LocalReject>& local = reader.rejects();
+  if (!options.rejects_file.empty()) WriteRejects(options.rejects_file, response, local);
   const double secs = std::max(absl::ToDoubleSeconds(absl::Now() - start), 1e-3);
   std::cout << absl::StrFormat(
       "import %s%s: %s rows read, %s accepted, %s unchanged, %s rejected (%s before sending), "
       "%s rolled back, %s batches, %.1f s (%s rows/s)\n",
       response.import_id(), response.replayed() ? " (replayed)" : "",
-      Thousands(line_number - (csv ? 1 : 0)), Thousands(response.rows_accepted()),
+      Thousands(reader.records_read()), Thousands(response.rows_accepted()),
       Thousands(response.rows_unchanged()),
       Thousands(response.rows_rejected() + static_cast<int64_t>(local.size())),
       Thousands(static_cast<int64_t>(local.size())), Thousands(response.rows_rolled_back()),
