@@ -127,21 +127,15 @@ std::vector<IndicatorResult> IndicatorSkeletons(const v1::RubricVersion& version
   return out;
 }
 
-v1::CategoryResult ScoreCategory(const v1::RubricVersion& version, v1::AwardCategory category,
-                                 const std::string& rubric_version_name,
-                                 std::vector<CandidateValues> active,
-                                 std::vector<v1::ExcludedCandidate> excluded) {
-  const std::vector<IndicatorRef> refs = Indicators(version);
-  std::map<std::string, size_t> index_of;  // indicator id -> position in rubric order
-  for (size_t i = 0; i < refs.size(); ++i) index_of[refs[i].indicator->id()] = i;
+namespace {
 
-  v1::CategoryResult result;
-  result.set_category(category);
-  result.set_rubric_version(rubric_version_name);
+using IndexOf = std::map<std::string, size_t>;  // indicator id -> position in rubric order
 
-  // 1. Gates on raw values; a missing value fails its gate.
-  std::vector<Scored> passed;
-  std::vector<v1::ScreenedOutEntry> screened;
+// 1. Gates on raw values; a missing value fails its gate. Candidates that pass every gate go to
+// `passed`, the others to `screened` with their gate outcomes.
+void ApplyGates(const v1::RubricVersion& version, const IndexOf& index_of,
+                std::vector<CandidateValues>& active, std::vector<Scored>& passed,
+                std::vector<v1::ScreenedOutEntry>& screened) {
   for (CandidateValues& c : active) {
     std::vector<v1::GateOutcome> outcomes;
     bool all = true;
@@ -172,9 +166,11 @@ v1::CategoryResult ScoreCategory(const v1::RubricVersion& version, v1::AwardCate
       screened.push_back(std::move(e));
     }
   }
+}
 
-  // 2. Normalized scores. Rank-based scoring ranks among the candidates that passed every gate
-  // and have a value.
+// 2. Normalized scores. Rank-based scoring ranks among the candidates that passed every gate and
+// have a value.
+void Normalize(const std::vector<IndicatorRef>& refs, std::vector<Scored>& passed) {
   for (size_t i = 0; i < refs.size(); ++i) {
     const v1::Indicator& ind = *refs[i].indicator;
     if (ind.has_rank_based()) {
@@ -213,8 +209,10 @@ v1::CategoryResult ScoreCategory(const v1::RubricVersion& version, v1::AwardCate
       r.set_normalized_score(score);
     }
   }
+}
 
-  // 3. Contributions, aspect scores, totals and tie-break values.
+// 3. Contributions, aspect scores, totals and tie-break values.
+void Total(const v1::RubricVersion& version, const IndexOf& index_of, std::vector<Scored>& passed) {
   for (Scored& s : passed) {
     size_t i = 0;
     double total = 0;
@@ -248,8 +246,10 @@ v1::CategoryResult ScoreCategory(const v1::RubricVersion& version, v1::AwardCate
       s.tie_break.push_back(value);
     }
   }
+}
 
-  // 4. Order and rank.
+// 4. Order (total, then the tie-break values, then the subject) and rank.
+void Rank(std::vector<Scored>& passed, v1::CategoryResult& result) {
   std::sort(passed.begin(), passed.end(), [](const Scored& x, const Scored& y) {
     if (Round6(x.total) != Round6(y.total)) return Round6(x.total) > Round6(y.total);
     for (size_t k = 0; k < x.tie_break.size() && k < y.tie_break.size(); ++k) {
@@ -272,6 +272,27 @@ v1::CategoryResult ScoreCategory(const v1::RubricVersion& version, v1::AwardCate
     for (auto& g : s.gates) *e->add_gate_outcomes() = std::move(g);
     for (double t : s.tie_break) e->add_tie_break_values(t);
   }
+}
+
+}  // namespace
+
+v1::CategoryResult ScoreCategory(const v1::RubricVersion& version, v1::AwardCategory category,
+                                 const std::string& rubric_version_name,
+                                 std::vector<CandidateValues> active,
+                                 std::vector<v1::ExcludedCandidate> excluded) {
+  const std::vector<IndicatorRef> refs = Indicators(version);
+  IndexOf index_of;
+  for (size_t i = 0; i < refs.size(); ++i) index_of[refs[i].indicator->id()] = i;
+
+  v1::CategoryResult result;
+  result.set_category(category);
+  result.set_rubric_version(rubric_version_name);
+  std::vector<Scored> passed;
+  std::vector<v1::ScreenedOutEntry> screened;
+  ApplyGates(version, index_of, active, passed, screened);
+  Normalize(refs, passed);
+  Total(version, index_of, passed);
+  Rank(passed, result);
   std::sort(screened.begin(), screened.end(),
             [](const auto& x, const auto& y) { return x.subject() < y.subject(); });
   for (auto& e : screened) *result.add_screened_out() = std::move(e);
