@@ -181,7 +181,7 @@ absl::StatusOr<Answer<v1::RankChildRegionsResponse>> Coverage::RankChildRegions(
                              DecodePageToken(req.page_token(), fingerprint));
   size_t offset = 0;
   if (!offset_text.empty() && !absl::SimpleAtoi(offset_text, &offset)) {
-    return InvalidField("page_token", "is not a page token of this query");
+    return InvalidPageToken();
   }
   PARITRANA_ASSIGN_OR_RETURN(
       Answer<v1::RankChildRegionsResponse> all,
