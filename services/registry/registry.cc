@@ -214,7 +214,6 @@ template <typename M>
 absl::StatusOr<M> Idempotent(Registry& registry, absl::string_view method,
                              const std::string& request_id, const std::string& fingerprint,
                              Kind kind, const std::function<absl::StatusOr<M>(Writer&)>& create) {
-  PARITRANA_RETURN_IF_ERROR(CheckRequestId(request_id));
   M out;
   PARITRANA_RETURN_IF_ERROR(registry.Write([&](Writer& w) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(
@@ -255,6 +254,7 @@ absl::StatusOr<v1::Region> Registry::CreateRegion(const v1::CreateRegionRequest&
   absl::StatusOr<RegionCode> code = ParseRegionCode(req.region_id());
   v.Check("region_id", code.status());
   CheckRegion(req.region(), "region", v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::Region region = req.region();
   region.set_name(RegionName(code->code));
@@ -292,6 +292,7 @@ absl::StatusOr<v1::WorkforceBaseline> Registry::CreateWorkforceBaseline(
   FieldViolations v;
   v.Check("parent", CheckRegionName(req.parent(), "parent"));
   CheckBaseline(req.workforce_baseline(), "workforce_baseline", v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::WorkforceBaseline b = req.workforce_baseline();
   b.set_region(req.parent());
@@ -355,6 +356,7 @@ absl::StatusOr<v1::CoverageTarget> Registry::CreateCoverageTarget(
   FieldViolations v;
   v.Check("parent", CheckRegionName(req.parent(), "parent"));
   CheckTarget(req.coverage_target(), "coverage_target", v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::CoverageTarget t = req.coverage_target();
   t.set_region(req.parent());
@@ -410,6 +412,7 @@ absl::StatusOr<v1::Employer> Registry::CreateEmployer(const v1::CreateEmployerRe
   FieldViolations v;
   v.Check("employer_id", CheckNpp(req.employer_id()));
   CheckEmployer(req.employer(), "employer", v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::Employer e = req.employer();
   e.set_name(absl::StrCat("employers/", req.employer_id()));
@@ -482,6 +485,7 @@ absl::StatusOr<v1::Participant> Registry::CreateParticipant(const v1::CreatePart
   FieldViolations v;
   v.Check("participant_id", CheckKpj(req.participant_id()));
   CheckParticipant(req.participant(), "participant", today(), v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::Participant p = req.participant();
   p.set_name(absl::StrCat("participants/", req.participant_id()));
@@ -595,6 +599,7 @@ absl::StatusOr<v1::Enrollment> Registry::CreateEnrollment(const v1::CreateEnroll
   FieldViolations v;
   v.Check("parent", CheckParticipantName(req.parent(), "parent"));
   CheckEnrollment(req.enrollment(), "enrollment", v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   return Idempotent<v1::Enrollment>(
       *this, "CreateEnrollment", req.request_id(), Fingerprint(req), Kind::kEnrollment,
@@ -652,6 +657,7 @@ absl::StatusOr<v1::Contribution> Registry::CreateContribution(
   FieldViolations v;
   v.Check("parent", CheckEnrollmentName(req.parent(), "parent"));
   CheckContribution(req.contribution(), "contribution", v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   return Idempotent<v1::Contribution>(
       *this, "CreateContribution", req.request_id(), Fingerprint(req), Kind::kContribution,
