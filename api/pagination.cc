@@ -53,6 +53,12 @@ std::string Fingerprint(const google::protobuf::Message& message) {
   return HexSha256(SerializeDeterministic(message));
 }
 
+absl::Status InvalidPageToken() {
+  return InvalidField("page_token",
+                      "not a page token of this query; repeat the request that returned it "
+                      "with the same fields, or leave page_token empty to start over");
+}
+
 std::string EncodePageToken(absl::string_view last_key, absl::string_view query) {
   return absl::WebSafeBase64Escape(absl::StrCat(query.substr(0, kQueryTag), last_key));
 }
@@ -65,9 +71,7 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::strin
   if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() <= kQueryTag ||
       absl::string_view(raw).substr(0, kQueryTag) != query.substr(0, kQueryTag) ||
       absl::WebSafeBase64Escape(raw) != token) {
-    return InvalidField("page_token",
-                        "not a page token of this query; repeat the request that returned it "
-                        "with the same fields, or leave page_token empty to start over");
+    return InvalidPageToken();
   }
   return raw.substr(kQueryTag);
 }

@@ -32,6 +32,10 @@ std::string PageQuery(const google::protobuf::Message& request);
 // A token resuming after `last_key` for the query whose fingerprint is `query`.
 std::string EncodePageToken(absl::string_view last_key, absl::string_view query);
 
+// INVALID_ARGUMENT (INVALID_FIELDS) on `page_token`: the one answer to any token that is not one
+// of this query, also for a token that decodes but whose key the method cannot use.
+absl::Status InvalidPageToken();
+
 // The key to resume after; "" for an empty token. INVALID_ARGUMENT on `page_token` when the
 // token is malformed or belongs to another query.
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::string_view query);

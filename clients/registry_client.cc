@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "api/resource_errors.h"
 #include "clients/channel.h"
 #include "platform/errors.h"
 #include "security/auth.h"
@@ -40,15 +41,14 @@ absl::StatusOr<registry::v1::QueryAggregatesResponse> RegistryClient::QueryAggre
   absl::Status status = FromGrpcStatus(s);
   switch (status.code()) {
     case absl::StatusCode::kNotFound: {
-      // The registry names the field, regions[i]: report the region itself.
+      // The registry names its own field, regions[i], which means nothing to our caller: report
+      // the region alone (api/resource_errors.h).
       const std::string field = ErrorField(status);
       int index = -1;
       if (field.rfind("regions[", 0) == 0 &&
           absl::SimpleAtoi(field.substr(8, field.size() - 9), &index) && index >= 0 &&
           index < request.regions_size()) {
-        return WithReason(
-            absl::NotFoundError(absl::StrCat(request.regions(index), " does not exist")),
-            "REGION_NOT_FOUND", {{"region", request.regions(index)}});
+        return NotFound(request.regions(index));
       }
       return status;
     }

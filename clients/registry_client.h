@@ -24,7 +24,7 @@ class RegistryClient final {
   static std::shared_ptr<grpc::Channel> Connect(const std::string& target,
                                                 std::shared_ptr<grpc::ChannelCredentials> creds);
 
-  // NOT_FOUND (REGION_NOT_FOUND, metadata `region`) names the unknown region.
+  // NOT_FOUND (reason NOT_FOUND, metadata `resource`) names the unknown region.
   absl::StatusOr<registry::v1::QueryAggregatesResponse> QueryAggregates(
       const registry::v1::QueryAggregatesRequest& request);
 

@@ -11,6 +11,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "api/pagination.h"
+#include "api/request_id.h"
+#include "api/resource_errors.h"
+#include "api/update_mask.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "platform/errors.h"
@@ -27,8 +30,6 @@ using google::protobuf::FieldMask;
 using google::protobuf::util::MessageDifferencer;
 using google::protobuf::util::TimeUtil;
 
-// Every record kind's messages read from and written to the store.
-constexpr absl::Duration kRequestIdLifetime = absl::Hours(24);
 // Lists read for an evaluation or a rule check: more than any cycle holds (a national cycle has
 // about 514 candidates).
 constexpr int kUnbounded = 1000000;
@@ -37,18 +38,10 @@ google::protobuf::Timestamp Now() { return TimeUtil::GetCurrentTime(); }
 
 std::string Pad(int64_t n) { return absl::StrFormat("%012d", n); }
 
-absl::Status NotFound(absl::string_view name) {
-  return WithReason(absl::NotFoundError(absl::StrCat(name, " does not exist")), "NOT_FOUND",
-                    {{"resource", std::string(name)}});
-}
-
-absl::Status FieldNotFound(absl::string_view field, absl::string_view message) {
-  return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND", field, message);
-}
-
-absl::Status Exists(absl::string_view name) {
-  return WithReason(absl::AlreadyExistsError(absl::StrCat(name, " already exists")),
-                    "ALREADY_EXISTS", {{"resource", std::string(name)}});
+// NOT_FOUND about `resource`, which the request's `field` names.
+absl::Status FieldNotFound(absl::string_view field, absl::string_view resource,
+                           absl::string_view message) {
+  return NotFound(resource, field, message);
 }
 
 absl::Status Precondition(absl::string_view reason, absl::string_view message,
@@ -166,30 +159,6 @@ absl::StatusOr<std::string> ListPage(AwardStore& store, const Request& req, List
   return more ? EncodePageToken(rows.back().sort_key, fingerprint) : std::string();
 }
 
-// The paths an update applies: "*" expands to every updatable path. An empty mask, an unknown
-// path or one naming an immutable or output-only field is INVALID_ARGUMENT on update_mask.
-absl::StatusOr<std::set<std::string>> MaskPaths(const FieldMask& mask,
-                                                std::initializer_list<const char*> updatable) {
-  if (mask.paths_size() == 0) {
-    return InvalidField("update_mask", "is required: list the fields to update, or \"*\"");
-  }
-  std::set<std::string> out;
-  for (const std::string& path : mask.paths()) {
-    if (path == "*") {
-      for (const char* p : updatable) out.insert(p);
-      continue;
-    }
-    if (std::none_of(updatable.begin(), updatable.end(),
-                     [&](const char* p) { return path == p; })) {
-      return InvalidField("update_mask",
-                          absl::StrCat("path \"", path, "\" cannot be updated; updatable: ",
-                                       absl::StrJoin(updatable, ", ")));
-    }
-    out.insert(path);
-  }
-  return out;
-}
-
 std::string RandomId() {
   static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -253,7 +222,8 @@ absl::Status FreezeVersions(AwardTx& tx, const v1::AwardCycle& cycle) {
         std::optional<v1::RubricVersion> version,
         Load<v1::RubricVersion>(tx, Kind::kRubricVersion, crv.rubric_version()));
     if (!version.has_value()) {
-      return FieldNotFound(field, absl::StrCat(crv.rubric_version(), " does not exist"));
+      return FieldNotFound(field, crv.rubric_version(),
+                           absl::StrCat(crv.rubric_version(), " does not exist"));
     }
     PARITRANA_ASSIGN_OR_RETURN(v1::Rubric rubric, Must<v1::Rubric>(tx, Kind::kRubric, vn.rubric));
     if (rubric.category() != crv.category()) {
@@ -274,7 +244,7 @@ absl::Status CheckProvinceKnown(Directory& directory, const std::string& region,
                                 const std::string& field) {
   absl::StatusOr<registry::v1::Region> r = directory.GetRegion(region);
   if (absl::IsNotFound(r.status())) {
-    return FieldNotFound(field, absl::StrCat(region, " is not known to the registry"));
+    return FieldNotFound(field, region, absl::StrCat(region, " is not known to the registry"));
   }
   return r.status();
 }
@@ -291,23 +261,13 @@ absl::StatusOr<M> Award::Once(absl::string_view method, const std::string& reque
                               const std::function<absl::StatusOr<M>(AwardTx&)>& create) {
   M out;
   PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
-    if (!request_id.empty()) {
-      PARITRANA_ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
-                                 tx.GetRequest(method, request_id));
-      if (seen.has_value() && absl::Now() - seen->create_time < kRequestIdLifetime) {
-        if (seen->fingerprint != fingerprint) {
-          return WithReason(absl::AlreadyExistsError(
-                                absl::StrCat("request_id was already used by a different ", method,
-                                             " request; use a new request_id for a new request")),
-                            "REQUEST_ID_REUSED", {{"request_id", request_id}});
-        }
-        PARITRANA_ASSIGN_OR_RETURN(out, Must<M>(tx, static_cast<Kind>(kind), seen->resource));
-        return absl::OkStatus();
-      }
-    }
-    PARITRANA_ASSIGN_OR_RETURN(out, create(tx));
-    if (request_id.empty()) return absl::OkStatus();
-    return tx.PutRequest(method, request_id, {fingerprint, out.name(), absl::Now()});
+    PARITRANA_ASSIGN_OR_RETURN(out, RunOnce<M>(
+                                        tx, method, request_id, fingerprint,
+                                        [&](const std::string& name) {
+                                          return Must<M>(tx, static_cast<Kind>(kind), name);
+                                        },
+                                        [&] { return create(tx); }));
+    return absl::OkStatus();
   }));
   return out;
 }
@@ -330,7 +290,7 @@ absl::StatusOr<v1::Rubric> Award::CreateRubric(const v1::CreateRubricRequest& re
                           [&](AwardTx& tx) -> absl::StatusOr<v1::Rubric> {
                             PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> existing,
                                                        tx.Get(Kind::kRubric, rubric.name()));
-                            if (existing.has_value()) return Exists(rubric.name());
+                            if (existing.has_value()) return AlreadyExists(rubric.name());
                             *rubric.mutable_create_time() = Now();
                             *rubric.mutable_update_time() = rubric.create_time();
                             PARITRANA_RETURN_IF_ERROR(tx.Insert(RecordOf(rubric)));
@@ -415,8 +375,8 @@ absl::StatusOr<v1::RubricVersion> Award::UpdateRubricVersion(
   PARITRANA_ASSIGN_OR_RETURN(VersionName vn, ParseVersionName(patch.name(), "rubric_version.name"));
   PARITRANA_ASSIGN_OR_RETURN(
       std::set<std::string> paths,
-      MaskPaths(req.update_mask(), {"description", "declared_total_weight", "denominator_source",
-                                    "jury_aggregation", "aspects", "gates", "tie_break_order"}));
+      UpdatePaths(req.update_mask(), {"description", "declared_total_weight", "denominator_source",
+                                      "jury_aggregation", "aspects", "gates", "tie_break_order"}));
   v1::RubricVersion out;
   PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(out,
@@ -501,7 +461,7 @@ absl::StatusOr<v1::AwardCycle> Award::CreateAwardCycle(const v1::CreateAwardCycl
                               [&](AwardTx& tx) -> absl::StatusOr<v1::AwardCycle> {
                                 PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> existing,
                                                            tx.Get(Kind::kCycle, cycle.name()));
-                                if (existing.has_value()) return Exists(cycle.name());
+                                if (existing.has_value()) return AlreadyExists(cycle.name());
                                 PARITRANA_RETURN_IF_ERROR(FreezeVersions(tx, cycle));
                                 *cycle.mutable_create_time() = Now();
                                 *cycle.mutable_update_time() = cycle.create_time();
@@ -534,8 +494,8 @@ absl::StatusOr<v1::AwardCycle> Award::UpdateAwardCycle(const v1::UpdateAwardCycl
   PARITRANA_RETURN_IF_ERROR(ParseCycleName(patch.name(), "award_cycle.name"));
   PARITRANA_ASSIGN_OR_RETURN(
       std::set<std::string> paths,
-      MaskPaths(req.update_mask(),
-                {"display_name", "description", "assessment_period", "rubric_versions"}));
+      UpdatePaths(req.update_mask(),
+                  {"display_name", "description", "assessment_period", "rubric_versions"}));
   v1::AwardCycle out;
   PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(const v1::AwardCycle stored,
@@ -623,14 +583,16 @@ absl::StatusOr<SubjectFacts> LookUpSubject(Directory& directory, const v1::Candi
   if (IsRegionCategory(c.category())) {
     absl::StatusOr<registry::v1::Region> r = directory.GetRegion(c.subject());
     if (absl::IsNotFound(r.status())) {
-      return FieldNotFound(field, absl::StrCat(c.subject(), " is not known to the registry"));
+      return FieldNotFound(field, c.subject(),
+                           absl::StrCat(c.subject(), " is not known to the registry"));
     }
     if (!r.ok()) return r.status();
     return SubjectFacts{r->display_name(), ProvinceOf(c.subject())};
   }
   absl::StatusOr<registry::v1::Employer> e = directory.GetEmployer(c.subject());
   if (absl::IsNotFound(e.status())) {
-    return FieldNotFound(field, absl::StrCat(c.subject(), " is not known to the registry"));
+    return FieldNotFound(field, c.subject(),
+                         absl::StrCat(c.subject(), " is not known to the registry"));
   }
   if (!e.ok()) return e.status();
   return SubjectFacts{e->display_name(), ProvinceOf(e->region())};
@@ -667,7 +629,11 @@ absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRe
     if (!req.request_id().empty()) {
       PARITRANA_ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
                                  tx.GetRequest("CreateCandidate", req.request_id()));
-      replay = seen.has_value() && absl::Now() - seen->create_time < kRequestIdLifetime;
+      // A remembered id skips the checks: Once returns the first result, or REQUEST_ID_REUSED
+      // when this request differs from the first.
+      absl::StatusOr<std::optional<std::string>> first =
+          Replay(seen, "CreateCandidate", req.request_id(), Fingerprint(req));
+      replay = !first.ok() || first->has_value();
     }
     return replay ? absl::OkStatus() : cycle_allows(tx).status();
   }));
@@ -692,7 +658,7 @@ absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRe
         c.set_name(absl::StrCat(cycle.name(), "/candidates/", id));
         PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> existing,
                                    tx.Get(Kind::kCandidate, c.name()));
-        if (existing.has_value()) return Exists(c.name());
+        if (existing.has_value()) return AlreadyExists(c.name());
         ListQuery same;
         same.kind = Kind::kCandidate;
         same.cycle = cycle.name();
@@ -744,7 +710,7 @@ absl::StatusOr<v1::Candidate> Award::UpdateCandidate(const v1::UpdateCandidateRe
   PARITRANA_ASSIGN_OR_RETURN(CandidateName cn, ParseCandidateName(patch.name(), "candidate.name"));
   PARITRANA_ASSIGN_OR_RETURN(
       std::set<std::string> paths,
-      MaskPaths(req.update_mask(), {"display_name", "stage", "status", "note"}));
+      UpdatePaths(req.update_mask(), {"display_name", "stage", "status", "note"}));
   if (paths.count("status") > 0 && patch.status() == v1::Candidate::STATUS_UNSPECIFIED) {
     return InvalidField("candidate.status", "must be ACTIVE, WITHDRAWN or DISQUALIFIED");
   }
@@ -844,7 +810,7 @@ absl::StatusOr<v1::Assessment> Award::CreateAssessment(const v1::CreateAssessmen
         PARITRANA_RETURN_IF_ERROR(content.ToStatus());
         PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> existing,
                                    tx.Get(Kind::kAssessment, a.name()));
-        if (existing.has_value()) return Exists(a.name());
+        if (existing.has_value()) return AlreadyExists(a.name());
         *a.mutable_create_time() = Now();
         *a.mutable_update_time() = a.create_time();
         PARITRANA_RETURN_IF_ERROR(tx.Insert(RecordOf(a, parent->cycle, req.parent())));
@@ -891,7 +857,8 @@ absl::StatusOr<v1::Assessment> Award::UpdateAssessment(const v1::UpdateAssessmen
   const v1::Assessment& patch = req.assessment();
   PARITRANA_ASSIGN_OR_RETURN(AssessmentName an,
                              ParseAssessmentName(patch.name(), "assessment.name"));
-  PARITRANA_ASSIGN_OR_RETURN(std::set<std::string> paths, MaskPaths(req.update_mask(), {"scores"}));
+  PARITRANA_ASSIGN_OR_RETURN(std::set<std::string> paths,
+                             UpdatePaths(req.update_mask(), {"scores"}));
   PARITRANA_RETURN_IF_ERROR(CheckOwnId(caller, an.assessor));
   v1::Assessment out;
   PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
@@ -964,15 +931,10 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
     if (req.request_id().empty()) return std::nullopt;
     PARITRANA_ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
                                tx.GetRequest(kMethod, req.request_id()));
-    if (!seen.has_value() || absl::Now() - seen->create_time >= kRequestIdLifetime) {
-      return std::nullopt;
-    }
-    if (seen->fingerprint != fingerprint) {
-      return WithReason(absl::AlreadyExistsError(
-                            "request_id was already used by a different EvaluateCycle request"),
-                        "REQUEST_ID_REUSED", {{"request_id", req.request_id()}});
-    }
-    return Must<v1::Evaluation>(tx, Kind::kEvaluation, seen->resource);
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> first,
+                               Replay(seen, kMethod, req.request_id(), fingerprint));
+    if (!first.has_value()) return std::nullopt;
+    return Must<v1::Evaluation>(tx, Kind::kEvaluation, *first);
   };
   std::optional<v1::Evaluation> earlier;
   PARITRANA_RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {

@@ -148,13 +148,6 @@ void CheckText(absl::string_view text, const std::string& field, FieldViolations
   if (CodePoints(text) > 2000) v.Add(field, "must be at most 2000 characters");
 }
 
-void CheckRequestId(absl::string_view id, FieldViolations& v) {
-  if (id.empty()) return;
-  bool ok = id.size() <= 64;
-  for (char c : id) ok = ok && (absl::ascii_isalnum(c) || c == '_' || c == '-');
-  if (!ok) v.Add("request_id", "must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'");
-}
-
 void CheckDateRange(const v1::DateRange& range, const std::string& field, FieldViolations& v) {
   std::optional<absl::CivilDay> days[2];
   const google::type::Date* dates[2] = {&range.start_date(), &range.end_date()};

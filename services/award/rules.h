@@ -29,8 +29,6 @@ void CheckResourceId(absl::string_view id, const std::string& field, FieldViolat
 void CheckDisplayName(absl::string_view name, const std::string& field, FieldViolations& v);
 // Optional free text of at most 2000 code points.
 void CheckText(absl::string_view text, const std::string& field, FieldViolations& v);
-// Optional idempotency key: empty, or 1 to 64 characters of [A-Za-z0-9_-].
-void CheckRequestId(absl::string_view id, FieldViolations& v);
 // The date range of an assessment period: both dates real, years 2000 to 2100, in order.
 void CheckDateRange(const v1::DateRange& range, const std::string& field, FieldViolations& v);
 

@@ -176,12 +176,14 @@ absl::StatusOr<Answer<v1::RankChildRegionsResponse>> Coverage::RankChildRegions(
   *shape.mutable_date() = ToProtoDate(*day);
   shape.clear_page_size();
   shape.clear_page_token();
-  const std::string fingerprint = Fingerprint(shape);
+  // Bound like every List method's token (api/pagination.h): to the method and the other fields,
+  // with the date resolved so a token of "today" stays on the day it was issued.
+  const std::string fingerprint = PageQuery(shape);
   PARITRANA_ASSIGN_OR_RETURN(const std::string offset_text,
                              DecodePageToken(req.page_token(), fingerprint));
   size_t offset = 0;
   if (!offset_text.empty() && !absl::SimpleAtoi(offset_text, &offset)) {
-    return InvalidField("page_token", "is not a page token of this query");
+    return InvalidPageToken();
   }
   PARITRANA_ASSIGN_OR_RETURN(
       Answer<v1::RankChildRegionsResponse> all,

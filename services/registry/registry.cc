@@ -7,6 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "api/pagination.h"
+#include "api/request_id.h"
+#include "api/resource_errors.h"
+#include "api/update_mask.h"
 #include "google/protobuf/util/time_util.h"
 #include "platform/errors.h"
 #include "region/region_catalog.h"
@@ -23,11 +26,6 @@ using google::protobuf::FieldMask;
 constexpr int kMaxQueryRegions = 1000;
 constexpr int kMaxQueryDates = 400;
 constexpr int kMaxQueryAnswers = 10000;
-
-absl::Status NotFound(absl::string_view name) {
-  return WithReason(absl::NotFoundError(absl::StrCat(name, " does not exist")), "NOT_FOUND",
-                    {{"resource", std::string(name)}});
-}
 
 // Checks a resource name against `collection/{id}` (and nested patterns) and returns its parts.
 // `shape` is the expected parts, "*" for ids; e.g. {"participants", "*", "enrollments", "*"}.
@@ -75,19 +73,6 @@ absl::Status CheckRegionName(absl::string_view name, absl::string_view field) {
   return absl::OkStatus();
 }
 
-absl::Status CheckMask(const FieldMask& mask, std::initializer_list<const char*> accepted) {
-  if (mask.paths_size() == 0) return InvalidField("update_mask", "is required");
-  for (const std::string& path : mask.paths()) {
-    if (std::none_of(accepted.begin(), accepted.end(), [&](const char* a) { return path == a; })) {
-      std::string list;
-      for (const char* a : accepted) absl::StrAppend(&list, list.empty() ? "" : ", ", a);
-      return InvalidField("update_mask",
-                          absl::StrCat("path '", path, "' cannot be updated; accepted: ", list));
-    }
-  }
-  return absl::OkStatus();
-}
-
 // The code of a List method's `region` filter; INVALID_ARGUMENT on `region` when malformed.
 absl::StatusOr<std::string> RegionFilter(const std::string& region) {
   absl::StatusOr<RegionCode> code = ParseRegionName(region);
@@ -119,6 +104,14 @@ absl::Status AppendParsed(const std::string& body, google::protobuf::RepeatedPtr
   if (!out->Add()->ParseFromString(body))
     return absl::DataLossError("stored record does not parse");
   return absl::OkStatus();
+}
+
+// The resource `name` read in `tx`; NOT_FOUND when it does not exist.
+template <typename M>
+absl::StatusOr<M> ReadIn(RegistryTx& tx, Kind kind, const std::string& name) {
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<M> found, Load<M>(tx, kind, name));
+  if (!found.has_value()) return NotFound(name);
+  return *std::move(found);
 }
 
 template <typename M>
@@ -215,33 +208,20 @@ absl::Status Registry::LoadCatalog() {
   });
 }
 
-// Runs a create once per request id: a repeat returns what the first one created, as it is now.
-// `create` returns the created resource's name.
+// Runs a create once per request id (api/request_id.h): a repeat returns what the first one
+// created, as it is now. `create` returns the created resource.
 template <typename M>
 absl::StatusOr<M> Idempotent(Registry& registry, absl::string_view method,
                              const std::string& request_id, const std::string& fingerprint,
                              Kind kind, const std::function<absl::StatusOr<M>(Writer&)>& create) {
-  if (absl::Status s = CheckRequestId(request_id); !s.ok()) {
-    return InvalidField("request_id", s.message());
-  }
   M out;
   PARITRANA_RETURN_IF_ERROR(registry.Write([&](Writer& w) -> absl::Status {
-    if (!request_id.empty()) {
-      PARITRANA_ASSIGN_OR_RETURN(std::optional<RequestRecord> seen,
-                                 w.tx().GetRequest(method, request_id));
-      if (seen.has_value()) {
-        if (seen->fingerprint != fingerprint) {
-          return InvalidField("request_id", "was already used for a different request");
-        }
-        PARITRANA_ASSIGN_OR_RETURN(std::optional<M> first, Load<M>(w.tx(), kind, seen->resource));
-        if (!first.has_value()) return NotFound(seen->resource);
-        out = *first;
-        return absl::OkStatus();
-      }
-    }
-    PARITRANA_ASSIGN_OR_RETURN(out, create(w));
-    if (request_id.empty()) return absl::OkStatus();
-    return w.tx().PutRequest(method, request_id, {fingerprint, out.name()});
+    PARITRANA_ASSIGN_OR_RETURN(
+        out, RunOnce<M>(
+                 w.tx(), method, request_id, fingerprint,
+                 [&](const std::string& name) { return ReadIn<M>(w.tx(), kind, name); },
+                 [&] { return create(w); }));
+    return absl::OkStatus();
   }));
   return out;
 }
@@ -274,6 +254,7 @@ absl::StatusOr<v1::Region> Registry::CreateRegion(const v1::CreateRegionRequest&
   absl::StatusOr<RegionCode> code = ParseRegionCode(req.region_id());
   v.Check("region_id", code.status());
   CheckRegion(req.region(), "region", v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::Region region = req.region();
   region.set_name(RegionName(code->code));
@@ -287,13 +268,14 @@ absl::StatusOr<v1::Region> Registry::CreateRegion(const v1::CreateRegionRequest&
 
 absl::StatusOr<v1::Region> Registry::UpdateRegion(const v1::UpdateRegionRequest& req) {
   PARITRANA_RETURN_IF_ERROR(CheckRegionName(req.region().name(), "region.name"));
-  PARITRANA_RETURN_IF_ERROR(CheckMask(req.update_mask(), {"display_name", "bps_code"}));
+  PARITRANA_ASSIGN_OR_RETURN(const FieldMask mask,
+                             ExpandUpdateMask(req.update_mask(), {"display_name", "bps_code"}));
   v1::Region out;
   PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Region> before,
                                Load<v1::Region>(w.tx(), Kind::kRegion, req.region().name()));
-    PARITRANA_ASSIGN_OR_RETURN(
-        out, w.Patch(Kind::kRegion, req.region().name(), req.region(), req.update_mask()));
+    PARITRANA_ASSIGN_OR_RETURN(out,
+                               w.Patch(Kind::kRegion, req.region().name(), req.region(), mask));
     FieldViolations v;
     CheckRegion(out, "region", v);
     PARITRANA_RETURN_IF_ERROR(v.ToStatus());
@@ -310,6 +292,7 @@ absl::StatusOr<v1::WorkforceBaseline> Registry::CreateWorkforceBaseline(
   FieldViolations v;
   v.Check("parent", CheckRegionName(req.parent(), "parent"));
   CheckBaseline(req.workforce_baseline(), "workforce_baseline", v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::WorkforceBaseline b = req.workforce_baseline();
   b.set_region(req.parent());
@@ -352,13 +335,14 @@ absl::StatusOr<v1::ListWorkforceBaselinesResponse> Registry::ListWorkforceBaseli
 
 absl::StatusOr<v1::WorkforceBaseline> Registry::UpdateWorkforceBaseline(
     const v1::UpdateWorkforceBaselineRequest& req) {
-  PARITRANA_RETURN_IF_ERROR(
-      CheckMask(req.update_mask(), {"source_note", "potential_workers", "segment_workers",
-                                    "formal_workers", "informal_workers"}));
+  PARITRANA_ASSIGN_OR_RETURN(
+      const FieldMask mask,
+      ExpandUpdateMask(req.update_mask(), {"source_note", "potential_workers", "segment_workers",
+                                           "formal_workers", "informal_workers"}));
   v1::WorkforceBaseline out;
   PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(out, w.Patch(Kind::kBaseline, req.workforce_baseline().name(),
-                                            req.workforce_baseline(), req.update_mask()));
+                                            req.workforce_baseline(), mask));
     FieldViolations v;
     CheckBaseline(out, "workforce_baseline", v);
     PARITRANA_RETURN_IF_ERROR(v.ToStatus());
@@ -372,6 +356,7 @@ absl::StatusOr<v1::CoverageTarget> Registry::CreateCoverageTarget(
   FieldViolations v;
   v.Check("parent", CheckRegionName(req.parent(), "parent"));
   CheckTarget(req.coverage_target(), "coverage_target", v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::CoverageTarget t = req.coverage_target();
   t.set_region(req.parent());
@@ -405,13 +390,14 @@ absl::StatusOr<v1::ListCoverageTargetsResponse> Registry::ListCoverageTargets(
 
 absl::StatusOr<v1::CoverageTarget> Registry::UpdateCoverageTarget(
     const v1::UpdateCoverageTargetRequest& req) {
-  PARITRANA_RETURN_IF_ERROR(
-      CheckMask(req.update_mask(),
-                {"target_ratio_percent", "denominator_source", "segment_targets", "note"}));
+  PARITRANA_ASSIGN_OR_RETURN(
+      const FieldMask mask,
+      ExpandUpdateMask(req.update_mask(),
+                       {"target_ratio_percent", "denominator_source", "segment_targets", "note"}));
   v1::CoverageTarget out;
   PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
-    PARITRANA_ASSIGN_OR_RETURN(out, w.Patch(Kind::kTarget, req.coverage_target().name(),
-                                            req.coverage_target(), req.update_mask()));
+    PARITRANA_ASSIGN_OR_RETURN(
+        out, w.Patch(Kind::kTarget, req.coverage_target().name(), req.coverage_target(), mask));
     FieldViolations v;
     CheckTarget(out, "coverage_target", v);
     PARITRANA_RETURN_IF_ERROR(v.ToStatus());
@@ -426,6 +412,7 @@ absl::StatusOr<v1::Employer> Registry::CreateEmployer(const v1::CreateEmployerRe
   FieldViolations v;
   v.Check("employer_id", CheckNpp(req.employer_id()));
   CheckEmployer(req.employer(), "employer", v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::Employer e = req.employer();
   e.set_name(absl::StrCat("employers/", req.employer_id()));
@@ -459,12 +446,14 @@ absl::StatusOr<v1::ListEmployersResponse> Registry::ListEmployers(
 
 absl::StatusOr<v1::Employer> Registry::UpdateEmployer(const v1::UpdateEmployerRequest& req) {
   PARITRANA_RETURN_IF_ERROR(CheckEmployerName(req.employer().name(), "employer.name"));
-  PARITRANA_RETURN_IF_ERROR(CheckMask(req.update_mask(), {"display_name", "size_class", "sector",
-                                                          "region", "worker_count_declared"}));
+  PARITRANA_ASSIGN_OR_RETURN(
+      const FieldMask mask,
+      ExpandUpdateMask(req.update_mask(), {"display_name", "size_class", "sector", "region",
+                                           "worker_count_declared"}));
   v1::Employer out;
   PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(
-        out, w.Patch(Kind::kEmployer, req.employer().name(), req.employer(), req.update_mask()));
+        out, w.Patch(Kind::kEmployer, req.employer().name(), req.employer(), mask));
     FieldViolations v;
     CheckEmployer(out, "employer", v);
     PARITRANA_RETURN_IF_ERROR(v.ToStatus());
@@ -496,6 +485,7 @@ absl::StatusOr<v1::Participant> Registry::CreateParticipant(const v1::CreatePart
   FieldViolations v;
   v.Check("participant_id", CheckKpj(req.participant_id()));
   CheckParticipant(req.participant(), "participant", today(), v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::Participant p = req.participant();
   p.set_name(absl::StrCat("participants/", req.participant_id()));
@@ -553,11 +543,13 @@ absl::StatusOr<v1::ListParticipantsResponse> Registry::ListParticipants(
 absl::StatusOr<v1::Participant> Registry::UpdateParticipant(const v1::UpdateParticipantRequest& req,
                                                             bool pii) {
   PARITRANA_RETURN_IF_ERROR(CheckParticipantName(req.participant().name(), "participant.name"));
-  PARITRANA_RETURN_IF_ERROR(CheckMask(req.update_mask(), {"display_name", "domicile_region"}));
+  PARITRANA_ASSIGN_OR_RETURN(
+      const FieldMask mask,
+      ExpandUpdateMask(req.update_mask(), {"display_name", "domicile_region"}));
   v1::Participant out;
   PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
-    PARITRANA_ASSIGN_OR_RETURN(out, w.Patch(Kind::kParticipant, req.participant().name(),
-                                            req.participant(), req.update_mask()));
+    PARITRANA_ASSIGN_OR_RETURN(
+        out, w.Patch(Kind::kParticipant, req.participant().name(), req.participant(), mask));
     FieldViolations v;
     if (out.display_name().empty() || out.display_name().size() > 200) {
       v.Add("participant.display_name", "must be 1 to 200 characters");
@@ -568,8 +560,8 @@ absl::StatusOr<v1::Participant> Registry::UpdateParticipant(const v1::UpdatePart
     PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> region,
                                w.tx().Get(Kind::kRegion, out.domicile_region()));
     if (!region.has_value()) {
-      return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND", "participant.domicile_region",
-                        absl::StrCat(out.domicile_region(), " does not exist"));
+      return NotFound(out.domicile_region(), "participant.domicile_region",
+                      absl::StrCat(out.domicile_region(), " does not exist"));
     }
     PARITRANA_RETURN_IF_ERROR(w.Replace(Kind::kParticipant, out, ""));
     return Reveal(w.tx(), vault_, pii, out);
@@ -587,7 +579,9 @@ absl::StatusOr<v1::Participant> Registry::FindParticipantByNik(
     PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> name,
                                tx.ParticipantByNikHash(vault_.LookupHash(req.nik())));
     if (!name.has_value()) {
-      return WithReason(absl::NotFoundError("no participant has this NIK"), "NOT_FOUND");
+      // No resource name to report (the NIK is personal data): the field alone.
+      return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND", "nik",
+                        "no participant has this NIK");
     }
     PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Participant> p,
                                Load<v1::Participant>(tx, Kind::kParticipant, *name));
@@ -605,6 +599,7 @@ absl::StatusOr<v1::Enrollment> Registry::CreateEnrollment(const v1::CreateEnroll
   FieldViolations v;
   v.Check("parent", CheckParticipantName(req.parent(), "parent"));
   CheckEnrollment(req.enrollment(), "enrollment", v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   return Idempotent<v1::Enrollment>(
       *this, "CreateEnrollment", req.request_id(), Fingerprint(req), Kind::kEnrollment,
@@ -662,6 +657,7 @@ absl::StatusOr<v1::Contribution> Registry::CreateContribution(
   FieldViolations v;
   v.Check("parent", CheckEnrollmentName(req.parent(), "parent"));
   CheckContribution(req.contribution(), "contribution", v);
+  CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   return Idempotent<v1::Contribution>(
       *this, "CreateContribution", req.request_id(), Fingerprint(req), Kind::kContribution,
@@ -731,8 +727,8 @@ absl::StatusOr<std::map<std::string, v1::Region>> QueriedRegions(
     PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Region> r,
                                Load<v1::Region>(tx, Kind::kRegion, req.regions(i)));
     if (!r.has_value()) {
-      return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND", absl::StrCat("regions[", i, "]"),
-                        absl::StrCat(req.regions(i), " does not exist"));
+      return NotFound(req.regions(i), absl::StrCat("regions[", i, "]"),
+                      absl::StrCat(req.regions(i), " does not exist"));
     }
     if (req.include_children()) {
       ListQuery q;

@@ -128,10 +128,6 @@ absl::Status CheckKpj(absl::string_view kpj) {
                          : absl::InvalidArgumentError("KPJ must be exactly 11 digits");
 }
 
-absl::Status CheckRequestId(absl::string_view id) {
-  return id.empty() ? absl::OkStatus() : IdAlphabet(id, "request_id");
-}
-
 absl::Status CheckImportId(absl::string_view id) { return IdAlphabet(id, "import_id"); }
 
 absl::Status CheckSchemeSlug(absl::string_view s) {

@@ -27,10 +27,9 @@ void CheckContribution(const v1::Contribution& contribution, const std::string& 
                        FieldViolations& v);
 
 // Identifier formats.
-absl::Status CheckNpp(absl::string_view npp);       // 8 digits
-absl::Status CheckKpj(absl::string_view kpj);       // 11 digits
-absl::Status CheckRequestId(absl::string_view id);  // optional; 1-64 of [A-Za-z0-9._-]
-absl::Status CheckImportId(absl::string_view id);   // required; same alphabet
+absl::Status CheckNpp(absl::string_view npp);      // 8 digits
+absl::Status CheckKpj(absl::string_view kpj);      // 11 digits
+absl::Status CheckImportId(absl::string_view id);  // required; same alphabet
 absl::Status CheckSchemeSlug(absl::string_view scheme);
 
 // Trims leading and trailing white space from the free-text fields of a resource

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "api/resource_errors.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
@@ -45,9 +46,8 @@ absl::CivilDay Day(const google::type::Date& d) {
   return absl::CivilDay(d.year(), d.month(), d.day());
 }
 
-absl::Status NotFound(const std::string& field, const std::string& name) {
-  return FieldError(absl::StatusCode::kNotFound, "NOT_FOUND", field,
-                    absl::StrCat(name, " does not exist"));
+absl::Status NotFoundAt(const std::string& field, const std::string& name) {
+  return NotFound(name, field, absl::StrCat(name, " does not exist"));
 }
 
 template <typename M>
@@ -72,7 +72,7 @@ void Writer::Touch(const std::string& region_name) {
 
 absl::Status Writer::RequireRegion(const std::string& name, const std::string& field) {
   PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> body, tx_.Get(Kind::kRegion, name));
-  return body.has_value() ? absl::OkStatus() : NotFound(field, name);
+  return body.has_value() ? absl::OkStatus() : NotFoundAt(field, name);
 }
 
 absl::Status Writer::Insert(Kind kind, Message& resource, const std::string& parent,
@@ -103,7 +103,7 @@ template <typename M>
 absl::StatusOr<M> Writer::Patch(Kind kind, const std::string& name, const M& patch,
                                 const google::protobuf::FieldMask& mask) {
   PARITRANA_ASSIGN_OR_RETURN(std::optional<M> stored, Load<M>(tx_, kind, name));
-  if (!stored.has_value()) return NotFound("name", name);
+  if (!stored.has_value()) return NotFoundAt("name", name);
   google::protobuf::util::FieldMaskUtil::MergeOptions options;
   options.set_replace_message_fields(true);
   options.set_replace_repeated_fields(true);
@@ -166,8 +166,7 @@ absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, b
     return Written<v1::Region>{r, Outcome::kCreated};
   }
   if (create_only) {
-    return FieldError(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", "region_id",
-                      absl::StrCat(r.name(), " already exists"));
+    return AlreadyExists(r.name(), "region_id", absl::StrCat(r.name(), " already exists"));
   }
   if (stored->synthetic() != r.synthetic()) {
     return FieldError(absl::StatusCode::kFailedPrecondition, "IMMUTABLE_FIELD", "region.synthetic",
@@ -218,8 +217,8 @@ absl::StatusOr<Written<v1::WorkforceBaseline>> Writer::PutBaseline(
     return Written<v1::WorkforceBaseline>{b, Outcome::kCreated};
   }
   if (create_only) {
-    return FieldError(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", "workforce_baseline",
-                      absl::StrCat(b.name(), " already exists; update it instead"));
+    return AlreadyExists(b.name(), "workforce_baseline",
+                         absl::StrCat(b.name(), " already exists; update it instead"));
   }
   b.mutable_create_time()->CopyFrom(stored->create_time());
   if (SameContent(b, *stored)) return Written<v1::WorkforceBaseline>{*stored, Outcome::kUnchanged};
@@ -243,8 +242,8 @@ absl::StatusOr<Written<v1::CoverageTarget>> Writer::PutTarget(const v1::Coverage
     return Written<v1::CoverageTarget>{t, Outcome::kCreated};
   }
   if (create_only) {
-    return FieldError(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", "coverage_target",
-                      absl::StrCat(t.name(), " already exists; update it instead"));
+    return AlreadyExists(t.name(), "coverage_target",
+                         absl::StrCat(t.name(), " already exists; update it instead"));
   }
   t.mutable_create_time()->CopyFrom(stored->create_time());
   if (SameContent(t, *stored)) return Written<v1::CoverageTarget>{*stored, Outcome::kUnchanged};
@@ -265,8 +264,7 @@ absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& in
     return Written<v1::Employer>{e, Outcome::kCreated};
   }
   if (create_only) {
-    return FieldError(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", "employer_id",
-                      absl::StrCat(e.name(), " already exists"));
+    return AlreadyExists(e.name(), "employer_id", absl::StrCat(e.name(), " already exists"));
   }
   e.mutable_create_time()->CopyFrom(stored->create_time());
   if (SameContent(e, *stored)) return Written<v1::Employer>{*stored, Outcome::kUnchanged};
@@ -297,8 +295,7 @@ absl::StatusOr<Written<v1::Participant>> Writer::PutParticipant(const v1::Partic
     return Written<v1::Participant>{p, Outcome::kCreated};
   }
   if (create_only) {
-    return FieldError(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", "participant_id",
-                      absl::StrCat(p.name(), " already exists"));
+    return AlreadyExists(p.name(), "participant_id", absl::StrCat(p.name(), " already exists"));
   }
   if (holder != p.name()) {
     return FieldError(absl::StatusCode::kFailedPrecondition, "IMMUTABLE_FIELD", "participant.nik",
@@ -323,12 +320,12 @@ absl::StatusOr<Written<v1::Enrollment>> Writer::PutEnrollment(const std::string&
                                                               bool create_only) {
   PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> person,
                              tx_.Get(Kind::kParticipant, participant));
-  if (!person.has_value()) return NotFound("parent", participant);
+  if (!person.has_value()) return NotFoundAt("parent", participant);
   PARITRANA_RETURN_IF_ERROR(RequireRegion(input.region(), "enrollment.region"));
   if (!input.employer().empty()) {
     PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> employer,
                                tx_.Get(Kind::kEmployer, input.employer()));
-    if (!employer.has_value()) return NotFound("enrollment.employer", input.employer());
+    if (!employer.has_value()) return NotFoundAt("enrollment.employer", input.employer());
   }
   v1::Enrollment e = input;
   std::sort(e.mutable_programmes()->begin(), e.mutable_programmes()->end());
@@ -341,8 +338,9 @@ absl::StatusOr<Written<v1::Enrollment>> Writer::PutEnrollment(const std::string&
       continue;
     }
     if (create_only) {
-      return FieldError(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", "enrollment",
-                        absl::StrCat(s.name(), " has the same segment, employer and start_date"));
+      return AlreadyExists(
+          s.name(), "enrollment",
+          absl::StrCat(s.name(), " has the same segment, employer and start_date"));
     }
     const std::pair<bool, const char*> checks[] = {
         {std::equal(s.programmes().begin(), s.programmes().end(), e.programmes().begin(),
@@ -376,7 +374,7 @@ absl::StatusOr<Written<v1::Contribution>> Writer::AddContribution(const std::str
                                                                   bool skip_if_recorded) {
   PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Enrollment> stored,
                              Load<v1::Enrollment>(tx_, Kind::kEnrollment, enrollment));
-  if (!stored.has_value()) return NotFound("parent", enrollment);
+  if (!stored.has_value()) return NotFoundAt("parent", enrollment);
   if (skip_if_recorded) {
     PARITRANA_ASSIGN_OR_RETURN(std::vector<v1::Contribution> recorded,
                                LoadAll<v1::Contribution>(tx_, Kind::kContribution, enrollment));
@@ -435,7 +433,7 @@ absl::StatusOr<Written<v1::Enrollment>> Writer::Terminate(const std::string& enr
                                                           absl::CivilDay end_date) {
   PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Enrollment> stored,
                              Load<v1::Enrollment>(tx_, Kind::kEnrollment, enrollment));
-  if (!stored.has_value()) return NotFound("name", enrollment);
+  if (!stored.has_value()) return NotFoundAt("name", enrollment);
   if (stored->state() == v1::ENROLLMENT_STATE_TERMINATED) {
     if (Day(stored->end_date()) == end_date) {
       return Written<v1::Enrollment>{*stored, Outcome::kUnchanged};

@@ -535,8 +535,9 @@ TEST_F(CoverageServiceTest, BadInputGetsFieldViolations) {
   s = Get("regions/15.99", D(2025, 6, 30), &c);
   ASSERT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   auto info = GetErrorInfo(FromGrpcStatus(s));
-  EXPECT_EQ(info->reason(), "REGION_NOT_FOUND");
-  EXPECT_EQ(info->metadata().at("region"), "regions/15.99");
+  // The suite's one NOT_FOUND (api/resource_errors.h): reason NOT_FOUND, metadata `resource`.
+  EXPECT_EQ(info->reason(), "NOT_FOUND");
+  EXPECT_EQ(info->metadata().at("resource"), "regions/15.99");
 }
 
 }  // namespace

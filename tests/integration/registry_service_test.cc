@@ -1062,8 +1062,11 @@ TEST_F(RegistryServiceTest, CreateEmployerIsIdempotentByRequestId) {
   v1::CreateEmployerRequest changed = req;
   changed.set_employer_id("15080002");
   auto conflict = Call(&Stub::CreateEmployer, kRegistrarToken, changed);
-  ASSERT_EQ(conflict.status().code(), absl::StatusCode::kInvalidArgument) << conflict.status();
-  EXPECT_THAT(ViolationFields(conflict.status()), ElementsAre("request_id"));
+  // One rule in every service (api/request_id.h): ALREADY_EXISTS, REQUEST_ID_REUSED.
+  ASSERT_EQ(conflict.status().code(), absl::StatusCode::kAlreadyExists) << conflict.status();
+  ASSERT_TRUE(GetErrorInfo(conflict.status()).has_value());
+  EXPECT_EQ(GetErrorInfo(conflict.status())->reason(), "REQUEST_ID_REUSED");
+  EXPECT_EQ(GetErrorInfo(conflict.status())->metadata().at("request_id"), req.request_id());
   v1::GetEmployerRequest get;
   get.set_name("employers/15080002");
   EXPECT_EQ(Call(&Stub::GetEmployer, kAnalystToken, get).status().code(),

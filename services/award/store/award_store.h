@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "api/request_id.h"
 
 // The award service's storage interface. Backends (sqlite/ now, postgres/ later) implement a few
 // primitives over one table of records plus request ids and counters; every rule of the award
@@ -60,12 +61,8 @@ struct ListQuery {
   int limit = 50;
 };
 
-// A remembered request id: a fingerprint of the first request and the resource it created.
-struct RequestRecord {
-  std::string fingerprint;
-  std::string resource;
-  absl::Time create_time;
-};
+// A remembered request id (one record for every service: api/request_id.h).
+using ::paritrana::RequestRecord;
 
 // One unit of work inside a transaction.
 class AwardTx {

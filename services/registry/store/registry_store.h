@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "api/request_id.h"
 
 // The registry's storage interface. Backends (sqlite/ now, postgres/ later) implement a few
 // primitives; every rule of the registry lives above them in the service, so a new backend only
@@ -71,11 +72,8 @@ struct AggregateCount {
   int64_t active = 0;
 };
 
-// A remembered request id: what the first request looked like and what it created.
-struct RequestRecord {
-  std::string fingerprint;
-  std::string resource;
-};
+// A remembered request id (one record for every service: api/request_id.h).
+using ::paritrana::RequestRecord;
 
 // One unit of work inside a transaction.
 class RegistryTx {
@@ -120,6 +118,7 @@ class RegistryTx {
   virtual absl::StatusOr<std::vector<AggregateCount>> CountActive(absl::string_view region,
                                                                   int64_t day) = 0;
 
+  // Request ids by method; Put replaces an older record with the same key.
   virtual absl::StatusOr<std::optional<RequestRecord>> GetRequest(absl::string_view method,
                                                                   absl::string_view request_id) = 0;
   virtual absl::Status PutRequest(absl::string_view method, absl::string_view request_id,

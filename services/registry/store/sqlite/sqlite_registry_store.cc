@@ -331,13 +331,14 @@ class SqliteTx final : public RegistryTx {
   absl::StatusOr<std::optional<RequestRecord>> GetRequest(absl::string_view method,
                                                           absl::string_view request_id) override {
     auto st = db_.Prepare(
-        "SELECT fingerprint, resource FROM request_ids WHERE method = ?1 AND request_id = ?2");
+        "SELECT fingerprint, resource, create_time FROM request_ids"
+        " WHERE method = ?1 AND request_id = ?2");
     if (!st.ok()) return st.status();
     (*st)->Bind(1, method).Bind(2, request_id);
     absl::StatusOr<bool> row = (*st)->Step();
     if (!row.ok()) return row.status();
     if (!*row) return std::nullopt;
-    RequestRecord record{(*st)->Text(0), (*st)->Text(1)};
+    RequestRecord record{(*st)->Text(0), (*st)->Text(1), absl::FromUnixSeconds((*st)->Int(2))};
     (*st)->Reset();
     return record;
   }
@@ -345,11 +346,12 @@ class SqliteTx final : public RegistryTx {
   absl::Status PutRequest(absl::string_view method, absl::string_view request_id,
                           const RequestRecord& record) override {
     auto st = db_.Prepare(
-        "INSERT INTO request_ids (method, request_id, fingerprint, resource, create_time)"
-        " VALUES (?1, ?2, ?3, ?4, ?5)");
+        // REPLACE: an expired id (api/request_id.h) is recorded anew.
+        "INSERT OR REPLACE INTO request_ids (method, request_id, fingerprint, resource,"
+        " create_time) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!st.ok()) return st.status();
     (*st)->Bind(1, method).Bind(2, request_id).Bind(3, record.fingerprint);
-    (*st)->Bind(4, record.resource).Bind(5, absl::ToUnixSeconds(absl::Now()));
+    (*st)->Bind(4, record.resource).Bind(5, absl::ToUnixSeconds(record.create_time));
     return (*st)->Run();
   }
 

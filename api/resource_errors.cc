@@ -1,0 +1,41 @@
+#include "api/resource_errors.h"
+
+#include "absl/strings/str_cat.h"
+#include "platform/errors.h"
+
+namespace paritrana {
+namespace {
+
+absl::Status About(absl::StatusCode code, absl::string_view reason, absl::string_view resource,
+                   absl::string_view field, absl::string_view message) {
+  std::map<std::string, std::string> metadata = {
+      {std::string(kResourceKey), std::string(resource)}};
+  if (!field.empty()) metadata["field"] = std::string(field);
+  return WithReason(absl::Status(code, message), reason, metadata);
+}
+
+}  // namespace
+
+absl::Status NotFound(absl::string_view resource) {
+  return About(absl::StatusCode::kNotFound, "NOT_FOUND", resource, "",
+               absl::StrCat(resource, " does not exist"));
+}
+
+absl::Status NotFound(absl::string_view resource, absl::string_view field,
+                      absl::string_view description) {
+  return About(absl::StatusCode::kNotFound, "NOT_FOUND", resource, field,
+               absl::StrCat(field, ": ", description));
+}
+
+absl::Status AlreadyExists(absl::string_view resource) {
+  return About(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", resource, "",
+               absl::StrCat(resource, " already exists"));
+}
+
+absl::Status AlreadyExists(absl::string_view resource, absl::string_view field,
+                           absl::string_view description) {
+  return About(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", resource, field,
+               absl::StrCat(field, ": ", description));
+}
+
+}  // namespace paritrana
