@@ -198,7 +198,10 @@ ServiceHost::~ServiceHost() { Drain(); }
 void InitServiceProcess(int argc, char** argv, absl::string_view service, absl::string_view usage) {
   BlockTerminationSignals();
   ParseFlags(argc, argv, usage);
-  log::Init(service, absl::GetFlag(FLAGS_log_level));
+  if (absl::Status s = log::Init(service, absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+    std::fprintf(stderr, "--log_level: %s\n", std::string(s.message()).c_str());
+    std::exit(2);
+  }
   metrics::Registry::Global().Describe("paritrana_build_info", "gauge",
                                        "Always 1; labels name the service and version");
   metrics::Registry::Global().Add(
