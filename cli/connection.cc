@@ -1,26 +1,28 @@
 #include "cli/connection.h"
 
-#include <fstream>
-#include <sstream>
+#include <cstdio>
+#include <cstdlib>
 
 #include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 
 namespace paritrana::cli {
 
+absl::Status Connection::LoadCredentials() {
+  auto credentials = ChannelCredentials(tls);
+  if (!credentials.ok()) return credentials.status();
+  credentials_ = *std::move(credentials);
+  return absl::OkStatus();
+}
+
 std::shared_ptr<grpc::Channel> Connection::Channel(const std::string& target) const {
-  std::shared_ptr<grpc::ChannelCredentials> creds;
-  if (plaintext) {
-    creds = grpc::InsecureChannelCredentials();
-  } else {
-    grpc::SslCredentialsOptions ssl;
-    if (!tls_ca.empty()) {
-      std::ifstream in(tls_ca);
-      std::stringstream pem;
-      pem << in.rdbuf();
-      ssl.pem_root_certs = pem.str();
+  std::shared_ptr<grpc::ChannelCredentials> creds = credentials_;
+  if (creds == nullptr) {
+    auto loaded = ChannelCredentials(tls);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "paritrana: %s\n", std::string(loaded.status().message()).c_str());
+      std::exit(2);
     }
-    creds = grpc::SslCredentials(ssl);
+    creds = *std::move(loaded);
   }
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 * 1024 * 1024);

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/match.h"
 #include "cli/award_commands.h"
 #include "cli/connection.h"
 #include "cli/coverage_commands.h"
@@ -15,9 +16,29 @@ using paritrana::cli::Connection;
 using paritrana::cli::CoverageQuery;
 using paritrana::cli::Format;
 
-int Finish(const absl::Status& s) {
+// A service that refuses the CLI's TLS (no client certificate where it requires one, one from a
+// CA it does not trust, or --plaintext to a TLS port) just closes the connection, and gRPC
+// reports nothing but "Socket closed"; say what is most likely wrong.
+std::string TlsHint(const Connection& c, const absl::Status& s) {
+  if (s.code() != absl::StatusCode::kUnavailable ||
+      !absl::StrContains(s.message(), "Socket closed")) {
+    return "";
+  }
+  if (c.tls.plaintext) return "the service may require TLS: give --tls_ca instead of --plaintext";
+  if (c.tls.cert_file.empty()) {
+    return "the service may require a client certificate (mutual TLS): give --tls_cert and "
+           "--tls_key";
+  }
+  return "the service may not accept this client certificate: it must be signed by the CA in the "
+         "service's --tls_ca";
+}
+
+int Finish(const Connection& c, const absl::Status& s) {
   if (s.ok()) return 0;
   std::cerr << "paritrana: " << s.message() << "\n";
+  if (const std::string hint = TlsHint(c, s); !hint.empty()) {
+    std::cerr << "paritrana: " << hint << "\n";
+  }
   return 1;
 }
 
@@ -38,13 +59,24 @@ int main(int argc, char** argv) {
   app.add_option("--award", conn.award, "award address HOST:PORT")
       ->envname("PARITRANA_AWARD")
       ->capture_default_str();
-  app.add_flag("--plaintext", conn.plaintext, "connect without TLS")
+  // TLS options carry the services' flag names and variables (platform/tls.h).
+  app.add_flag("--plaintext", conn.tls.plaintext, "connect without TLS")
       ->envname("PARITRANA_PLAINTEXT");
-  app.add_option("--tls-ca", conn.tls_ca, "PEM CA bundle to verify the services")
+  app.add_option("--tls_ca", conn.tls.ca_file,
+                 "PEM CA bundle to verify the services (default: the system's roots)")
       ->envname("PARITRANA_TLS_CA");
+  app.add_option("--tls_cert", conn.tls.cert_file,
+                 "PEM client certificate chain, for services that require mutual TLS")
+      ->envname("PARITRANA_TLS_CERT");
+  app.add_option("--tls_key", conn.tls.key_file, "PEM private key of --tls_cert")
+      ->envname("PARITRANA_TLS_KEY");
+  // The old spelling, kept working for existing scripts but hidden (no group) from --help.
+  // Defined after --tls_ca so that, given on the command line, it wins over PARITRANA_TLS_CA.
+  app.add_option("--tls-ca", conn.tls.ca_file, "deprecated spelling of --tls_ca")->group("");
   app.add_option("--token", conn.token, "bearer token sent with every call")
       ->envname("PARITRANA_TOKEN");
   app.add_option("--timeout", conn.timeout_seconds, "deadline of each call, in seconds")
+      ->envname("PARITRANA_TIMEOUT")
       ->capture_default_str();
 
   std::string output = "table";
@@ -133,16 +165,20 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
+  // Every command but demo-data calls a service: bad TLS files are reported before any call.
+  if (!*demo_cmd) {
+    if (absl::Status s = conn.LoadCredentials(); !s.ok()) return Finish(conn, s);
+  }
   if (*import_cmd) {
     import.progress = !quiet;
-    return Finish(paritrana::cli::RunImport(conn, import));
+    return Finish(conn, paritrana::cli::RunImport(conn, import));
   }
   q.format = format();
-  if (*coverage_cmd) return Finish(paritrana::cli::RunCoverage(conn, q));
-  if (*rank_cmd) return Finish(paritrana::cli::RunRank(conn, q, order));
-  if (*trend_cmd) return Finish(paritrana::cli::RunTrend(conn, q, from, to));
-  if (*gap_cmd) return Finish(paritrana::cli::RunGap(conn, q, year));
-  if (award.parsed()) return Finish(award.Run(conn, format()));
+  if (*coverage_cmd) return Finish(conn, paritrana::cli::RunCoverage(conn, q));
+  if (*rank_cmd) return Finish(conn, paritrana::cli::RunRank(conn, q, order));
+  if (*trend_cmd) return Finish(conn, paritrana::cli::RunTrend(conn, q, from, to));
+  if (*gap_cmd) return Finish(conn, paritrana::cli::RunGap(conn, q, year));
+  if (award.parsed()) return Finish(conn, award.Run(conn, format()));
   if (*demo_cmd) {
     std::string json;
     google::protobuf::util::JsonPrintOptions options;

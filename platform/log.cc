@@ -13,13 +13,30 @@ namespace {
 std::shared_ptr<spdlog::logger>& Logger() {
   static std::shared_ptr<spdlog::logger> logger = [] {
     auto l = spdlog::stdout_logger_mt("paritrana");
-    l->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})",
-                   spdlog::pattern_time_type::utc);
+    // The level is written by Write, not by spdlog's %l, whose names ("warning") differ from
+    // the ones --log_level takes.
+    l->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ",%v})", spdlog::pattern_time_type::utc);
     // Every line is flushed: operators and tests read the log as it happens.
     l->flush_on(spdlog::level::trace);
     return l;
   }();
   return logger;
+}
+
+struct Level {
+  absl::string_view name;
+  spdlog::level::level_enum level;
+};
+constexpr Level kLevels[] = {{"debug", spdlog::level::debug},
+                             {"info", spdlog::level::info},
+                             {"warn", spdlog::level::warn},
+                             {"error", spdlog::level::err}};
+
+absl::string_view LevelName(spdlog::level::level_enum level) {
+  for (const Level& l : kLevels) {
+    if (l.level == level) return l.name;
+  }
+  return "info";  // Write is only called with the levels above
 }
 
 std::string& ServiceName() {
@@ -32,9 +49,9 @@ void Write(spdlog::level::level_enum level, absl::string_view message, const Fie
   if (!logger->should_log(level)) return;
   using nlohmann::json;
   // StrCat rather than operator+ chains: GCC 12 at -O3 reports a false -Wrestrict on those.
-  std::string body =
-      absl::StrCat(R"("service":)", json(ServiceName()).dump(), R"(,"msg":)",
-                   json(std::string(message)).dump(-1, ' ', false, json::error_handler_t::replace));
+  std::string body = absl::StrCat(
+      R"("level":")", LevelName(level), R"(","service":)", json(ServiceName()).dump(), R"(,"msg":)",
+      json(std::string(message)).dump(-1, ' ', false, json::error_handler_t::replace));
   if (fields.is_object()) {
     for (const auto& [key, value] : fields.items()) {
       absl::StrAppend(&body, ",", json(key).dump(), ":",
@@ -46,9 +63,16 @@ void Write(spdlog::level::level_enum level, absl::string_view message, const Fie
 
 }  // namespace
 
-void Init(absl::string_view service, absl::string_view level) {
+absl::Status Init(absl::string_view service, absl::string_view level) {
   ServiceName() = std::string(service);
-  Logger()->set_level(spdlog::level::from_str(std::string(level)));
+  for (const Level& l : kLevels) {
+    if (l.name == level) {
+      Logger()->set_level(l.level);
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown log level \"", level, "\"; use debug, info, warn or error"));
 }
 
 bool DebugEnabled() { return Logger()->should_log(spdlog::level::debug); }

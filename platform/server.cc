@@ -3,8 +3,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -18,6 +16,7 @@
 #include "platform/log.h"
 #include "platform/metrics.h"
 #include "platform/rpc_observer.h"
+#include "platform/tls.h"
 
 ABSL_FLAG(std::string, listen, "",
           "HOST:PORT to serve gRPC on; port 0 picks a free port (the chosen address is logged). "
@@ -44,15 +43,19 @@ ABSL_FLAG(std::string, metrics_listen, "",
 namespace paritrana {
 namespace {
 
-std::string ReadFileOrDie(const std::string& path, absl::string_view flag) {
-  std::ifstream in(path);
-  if (!in) {
-    std::fprintf(stderr, "--%s: cannot read %s\n", std::string(flag).c_str(), path.c_str());
-    std::exit(2);
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
+TlsOptions TlsOptionsFromFlags() {
+  TlsOptions tls;
+  tls.plaintext = absl::GetFlag(FLAGS_plaintext);
+  tls.ca_file = absl::GetFlag(FLAGS_tls_ca);
+  tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  return tls;
+}
+
+// Bad TLS flags are an operator's mistake at start-up: say which and exit 2, like a bad flag.
+[[noreturn]] void ExitOnBadFlags(const absl::Status& status) {
+  std::fprintf(stderr, "%s\n", std::string(status.message()).c_str());
+  std::exit(2);
 }
 
 }  // namespace
@@ -67,43 +70,18 @@ ServerOptions ServerOptionsFromFlags(std::string service_name, int default_port)
   o.shutdown_deadline = absl::GetFlag(FLAGS_shutdown_deadline);
   o.health_interval = absl::GetFlag(FLAGS_health_interval);
 
-  const std::string cert = absl::GetFlag(FLAGS_tls_cert);
-  const std::string key = absl::GetFlag(FLAGS_tls_key);
-  const std::string ca = absl::GetFlag(FLAGS_tls_ca);
-  if (absl::GetFlag(FLAGS_plaintext)) {
-    if (!cert.empty()) {
-      std::fprintf(stderr, "--plaintext contradicts --tls_cert; choose one\n");
-      std::exit(2);
-    }
-    return o;
-  }
-  if (cert.empty() || key.empty()) {
-    std::fprintf(stderr,
-                 "no TLS material: give --tls_cert and --tls_key (and --tls_ca for mTLS), or "
-                 "--plaintext to serve without TLS\n");
-    std::exit(2);
-  }
-  grpc::SslServerCredentialsOptions ssl(
-      ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                 : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  ssl.pem_key_cert_pairs.push_back(
-      {ReadFileOrDie(key, "tls_key"), ReadFileOrDie(cert, "tls_cert")});
-  if (!ca.empty()) ssl.pem_root_certs = ReadFileOrDie(ca, "tls_ca");
-  o.credentials = grpc::SslServerCredentials(ssl);
+  const TlsOptions tls = TlsOptionsFromFlags();
+  auto credentials = ServerCredentials(tls);
+  if (!credentials.ok()) ExitOnBadFlags(credentials.status());
+  // ServerOptions spells plaintext as null credentials (logged as "tls": false).
+  if (!tls.plaintext) o.credentials = *std::move(credentials);
   return o;
 }
 
 std::shared_ptr<grpc::ChannelCredentials> ClientCredentialsFromFlags() {
-  if (absl::GetFlag(FLAGS_plaintext)) return grpc::InsecureChannelCredentials();
-  grpc::SslCredentialsOptions ssl;
-  if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
-    ssl.pem_root_certs = ReadFileOrDie(absl::GetFlag(FLAGS_tls_ca), "tls_ca");
-  }
-  if (!absl::GetFlag(FLAGS_tls_cert).empty()) {
-    ssl.pem_cert_chain = ReadFileOrDie(absl::GetFlag(FLAGS_tls_cert), "tls_cert");
-    ssl.pem_private_key = ReadFileOrDie(absl::GetFlag(FLAGS_tls_key), "tls_key");
-  }
-  return grpc::SslCredentials(ssl);
+  auto credentials = ChannelCredentials(TlsOptionsFromFlags());
+  if (!credentials.ok()) ExitOnBadFlags(credentials.status());
+  return *std::move(credentials);
 }
 
 ServiceHost::ServiceHost(ServerOptions options, std::vector<Dependency> dependencies)
@@ -220,7 +198,10 @@ ServiceHost::~ServiceHost() { Drain(); }
 void InitServiceProcess(int argc, char** argv, absl::string_view service, absl::string_view usage) {
   BlockTerminationSignals();
   ParseFlags(argc, argv, usage);
-  log::Init(service, absl::GetFlag(FLAGS_log_level));
+  if (absl::Status s = log::Init(service, absl::GetFlag(FLAGS_log_level)); !s.ok()) {
+    std::fprintf(stderr, "--log_level: %s\n", std::string(s.message()).c_str());
+    std::exit(2);
+  }
   metrics::Registry::Global().Describe("paritrana_build_info", "gauge",
                                        "Always 1; labels name the service and version");
   metrics::Registry::Global().Add(

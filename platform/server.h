@@ -42,7 +42,8 @@ struct ServerOptions {
 };
 
 // The options given by the common flags (--listen, --plaintext, --tls_*, --drain_grace, ...).
-// `default_port` is used when --listen is empty. Exits with a message on contradictory flags.
+// `default_port` is used when --listen is empty. Exits 2 with a message on contradictory flags
+// or TLS files that cannot be read (see ServerCredentials in platform/tls.h).
 ServerOptions ServerOptionsFromFlags(std::string service_name, int default_port);
 
 // A started gRPC server with its health and dependency watcher.
@@ -98,8 +99,9 @@ void BlockTerminationSignals();
 // Waits for SIGTERM or SIGINT (blocked by BlockTerminationSignals), then drains `host`.
 void ServeUntilTerminated(ServiceHost& host);
 
-// Client-side credentials from the same flags: TLS with --tls_ca (and --tls_cert/--tls_key for
-// mTLS) unless --plaintext.
+// Client-side credentials from the same flags (platform/tls.h, as the CLI's): TLS verifying the
+// callee with --tls_ca, presenting --tls_cert/--tls_key for mTLS, unless --plaintext. Exits 2
+// with a message naming the flag on unreadable files or half a key pair.
 std::shared_ptr<grpc::ChannelCredentials> ClientCredentialsFromFlags();
 
 }  // namespace paritrana

@@ -16,6 +16,8 @@ packages=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev libssl-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # openssl makes the test CA and certificates of the mutual TLS test (cli_tls_test.sh)
+  openssl
   # the asan preset and fuzzing (scripts/fuzz.sh): clang++ with libFuzzer and the sanitizer
   # runtimes; clang-format checks the C++ formatting (.clang-format)
   clang libclang-rt-14-dev clang-format

@@ -1,8 +1,9 @@
 // The three service binaries as operators run them: port 0, health, environment equivalents of
-// flags, refusal to start without TLS or --plaintext, and the SIGTERM drain.
+// flags, --help, log levels, refusal to start without TLS or --plaintext, and the SIGTERM drain.
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@ struct Binary {
   std::string path;
   std::string service;
   std::vector<std::string> args = {};  // what the service needs besides the common flags
+  std::string own_flag = "";           // a flag defined in the binary's main.cc
 };
 
 // Flags plus the binary's own, with its data in a fresh temporary folder.
@@ -41,6 +43,22 @@ std::vector<std::string> Args(const Binary& b, std::vector<std::string> common) 
 }
 
 class ServiceBinaryTest : public testing::TestWithParam<Binary> {};
+
+struct Finished {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs `binary args` to its end (each argument must be free of shell metacharacters).
+Finished RunToEnd(const std::string& binary, const std::string& args) {
+  Finished run;
+  FILE* pipe = popen(("'" + binary + "' " + args + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) run.output.append(buf, n);
+  run.status = pclose(pipe);
+  return run;
+}
 
 int PortFromListeningLine(const std::string& line) {
   if (line.empty()) return 0;
@@ -104,20 +122,70 @@ TEST_P(ServiceBinaryTest, RefusesToServeWithoutTlsOrPlaintext) {
   EXPECT_EQ(WEXITSTATUS(status), 2);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    All, ServiceBinaryTest,
-    testing::Values(Binary{"registry",
-                           PARITRANA_REGISTRY_BINARY,
-                           "paritrana.registry.v1.RegistryService",
-                           {"--store=sqlite:$DIR/registry.db", "--nik_key_file=$DIR/nik.key",
-                            "--create_nik_key"}},
-                    Binary{"coverage", PARITRANA_COVERAGE_BINARY,
-                           "paritrana.coverage.v1.CoverageService"},
-                    Binary{"award",
-                           PARITRANA_AWARD_BINARY,
-                           "paritrana.award.v1.AwardService",
-                           {"--store=sqlite:$DIR/award.db"}}),
-    [](const testing::TestParamInfo<Binary>& info) { return info.param.name; });
+TEST_P(ServiceBinaryTest, HelpListsEveryFlagWithItsVariableAndDefault) {
+  const Binary& b = GetParam();
+  const Finished run = RunToEnd(b.path, "--help");
+  ASSERT_TRUE(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0) << run.status << "\n"
+                                                                     << run.output;
+  for (const char* expected :
+       {"--listen  (PARITRANA_LISTEN, default: \"\")", "--plaintext  (PARITRANA_PLAINTEXT",
+        "--tls_ca  (PARITRANA_TLS_CA", "--tls_cert  (PARITRANA_TLS_CERT",
+        "--tls_key  (PARITRANA_TLS_KEY", "--log_level  (PARITRANA_LOG_LEVEL, default: info)",
+        "--drain_grace  (PARITRANA_DRAIN_GRACE, default: 5s)",
+        "--tokens_file  (PARITRANA_TOKENS_FILE"}) {
+    EXPECT_NE(run.output.find(expected), std::string::npos) << expected << "\n" << run.output;
+  }
+  EXPECT_NE(run.output.find("--" + b.own_flag + "  (PARITRANA_"), std::string::npos)
+      << b.own_flag << "\n"
+      << run.output;
+  // Abseil's own flags are not the binary's.
+  EXPECT_EQ(run.output.find("--flagfile"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("No flags matched"), std::string::npos) << run.output;
+}
+
+TEST_P(ServiceBinaryTest, LogLinesNameLevelsAsLogLevelDoes) {
+  const Binary& b = GetParam();
+  // Without --tokens_file every service warns that authentication is off.
+  test_support::ChildProcess child(b.path, Args(b, {"--listen=127.0.0.1:0", "--plaintext",
+                                                    "--drain_grace=0s", "--log_level=warn"}));
+  const std::string warning =
+      child.WaitForLine(R"("msg":"authentication is disabled)", absl::Seconds(20));
+  ASSERT_FALSE(warning.empty());
+  EXPECT_EQ(nlohmann::json::parse(warning).at("level"), "warn") << warning;
+  child.Signal(SIGTERM);
+  EXPECT_NE(child.Wait(absl::Seconds(10)), -1);
+}
+
+TEST_P(ServiceBinaryTest, RefusesAnUnknownLogLevel) {
+  const Finished run = RunToEnd(GetParam().path, "--plaintext --log_level=warning");
+  ASSERT_TRUE(WIFEXITED(run.status)) << run.status;
+  EXPECT_EQ(WEXITSTATUS(run.status), 2) << run.output;
+  EXPECT_NE(run.output.find("--log_level: unknown log level \"warning\"; use debug, info, warn or "
+                            "error"),
+            std::string::npos)
+      << run.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(All, ServiceBinaryTest,
+                         testing::Values(Binary{"registry",
+                                                PARITRANA_REGISTRY_BINARY,
+                                                "paritrana.registry.v1.RegistryService",
+                                                {"--store=sqlite:$DIR/registry.db",
+                                                 "--nik_key_file=$DIR/nik.key", "--create_nik_key"},
+                                                "store"},
+                                         Binary{"coverage",
+                                                PARITRANA_COVERAGE_BINARY,
+                                                "paritrana.coverage.v1.CoverageService",
+                                                {},
+                                                "local_cache_entries"},
+                                         Binary{"award",
+                                                PARITRANA_AWARD_BINARY,
+                                                "paritrana.award.v1.AwardService",
+                                                {"--store=sqlite:$DIR/award.db"},
+                                                "principals_file"}),
+                         [](const testing::TestParamInfo<Binary>& info) {
+                           return info.param.name;
+                         });
 
 }  // namespace
 }  // namespace paritrana
