@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -67,10 +68,15 @@ timeval TimeLeft(absl::Time deadline) {
 }  // namespace
 
 absl::StatusOr<std::pair<std::string, int>> RedisClient::ParseAddress(absl::string_view address) {
-  const absl::Status bad =
-      absl::InvalidArgumentError(absl::StrCat("redis address \"", absl::CHexEscape(address),
-                                              "\" is not HOST:PORT with a port from 1 to 65535"));
+  const absl::Status bad = absl::InvalidArgumentError(
+      absl::StrCat("redis address \"", absl::CHexEscape(address),
+                   "\" is not HOST:PORT with a port from 1 to 65535, unix:PATH or /PATH"));
   absl::string_view rest = address;
+  // A Unix socket: port 0 marks it, since no TCP address has that port.
+  if (absl::ConsumePrefix(&rest, "unix:") || absl::StartsWith(rest, "/")) {
+    if (rest.empty() || rest.find('\0') != absl::string_view::npos) return bad;
+    return std::make_pair(std::string(rest), 0);
+  }
   absl::string_view host;
   if (absl::ConsumePrefix(&rest, "[")) {  // [IPv6]:port
     const size_t close = rest.find(']');
@@ -92,6 +98,11 @@ absl::StatusOr<std::pair<std::string, int>> RedisClient::ParseAddress(absl::stri
   int port = 0;
   if (!absl::SimpleAtoi(rest, &port) || port < 1 || port > 65535) return bad;
   return std::make_pair(std::string(host), port);
+}
+
+redisContext* RedisClient::Connect(const std::string& host, int port, timeval timeout) {
+  if (port == 0) return redisConnectUnixWithTimeout(host.c_str(), timeout);
+  return redisConnectWithTimeout(host.c_str(), port, timeout);
 }
 
 namespace {
@@ -307,7 +318,7 @@ absl::StatusOr<RedisClient::Lease> RedisClient::Acquire(absl::Time deadline) {
   }
 
   // Connect without holding mu_: it can take up to the whole timeout.
-  ContextPtr context(redisConnectWithTimeout(host_.c_str(), port_, TimeLeft(deadline)));
+  ContextPtr context(Connect(host_, port_, TimeLeft(deadline)));
   if (context == nullptr || context->err != 0) {
     const std::string why = context == nullptr ? "out of memory" : context->errstr;
     std::vector<ContextPtr> to_close;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/time.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -43,7 +45,10 @@ namespace paritrana {
 class RedisClient final {
  public:
   struct Options {
-    std::string address = "127.0.0.1:6379";  // "HOST:PORT"; IPv6 as "[::1]:6379"
+    // "HOST:PORT" (IPv6 as "[::1]:6379"), or a Unix socket as "unix:/path/redis.sock" or an
+    // absolute path: a socket in a private folder cannot be taken by another process the way a
+    // TCP port can, and skips the loopback TCP stack.
+    std::string address = "127.0.0.1:6379";
     // Bound on one whole call. The registry calls Redis after a committed write, so this is how
     // long a Redis outage may delay a write; keep it short. One exception: hiredis resolves a
     // host name (getaddrinfo) on each new connection without a timeout, so a slow DNS server
@@ -71,8 +76,13 @@ class RedisClient final {
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
 
-  // "HOST:PORT" (IPv6 as "[::1]:6379") split into host and port; INVALID_ARGUMENT otherwise.
+  // "HOST:PORT" (IPv6 as "[::1]:6379") split into host and port; a Unix socket ("unix:PATH" or
+  // "/PATH") as its path and port 0. INVALID_ARGUMENT otherwise.
   static absl::StatusOr<std::pair<std::string, int>> ParseAddress(absl::string_view address);
+  // Opens a hiredis connection to what ParseAddress returned (TCP, or a Unix socket for port 0);
+  // `timeout` bounds connecting. Never null unless out of memory; check `err`. Shared with
+  // RedisSubscriber so both accept the same addresses.
+  static redisContext* Connect(const std::string& host, int port, timeval timeout);
 
   // The pub/sub channel on which BumpGenerations announces each bumped province (the message is
   // the province code), so that in-process caches can drop its answers at once.

@@ -100,7 +100,7 @@ void RedisSubscriber::Run() {
 
 std::string RedisSubscriber::Session() {
   std::unique_ptr<redisContext, ContextDeleter> c(
-      redisConnectWithTimeout(host_.c_str(), port_, absl::ToTimeval(options_.connect_timeout)));
+      RedisClient::Connect(host_, port_, absl::ToTimeval(options_.connect_timeout)));
   if (c == nullptr) return "out of memory";
   if (c->err != 0) return absl::StrCat("cannot connect: ", c->errstr);
   // Bounds writes; reads only happen after poll(2) says there is data.

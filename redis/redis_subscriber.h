@@ -26,7 +26,7 @@ namespace paritrana {
 class RedisSubscriber final {
  public:
   struct Options {
-    std::string address = "127.0.0.1:6379";  // HOST:PORT, as RedisClient
+    std::string address = "127.0.0.1:6379";  // HOST:PORT or unix:PATH, as RedisClient
     std::string channel;
     absl::Duration ping_interval = absl::Milliseconds(200);
     absl::Duration liveness = absl::Seconds(1);  // > ping_interval

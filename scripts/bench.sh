@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Paritrana benchmarks (issue: performance is a product feature). Builds the Release preset, starts
-# everything each benchmark needs on 127.0.0.1 (redis-server on a free port, registry and coverage
-# binaries with --plaintext and temporary data directories, the echo floor server), runs:
+# everything each benchmark needs on 127.0.0.1 (redis-server on a Unix socket for the services
+# and a free port for redis-benchmark, registry and coverage binaries with --plaintext and
+# temporary data directories, the echo floor server), runs:
 #   1. read path side by side: echo floor, GetCoverage from cache, GetCoverage without cache
 #      (coverage without --redis: every call goes to QueryAggregates), QueryAggregates direct,
 #      redis-benchmark GET and EVAL (the script the cache runs) on the same Redis;
@@ -201,6 +202,9 @@ load() {
 redis_bench() {
   local rep=$1 label=$2; shift 2
   local csv
+  # Still ours? A redis-server of another job may hold the port if ours died; say so plainly.
+  kill -0 "$REDIS_PID" 2>/dev/null || {
+    echo "bench.sh: redis-server (pid $REDIS_PID) exited:" >&2; tail -5 "$WORK/redis.log" >&2; exit 1; }
   csv=$(timeout 120 redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -c "$CONC" -n "$REDIS_N" --csv "$@" |
         tail -1) || { echo "bench.sh: redis-benchmark failed" >&2; exit 1; }
   echo "$label $csv" >>"$WORK/load.log"
@@ -223,26 +227,32 @@ procstat() {
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- 0. Redis and the small registry ------------------------------------------------------------
-# A port found free can be taken before redis-server binds it (by a test running beside this),
-# so the server counts as started only when the one answering on the port is ours; otherwise it
-# exited on the bind error, and another port is tried.
+# The services and redis-cli reach Redis on a Unix socket in $WORK, which no other process can
+# take; only redis-benchmark needs TCP. A port found free can still be taken before redis-server
+# binds it (by a test running beside this), so the server counts as started only when the one
+# answering on the port is ours and its socket answers PING; otherwise it exited on the bind
+# error, and another port is tried.
+REDIS_SOCK=$WORK/redis.sock
 for attempt in $(seq 10); do
   REDIS_PORT=$(free_port)
-  start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+  rm -f "$REDIS_SOCK"
+  start redis redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --unixsocket "$REDIS_SOCK" \
+    --unixsocketperm 700 --save "" --appendonly no \
     --protected-mode yes --maxmemory 1gb --maxmemory-policy allkeys-lru
   REDIS_PID=$LAST_PID
   ours=0
   for _ in $(seq 100); do
     if [[ $(redis-cli -p "$REDIS_PORT" info server 2>/dev/null | tr -d '\r' |
-            sed -n 's/^process_id://p') == "$REDIS_PID" ]]; then ours=1; break; fi
+            sed -n 's/^process_id://p') == "$REDIS_PID" &&
+          $(redis-cli -s "$REDIS_SOCK" ping 2>/dev/null) == PONG ]]; then ours=1; break; fi
     kill -0 "$REDIS_PID" 2>/dev/null || break
     sleep 0.1
   done
   [[ $ours == 1 ]] && break
   kill -KILL "$REDIS_PID" 2>/dev/null || true
-  [[ $attempt == 10 ]] && { echo "bench.sh: redis-server did not start" >&2; exit 1; }
+  [[ $attempt == 10 ]] && { echo "bench.sh: redis-server did not start:" >&2; tail -5 "$WORK/redis.log" >&2; exit 1; }
 done
-REDIS_ADDR=127.0.0.1:$REDIS_PORT
+REDIS_ADDR=unix:$REDIS_SOCK
 
 log "registry with $SMALL participants"
 start_registry small
@@ -270,11 +280,11 @@ DATE=2025-06-30
 "$LOAD" --target="$HIT_ADDR" --method=coverage --regions="$REGIONS" --date=$DATE \
   --duration=0.3s --warmup=0.2s --concurrency=1 >"$WORK/warm.txt"
 ANSWER_BYTES=$(grep -o 'answer_bytes=[0-9]*' "$WORK/warm.txt" | cut -d= -f2)
-GEN=$(redis-cli -p "$REDIS_PORT" get paritrana:gen:15)
-CACHE_KEY=$(redis-cli -p "$REDIS_PORT" --scan --pattern "paritrana:cov:15:$GEN:coverage:*" | head -1)
+GEN=$(redis-cli -s "$REDIS_SOCK" get paritrana:gen:15)
+CACHE_KEY=$(redis-cli -s "$REDIS_SOCK" --scan --pattern "paritrana:cov:15:$GEN:coverage:*" | head -1)
 CACHE_SUFFIX=":${CACHE_KEY#paritrana:cov:15:$GEN:}"
-VALUE_BYTES=$(redis-cli -p "$REDIS_PORT" strlen "$CACHE_KEY")
-redis-cli -p "$REDIS_PORT" set key:__rand_int__ "$(head -c "$VALUE_BYTES" /dev/zero | tr '\0' x)" >/dev/null
+VALUE_BYTES=$(redis-cli -s "$REDIS_SOCK" strlen "$CACHE_KEY")
+redis-cli -s "$REDIS_SOCK" set key:__rand_int__ "$(head -c "$VALUE_BYTES" /dev/zero | tr '\0' x)" >/dev/null
 SCRIPT="local g = redis.call('GET', KEYS[1]) or '0' return {g, redis.call('GET', ARGV[1] .. g .. ARGV[2])}"
 
 # --- 1. read path -------------------------------------------------------------------------------
@@ -517,9 +527,9 @@ and noisy); the ratios, taken within one repetition, are the more stable figures
 
 | process | command (ports are chosen at start; data in a temporary directory) |
 |---|---|
-| Redis | \`redis-server --port P --bind 127.0.0.1 --save "" --appendonly no\` |
-| registry | \`paritrana-registry --plaintext --listen=127.0.0.1:0 --store=sqlite:DIR/registry.db --nik_key_file=DIR/nik.key --create_nik_key --redis=127.0.0.1:P\` |
-| coverage, cached | \`paritrana-coverage --plaintext --listen=127.0.0.1:0 --registry=REGISTRY --redis=127.0.0.1:P\` (answers kept in process, dropped on the registry's change messages; (b′) adds \`--local_cache_entries=0\`: one Redis round trip per call) |
+| Redis | \`redis-server --port P --bind 127.0.0.1 --unixsocket DIR/redis.sock --save "" --appendonly no\` (the services use the socket, redis-benchmark the port) |
+| registry | \`paritrana-registry --plaintext --listen=127.0.0.1:0 --store=sqlite:DIR/registry.db --nik_key_file=DIR/nik.key --create_nik_key --redis=unix:DIR/redis.sock\` |
+| coverage, cached | \`paritrana-coverage --plaintext --listen=127.0.0.1:0 --registry=REGISTRY --redis=unix:DIR/redis.sock\` (answers kept in process, dropped on the registry's change messages; (b′) adds \`--local_cache_entries=0\`: one Redis round trip per call) |
 | coverage, uncached | \`paritrana-coverage --plaintext --listen=127.0.0.1:0 --registry=REGISTRY\` (no \`--redis\`: every call asks \`QueryAggregates\`) |
 | echo floor | \`paritrana-bench-echo --plaintext --listen=127.0.0.1:0\`: an Echo service on the same \`ServiceHost\` as the services (RPC observer interceptor, health, reflection, keepalive), answering $ANSWER_BYTES bytes like GetCoverage; \`--bare\`: a plain \`grpc::ServerBuilder\` |
 | load | \`paritrana-bench-load --target=ADDR --method=echo\|coverage\|aggregates --mode=closed --concurrency=$CONC --duration=${DURATION}s --warmup=${WARMUP}s\` (callback API, 2 channels; open loop: \`--mode=open --rate=R\`, latency from each call's intended send time) |

@@ -12,7 +12,7 @@
 #include "services/award/award_service.h"
 #include "services/award/principals.h"
 #include "services/award/sources.h"
-#include "services/award/store/award_store.h"
+#include "services/award/store/open_store.h"
 
 ABSL_FLAG(std::string, store, "sqlite:data/award.db",
           "Where the award service keeps its data: sqlite:PATH (later also postgres:DSN)");

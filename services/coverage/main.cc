@@ -14,7 +14,8 @@
 #include "services/coverage/local_cache.h"
 
 ABSL_FLAG(std::string, registry, "127.0.0.1:50051", "HOST:PORT of the registry service");
-ABSL_FLAG(std::string, redis, "", "HOST:PORT of the Redis cache; empty: no cache");
+ABSL_FLAG(std::string, redis, "",
+          "HOST:PORT or unix:/path/redis.sock of the Redis cache; empty: no cache");
 ABSL_FLAG(absl::Duration, registry_deadline, absl::Seconds(2),
           "Deadline of each call to the registry");
 ABSL_FLAG(absl::Duration, cache_ttl, absl::Hours(1),

@@ -10,13 +10,13 @@
 #include "services/registry/generation_bumper.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_service.h"
-#include "services/registry/store/registry_store.h"
+#include "services/registry/store/open_store.h"
 
 ABSL_FLAG(std::string, store, "sqlite:data/registry.db",
           "Where the registry keeps its data: sqlite:PATH (postgres:DSN planned)");
 ABSL_FLAG(std::string, redis, "",
-          "HOST:PORT of Redis, whose cache generations the registry bumps after each write; "
-          "empty: no cache");
+          "HOST:PORT or unix:/path/redis.sock of Redis, whose cache generations the registry "
+          "bumps after each write; empty: no cache");
 ABSL_FLAG(std::string, nik_key_file, "data/registry-nik.key",
           "File with the 64-byte key that hashes and seals NIKs (mode 0600). Losing it makes "
           "stored NIKs unreadable; back it up apart from the database");

@@ -28,6 +28,7 @@
 #include "paritrana/registry/v1/registry.grpc.pb.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/temp_dir.h"
 
 namespace paritrana {
 namespace {
@@ -56,13 +57,7 @@ Service StartService(const std::string& binary, std::vector<std::string> args) {
 
 class FaultTest : public testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = testing::TempDir() + "/faults-" + std::to_string(getpid()) + "-" +
-           testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { dir_ = temp_.path(); }
 
   Service StartRegistry(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--store=sqlite:" + dir_ + "/registry.db",
@@ -71,6 +66,8 @@ class FaultTest : public testing::Test {
     return StartService(PARITRANA_REGISTRY_BINARY, args);
   }
 
+  // Removed after the subclasses' members (their processes) are gone.
+  test_support::TempDir temp_{"faults"};
   std::string dir_;
 };
 

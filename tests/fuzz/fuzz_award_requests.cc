@@ -31,7 +31,7 @@
 #include "region/validation.h"
 #include "services/award/award.h"
 #include "services/award/sources.h"
-#include "services/award/store/award_store.h"
+#include "services/award/store/open_store.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

@@ -28,7 +28,7 @@
 #include "security/nik_vault.h"
 #include "services/registry/importer.h"
 #include "services/registry/registry.h"
-#include "services/registry/store/registry_store.h"
+#include "services/registry/store/open_store.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

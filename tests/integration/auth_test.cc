@@ -18,6 +18,7 @@
 #include "platform/errors.h"
 #include "platform/server.h"
 #include "tests/support/echo.grpc.pb.h"
+#include "tests/support/temp_dir.h"
 
 namespace paritrana {
 namespace {
@@ -80,20 +81,16 @@ ServerOptions TestOptions() {
   return o;
 }
 
-// A temporary file removed at the end of the test.
+// A file in a temporary folder of its own, both removed at the end of the test.
 class TempFile final {
  public:
-  explicit TempFile(const std::string& content) {
-    path_ = testing::TempDir() + "auth_test.XXXXXX";
-    const int fd = ::mkstemp(path_.data());
-    EXPECT_GE(fd, 0);
-    ::close(fd);
+  explicit TempFile(const std::string& content) : path_(dir_.File("tokens")) {
     std::ofstream(path_) << content;
   }
-  ~TempFile() { std::filesystem::remove(path_); }
   const std::string& path() const { return path_; }
 
  private:
+  test_support::TempDir dir_{"auth_test"};
   std::string path_;
 };
 

@@ -1,7 +1,6 @@
 // The award service end to end: a real registry (SQLite), a real redis-server and the real
 // coverage service in-process on port 0, the award service on port 0 with authentication on, and
 // a small Jambi province whose ranking is computed by hand below.
-#include <filesystem>
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
@@ -18,12 +17,14 @@
 #include "services/award/principals.h"
 #include "services/award/rules.h"
 #include "services/award/sources.h"
-#include "services/award/store/award_store.h"
 #include "services/coverage/coverage.h"
 #include "services/coverage/coverage_cache.h"
 #include "services/coverage/coverage_service.h"
+#include "tests/support/award_under_test.h"
+#include "tests/support/coverage_under_test.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/registry_under_test.h"
+#include "tests/support/temp_dir.h"
 
 namespace paritrana::award {
 namespace {
@@ -45,85 +46,49 @@ google::type::Date D(int y, int m, int d) { return ToProtoDate(absl::CivilDay(y,
 class AwardServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/award-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = temp_.path();
     auto redis = test_support::RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = std::move(*redis);
     auto registry = test_support::RegistryUnderTest::Start(dir_, redis_->address());
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = std::move(*registry);
-
-    // The coverage service, as its own test starts it.
-    RedisClient::Options options;
-    options.address = redis_->address();
-    auto client = RedisClient::Create(options);
-    ASSERT_TRUE(client.ok());
-    redis_client_ = std::move(*client);
-    registry_client_ = std::make_unique<coverage::RegistryClient>(
-        coverage::RegistryClient::Connect(registry_->address(), grpc::InsecureChannelCredentials()),
-        absl::Seconds(5));
-    cache_ = std::make_unique<coverage::CoverageCache>(redis_client_.get(), absl::Hours(1));
-    coverage_ = std::make_unique<coverage::Coverage>(*registry_client_, *cache_, TodayInJakarta);
-    coverage_auth_ = Authorizer::Disabled();
-    coverage_service_ = std::make_unique<coverage::CoverageService>(*coverage_, *coverage_auth_);
-    ServerOptions co;
-    co.service_name = "paritrana.coverage.v1.CoverageService";
-    co.drain_grace = absl::ZeroDuration();
-    co.shutdown_deadline = absl::Seconds(1);
-    auto coverage_host = ServiceHost::Start(co, {coverage_service_.get()});
-    ASSERT_TRUE(coverage_host.ok()) << coverage_host.status();
-    coverage_host_ = std::move(*coverage_host);
+    auto coverage =
+        test_support::CoverageUnderTest::Start(registry_->address(), redis_->address(), {});
+    ASSERT_TRUE(coverage.ok()) << coverage.status();
+    coverage_ = std::move(*coverage);
+    coverage_host_ = &coverage_->host();
 
     // The award service with authentication on and named assessors.
-    auto store = OpenAwardStore("sqlite:" + dir_ + "/award.db");
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    directory_ = std::make_unique<RegistryDirectory>(
-        ConnectToService(registry_->address(), grpc::InsecureChannelCredentials(),
-                         "paritrana.registry.v1.RegistryService"),
-        absl::Seconds(5));
-    coverage_client_ = std::make_unique<CoverageClient>(
-        ConnectToService(coverage_host_->address(), grpc::InsecureChannelCredentials(),
-                         "paritrana.coverage.v1.CoverageService"),
-        absl::Seconds(10));
-    award_ =
-        std::make_unique<Award>(*store_, *directory_, *coverage_client_, [this] { return today_; });
+    test_support::AwardUnderTest::Options options;
     auto auth = Authorizer::FromTokensText(
         absl::StrCat("admin ", kAdmin, "\nassessor ", kSiti, "\nassessor ", kBudi, "\nassessor ",
                      kAni, "\nanalyst ", kAnalyst, "\n"),
         "test tokens");
     ASSERT_TRUE(auth.ok()) << auth.status();
-    auth_ = std::move(*auth);
+    options.auth = std::move(*auth);
     auto principals = PrincipalMap::FromText(
         absl::StrCat("siti ", Sha256Hex(kSiti), "\nbudi ", Sha256Hex(kBudi), "  # juror\nani ",
                      Sha256Hex(kAni), "\nchair ", Sha256Hex(kAdmin), "\n"),
         "test principals");
     ASSERT_TRUE(principals.ok()) << principals.status();
-    principals_ = std::move(*principals);
-    service_ = std::make_unique<AwardService>(*award_, *auth_, principals_);
-    ServerOptions ao;
-    ao.service_name = "paritrana.award.v1.AwardService";
-    ao.drain_grace = absl::ZeroDuration();
-    ao.shutdown_deadline = absl::Seconds(1);
-    auto host = ServiceHost::Start(ao, {service_.get()},
-                                   {{"store", true, [this] { return store_->Ping(); }}});
-    ASSERT_TRUE(host.ok()) << host.status();
-    host_ = std::move(*host);
+    options.principals = std::move(*principals);
+    options.today = [this] { return today_; };
+    auto award = test_support::AwardUnderTest::Start(dir_, registry_->address(),
+                                                     coverage_->address(), std::move(options));
+    ASSERT_TRUE(award.ok()) << award.status();
+    award_under_test_ = std::move(*award);
+    award_ = &award_under_test_->award();
+    coverage_client_ = &award_under_test_->coverage_client();
     stub_ = v1::AwardService::NewStub(
-        grpc::CreateChannel(host_->address(), grpc::InsecureChannelCredentials()));
+        grpc::CreateChannel(award_under_test_->address(), grpc::InsecureChannelCredentials()));
   }
 
   void TearDown() override {
     stub_.reset();
-    host_.reset();
-    service_.reset();
-    coverage_host_.reset();
+    award_under_test_.reset();
+    coverage_.reset();
     registry_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
   }
 
   // One unary call with `token`; the error decoded with its details.
@@ -513,6 +478,7 @@ class AwardServiceTest : public ::testing::Test {
     return Call(&Stub::EvaluateCycle, kAdmin, e);
   }
 
+  test_support::TempDir temp_{"award"};  // first: removed after everything using it
   std::string dir_;
   absl::CivilDay today_ = TodayInJakarta();
   int workers_ = 0;
@@ -520,21 +486,11 @@ class AwardServiceTest : public ::testing::Test {
 
   std::unique_ptr<test_support::RedisServer> redis_;
   std::unique_ptr<test_support::RegistryUnderTest> registry_;
-  std::unique_ptr<RedisClient> redis_client_;
-  std::unique_ptr<coverage::RegistryClient> registry_client_;
-  std::unique_ptr<coverage::CoverageCache> cache_;
-  std::unique_ptr<coverage::Coverage> coverage_;
-  std::unique_ptr<Authorizer> coverage_auth_;
-  std::unique_ptr<coverage::CoverageService> coverage_service_;
-  std::unique_ptr<ServiceHost> coverage_host_;
-  std::unique_ptr<AwardStore> store_;
-  std::unique_ptr<RegistryDirectory> directory_;
-  std::unique_ptr<CoverageClient> coverage_client_;
-  std::unique_ptr<Award> award_;
-  std::unique_ptr<Authorizer> auth_;
-  PrincipalMap principals_;
-  std::unique_ptr<AwardService> service_;
-  std::unique_ptr<ServiceHost> host_;
+  std::unique_ptr<test_support::CoverageUnderTest> coverage_;
+  ServiceHost* coverage_host_ = nullptr;  // coverage_'s
+  std::unique_ptr<test_support::AwardUnderTest> award_under_test_;
+  Award* award_ = nullptr;                     // award_under_test_'s
+  CoverageClient* coverage_client_ = nullptr;  // award_under_test_'s
   std::unique_ptr<Stub> stub_;
 };
 

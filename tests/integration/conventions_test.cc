@@ -1,15 +1,12 @@
 // The API conventions of docs/api.md ("Conventions") across the three services: real registry,
 // coverage and award servers in-process on port 0 give the same code, reason and detail keys for
 // a reused request id, the update mask "*", a bad page token and an unknown resource.
-#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
-#include "clients/channel.h"
-#include "clients/registry_client.h"
 #include "clients/rubric_file.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
@@ -18,16 +15,11 @@
 #include "paritrana/registry/v1/registry.grpc.pb.h"
 #include "platform/errors.h"
 #include "region/validation.h"
-#include "services/award/award.h"
-#include "services/award/award_service.h"
-#include "services/award/principals.h"
-#include "services/award/sources.h"
-#include "services/award/store/award_store.h"
-#include "services/coverage/coverage.h"
-#include "services/coverage/coverage_cache.h"
-#include "services/coverage/coverage_service.h"
+#include "tests/support/award_under_test.h"
+#include "tests/support/coverage_under_test.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/registry_under_test.h"
+#include "tests/support/temp_dir.h"
 
 namespace paritrana {
 namespace {
@@ -87,79 +79,28 @@ absl::StatusOr<Resp> Call(Stub& stub,
 class ConventionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/conventions-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     auto redis = test_support::RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = std::move(*redis);
-
-    // The registry.
-    auto registry = test_support::RegistryUnderTest::Start(dir_, redis_->address());
+    auto registry = test_support::RegistryUnderTest::Start(dir_.path(), redis_->address());
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = std::move(*registry);
+    auto coverage =
+        test_support::CoverageUnderTest::Start(registry_->address(), redis_->address(), {});
+    ASSERT_TRUE(coverage.ok()) << coverage.status();
+    coverage_ = std::move(*coverage);
+    // Authentication off: every caller is an admin.
+    auto award = test_support::AwardUnderTest::Start(dir_.path(), registry_->address(),
+                                                     coverage_->address(), {});
+    ASSERT_TRUE(award.ok()) << award.status();
+    award_ = std::move(*award);
+
     registry_stub_ = rv1::RegistryService::NewStub(
         grpc::CreateChannel(registry_->address(), grpc::InsecureChannelCredentials()));
-
-    // The coverage service, reading the registry and caching in Redis.
-    RedisClient::Options options;
-    options.address = redis_->address();
-    auto client = RedisClient::Create(options);
-    ASSERT_TRUE(client.ok()) << client.status();
-    redis_client_ = std::move(*client);
-    registry_client_ = std::make_unique<coverage::RegistryClient>(
-        coverage::RegistryClient::Connect(registry_->address(), grpc::InsecureChannelCredentials()),
-        absl::Seconds(5));
-    cache_ = std::make_unique<coverage::CoverageCache>(redis_client_.get(), absl::Hours(1));
-    coverage_ = std::make_unique<coverage::Coverage>(*registry_client_, *cache_, TodayInJakarta);
-    no_auth_ = Authorizer::Disabled();
-    coverage_service_ = std::make_unique<coverage::CoverageService>(*coverage_, *no_auth_);
-    ServerOptions co;
-    co.service_name = "paritrana.coverage.v1.CoverageService";
-    co.drain_grace = absl::ZeroDuration();
-    co.shutdown_deadline = absl::Seconds(1);
-    auto coverage_host = ServiceHost::Start(co, {coverage_service_.get()});
-    ASSERT_TRUE(coverage_host.ok()) << coverage_host.status();
-    coverage_host_ = std::move(*coverage_host);
     coverage_stub_ = cv1::CoverageService::NewStub(
-        grpc::CreateChannel(coverage_host_->address(), grpc::InsecureChannelCredentials()));
-
-    // The award service (authentication off: every caller is an admin).
-    auto store = award::OpenAwardStore("sqlite:" + dir_ + "/award.db");
-    ASSERT_TRUE(store.ok()) << store.status();
-    award_store_ = std::move(*store);
-    directory_ = std::make_unique<award::RegistryDirectory>(
-        ConnectToService(registry_->address(), grpc::InsecureChannelCredentials(),
-                         "paritrana.registry.v1.RegistryService"),
-        absl::Seconds(5));
-    coverage_client_ = std::make_unique<award::CoverageClient>(
-        ConnectToService(coverage_host_->address(), grpc::InsecureChannelCredentials(),
-                         "paritrana.coverage.v1.CoverageService"),
-        absl::Seconds(10));
-    award_ = std::make_unique<award::Award>(*award_store_, *directory_, *coverage_client_,
-                                            TodayInJakarta);
-    award_service_ = std::make_unique<award::AwardService>(*award_, *no_auth_, principals_);
-    ServerOptions ao;
-    ao.service_name = "paritrana.award.v1.AwardService";
-    ao.drain_grace = absl::ZeroDuration();
-    ao.shutdown_deadline = absl::Seconds(1);
-    auto award_host = ServiceHost::Start(ao, {award_service_.get()});
-    ASSERT_TRUE(award_host.ok()) << award_host.status();
-    award_host_ = std::move(*award_host);
+        grpc::CreateChannel(coverage_->address(), grpc::InsecureChannelCredentials()));
     award_stub_ = av1::AwardService::NewStub(
-        grpc::CreateChannel(award_host_->address(), grpc::InsecureChannelCredentials()));
-  }
-
-  void TearDown() override {
-    award_stub_.reset();
-    award_host_.reset();
-    coverage_stub_.reset();
-    coverage_host_.reset();
-    registry_stub_.reset();
-    registry_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
+        grpc::CreateChannel(award_->address(), grpc::InsecureChannelCredentials()));
   }
 
   // A rubric with the shipped regency rubric as its first version; returns the version.
@@ -180,25 +121,13 @@ class ConventionsTest : public ::testing::Test {
     return version.ok() ? *version : av1::RubricVersion();
   }
 
-  std::string dir_;
+  test_support::TempDir dir_{"conventions"};  // first, so it is removed last
   std::unique_ptr<test_support::RedisServer> redis_;
   std::unique_ptr<test_support::RegistryUnderTest> registry_;
+  std::unique_ptr<test_support::CoverageUnderTest> coverage_;
+  std::unique_ptr<test_support::AwardUnderTest> award_;
   std::unique_ptr<rv1::RegistryService::Stub> registry_stub_;
-  std::unique_ptr<RedisClient> redis_client_;
-  std::unique_ptr<coverage::RegistryClient> registry_client_;
-  std::unique_ptr<coverage::CoverageCache> cache_;
-  std::unique_ptr<coverage::Coverage> coverage_;
-  std::unique_ptr<Authorizer> no_auth_;
-  std::unique_ptr<coverage::CoverageService> coverage_service_;
-  std::unique_ptr<ServiceHost> coverage_host_;
   std::unique_ptr<cv1::CoverageService::Stub> coverage_stub_;
-  std::unique_ptr<award::AwardStore> award_store_;
-  std::unique_ptr<award::RegistryDirectory> directory_;
-  std::unique_ptr<award::CoverageClient> coverage_client_;
-  std::unique_ptr<award::Award> award_;
-  award::PrincipalMap principals_;
-  std::unique_ptr<award::AwardService> award_service_;
-  std::unique_ptr<ServiceHost> award_host_;
   std::unique_ptr<av1::AwardService::Stub> award_stub_;
 };
 

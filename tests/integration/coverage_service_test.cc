@@ -1,7 +1,6 @@
 // The coverage service end to end: a real registry (SQLite) and a real redis-server, the coverage
 // service on port 0, and a small Jambi dataset whose figures are computed by hand below.
-#include <filesystem>
-
+#include "services/coverage/coverage_service.h"
 #include "absl/strings/str_format.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
@@ -9,9 +8,10 @@
 #include "redis/redis_subscriber.h"
 #include "region/validation.h"
 #include "services/coverage/coverage.h"
-#include "services/coverage/coverage_service.h"
+#include "tests/support/coverage_under_test.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/registry_under_test.h"
+#include "tests/support/temp_dir.h"
 
 namespace paritrana::coverage {
 namespace {
@@ -24,10 +24,7 @@ google::type::Date D(int y, int m, int d) { return ToProtoDate(absl::CivilDay(y,
 class CoverageServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/coverage-" + std::to_string(::getpid()) + "-" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = temp_.path();
     auto redis = test_support::RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = std::move(*redis);
@@ -36,38 +33,19 @@ class CoverageServiceTest : public ::testing::Test {
     registry_ = std::move(*registry);
     Seed();
 
-    RedisClient::Options options;
-    options.address = redis_->address();
-    auto client = RedisClient::Create(options);
-    ASSERT_TRUE(client.ok());
-    redis_client_ = std::move(*client);
-    registry_client_ = std::make_unique<RegistryClient>(
-        RegistryClient::Connect(registry_->address(), grpc::InsecureChannelCredentials()),
-        absl::Seconds(2));
-    cache_ = std::make_unique<CoverageCache>(redis_client_.get(), absl::Hours(1));
-    if (WithLocalCache()) {
-      local_ = std::make_unique<LocalCache>(1000, [this] { return subscriber_->live(); });
-      RedisSubscriber::Options so;
-      so.address = redis_->address();
-      so.channel = std::string(RedisClient::kGenerationChannel);
-      so.max_backoff = absl::Milliseconds(200);
-      auto subscriber = RedisSubscriber::Start(
-          so, [this](absl::string_view p) { local_->Invalidate(p); }, [this] { local_->Reset(); });
-      ASSERT_TRUE(subscriber.ok()) << subscriber.status();
-      subscriber_ = std::move(*subscriber);
-    }
-    coverage_ = std::make_unique<Coverage>(
-        *registry_client_, *cache_, [] { return absl::CivilDay(2026, 11, 26); }, local_.get());
-    auth_ = Authorizer::Disabled();
-    service_ = std::make_unique<CoverageService>(*coverage_, *auth_);
-    ServerOptions o;
-    o.service_name = "paritrana.coverage.v1.CoverageService";
-    o.drain_grace = absl::ZeroDuration();
-    auto host = ServiceHost::Start(o, {service_.get()});
-    ASSERT_TRUE(host.ok()) << host.status();
-    host_ = std::move(*host);
+    test_support::CoverageUnderTest::Options options;
+    options.local_cache = WithLocalCache();
+    options.today = [] { return absl::CivilDay(2026, 11, 26); };
+    options.registry_deadline = absl::Seconds(2);
+    auto coverage = test_support::CoverageUnderTest::Start(registry_->address(), redis_->address(),
+                                                           std::move(options));
+    ASSERT_TRUE(coverage.ok()) << coverage.status();
+    coverage_ = std::move(*coverage);
+    cache_ = &coverage_->cache();
+    local_ = coverage_->local_cache();
+    subscriber_ = coverage_->subscriber();
     stub_ = v1::CoverageService::NewStub(
-        grpc::CreateChannel(host_->address(), grpc::InsecureChannelCredentials()));
+        grpc::CreateChannel(coverage_->address(), grpc::InsecureChannelCredentials()));
   }
 
   // The in-process tier is off here, so the Redis tier's exact read-after-write is what the
@@ -75,10 +53,8 @@ class CoverageServiceTest : public ::testing::Test {
   virtual bool WithLocalCache() const { return false; }
 
   void TearDown() override {
-    host_.reset();
-    subscriber_.reset();
+    coverage_.reset();
     registry_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   void Ok(const absl::Status& s) { ASSERT_TRUE(s.ok()) << s; }
@@ -198,18 +174,14 @@ class CoverageServiceTest : public ::testing::Test {
     return s;
   }
 
+  test_support::TempDir temp_{"coverage"};  // first: removed after everything using it
   std::string dir_;
   std::unique_ptr<test_support::RedisServer> redis_;
   std::unique_ptr<test_support::RegistryUnderTest> registry_;
-  std::unique_ptr<RedisClient> redis_client_;
-  std::unique_ptr<RegistryClient> registry_client_;
-  std::unique_ptr<CoverageCache> cache_;
-  std::unique_ptr<LocalCache> local_;
-  std::unique_ptr<RedisSubscriber> subscriber_;
-  std::unique_ptr<Coverage> coverage_;
-  std::unique_ptr<Authorizer> auth_;
-  std::unique_ptr<CoverageService> service_;
-  std::unique_ptr<ServiceHost> host_;
+  std::unique_ptr<test_support::CoverageUnderTest> coverage_;
+  CoverageCache* cache_ = nullptr;         // coverage_'s
+  LocalCache* local_ = nullptr;            // coverage_'s; null without the local cache
+  RedisSubscriber* subscriber_ = nullptr;  // coverage_'s; null without the local cache
   std::unique_ptr<v1::CoverageService::Stub> stub_;
 };
 

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -49,8 +50,10 @@ absl::Status PollUntilOk(const std::function<absl::Status()>& call, absl::Durati
 
 class RedisClientTest : public testing::Test {
  protected:
+  // TCP, the transport production uses, for the failure tests below; UnixSocketTest covers the
+  // Unix socket the other tests' servers listen on.
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start();
+    absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::StartTcp();
     ASSERT_TRUE(server.ok()) << "cannot start redis-server: " << server.status();
     redis_ = *std::move(server);
   }
@@ -368,6 +371,36 @@ TEST(RedisClientCreateTest, RejectsMalformedAddressesAndOptions) {
   o = OptionsFor("127.0.0.1:6379");
   o.max_backoff = absl::Milliseconds(10);
   EXPECT_EQ(RedisClient::Create(o).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RedisClientCreateTest, AcceptsUnixSockets) {
+  for (const char* address : {"unix:/run/redis/redis.sock", "/run/redis/redis.sock"}) {
+    auto parsed = RedisClient::ParseAddress(address);
+    ASSERT_TRUE(parsed.ok()) << address << ": " << parsed.status();
+    EXPECT_EQ(parsed->first, "/run/redis/redis.sock") << address;
+    EXPECT_EQ(parsed->second, 0) << address;  // port 0 marks a socket
+  }
+  EXPECT_EQ(RedisClient::ParseAddress("unix:").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RedisClientUnixSocketTest, TalksOverAUnixSocketAndRecoversAfterARestart) {
+  auto server = RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_TRUE(absl::StartsWith((*server)->address(), "unix:")) << (*server)->address();
+  auto client = RedisClient::Create(OptionsFor((*server)->address()));
+  ASSERT_TRUE(client.ok()) << client.status();
+  RedisClient& c = **client;
+  ASSERT_TRUE(c.SetEx("cache:unix", "v", 60).ok());
+  auto values = c.MGet({"cache:unix"});
+  ASSERT_TRUE(values.ok()) << values.status();
+  EXPECT_THAT(*values, ElementsAre(Optional(std::string("v"))));
+
+  ASSERT_TRUE((*server)->Stop().ok());
+  const absl::Status down = c.Ping();
+  EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable) << down;
+  EXPECT_THAT(down.message(), HasSubstr((*server)->address()));
+  ASSERT_TRUE((*server)->Restart().ok());
+  EXPECT_TRUE(PollUntilOk([&] { return c.Ping(); }, absl::Seconds(10)).ok());
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 // contributions and terminations (valid and invalid), the counts the registry maintains
 // transaction by transaction equal a brute-force recount from the enrollments, for every region
 // level, segment, programme and funding source, on a set of dates. Runs on a real SQLite file.
-#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -14,7 +13,8 @@
 #include "security/nik_vault.h"
 #include "services/registry/active_counts.h"
 #include "services/registry/registry.h"
-#include "services/registry/store/registry_store.h"
+#include "services/registry/store/open_store.h"
+#include "tests/support/temp_dir.h"
 
 namespace paritrana::registry {
 namespace {
@@ -33,8 +33,7 @@ absl::CivilDay Day(const google::type::Date& d) {
 class RegistryAggregatesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "/aggregates-" + std::to_string(::getpid());
-    std::filesystem::remove_all(dir_);
+    dir_ = temp_.path();
     auto store = OpenRegistryStore("sqlite:" + dir_ + "/registry.db");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
@@ -48,8 +47,7 @@ class RegistryAggregatesTest : public ::testing::Test {
     ASSERT_TRUE(registry_->LoadCatalog().ok());
   }
 
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
+  test_support::TempDir temp_{"aggregates"};  // first: removed after the store closes
   std::string dir_;
   std::unique_ptr<RegistryStore> store_;
   std::unique_ptr<NikVault> vault_;

@@ -39,8 +39,9 @@
 #include "security/nik_vault.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_service.h"
-#include "services/registry/store/registry_store.h"
+#include "services/registry/store/open_store.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/temp_dir.h"
 
 namespace paritrana::registry {
 namespace {
@@ -237,9 +238,7 @@ v1::ImportRow PersonRow(int64_t n, const Person& person, const std::string& domi
 class RegistryServiceTest : public testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = testing::TempDir() + "registry_service_test.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    dir_ = temp_.path();
 
     auto redis = RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << "cannot start redis-server: " << redis.status();
@@ -297,8 +296,6 @@ class RegistryServiceTest : public testing::Test {
     service_.reset();
     registry_.reset();
     store_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
   }
 
   // One unary call with `token` (none when empty); the error decoded with its details.
@@ -429,6 +426,7 @@ class RegistryServiceTest : public testing::Test {
     return (*values)[0];
   }
 
+  test_support::TempDir temp_{"registry_service"};  // first: removed after everything using it
   std::string dir_;
   std::unique_ptr<RedisServer> redis_;
   std::unique_ptr<RedisClient> redis_client_;

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace paritrana {
 namespace {
@@ -29,20 +30,20 @@ struct Binary {
   std::string own_flag = "";           // a flag defined in the binary's main.cc
 };
 
-// Flags plus the binary's own, with its data in a fresh temporary folder.
-std::vector<std::string> Args(const Binary& b, std::vector<std::string> common) {
-  static int runs = 0;
-  const std::string dir = ::testing::TempDir() + "/" + b.name + "-" + std::to_string(getpid()) +
-                          "-" + std::to_string(++runs);
-  for (const std::string& a : b.args) {
-    std::string arg = a;
-    if (auto pos = arg.find("$DIR"); pos != std::string::npos) arg.replace(pos, 4, dir);
-    common.push_back(arg);
+class ServiceBinaryTest : public testing::TestWithParam<Binary> {
+ protected:
+  // Flags plus the binary's own, with its data in the test's temporary folder.
+  std::vector<std::string> Args(const Binary& b, std::vector<std::string> common) const {
+    for (const std::string& a : b.args) {
+      std::string arg = a;
+      if (auto pos = arg.find("$DIR"); pos != std::string::npos) arg.replace(pos, 4, dir_.path());
+      common.push_back(arg);
+    }
+    return common;
   }
-  return common;
-}
 
-class ServiceBinaryTest : public testing::TestWithParam<Binary> {};
+  test_support::TempDir dir_{"service_binary"};
+};
 
 struct Finished {
   int status = -1;

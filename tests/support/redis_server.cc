@@ -11,18 +11,19 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "platform/errors.h"
 
 namespace paritrana::test_support {
 namespace {
 
 constexpr char kRedisServer[] = "/usr/bin/redis-server";
-// Logged by redis-server once it listens and has loaded its (empty) dataset.
-constexpr char kReadyLine[] = "Ready to accept connections";
+// Logged by redis-server once it listens and has loaded its (empty) dataset: "Ready to accept
+// connections" on TCP, "The server is now ready to accept connections at PATH" on a Unix socket.
+constexpr char kReadyLine[] = "eady to accept connections";
 
 }  // namespace
 
@@ -49,13 +50,20 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
     return absl::FailedPreconditionError(
         absl::StrCat(kRedisServer, " is not installed (scripts/setup.sh installs it)"));
   }
-  const char* tmp = std::getenv("TEST_TMPDIR");
-  std::string dir_template =
-      absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/paritrana-redis-XXXXXX");
-  if (mkdtemp(dir_template.data()) == nullptr) {
-    return absl::InternalError(absl::StrCat("cannot create a directory like ", dir_template));
+  std::unique_ptr<RedisServer> server(new RedisServer(false, std::move(extra_args)));
+  if (server->dir_.path().empty()) return absl::InternalError("cannot create its directory");
+  PARITRANA_RETURN_IF_ERROR(server->Launch(0));
+  return server;
+}
+
+absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::StartTcp(
+    std::vector<std::string> extra_args) {
+  if (access(kRedisServer, X_OK) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(kRedisServer, " is not installed (scripts/setup.sh installs it)"));
   }
-  std::unique_ptr<RedisServer> server(new RedisServer(dir_template, std::move(extra_args)));
+  std::unique_ptr<RedisServer> server(new RedisServer(true, std::move(extra_args)));
+  if (server->dir_.path().empty()) return absl::InternalError("cannot create its directory");
   // The port is free when picked but another process may take it before redis-server binds it;
   // a few fresh picks make that race harmless.
   absl::Status last;
@@ -68,24 +76,28 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
   return last;
 }
 
-RedisServer::RedisServer(std::string dir, std::vector<std::string> extra_args)
-    : dir_(std::move(dir)), extra_args_(std::move(extra_args)) {}
+RedisServer::RedisServer(bool tcp, std::vector<std::string> extra_args)
+    : tcp_(tcp), dir_("redis"), extra_args_(std::move(extra_args)) {}
 
-RedisServer::~RedisServer() {
-  Stop().IgnoreError();
-  std::error_code ignored;
-  std::filesystem::remove_all(dir_, ignored);
+// dir_ removes the directory after Stop.
+RedisServer::~RedisServer() { Stop().IgnoreError(); }
+
+std::string RedisServer::address() const {
+  return tcp_ ? absl::StrCat("127.0.0.1:", port_) : absl::StrCat("unix:", socket_path());
 }
-
-std::string RedisServer::address() const { return absl::StrCat("127.0.0.1:", port_); }
 
 absl::Status RedisServer::Launch(int port) {
   std::vector<std::string> args = {
-      kRedisServer,  "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir_,
-      "--daemonize", "no",     "--protected-mode",   "no",     "--logfile", "",  // log to our pipe
-      "--save",      "",       "--appendonly",       "no",  // nothing to disk: a restart starts
-                                                            // empty
+      kRedisServer,       "--port", std::to_string(port), "--dir", dir_.path(), "--daemonize", "no",
+      "--protected-mode", "no",     "--logfile",          "",    // log to our pipe
+      "--save",           "",       "--appendonly",       "no",  // nothing to disk: a restart
+                                                                 // starts empty
   };
+  if (tcp_) {
+    args.insert(args.end(), {"--bind", "127.0.0.1"});
+  } else {  // --port 0: no TCP at all
+    args.insert(args.end(), {"--unixsocket", socket_path(), "--unixsocketperm", "700"});
+  }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -137,8 +149,10 @@ absl::Status RedisServer::Launch(int port) {
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
     if (output.size() > 2000) output.erase(0, output.size() - 2000);
-    return absl::UnavailableError(absl::StrCat("redis-server did not become ready on 127.0.0.1:",
-                                               port, " within 10 s; its output:\n", output));
+    return absl::UnavailableError(
+        absl::StrCat("redis-server did not become ready on ",
+                     tcp_ ? absl::StrCat("127.0.0.1:", port) : socket_path(),
+                     " within 10 s; its output:\n", output));
   }
   port_ = port;
   pid_ = pid;
@@ -177,7 +191,8 @@ void RedisServer::Resume() {
 }
 
 absl::StatusOr<std::string> RedisServer::Command(const std::vector<std::string>& args) const {
-  redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, timeval{5, 0});
+  redisContext* c = tcp_ ? redisConnectWithTimeout("127.0.0.1", port_, timeval{5, 0})
+                         : redisConnectUnixWithTimeout(socket_path().c_str(), timeval{5, 0});
   if (c == nullptr || c->err != 0) {
     const std::string why = c == nullptr ? "out of memory" : c->errstr;
     if (c != nullptr) redisFree(c);

@@ -8,16 +8,22 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "tests/support/temp_dir.h"
 
 namespace paritrana::test_support {
 
-// A real redis-server (/usr/bin/redis-server) on a free 127.0.0.1 port, with its data directory
-// in a fresh temporary directory and persistence off, so tests exercise the client against the
-// real protocol and real failures (stops, restarts, a frozen server).
+// A real redis-server (/usr/bin/redis-server) with its data directory in a fresh TempDir and
+// persistence off, so tests exercise the client against the real protocol and real failures
+// (stops, restarts, a frozen server).
+//
+// Start() listens only on a Unix socket in that directory: nothing else can take it, so tests
+// never race other processes for a port. StartTcp() is for the tests that need TCP itself; it
+// picks a free port and retries with a new one if another process took it first.
 //
 // The server is killed when the thread that started it exits, even if the test process dies on
-// a signal or a ctest timeout: an orphaned redis-server would keep its port and the test's output
-// pipes open (and so hang whatever waits on them). Start and Restart from the test's own thread.
+// a signal or a ctest timeout: an orphaned redis-server would keep its socket and the test's
+// output pipes open (and so hang whatever waits on them). Start and Restart from the test's own
+// thread.
 class RedisServer final {
  public:
   // Starts the server and waits until it accepts connections. `extra_args` are appended to the
@@ -25,17 +31,22 @@ class RedisServer final {
   // start; tests should ASSERT on it rather than skip, since the suite requires Redis.
   static absl::StatusOr<std::unique_ptr<RedisServer>> Start(
       std::vector<std::string> extra_args = {});
+  // The same on 127.0.0.1:PORT instead of a Unix socket.
+  static absl::StatusOr<std::unique_ptr<RedisServer>> StartTcp(
+      std::vector<std::string> extra_args = {});
   ~RedisServer();  // stops the server and removes its directory
 
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
 
-  int port() const { return port_; }
-  std::string address() const;  // "127.0.0.1:PORT"
+  int port() const { return port_; }  // 0 on a Unix socket
+  // What RedisClient and the services' --redis take: "unix:DIR/redis.sock" or "127.0.0.1:PORT".
+  std::string address() const;
 
   // SIGTERM and wait for exit (SIGKILL after 10 s). Idempotent.
   absl::Status Stop();
-  // Starts a stopped server again on the same port, as an operator restarting Redis would.
+  // Starts a stopped server again on the same socket or port, as an operator restarting Redis
+  // would.
   absl::Status Restart();
   // SIGSTOP / SIGCONT: while paused the kernel still accepts connections on the port but the
   // server answers nothing, which is what a hung or overloaded Redis looks like to a client.
@@ -47,10 +58,12 @@ class RedisServer final {
   absl::StatusOr<std::string> Command(const std::vector<std::string>& args) const;
 
  private:
-  RedisServer(std::string dir, std::vector<std::string> extra_args);
+  RedisServer(bool tcp, std::vector<std::string> extra_args);
   absl::Status Launch(int port);
+  std::string socket_path() const { return dir_.File("redis.sock"); }
 
-  const std::string dir_;
+  const bool tcp_;
+  const TempDir dir_;
   const std::vector<std::string> extra_args_;
   int port_ = 0;
   pid_t pid_ = -1;  // -1 while stopped

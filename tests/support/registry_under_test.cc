@@ -2,6 +2,7 @@
 
 #include "platform/errors.h"
 #include "region/validation.h"
+#include "services/registry/store/open_store.h"
 
 namespace paritrana::test_support {
 

@@ -99,7 +99,4 @@ class AwardStore {
   virtual absl::Status Read(absl::FunctionRef<absl::Status(AwardTx&)> fn) = 0;
 };
 
-// Opens the store a --store URL names: `sqlite:PATH` (created and migrated if needed).
-absl::StatusOr<std::unique_ptr<AwardStore>> OpenAwardStore(absl::string_view url);
-
 }  // namespace paritrana::award

@@ -152,7 +152,4 @@ class RegistryStore {
   virtual absl::Status Read(absl::FunctionRef<absl::Status(RegistryTx&)> fn) = 0;
 };
 
-// Opens the store a --store URL names: `sqlite:PATH` (created and migrated if needed).
-absl::StatusOr<std::unique_ptr<RegistryStore>> OpenRegistryStore(absl::string_view url);
-
 }  // namespace paritrana::registry

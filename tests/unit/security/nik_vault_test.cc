@@ -11,6 +11,7 @@
 
 #include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 
 namespace paritrana {
 namespace {
@@ -20,12 +21,7 @@ constexpr char kNik[] = "1508014501900001";  // valid shape, fictitious holder
 // A fresh directory per test, removed afterwards, so tests never see each other's key files.
 class NikVaultTest : public testing::Test {
  protected:
-  void SetUp() override {
-    std::string tmpl = testing::TempDir() + "nik_vault_test.XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { dir_ = temp_.path(); }
 
   std::string Path(const std::string& name) const { return dir_ + "/" + name; }
 
@@ -40,6 +36,7 @@ class NikVaultTest : public testing::Test {
     ASSERT_EQ(::chmod(path.c_str(), mode), 0);
   }
 
+  test_support::TempDir temp_{"nik_vault_test"};
   std::string dir_;
 };
 

@@ -1,70 +1,21 @@
-// Conformance tests of the RegistryStore contract (services/registry/store/registry_store.h).
-// After Trillian's storage/testonly: one suite, parameterized by a backend factory, so every
-// backend runs the same tests. A new backend (PostgreSQL) adds one line to kBackends; tests that
-// depend on one backend's files live at the bottom, outside the parameterized suite.
-//
-// The suite never continues a transaction after a store call failed outside Atomically: a
-// PostgreSQL transaction is aborted by any error, and the contract only promises recovery through
-// Atomically's savepoint.
-#include <sqlite3.h>
-#include <stdlib.h>
+#include "services/registry/store/conformance/registry_store_conformance.h"
 
 #include <algorithm>
 #include <atomic>
-#include <cstdint>
-#include <filesystem>
-#include <functional>
 #include <limits>
 #include <map>
-#include <memory>
 #include <mutex>
-#include <optional>
-#include <ostream>
-#include <random>
 #include <set>
-#include <span>
-#include <string>
 #include <thread>
 #include <utility>
-#include <vector>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/string_view.h"
-#include "gtest/gtest.h"
-#include "platform/errors.h"
-#include "services/registry/store/registry_store.h"
 
 namespace paritrana::registry {
-namespace {
 
 using namespace std::string_literals;
-
-// Opens (creating or reopening) a store whose files live in `dir`, a directory owned by the test.
-using StoreFactory =
-    std::function<absl::StatusOr<std::unique_ptr<RegistryStore>>(const std::string& dir)>;
-
-struct Backend {
-  std::string name;
-  StoreFactory open;
-};
-
-void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
-
-absl::StatusOr<std::unique_ptr<RegistryStore>> OpenSqlite(const std::string& dir) {
-  return OpenRegistryStore(absl::StrCat("sqlite:", dir, "/registry.db"));
-}
-
-// A fresh directory under the test's temporary directory.
-std::string MakeTempDir(absl::string_view prefix) {
-  std::string path =
-      (std::filesystem::path(::testing::TempDir()) / absl::StrCat(prefix, "XXXXXX")).string();
-  if (::mkdtemp(path.data()) == nullptr) return "";
-  return path;
-}
 
 // A body as protobuf serializes them: arbitrary bytes, NULs included.
 std::string Body(absl::string_view tag) { return absl::StrCat("\x0a\x00\xff\x80"s, tag, "\x00"s); }
@@ -114,174 +65,32 @@ std::vector<int64_t> DaysToCheck() {
   return days;
 }
 
-class RegistryStoreTest : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override {
-    dir_ = MakeTempDir("registry_store_");
-    ASSERT_FALSE(dir_.empty()) << "mkdtemp failed";
-    Open();
-  }
+void RegistryStoreConformance::SetUp() {
+  ASSERT_FALSE(dir_.empty()) << "no temporary folder";
+  Open();
+}
 
-  void TearDown() override {
-    store_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+void RegistryStoreConformance::TearDown() { store_.reset(); }
 
-  void Open() {
-    absl::StatusOr<std::unique_ptr<RegistryStore>> store = GetParam().open(dir_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-  }
+void RegistryStoreConformance::Open() {
+  absl::StatusOr<std::unique_ptr<RegistryStore>> store = GetParam()(dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  store_ = std::move(*store);
+}
 
-  // Closes the store (destroying it) and opens the same files again.
-  void Reopen() {
-    store_.reset();
-    Open();
-  }
+void RegistryStoreConformance::Reopen() {
+  store_.reset();
+  Open();
+}
 
-  absl::Status Insert(Kind kind, const std::string& name, const std::string& parent,
-                      const std::string& region, const std::string& body) {
-    return store_->Write(
-        [&](RegistryTx& tx) { return tx.Insert(kind, name, parent, region, body); });
-  }
+// A test binary that links the library without instantiating the suite is not an error.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(RegistryStoreConformance);
 
-  absl::Status Update(Kind kind, const std::string& name, const std::string& body) {
-    return store_->Write([&](RegistryTx& tx) { return tx.Update(kind, name, body); });
-  }
-
-  std::optional<std::string> Get(Kind kind, const std::string& name) {
-    std::optional<std::string> body;
-    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(kind, name));
-      return absl::OkStatus();
-    });
-    EXPECT_TRUE(s.ok()) << s;
-    return body;
-  }
-
-  std::vector<StoredResource> List(const ListQuery& query) {
-    std::vector<StoredResource> rows;
-    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      PARITRANA_ASSIGN_OR_RETURN(rows, tx.List(query));
-      return absl::OkStatus();
-    });
-    EXPECT_TRUE(s.ok()) << s;
-    return rows;
-  }
-
-  std::vector<std::string> ListNames(const ListQuery& query) {
-    std::vector<std::string> names;
-    for (const StoredResource& row : List(query)) names.push_back(row.name);
-    return names;
-  }
-
-  // Every name `query` matches, fetched page by page with `limit`; each page is checked.
-  std::vector<std::string> ListAllByPages(ListQuery query, int limit) {
-    query.limit = limit;
-    query.after_name.clear();
-    std::vector<std::string> names;
-    for (int page = 0; page < 1000; ++page) {
-      std::vector<std::string> rows = ListNames(query);
-      EXPECT_LE(static_cast<int>(rows.size()), limit) << "page " << page;
-      names.insert(names.end(), rows.begin(), rows.end());
-      if (static_cast<int>(rows.size()) < limit) return names;
-      query.after_name = rows.back();
-    }
-    ADD_FAILURE() << "paging does not end";
-    return names;
-  }
-
-  // Counts of `region` on `day`, sorted, as strings for readable failures.
-  std::vector<std::string> Count(const std::string& region, int64_t day) {
-    std::vector<AggregateCount> counts;
-    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      PARITRANA_ASSIGN_OR_RETURN(counts, tx.CountActive(region, day));
-      return absl::OkStatus();
-    });
-    EXPECT_TRUE(s.ok()) << s;
-    std::vector<std::string> out;
-    for (const AggregateCount& c : counts) out.push_back(Describe(c));
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
-  int64_t Generation(const std::string& province) {
-    int64_t generation = -1;
-    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      PARITRANA_ASSIGN_OR_RETURN(generation, tx.Generation(province));
-      return absl::OkStatus();
-    });
-    EXPECT_TRUE(s.ok()) << s;
-    return generation;
-  }
-
-  // Runs `fn` in a Write and returns what it returned, or -1 on failure.
-  int64_t WriteCounter(const std::function<absl::StatusOr<int64_t>(RegistryTx&)>& fn) {
-    int64_t value = -1;
-    absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
-      PARITRANA_ASSIGN_OR_RETURN(value, fn(tx));
-      return absl::OkStatus();
-    });
-    EXPECT_TRUE(s.ok()) << s;
-    return value;
-  }
-
-  int64_t NextId(const std::string& sequence) {
-    return WriteCounter([&](RegistryTx& tx) { return tx.NextId(sequence); });
-  }
-
-  int64_t BumpGeneration(const std::string& province) {
-    return WriteCounter([&](RegistryTx& tx) { return tx.BumpGeneration(province); });
-  }
-
-  std::optional<std::string> ParticipantByNikHash(const std::string& hash) {
-    std::optional<std::string> participant;
-    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      PARITRANA_ASSIGN_OR_RETURN(participant, tx.ParticipantByNikHash(hash));
-      return absl::OkStatus();
-    });
-    EXPECT_TRUE(s.ok()) << s;
-    return participant;
-  }
-
-  std::optional<std::string> SealedNik(const std::string& participant) {
-    std::optional<std::string> sealed;
-    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      PARITRANA_ASSIGN_OR_RETURN(sealed, tx.SealedNik(participant));
-      return absl::OkStatus();
-    });
-    EXPECT_TRUE(s.ok()) << s;
-    return sealed;
-  }
-
-  std::optional<RequestRecord> GetRequest(const std::string& method, const std::string& id) {
-    std::optional<RequestRecord> record;
-    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      PARITRANA_ASSIGN_OR_RETURN(record, tx.GetRequest(method, id));
-      return absl::OkStatus();
-    });
-    EXPECT_TRUE(s.ok()) << s;
-    return record;
-  }
-
-  std::optional<std::string> GetImport(const std::string& import_id) {
-    std::optional<std::string> response;
-    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
-      PARITRANA_ASSIGN_OR_RETURN(response, tx.GetImport(import_id));
-      return absl::OkStatus();
-    });
-    EXPECT_TRUE(s.ok()) << s;
-    return response;
-  }
-
-  std::string dir_;
-  std::unique_ptr<RegistryStore> store_;
-};
+namespace {
 
 // --- Resources -----------------------------------------------------------------------------------
 
-TEST_P(RegistryStoreTest, InsertGetUpdateRoundTrip) {
+TEST_P(RegistryStoreConformance, InsertGetUpdateRoundTrip) {
   const std::string name = "employers/EMP-1";
   EXPECT_EQ(Get(Kind::kEmployer, name), std::nullopt);
 
@@ -296,7 +105,7 @@ TEST_P(RegistryStoreTest, InsertGetUpdateRoundTrip) {
   EXPECT_EQ(Get(Kind::kEmployer, name), std::optional<std::string>(""));
 }
 
-TEST_P(RegistryStoreTest, WritesAreVisibleLaterInTheSameTransaction) {
+TEST_P(RegistryStoreConformance, WritesAreVisibleLaterInTheSameTransaction) {
   ASSERT_TRUE(store_
                   ->Write([&](RegistryTx& tx) -> absl::Status {
                     PARITRANA_RETURN_IF_ERROR(
@@ -316,7 +125,7 @@ TEST_P(RegistryStoreTest, WritesAreVisibleLaterInTheSameTransaction) {
                   .ok());
 }
 
-TEST_P(RegistryStoreTest, InsertOfAnExistingNameIsAlreadyExists) {
+TEST_P(RegistryStoreConformance, InsertOfAnExistingNameIsAlreadyExists) {
   ASSERT_TRUE(Insert(Kind::kEmployer, "employers/EMP-1", "", "15.08", Body("first")).ok());
 
   absl::Status s = Insert(Kind::kEmployer, "employers/EMP-1", "", "15.08", Body("second"));
@@ -331,7 +140,7 @@ TEST_P(RegistryStoreTest, InsertOfAnExistingNameIsAlreadyExists) {
   EXPECT_EQ(ListNames(q), std::vector<std::string>{"employers/EMP-1"});
 }
 
-TEST_P(RegistryStoreTest, UpdateOfAMissingNameIsNotFound) {
+TEST_P(RegistryStoreConformance, UpdateOfAMissingNameIsNotFound) {
   absl::Status s = Update(Kind::kEmployer, "employers/missing", Body("x"));
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
   EXPECT_EQ(Get(Kind::kEmployer, "employers/missing"), std::nullopt);
@@ -343,7 +152,7 @@ TEST_P(RegistryStoreTest, UpdateOfAMissingNameIsNotFound) {
   EXPECT_EQ(Get(Kind::kParticipant, "employers/missing"), Body("p"));
 }
 
-TEST_P(RegistryStoreTest, UpdateKeepsParentAndRegion) {
+TEST_P(RegistryStoreConformance, UpdateKeepsParentAndRegion) {
   ASSERT_TRUE(
       Insert(Kind::kEnrollment, "enrollments/1", "participants/1", "15.08.01.2001", Body("v1"))
           .ok());
@@ -358,7 +167,7 @@ TEST_P(RegistryStoreTest, UpdateKeepsParentAndRegion) {
   EXPECT_EQ(rows[0].body, Body("v2"));
 }
 
-TEST_P(RegistryStoreTest, TheSameNameUnderAnotherKindIsIndependent) {
+TEST_P(RegistryStoreConformance, TheSameNameUnderAnotherKindIsIndependent) {
   const std::string name = "shared/1";
   ASSERT_TRUE(Insert(Kind::kRegion, name, "", "15", Body("region")).ok());
   EXPECT_EQ(Get(Kind::kEmployer, name), std::nullopt);
@@ -381,7 +190,7 @@ TEST_P(RegistryStoreTest, TheSameNameUnderAnotherKindIsIndependent) {
 
 // A default-constructed string_view is the empty string (its data() is null); the store must
 // treat it as "", not as SQL NULL or a missing value.
-TEST_P(RegistryStoreTest, DefaultConstructedStringViewsAreEmptyStrings) {
+TEST_P(RegistryStoreConformance, DefaultConstructedStringViewsAreEmptyStrings) {
   const absl::string_view empty;
   absl::Status s = store_->Write([&](RegistryTx& tx) {
     return tx.Insert(Kind::kEmployer, "employers/e", empty, empty, "body");
@@ -404,7 +213,7 @@ TEST_P(RegistryStoreTest, DefaultConstructedStringViewsAreEmptyStrings) {
   EXPECT_EQ(GetImport("imports/empty"), std::optional<std::string>(""));
 }
 
-TEST_P(RegistryStoreTest, SettingsAreKeptAndReplaced) {
+TEST_P(RegistryStoreConformance, SettingsAreKeptAndReplaced) {
   std::optional<std::string> value = std::string("unread");
   auto read = [&](const std::string& name) {
     absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
@@ -429,7 +238,7 @@ TEST_P(RegistryStoreTest, SettingsAreKeptAndReplaced) {
 
 // --- List ----------------------------------------------------------------------------------------
 
-TEST_P(RegistryStoreTest, ListFiltersByParent) {
+TEST_P(RegistryStoreConformance, ListFiltersByParent) {
   ASSERT_TRUE(Insert(Kind::kRegion, "regions/15", "", "15", Body("15")).ok());
   ASSERT_TRUE(Insert(Kind::kRegion, "regions/16", "", "16", Body("16")).ok());
   ASSERT_TRUE(Insert(Kind::kRegion, "regions/15.08", "regions/15", "15.08", Body("1508")).ok());
@@ -464,7 +273,7 @@ TEST_P(RegistryStoreTest, ListFiltersByParent) {
   EXPECT_EQ(rows[1].body, Body("1571"));
 }
 
-TEST_P(RegistryStoreTest, ListFiltersByRegionAndItsDescendants) {
+TEST_P(RegistryStoreConformance, ListFiltersByRegionAndItsDescendants) {
   const std::vector<std::pair<std::string, std::string>> employers = {
       {"employers/a", "15.08"},  {"employers/b", "15.08.01"}, {"employers/c", "15.08.01.2001"},
       {"employers/d", "15.081"}, {"employers/e", "15.80"},    {"employers/f", "15"},
@@ -509,7 +318,7 @@ TEST_P(RegistryStoreTest, ListFiltersByRegionAndItsDescendants) {
 
 // Names sort byte-wise (as std::string compares): after_name paging depends on it. A PostgreSQL
 // backend needs COLLATE "C" on the name column to pass.
-TEST_P(RegistryStoreTest, ListSortsByName) {
+TEST_P(RegistryStoreConformance, ListSortsByName) {
   std::vector<std::string> names = {"employers/ab",  "employers/a-b", "employers/a.b",
                                     "employers/a_b", "employers/B",   "employers/a",
                                     "employers/9",   "employers/10",  "employers/a b",
@@ -529,7 +338,7 @@ TEST_P(RegistryStoreTest, ListSortsByName) {
   EXPECT_EQ(ListAllByPages(q, 1), names);
 }
 
-TEST_P(RegistryStoreTest, PagingVisitsEveryRecordExactlyOnce) {
+TEST_P(RegistryStoreConformance, PagingVisitsEveryRecordExactlyOnce) {
   std::vector<std::string> names;
   for (int i = 0; i < 23; ++i) names.push_back(absl::StrFormat("participants/P%03d", i * 7));
   names.push_back("participants/P");
@@ -570,7 +379,7 @@ TEST_P(RegistryStoreTest, PagingVisitsEveryRecordExactlyOnce) {
 
 // --- Transactions --------------------------------------------------------------------------------
 
-TEST_P(RegistryStoreTest, AFailedWriteLeavesNothing) {
+TEST_P(RegistryStoreConformance, AFailedWriteLeavesNothing) {
   const AggregateDelta delta{{"15.08", 0, 0, 0, ""}, 100, 1};
   absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
     PARITRANA_RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")));
@@ -602,7 +411,7 @@ TEST_P(RegistryStoreTest, AFailedWriteLeavesNothing) {
   EXPECT_EQ(Get(Kind::kEmployer, "employers/1"), Body("e"));
 }
 
-TEST_P(RegistryStoreTest, AtomicallyUndoesOnlyTheFailingUnit) {
+TEST_P(RegistryStoreConformance, AtomicallyUndoesOnlyTheFailingUnit) {
   absl::Status first_unit, second_unit, third_unit;
   absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
     PARITRANA_RETURN_IF_ERROR(
@@ -642,7 +451,7 @@ TEST_P(RegistryStoreTest, AtomicallyUndoesOnlyTheFailingUnit) {
   EXPECT_EQ(NextId("rows"), 1);
 }
 
-TEST_P(RegistryStoreTest, NestedAtomicallyUndoesTheInnermostFailingUnit) {
+TEST_P(RegistryStoreConformance, NestedAtomicallyUndoesTheInnermostFailingUnit) {
   absl::Status inner;
   absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
     return tx.Atomically([&]() -> absl::Status {
@@ -661,7 +470,7 @@ TEST_P(RegistryStoreTest, NestedAtomicallyUndoesTheInnermostFailingUnit) {
   EXPECT_EQ(ListNames(q), (std::vector<std::string>{"employers/outer1", "employers/outer2"}));
 }
 
-TEST_P(RegistryStoreTest, AFailedWriteUndoesItsSuccessfulUnits) {
+TEST_P(RegistryStoreConformance, AFailedWriteUndoesItsSuccessfulUnits) {
   absl::Status unit;
   absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
     unit = tx.Atomically([&]() -> absl::Status {
@@ -674,14 +483,14 @@ TEST_P(RegistryStoreTest, AFailedWriteUndoesItsSuccessfulUnits) {
   EXPECT_EQ(Get(Kind::kEmployer, "employers/unit"), std::nullopt);
 }
 
-TEST_P(RegistryStoreTest, ReadReturnsTheFunctionsError) {
+TEST_P(RegistryStoreConformance, ReadReturnsTheFunctionsError) {
   absl::Status s = store_->Read([](RegistryTx&) { return absl::NotFoundError("nothing here"); });
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
   EXPECT_EQ(s.message(), "nothing here");
   EXPECT_TRUE(store_->Read([](RegistryTx&) { return absl::OkStatus(); }).ok());
 }
 
-TEST_P(RegistryStoreTest, ReadCannotWrite) {
+TEST_P(RegistryStoreConformance, ReadCannotWrite) {
   ASSERT_TRUE(Insert(Kind::kEmployer, "employers/existing", "", "15", Body("old")).ok());
   const AggregateDelta delta{{"15", 0, 0, 0, ""}, 1, 1};
   // One attempt per Read: after a failed statement a transaction may be unusable.
@@ -727,7 +536,7 @@ TEST_P(RegistryStoreTest, ReadCannotWrite) {
 // Deterministic, without threads: once a Read has read, a Write committed meanwhile (from inside
 // the Read, on the same thread) stays invisible to it. Both PostgreSQL REPEATABLE READ and SQLite
 // take the snapshot at the first read, so the Read reads before the Write starts.
-TEST_P(RegistryStoreTest, ReadSeesAConsistentSnapshot) {
+TEST_P(RegistryStoreConformance, ReadSeesAConsistentSnapshot) {
   ASSERT_TRUE(Insert(Kind::kEmployer, "employers/1", "", "15", Body("v1")).ok());
   ListQuery q;
   q.kind = Kind::kEmployer;
@@ -766,7 +575,7 @@ TEST_P(RegistryStoreTest, ReadSeesAConsistentSnapshot) {
 }
 
 // Reads never see a stale snapshot left over from an earlier Read (pooled connections included).
-TEST_P(RegistryStoreTest, EveryReadSeesEveryEarlierCommit) {
+TEST_P(RegistryStoreConformance, EveryReadSeesEveryEarlierCommit) {
   for (int i = 1; i <= 20; ++i) {
     EXPECT_EQ(BumpGeneration("15"), i);
     EXPECT_EQ(Generation("15"), i);
@@ -778,7 +587,7 @@ TEST_P(RegistryStoreTest, EveryReadSeesEveryEarlierCommit) {
 
 // --- NIK index -----------------------------------------------------------------------------------
 
-TEST_P(RegistryStoreTest, NikIndex) {
+TEST_P(RegistryStoreConformance, NikIndex) {
   const std::string hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
   const std::string sealed = "sealed:AAECAwQFBgcICQoLDA0ODw==";
   EXPECT_EQ(ParticipantByNikHash(hash), std::nullopt);
@@ -813,7 +622,7 @@ TEST_P(RegistryStoreTest, NikIndex) {
 
 // --- Aggregates ----------------------------------------------------------------------------------
 
-TEST_P(RegistryStoreTest, DeltasAccumulateAndCountActiveSumsThePast) {
+TEST_P(RegistryStoreConformance, DeltasAccumulateAndCountActiveSumsThePast) {
   const AggregateKey all{"15.08", 0, 0, 0, ""};
   const AggregateKey formal{"15.08", 1, 2, 3, "JKK"};
   const AggregateKey flat{"15.08", 2, 0, 0, ""};
@@ -854,7 +663,7 @@ TEST_P(RegistryStoreTest, DeltasAccumulateAndCountActiveSumsThePast) {
 
 // --- Request ids, generations, sequences, imports ------------------------------------------------
 
-TEST_P(RegistryStoreTest, RequestIds) {
+TEST_P(RegistryStoreConformance, RequestIds) {
   EXPECT_FALSE(GetRequest("CreateEmployer", "req-1").has_value());
   ASSERT_TRUE(
       store_
@@ -882,7 +691,7 @@ TEST_P(RegistryStoreTest, RequestIds) {
   EXPECT_EQ(GetRequest("CreateEmployer", "req-1")->fingerprint, "fingerprint-1");
 }
 
-TEST_P(RegistryStoreTest, Generations) {
+TEST_P(RegistryStoreConformance, Generations) {
   EXPECT_EQ(Generation("15"), 0);  // an unknown province
   EXPECT_EQ(BumpGeneration("15"), 1);
   EXPECT_EQ(BumpGeneration("15"), 2);
@@ -912,7 +721,7 @@ TEST_P(RegistryStoreTest, Generations) {
   EXPECT_EQ(Generation("15"), 3);
 }
 
-TEST_P(RegistryStoreTest, SequencesAreIndependent) {
+TEST_P(RegistryStoreConformance, SequencesAreIndependent) {
   EXPECT_EQ(NextId("enrollments"), 1);
   EXPECT_EQ(NextId("enrollments"), 2);
   EXPECT_EQ(NextId("contributions"), 1);
@@ -934,7 +743,7 @@ TEST_P(RegistryStoreTest, SequencesAreIndependent) {
   EXPECT_EQ(Generation("enrollments"), 0);
 }
 
-TEST_P(RegistryStoreTest, CountActiveEqualsTheSumOfEveryDeltaUpToTheDay) {
+TEST_P(RegistryStoreConformance, CountActiveEqualsTheSumOfEveryDeltaUpToTheDay) {
   std::mt19937 rng(42);
   std::vector<AggregateDelta> all;
   // Several transactions, some with several calls, so rows are both created and updated.
@@ -967,7 +776,7 @@ TEST_P(RegistryStoreTest, CountActiveEqualsTheSumOfEveryDeltaUpToTheDay) {
 
 // As an import batch runs them: many units, some of which fail after adding their deltas, some
 // nested, and counts taken inside the transaction.
-TEST_P(RegistryStoreTest, FailedUnitsDropTheirDeltasAndCountsSeeTheTransactions) {
+TEST_P(RegistryStoreConformance, FailedUnitsDropTheirDeltasAndCountsSeeTheTransactions) {
   std::mt19937 rng(11);
   std::bernoulli_distribution fails(0.3);
   std::vector<AggregateDelta> committed;
@@ -1026,7 +835,7 @@ TEST_P(RegistryStoreTest, FailedUnitsDropTheirDeltasAndCountsSeeTheTransactions)
   }
 }
 
-TEST_P(RegistryStoreTest, Imports) {
+TEST_P(RegistryStoreConformance, Imports) {
   EXPECT_EQ(GetImport("imports/1"), std::nullopt);
   ASSERT_TRUE(
       store_->Write([&](RegistryTx& tx) { return tx.PutImport("imports/1", Body("resp1")); }).ok());
@@ -1036,7 +845,7 @@ TEST_P(RegistryStoreTest, Imports) {
 
 // --- Persistence ---------------------------------------------------------------------------------
 
-TEST_P(RegistryStoreTest, DataSurvivesReopening) {
+TEST_P(RegistryStoreConformance, DataSurvivesReopening) {
   const std::vector<AggregateDelta> deltas = {{{"15.08", 0, 0, 0, ""}, 100, 3}};
   ASSERT_TRUE(store_
                   ->Write([&](RegistryTx& tx) -> absl::Status {
@@ -1082,7 +891,7 @@ TEST_P(RegistryStoreTest, DataSurvivesReopening) {
 
 // --- Concurrency ---------------------------------------------------------------------------------
 
-TEST_P(RegistryStoreTest, ConcurrentWritesAndReads) {
+TEST_P(RegistryStoreConformance, ConcurrentWritesAndReads) {
   constexpr int kWriters = 4;
   constexpr int kWritesEach = 200;
   constexpr int kReaders = 2;
@@ -1145,224 +954,7 @@ TEST_P(RegistryStoreTest, ConcurrentWritesAndReads) {
   EXPECT_GE(reads.load(), kReaders * 20);
 }
 
-TEST_P(RegistryStoreTest, Ping) { EXPECT_TRUE(store_->Ping().ok()); }
-
-// Every backend: one line each.
-INSTANTIATE_TEST_SUITE_P(Backends, RegistryStoreTest,
-                         ::testing::Values(Backend{"Sqlite", OpenSqlite}),
-                         [](const ::testing::TestParamInfo<Backend>& info) {
-                           return info.param.name;
-                         });
-
-// --- SQLite only ---------------------------------------------------------------------------------
-
-// user_version of the database file, read with the SQLite C API (-1 on error).
-int64_t UserVersion(const std::string& path) {
-  sqlite3* db = nullptr;
-  int64_t version = -1;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      version = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return version;
-}
-
-bool SetUserVersion(const std::string& path, int64_t version) {
-  sqlite3* db = nullptr;
-  bool ok = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK &&
-            sqlite3_exec(db, absl::StrCat("PRAGMA user_version=", version).c_str(), nullptr,
-                         nullptr, nullptr) == SQLITE_OK;
-  sqlite3_close(db);
-  return ok;
-}
-
-class SqliteRegistryStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = MakeTempDir("sqlite_registry_store_");
-    ASSERT_FALSE(dir_.empty()) << "mkdtemp failed";
-    path_ = dir_ + "/registry.db";
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-
-  std::string dir_;
-  std::string path_;
-};
-
-TEST_F(SqliteRegistryStoreTest, ReopeningRunsMigrationsIdempotently) {
-  {
-    auto store = OpenSqlite(dir_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)
-                    ->Write([](RegistryTx& tx) {
-                      return tx.Insert(Kind::kRegion, "regions/15", "", "15", "r");
-                    })
-                    .ok());
-  }
-  const int64_t version = UserVersion(path_);
-  EXPECT_GE(version, 1);
-  for (int i = 0; i < 2; ++i) {
-    auto store = OpenSqlite(dir_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    std::optional<std::string> body;
-    ASSERT_TRUE((*store)
-                    ->Read([&](RegistryTx& tx) -> absl::Status {
-                      PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
-                      return absl::OkStatus();
-                    })
-                    .ok());
-    EXPECT_EQ(body, "r");
-  }
-  EXPECT_EQ(UserVersion(path_), version);
-}
-
-TEST_F(SqliteRegistryStoreTest, RefusesADatabaseNewerThanTheCode) {
-  {
-    auto store = OpenSqlite(dir_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)
-                    ->Write([](RegistryTx& tx) {
-                      return tx.Insert(Kind::kRegion, "regions/15", "", "15", "r");
-                    })
-                    .ok());
-  }
-  const int64_t version = UserVersion(path_);
-  ASSERT_GE(version, 1);
-  ASSERT_TRUE(SetUserVersion(path_, version + 1));
-
-  auto refused = OpenSqlite(dir_);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
-  EXPECT_EQ(UserVersion(path_), version + 1);  // left as it was
-
-  // Back at the known version, it opens with its data.
-  ASSERT_TRUE(SetUserVersion(path_, version));
-  auto store = OpenSqlite(dir_);
-  ASSERT_TRUE(store.ok()) << store.status();
-  std::optional<std::string> body;
-  ASSERT_TRUE((*store)
-                  ->Read([&](RegistryTx& tx) -> absl::Status {
-                    PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
-                    return absl::OkStatus();
-                  })
-                  .ok());
-  EXPECT_EQ(body, "r");
-}
-
-// A database written before the 32- and 1024-day tables existed (schema version 2) is upgraded
-// when opened: its deltas are kept and the blocks backfilled, so counts do not change.
-TEST_F(SqliteRegistryStoreTest, MigratesDeltasWrittenByVersion2) {
-  {
-    auto store = OpenSqlite(dir_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)
-                    ->Write([](RegistryTx& tx) {
-                      return tx.Insert(Kind::kRegion, "regions/15", "", "15", "r");
-                    })
-                    .ok());
-  }
-  ASSERT_EQ(UserVersion(path_), 4);
-
-  // Back to version 2's aggregate table, as version 2 wrote it.
-  std::mt19937 rng(7);
-  std::vector<AggregateDelta> old_deltas = RandomDeltas(rng, 3000);
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-    std::string sql = R"sql(
-BEGIN;
-DROP TABLE active_deltas;
-DROP TABLE active_deltas_32d;
-DROP TABLE active_deltas_1024d;
-DROP TABLE settings;
-CREATE TABLE active_deltas (
-  region TEXT NOT NULL,
-  segment INTEGER NOT NULL,
-  programme INTEGER NOT NULL,
-  funding INTEGER NOT NULL,
-  scheme TEXT NOT NULL,
-  day INTEGER NOT NULL,
-  delta INTEGER NOT NULL,
-  PRIMARY KEY (region, segment, programme, funding, scheme, day)
-) WITHOUT ROWID;
-)sql";
-    for (const AggregateDelta& d : old_deltas) {
-      absl::StrAppend(&sql, "INSERT INTO active_deltas VALUES ('", d.key.region, "', ",
-                      d.key.segment, ", ", d.key.programme, ", ", d.key.funding, ", '",
-                      d.key.scheme, "', ", d.day, ", ", d.delta,
-                      ") ON CONFLICT DO UPDATE SET delta = delta + excluded.delta;\n");
-    }
-    sql += "PRAGMA user_version=2; COMMIT;";
-    char* error = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-    EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "");
-    sqlite3_free(error);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK);
-  }
-
-  auto store = OpenSqlite(dir_);
-  ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ(UserVersion(path_), 4);
-  auto expect_counts = [&](std::span<const AggregateDelta> deltas) {
-    for (const std::string region : {"15", "15.08"}) {
-      for (int64_t day : DaysToCheck()) {
-        std::vector<AggregateCount> counts;
-        ASSERT_TRUE((*store)
-                        ->Read([&](RegistryTx& tx) -> absl::Status {
-                          PARITRANA_ASSIGN_OR_RETURN(counts, tx.CountActive(region, day));
-                          return absl::OkStatus();
-                        })
-                        .ok());
-        std::vector<std::string> got;
-        for (const AggregateCount& c : counts) got.push_back(Describe(c));
-        std::sort(got.begin(), got.end());
-        ASSERT_EQ(got, BruteForceCount(deltas, region, day))
-            << "region " << region << " day " << day;
-      }
-    }
-  };
-  {
-    SCOPED_TRACE("migrated");
-    expect_counts(old_deltas);
-  }
-  // Deltas written after the upgrade add to the migrated ones.
-  std::vector<AggregateDelta> all = old_deltas;
-  std::vector<AggregateDelta> new_deltas = RandomDeltas(rng, 500);
-  ASSERT_TRUE((*store)->Write([&](RegistryTx& tx) { return tx.AddDeltas(new_deltas); }).ok());
-  all.insert(all.end(), new_deltas.begin(), new_deltas.end());
-  {
-    SCOPED_TRACE("migrated, then added to");
-    expect_counts(all);
-  }
-  // The rest of the database came through.
-  std::optional<std::string> body;
-  ASSERT_TRUE((*store)
-                  ->Read([&](RegistryTx& tx) -> absl::Status {
-                    PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
-                    return absl::OkStatus();
-                  })
-                  .ok());
-  EXPECT_EQ(body, "r");
-}
-
-TEST(OpenRegistryStoreTest, RejectsUnknownUrls) {
-  for (const char* url : {"", "sqlite:", "postgres://localhost/registry", "registry.db"}) {
-    auto store = OpenRegistryStore(url);
-    EXPECT_FALSE(store.ok()) << url;
-    if (!store.ok()) {
-      EXPECT_EQ(store.status().code(), absl::StatusCode::kInvalidArgument) << url;
-    }
-  }
-}
+TEST_P(RegistryStoreConformance, Ping) { EXPECT_TRUE(store_->Ping().ok()); }
 
 }  // namespace
 }  // namespace paritrana::registry

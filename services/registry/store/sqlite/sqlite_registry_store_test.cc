@@ -1,0 +1,221 @@
+// The SQLite backend: the RegistryStore conformance suite, then what only this backend has (its
+// file's schema version and migrations).
+#include "services/registry/store/sqlite/sqlite_registry_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "platform/errors.h"
+#include "services/registry/store/conformance/registry_store_conformance.h"
+#include "tests/support/temp_dir.h"
+
+namespace paritrana::registry {
+namespace {
+
+// The backend's one file, in the folder the test owns.
+absl::StatusOr<std::unique_ptr<RegistryStore>> OpenSqlite(const std::string& dir) {
+  return OpenSqliteRegistryStore(dir + "/registry.db");
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, RegistryStoreConformance, testing::Values(&OpenSqlite));
+
+// user_version of the database file, read with the SQLite C API (-1 on error).
+int64_t UserVersion(const std::string& path) {
+  sqlite3* db = nullptr;
+  int64_t version = -1;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      version = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return version;
+}
+
+bool SetUserVersion(const std::string& path, int64_t version) {
+  sqlite3* db = nullptr;
+  bool ok = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK &&
+            sqlite3_exec(db, absl::StrCat("PRAGMA user_version=", version).c_str(), nullptr,
+                         nullptr, nullptr) == SQLITE_OK;
+  sqlite3_close(db);
+  return ok;
+}
+
+class SqliteRegistryStoreTest : public ::testing::Test {
+ protected:
+  test_support::TempDir temp_{"sqlite_registry_store"};
+  std::string dir_ = temp_.path();
+  std::string path_ = dir_ + "/registry.db";
+};
+
+TEST_F(SqliteRegistryStoreTest, ReopeningRunsMigrationsIdempotently) {
+  {
+    auto store = OpenSqlite(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->Write([](RegistryTx& tx) {
+                      return tx.Insert(Kind::kRegion, "regions/15", "", "15", "r");
+                    })
+                    .ok());
+  }
+  const int64_t version = UserVersion(path_);
+  EXPECT_GE(version, 1);
+  for (int i = 0; i < 2; ++i) {
+    auto store = OpenSqlite(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    std::optional<std::string> body;
+    ASSERT_TRUE((*store)
+                    ->Read([&](RegistryTx& tx) -> absl::Status {
+                      PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    EXPECT_EQ(body, "r");
+  }
+  EXPECT_EQ(UserVersion(path_), version);
+}
+
+TEST_F(SqliteRegistryStoreTest, RefusesADatabaseNewerThanTheCode) {
+  {
+    auto store = OpenSqlite(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->Write([](RegistryTx& tx) {
+                      return tx.Insert(Kind::kRegion, "regions/15", "", "15", "r");
+                    })
+                    .ok());
+  }
+  const int64_t version = UserVersion(path_);
+  ASSERT_GE(version, 1);
+  ASSERT_TRUE(SetUserVersion(path_, version + 1));
+
+  auto refused = OpenSqlite(dir_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
+  EXPECT_EQ(UserVersion(path_), version + 1);  // left as it was
+
+  // Back at the known version, it opens with its data.
+  ASSERT_TRUE(SetUserVersion(path_, version));
+  auto store = OpenSqlite(dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::optional<std::string> body;
+  ASSERT_TRUE((*store)
+                  ->Read([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(body, "r");
+}
+
+// A database written before the 32- and 1024-day tables existed (schema version 2) is upgraded
+// when opened: its deltas are kept and the blocks backfilled, so counts do not change.
+TEST_F(SqliteRegistryStoreTest, MigratesDeltasWrittenByVersion2) {
+  {
+    auto store = OpenSqlite(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->Write([](RegistryTx& tx) {
+                      return tx.Insert(Kind::kRegion, "regions/15", "", "15", "r");
+                    })
+                    .ok());
+  }
+  ASSERT_EQ(UserVersion(path_), 4);
+
+  // Back to version 2's aggregate table, as version 2 wrote it.
+  std::mt19937 rng(7);
+  std::vector<AggregateDelta> old_deltas = RandomDeltas(rng, 3000);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    std::string sql = R"sql(
+BEGIN;
+DROP TABLE active_deltas;
+DROP TABLE active_deltas_32d;
+DROP TABLE active_deltas_1024d;
+DROP TABLE settings;
+CREATE TABLE active_deltas (
+  region TEXT NOT NULL,
+  segment INTEGER NOT NULL,
+  programme INTEGER NOT NULL,
+  funding INTEGER NOT NULL,
+  scheme TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  delta INTEGER NOT NULL,
+  PRIMARY KEY (region, segment, programme, funding, scheme, day)
+) WITHOUT ROWID;
+)sql";
+    for (const AggregateDelta& d : old_deltas) {
+      absl::StrAppend(&sql, "INSERT INTO active_deltas VALUES ('", d.key.region, "', ",
+                      d.key.segment, ", ", d.key.programme, ", ", d.key.funding, ", '",
+                      d.key.scheme, "', ", d.day, ", ", d.delta,
+                      ") ON CONFLICT DO UPDATE SET delta = delta + excluded.delta;\n");
+    }
+    sql += "PRAGMA user_version=2; COMMIT;";
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK);
+  }
+
+  auto store = OpenSqlite(dir_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(UserVersion(path_), 4);
+  auto expect_counts = [&](std::span<const AggregateDelta> deltas) {
+    for (const std::string region : {"15", "15.08"}) {
+      for (int64_t day : DaysToCheck()) {
+        std::vector<AggregateCount> counts;
+        ASSERT_TRUE((*store)
+                        ->Read([&](RegistryTx& tx) -> absl::Status {
+                          PARITRANA_ASSIGN_OR_RETURN(counts, tx.CountActive(region, day));
+                          return absl::OkStatus();
+                        })
+                        .ok());
+        std::vector<std::string> got;
+        for (const AggregateCount& c : counts) got.push_back(Describe(c));
+        std::sort(got.begin(), got.end());
+        ASSERT_EQ(got, BruteForceCount(deltas, region, day))
+            << "region " << region << " day " << day;
+      }
+    }
+  };
+  {
+    SCOPED_TRACE("migrated");
+    expect_counts(old_deltas);
+  }
+  // Deltas written after the upgrade add to the migrated ones.
+  std::vector<AggregateDelta> all = old_deltas;
+  std::vector<AggregateDelta> new_deltas = RandomDeltas(rng, 500);
+  ASSERT_TRUE((*store)->Write([&](RegistryTx& tx) { return tx.AddDeltas(new_deltas); }).ok());
+  all.insert(all.end(), new_deltas.begin(), new_deltas.end());
+  {
+    SCOPED_TRACE("migrated, then added to");
+    expect_counts(all);
+  }
+  // The rest of the database came through.
+  std::optional<std::string> body;
+  ASSERT_TRUE((*store)
+                  ->Read([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(body, "r");
+}
+
+}  // namespace
+}  // namespace paritrana::registry
