@@ -53,22 +53,11 @@ int Run() {
                                           std::to_string(port)},
                           {"port", port},
                           {"bare", true}});
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    int signal = 0;
-    sigwait(&set, &signal);
+    paritrana::WaitForTerminationSignal();
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
     return 0;
   }
-  auto host = paritrana::ServiceHost::Start(options, {&service});
-  if (!host.ok()) {
-    paritrana::log::Error("cannot start", {{"error", host.status().ToString()}});
-    return 1;
-  }
-  paritrana::ServeUntilTerminated(**host);
-  return 0;
+  return paritrana::ServeProcess(options, {&service});
 }
 
 }  // namespace

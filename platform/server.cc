@@ -226,7 +226,7 @@ void BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-void ServeUntilTerminated(ServiceHost& host) {
+void WaitForTerminationSignal() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
@@ -234,7 +234,23 @@ void ServeUntilTerminated(ServiceHost& host) {
   int signal = 0;
   sigwait(&set, &signal);
   log::Info("termination signal", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+}
+
+void ServeUntilTerminated(ServiceHost& host) {
+  WaitForTerminationSignal();
   host.Drain();
+}
+
+int ServeProcess(ServerOptions options, std::vector<grpc::Service*> services,
+                 std::vector<Dependency> dependencies) {
+  absl::StatusOr<std::unique_ptr<ServiceHost>> host =
+      ServiceHost::Start(std::move(options), std::move(services), std::move(dependencies));
+  if (!host.ok()) {
+    log::Error("cannot start", {{"error", host.status().ToString()}});
+    return 1;
+  }
+  ServeUntilTerminated(**host);
+  return 0;
 }
 
 }  // namespace paritrana

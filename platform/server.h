@@ -96,8 +96,16 @@ void InitServiceProcess(int argc, char** argv, absl::string_view service, absl::
 // thing in main, before any thread exists, so that WaitForTerminationSignal can receive them.
 void BlockTerminationSignals();
 
-// Waits for SIGTERM or SIGINT (blocked by BlockTerminationSignals), then drains `host`.
+// Waits for SIGTERM or SIGINT (blocked by BlockTerminationSignals) and logs which came.
+void WaitForTerminationSignal();
+
+// Waits for SIGTERM or SIGINT, then drains `host`.
 void ServeUntilTerminated(ServiceHost& host);
+
+// The rest of a service's main once its services are built: starts the host, serves until
+// SIGTERM or SIGINT and drains. Returns the process's exit code (1, logged, if it cannot start).
+int ServeProcess(ServerOptions options, std::vector<grpc::Service*> services,
+                 std::vector<Dependency> dependencies = {});
 
 // Client-side credentials from the same flags (platform/tls.h, as the CLI's): TLS verifying the
 // callee with --tls_ca, presenting --tls_cert/--tls_key for mTLS, unless --plaintext. Exits 2

@@ -89,13 +89,7 @@ int Run() {
       {"store", true, [&] { return (*store)->Ping(); }},
       {"registry", false, [&] { return directory.Probe(); }},
       {"coverage", false, [&] { return coverage.Probe(); }}};
-  auto host = paritrana::ServiceHost::Start(server_options, {&service}, dependencies);
-  if (!host.ok()) {
-    Error("cannot start", {{"error", host.status().ToString()}});
-    return 1;
-  }
-  paritrana::ServeUntilTerminated(**host);
-  return 0;
+  return paritrana::ServeProcess(server_options, {&service}, dependencies);
 }
 
 }  // namespace

@@ -83,14 +83,9 @@ int Run() {
   std::vector<paritrana::Dependency> dependencies = {
       {"registry", false, [&] { return registry.Probe(); }}};
   if (redis != nullptr) dependencies.push_back({"redis", false, [&] { return redis->Ping(); }});
-  auto host = paritrana::ServiceHost::Start(server_options, {&service}, dependencies);
-  if (!host.ok()) {
-    Error("cannot start", {{"error", host.status().ToString()}});
-    return 1;
-  }
-  paritrana::ServeUntilTerminated(**host);
+  const int exit_code = paritrana::ServeProcess(server_options, {&service}, dependencies);
   subscriber.reset();
-  return 0;
+  return exit_code;
 }
 
 }  // namespace

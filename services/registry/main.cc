@@ -82,13 +82,7 @@ int Run() {
   std::vector<paritrana::Dependency> dependencies = {
       {"store", true, [&] { return (*store)->Ping(); }}};
   if (redis != nullptr) dependencies.push_back({"redis", false, [&] { return redis->Ping(); }});
-  auto host = paritrana::ServiceHost::Start(server_options, {&service}, dependencies);
-  if (!host.ok()) {
-    Error("cannot start", {{"error", host.status().ToString()}});
-    return 1;
-  }
-  paritrana::ServeUntilTerminated(**host);
-  return 0;
+  return paritrana::ServeProcess(server_options, {&service}, dependencies);
 }
 
 }  // namespace

@@ -4,17 +4,7 @@
 # Usage: cli_test.sh BUILD_DIR
 set -euo pipefail
 build=$1
-dir=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait; rm -rf "$dir"' EXIT
-port_of() {
-  for _ in $(seq 200); do
-    p=$(grep -o '"msg":"listening".*"port":[0-9]*' "$1" 2>/dev/null | grep -o '[0-9]*$' || true)
-    [[ -n $p ]] && { echo "$p"; return; }
-    sleep 0.05
-  done
-  echo "FAIL: no port in $1" >&2; cat "$1" >&2; exit 1
-}
+source "$(dirname "$0")/../support/servers.sh"
 "$build/services/registry/paritrana-registry" --listen=127.0.0.1:0 --plaintext --drain_grace=0s \
   --store="sqlite:$dir/registry.db" --nik_key_file="$dir/nik.key" --create_nik_key >"$dir/r.log" &
 pids+=($!)

@@ -7,17 +7,7 @@
 set -euo pipefail
 build=$1
 command -v openssl >/dev/null || { echo "FAIL: openssl not found (scripts/setup.sh installs it)"; exit 1; }
-dir=$(mktemp -d)
-pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait; rm -rf "$dir"' EXIT
-port_of() {
-  for _ in $(seq 200); do
-    p=$(grep -o '"msg":"listening".*"port":[0-9]*' "$1" 2>/dev/null | grep -o '[0-9]*$' || true)
-    [[ -n $p ]] && { echo "$p"; return; }
-    sleep 0.05
-  done
-  echo "FAIL: no port in $1" >&2; cat "$1" >&2; exit 1
-}
+source "$(dirname "$0")/../support/servers.sh"
 
 # A CA, then certificates it signs: the services' (server, and client when they call each
 # other) for 127.0.0.1 and localhost, and the CLI's (client only). P-256 keys are quick to make.

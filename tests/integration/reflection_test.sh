@@ -8,7 +8,7 @@ shift 2
 protos=()
 while [[ $# -gt 0 && $1 != -- ]]; do protos+=("$1"); shift; done
 [[ ${1:-} == -- ]] && shift
-dir=$(mktemp -d)
+source "$(dirname "$0")/../support/servers.sh"
 extra=()
 for a in "$@"; do extra+=("${a//\$DIR/$dir}"); done
 if [[ ! -x $buf ]]; then
@@ -16,17 +16,9 @@ if [[ ! -x $buf ]]; then
   exit 1
 fi
 
-log=$(mktemp)
-"$binary" --listen=127.0.0.1:0 --plaintext --drain_grace=0s "${extra[@]}" >"$log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$log" "$dir"' EXIT
-port=""
-for _ in $(seq 100); do
-  port=$(grep -o '"msg":"listening".*"port":[0-9]*' "$log" | grep -o '[0-9]*$' || true)
-  [[ -n $port ]] && break
-  sleep 0.1
-done
-[[ -n $port ]] || { echo "FAIL: $binary did not log a port" >&2; cat "$log" >&2; exit 1; }
+log=$dir/server.log
+start "$log" "$binary" --listen=127.0.0.1:0 --plaintext --drain_grace=0s "${extra[@]}"
+port=$(port_of "$log")
 
 listed=$("$buf" curl --protocol grpc --http2-prior-knowledge --list-methods "http://127.0.0.1:$port")
 missing=0

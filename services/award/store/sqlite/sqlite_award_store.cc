@@ -6,6 +6,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "platform/errors.h"
+#include "storage/sqlite/request_ids.h"
 #include "storage/sqlite/sqlite.h"
 
 namespace paritrana::award {
@@ -123,28 +124,12 @@ class SqliteTx final : public AwardTx {
 
   absl::StatusOr<std::optional<RequestRecord>> GetRequest(absl::string_view method,
                                                           absl::string_view request_id) override {
-    auto st = db_.Prepare(
-        "SELECT fingerprint, resource, create_time FROM request_ids"
-        " WHERE method = ?1 AND request_id = ?2");
-    if (!st.ok()) return st.status();
-    (*st)->Bind(1, method).Bind(2, request_id);
-    absl::StatusOr<bool> row = (*st)->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) return std::nullopt;
-    RequestRecord record{(*st)->Text(0), (*st)->Text(1), absl::FromUnixSeconds((*st)->Int(2))};
-    (*st)->Reset();
-    return record;
+    return sqlite::ReadRequestId(db_, method, request_id);
   }
 
   absl::Status PutRequest(absl::string_view method, absl::string_view request_id,
                           const RequestRecord& record) override {
-    auto st = db_.Prepare(
-        "INSERT OR REPLACE INTO request_ids (method, request_id, fingerprint, resource,"
-        " create_time) VALUES (?1, ?2, ?3, ?4, ?5)");
-    if (!st.ok()) return st.status();
-    (*st)->Bind(1, method).Bind(2, request_id).Bind(3, record.fingerprint);
-    (*st)->Bind(4, record.resource).Bind(5, absl::ToUnixSeconds(record.create_time));
-    return (*st)->Run();
+    return sqlite::WriteRequestId(db_, method, request_id, record);
   }
 
   absl::StatusOr<int64_t> NextId(absl::string_view sequence) override {
