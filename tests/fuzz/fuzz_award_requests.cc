@@ -223,18 +223,4 @@ const std::vector<Method>& Methods() {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  // Requests with invalid UTF-8 in string fields do not parse; protobuf would log each one.
-  google::protobuf::SetLogHandler(nullptr);
-  TheEnv();
-  paritrana::fuzz::ReplaySeedFile(PARITRANA_FUZZ_DIR "/award_requests.textproto",
-                                  LLVMFuzzerTestOneInput);
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  paritrana::fuzz::DispatchRequest(Methods(), data, size);
-  return 0;
-}
+PARITRANA_REQUEST_FUZZER(PARITRANA_FUZZ_DIR "/award_requests.textproto", TheEnv, Methods)

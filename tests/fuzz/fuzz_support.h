@@ -97,3 +97,19 @@ inline void DispatchRequest(const std::vector<RequestMethod>& methods, const uin
 
 #define PARITRANA_FUZZ_CHECK(cond, detail) \
   ((cond) ? (void)0 : ::paritrana::fuzz::Fail(__FILE__, __LINE__, #cond, (detail)))
+
+// The libFuzzer entry points of a request fuzzer: `env()` builds the service once, the requests of
+// `seed_file` are replayed at start (so the records the seeds refer to exist), and every input
+// goes through DispatchRequest(methods()). Requests with invalid UTF-8 in string fields do not
+// parse; protobuf would log each one, so its log handler is off.
+#define PARITRANA_REQUEST_FUZZER(seed_file, env, methods)                   \
+  extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) { \
+    paritrana::fuzz::DispatchRequest(methods(), data, size);                \
+    return 0;                                                               \
+  }                                                                         \
+  extern "C" int LLVMFuzzerInitialize(int*, char***) {                      \
+    google::protobuf::SetLogHandler(nullptr);                               \
+    env();                                                                  \
+    paritrana::fuzz::ReplaySeedFile(seed_file, LLVMFuzzerTestOneInput);     \
+    return 0;                                                               \
+  }

@@ -11,6 +11,7 @@
 #include "platform/errors.h"
 #include "platform/server.h"
 #include "tests/support/echo.grpc.pb.h"
+#include "tests/support/echo_service.h"
 
 namespace paritrana {
 namespace {
@@ -18,16 +19,7 @@ namespace {
 using paritrana::testsupport::v1::EchoRequest;
 using paritrana::testsupport::v1::EchoResponse;
 
-class EchoServiceImpl final : public paritrana::testsupport::v1::EchoService::CallbackService {
-  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context, const EchoRequest* request,
-                                 EchoResponse* response) override {
-    auto* reactor = context->DefaultReactor();
-    response->set_text(request->text());
-    reactor->Finish(request->text().empty() ? ToGrpcStatus(InvalidField("text", "is required"))
-                                            : grpc::Status::OK);
-    return reactor;
-  }
-};
+using EchoServiceImpl = test_support::EchoService;
 
 std::string Scrape(int port) {
   httplib::Client client("127.0.0.1", port);

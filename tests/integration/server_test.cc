@@ -11,6 +11,7 @@
 #include "platform/errors.h"
 #include "platform/server.h"
 #include "tests/support/echo.grpc.pb.h"
+#include "tests/support/echo_service.h"
 
 namespace paritrana {
 namespace {
@@ -20,23 +21,7 @@ using grpc::health::v1::HealthCheckResponse;
 using paritrana::testsupport::v1::EchoRequest;
 using paritrana::testsupport::v1::EchoResponse;
 
-class EchoServiceImpl final : public paritrana::testsupport::v1::EchoService::CallbackService {
-  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context, const EchoRequest* request,
-                                 EchoResponse* response) override {
-    auto* reactor = context->DefaultReactor();
-    if (request->text().empty()) {
-      reactor->Finish(ToGrpcStatus(InvalidField("text", "text must not be empty")));
-      return reactor;
-    }
-    // Slow calls sleep on their own thread so the callback threads stay free.
-    std::thread([=] {
-      absl::SleepFor(absl::Milliseconds(request->delay_ms()));
-      response->set_text(request->text());
-      reactor->Finish(grpc::Status::OK);
-    }).detach();
-    return reactor;
-  }
-};
+using EchoServiceImpl = test_support::EchoService;
 
 ServerOptions TestOptions() {
   ServerOptions o;
