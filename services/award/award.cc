@@ -140,23 +140,25 @@ absl::StatusOr<std::string> ListPage(AwardStore& store, const Request& req, List
                                      absl::string_view salt,
                                      google::protobuf::RepeatedPtrField<Item>* out,
                                      const std::function<void(Item&)>& shape_item = nullptr) {
-  PARITRANA_ASSIGN_OR_RETURN(int size, PageSize(req.page_size()));
-  const std::string fingerprint = absl::StrCat(salt, PageQuery(req));
-  PARITRANA_ASSIGN_OR_RETURN(query.after_key, DecodePageToken(req.page_token(), fingerprint));
-  query.limit = size + 1;  // one more tells whether another page exists
-  std::vector<Record> rows;
-  PARITRANA_RETURN_IF_ERROR(store.Read([&](AwardTx& tx) -> absl::Status {
-    PARITRANA_ASSIGN_OR_RETURN(rows, tx.List(query));
-    return absl::OkStatus();
-  }));
-  const bool more = static_cast<int>(rows.size()) > size;
-  if (more) rows.resize(size);
-  for (const Record& r : rows) {
-    PARITRANA_ASSIGN_OR_RETURN(Item item, Parse<Item>(r));
-    if (shape_item) shape_item(item);
-    *out->Add() = std::move(item);
-  }
-  return more ? EncodePageToken(rows.back().sort_key, fingerprint) : std::string();
+  return ReadPage<Request, Record>(
+      req, salt,
+      [&](const std::string& after, int limit) -> absl::StatusOr<std::vector<Record>> {
+        query.after_key = after;
+        query.limit = limit;
+        std::vector<Record> rows;
+        PARITRANA_RETURN_IF_ERROR(store.Read([&](AwardTx& tx) -> absl::Status {
+          PARITRANA_ASSIGN_OR_RETURN(rows, tx.List(query));
+          return absl::OkStatus();
+        }));
+        return rows;
+      },
+      [](const Record& r) { return r.sort_key; },
+      [&](const Record& r) -> absl::Status {
+        PARITRANA_ASSIGN_OR_RETURN(Item item, Parse<Item>(r));
+        if (shape_item) shape_item(item);
+        *out->Add() = std::move(item);
+        return absl::OkStatus();
+      });
 }
 
 std::string RandomId() {

@@ -84,19 +84,20 @@ absl::StatusOr<std::string> RegionFilter(const std::string& region) {
 template <typename Request>
 absl::StatusOr<std::string> ListPage(RegistryStore& store, const Request& req, ListQuery query,
                                      const std::function<absl::Status(const std::string&)>& fill) {
-  PARITRANA_ASSIGN_OR_RETURN(int size, PageSize(req.page_size()));
-  const std::string fingerprint = PageQuery(req);
-  PARITRANA_ASSIGN_OR_RETURN(query.after_name, DecodePageToken(req.page_token(), fingerprint));
-  query.limit = size + 1;  // one more tells whether another page exists
-  std::vector<StoredResource> rows;
-  PARITRANA_RETURN_IF_ERROR(store.Read([&](RegistryTx& tx) -> absl::Status {
-    PARITRANA_ASSIGN_OR_RETURN(rows, tx.List(query));
-    return absl::OkStatus();
-  }));
-  const bool more = static_cast<int>(rows.size()) > size;
-  if (more) rows.resize(size);
-  for (const StoredResource& row : rows) PARITRANA_RETURN_IF_ERROR(fill(row.body));
-  return more ? EncodePageToken(rows.back().name, fingerprint) : std::string();
+  return ReadPage<Request, StoredResource>(
+      req, /*salt=*/"",
+      [&](const std::string& after, int limit) -> absl::StatusOr<std::vector<StoredResource>> {
+        query.after_name = after;
+        query.limit = limit;
+        std::vector<StoredResource> rows;
+        PARITRANA_RETURN_IF_ERROR(store.Read([&](RegistryTx& tx) -> absl::Status {
+          PARITRANA_ASSIGN_OR_RETURN(rows, tx.List(query));
+          return absl::OkStatus();
+        }));
+        return rows;
+      },
+      [](const StoredResource& r) { return r.name; },
+      [&](const StoredResource& r) { return fill(r.body); });
 }
 
 template <typename M>

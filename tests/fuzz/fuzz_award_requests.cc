@@ -116,18 +116,10 @@ struct Env {
   std::unique_ptr<Award> award;
 };
 
-std::string* g_dir = nullptr;
-
 Env& TheEnv() {
   static Env* env = [] {
     auto* e = new Env();
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        absl::StrCat(tmp != nullptr && *tmp != 0 ? tmp : "/tmp", "/paritrana-fuzz-award-XXXXXX");
-    PARITRANA_FUZZ_CHECK(mkdtemp(pattern.data()) != nullptr, pattern);
-    e->dir = pattern;
-    g_dir = &e->dir;
-    std::atexit([] { std::filesystem::remove_all(*g_dir); });
+    e->dir = paritrana::fuzz::MakeFuzzDir("award");
     auto store = paritrana::award::OpenAwardStore("sqlite:" + e->dir + "/award.db");
     PARITRANA_FUZZ_CHECK(store.ok(), store.status().ToString());
     e->store = std::move(*store);

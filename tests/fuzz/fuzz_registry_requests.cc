@@ -43,18 +43,10 @@ struct Env {
   std::unique_ptr<Registry> registry;
 };
 
-std::string* g_dir = nullptr;
-
 Env& TheEnv() {
   static Env* env = [] {
     auto* e = new Env();
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        absl::StrCat(tmp != nullptr && *tmp != 0 ? tmp : "/tmp", "/paritrana-fuzz-registry-XXXXXX");
-    PARITRANA_FUZZ_CHECK(mkdtemp(pattern.data()) != nullptr, pattern);
-    e->dir = pattern;
-    g_dir = &e->dir;
-    std::atexit([] { std::filesystem::remove_all(*g_dir); });
+    e->dir = paritrana::fuzz::MakeFuzzDir("registry");
     auto store = paritrana::registry::OpenRegistryStore("sqlite:" + e->dir + "/registry.db");
     PARITRANA_FUZZ_CHECK(store.ok(), store.status().ToString());
     e->store = std::move(*store);

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <initializer_list>
@@ -97,6 +98,27 @@ inline void DispatchRequest(const std::vector<RequestMethod>& methods, const uin
 
 #define PARITRANA_FUZZ_CHECK(cond, detail) \
   ((cond) ? (void)0 : ::paritrana::fuzz::Fail(__FILE__, __LINE__, #cond, (detail)))
+
+namespace paritrana::fuzz {
+
+// A fresh folder under $TMPDIR (or /tmp) named after `name`, removed when the process exits: the
+// store of a fuzzer that drives a service.
+inline std::string MakeFuzzDir(const std::string& name) {
+  static std::vector<std::string>* dirs = new std::vector<std::string>();
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = std::string(tmp != nullptr && *tmp != 0 ? tmp : "/tmp") +
+                        "/paritrana-fuzz-" + name + "-XXXXXX";
+  PARITRANA_FUZZ_CHECK(mkdtemp(pattern.data()) != nullptr, pattern);
+  if (dirs->empty()) {
+    std::atexit([] {
+      for (const std::string& d : *dirs) std::filesystem::remove_all(d);
+    });
+  }
+  dirs->push_back(pattern);
+  return pattern;
+}
+
+}  // namespace paritrana::fuzz
 
 // The libFuzzer entry points of a request fuzzer: `env()` builds the service once, the requests of
 // `seed_file` are replayed at start (so the records the seeds refer to exist), and every input
