@@ -16,26 +16,18 @@ absl::Status About(absl::StatusCode code, absl::string_view reason, absl::string
 
 }  // namespace
 
-absl::Status NotFound(absl::string_view resource) {
-  return About(absl::StatusCode::kNotFound, "NOT_FOUND", resource, "",
-               absl::StrCat(resource, " does not exist"));
-}
-
 absl::Status NotFound(absl::string_view resource, absl::string_view field,
                       absl::string_view description) {
   return About(absl::StatusCode::kNotFound, "NOT_FOUND", resource, field,
-               absl::StrCat(field, ": ", description));
-}
-
-absl::Status AlreadyExists(absl::string_view resource) {
-  return About(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", resource, "",
-               absl::StrCat(resource, " already exists"));
+               field.empty() ? absl::StrCat(resource, " does not exist")
+                             : absl::StrCat(field, ": ", description));
 }
 
 absl::Status AlreadyExists(absl::string_view resource, absl::string_view field,
                            absl::string_view description) {
   return About(absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS", resource, field,
-               absl::StrCat(field, ": ", description));
+               field.empty() ? absl::StrCat(resource, " already exists")
+                             : absl::StrCat(field, ": ", description));
 }
 
 }  // namespace paritrana

@@ -13,17 +13,14 @@ namespace paritrana {
 
 inline constexpr absl::string_view kResourceKey = "resource";
 
-// NOT_FOUND, reason NOT_FOUND, "<resource> does not exist".
-absl::Status NotFound(absl::string_view resource);
-// NOT_FOUND, reason NOT_FOUND, "<field>: <description>", metadata `resource` and `field`.
-absl::Status NotFound(absl::string_view resource, absl::string_view field,
-                      absl::string_view description);
+// NOT_FOUND, reason NOT_FOUND, metadata `resource`: "<resource> does not exist"; with a `field`,
+// "<field>: <description>" and metadata `field` too.
+absl::Status NotFound(absl::string_view resource, absl::string_view field = "",
+                      absl::string_view description = "");
 
-// ALREADY_EXISTS, reason ALREADY_EXISTS, "<resource> already exists".
-absl::Status AlreadyExists(absl::string_view resource);
-// ALREADY_EXISTS, reason ALREADY_EXISTS, "<field>: <description>", metadata `resource` and
-// `field`.
-absl::Status AlreadyExists(absl::string_view resource, absl::string_view field,
-                           absl::string_view description);
+// ALREADY_EXISTS, reason ALREADY_EXISTS, metadata `resource`: "<resource> already exists"; with a
+// `field`, "<field>: <description>" and metadata `field` too.
+absl::Status AlreadyExists(absl::string_view resource, absl::string_view field = "",
+                           absl::string_view description = "");
 
 }  // namespace paritrana

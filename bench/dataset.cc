@@ -42,6 +42,20 @@ std::string Npp(int employer) { return absl::StrFormat("15%06d", employer + 1); 
 
 }  // namespace
 
+registry::v1::ImportRow Dataset::Baseline2025(const std::string& code, int64_t workers) {
+  rv1::ImportRow row;
+  rv1::WorkforceBaseline* b = row.mutable_baseline();
+  b->set_name(absl::StrCat("regions/", code, "/baselines/2025-bpjs-potential"));
+  b->set_potential_workers(workers);
+  auto* pu = b->add_segment_workers();
+  pu->set_segment(tv1::SEGMENT_PU);
+  pu->set_potential_workers(workers * 55 / 100);
+  auto* bpu = b->add_segment_workers();
+  bpu->set_segment(tv1::SEGMENT_BPU);
+  bpu->set_potential_workers(workers * 40 / 100);
+  return row;
+}
+
 const std::vector<std::string>& Dataset::Regencies() {
   static const std::vector<std::string> kRegencies = {"15.01", "15.02", "15.03", "15.04",
                                                       "15.05", "15.06", "15.07", "15.08",
@@ -86,15 +100,7 @@ std::vector<rv1::ImportRow> Dataset::Skeleton() const {
   }
   // Denominators: Jambi's workforce is about 1.9 million; each regency/city gets a share.
   auto baseline = [&](const std::string& code, int64_t workers) {
-    rv1::WorkforceBaseline* b = rows.emplace_back().mutable_baseline();
-    b->set_name(absl::StrCat("regions/", code, "/baselines/2025-bpjs-potential"));
-    b->set_potential_workers(workers);
-    auto* pu = b->add_segment_workers();
-    pu->set_segment(tv1::SEGMENT_PU);
-    pu->set_potential_workers(workers * 55 / 100);
-    auto* bpu = b->add_segment_workers();
-    bpu->set_segment(tv1::SEGMENT_BPU);
-    bpu->set_potential_workers(workers * 40 / 100);
+    rows.push_back(Baseline2025(code, workers));
   };
   baseline("15", 1'900'000);
   for (int r = 0; r < regencies; ++r) baseline(Regencies()[r], 1'900'000 / regencies);

@@ -41,6 +41,10 @@ class Dataset final {
   // The regency/city codes of Jambi ("15.01" ... "15.72").
   static const std::vector<std::string>& Regencies();
 
+  // A 2025 BPJS-potential baseline of `workers` for region `code`, 55% PU and 40% BPU (Jambi's
+  // shares), as an import row.
+  static registry::v1::ImportRow Baseline2025(const std::string& code, int64_t workers);
+
  private:
   uint64_t Hash(uint64_t i) const;
   uint64_t seed_;

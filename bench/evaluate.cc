@@ -32,6 +32,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/dataset.h"
 #include "grpcpp/create_channel.h"
 #include "paritrana/award/v1/award.grpc.pb.h"
 #include "paritrana/coverage/v1/coverage.grpc.pb.h"
@@ -205,15 +206,7 @@ int RegistryPart() {
     e->set_worker_count_declared(per);
 
     const int64_t potential = std::max<int64_t>(1, int64_t{per} * 100 / RatioPercent(i));
-    rv1::WorkforceBaseline* b = skeleton.emplace_back().mutable_baseline();
-    b->set_name(absl::StrCat("regions/", code, "/baselines/2025-bpjs-potential"));
-    b->set_potential_workers(potential);
-    auto* pu = b->add_segment_workers();
-    pu->set_segment(tv1::SEGMENT_PU);
-    pu->set_potential_workers(potential * 55 / 100);
-    auto* bpu = b->add_segment_workers();
-    bpu->set_segment(tv1::SEGMENT_BPU);
-    bpu->set_potential_workers(potential * 40 / 100);
+    skeleton.push_back(paritrana::bench::Dataset::Baseline2025(code, potential));
 
     rv1::CoverageTarget* t = skeleton.emplace_back().mutable_target();
     t->set_name(absl::StrCat("regions/", code, "/targets/2025"));

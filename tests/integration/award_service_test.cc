@@ -166,39 +166,19 @@ class AwardServiceTest : public ::testing::Test {
   void Worker(const std::string& region, Segment segment, Span span, const std::string& npp = "",
               FundingSource funding = type::v1::FUNDING_SOURCE_WORKER,
               const std::string& scheme = "") {
-    const int n = ++workers_;
-    rv1::CreateParticipantRequest p;
-    p.set_participant_id(absl::StrFormat("%011d", 24000000000LL + n));
-    p.mutable_participant()->set_nik(absl::StrFormat("157101010190%04d", n));
-    p.mutable_participant()->set_display_name("Pekerja");
-    p.mutable_participant()->set_sex(rv1::SEX_MALE);
-    *p.mutable_participant()->mutable_birth_date() = D(1990, 1, 1);
-    p.mutable_participant()->set_domicile_region(region);
-    auto person = registry_->registry().CreateParticipant(p, false);
-    Ok(person.status());
-    rv1::CreateEnrollmentRequest e;
-    e.set_parent(person->name());
-    auto* en = e.mutable_enrollment();
-    en->set_segment(segment);
-    en->add_programmes(type::v1::PROGRAMME_JKK);
-    en->add_programmes(type::v1::PROGRAMME_JKM);
+    test_support::RegistryUnderTest::Worker w;
+    w.n = ++workers_;
+    w.region = region;
+    w.segment = segment;
+    w.start = span == Span::kJoin ? D(2025, 6, 1) : D(2024, 12, 1);
+    w.covers_through = span == Span::kLeave ? D(2025, 3, 31) : D(2025, 12, 31);
+    w.funding = funding;
+    w.subsidy_scheme = scheme;
     if (segment == type::v1::SEGMENT_PU) {
-      en->set_employer("employers/" + npp);
-      funding = type::v1::FUNDING_SOURCE_EMPLOYER;
+      w.employer = "employers/" + npp;
+      w.funding = type::v1::FUNDING_SOURCE_EMPLOYER;
     }
-    en->set_funding_source(funding);
-    en->set_subsidy_scheme(scheme);
-    en->set_region(region);
-    *en->mutable_start_date() = span == Span::kJoin ? D(2025, 6, 1) : D(2024, 12, 1);
-    auto enrollment = registry_->registry().CreateEnrollment(e);
-    Ok(enrollment.status());
-    rv1::CreateContributionRequest c;
-    c.set_parent(enrollment->name());
-    c.mutable_contribution()->set_amount_rupiah(16800);
-    *c.mutable_contribution()->mutable_paid_date() = en->start_date();
-    *c.mutable_contribution()->mutable_covers_through() =
-        span == Span::kLeave ? D(2025, 3, 31) : D(2025, 12, 31);
-    Ok(registry_->registry().CreateContribution(c).status());
+    registry_->Enroll(w);
   }
 
   // Jambi in miniature, 2025 (baselines BPJS potential, PU / BPU split; targets for 2025):

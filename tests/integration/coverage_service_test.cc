@@ -89,38 +89,20 @@ class CoverageServiceTest : public ::testing::Test {
               google::type::Date start, google::type::Date through,
               type::v1::FundingSource funding = type::v1::FUNDING_SOURCE_WORKER,
               const std::string& scheme = "") {
-    rv1::CreateParticipantRequest p;
-    p.set_participant_id(absl::StrFormat("%011d", 24000000000LL + n));
-    p.mutable_participant()->set_nik(absl::StrFormat("157101010190%04d", n + 1));
-    p.mutable_participant()->set_display_name("Pekerja");
-    p.mutable_participant()->set_sex(rv1::SEX_MALE);
-    *p.mutable_participant()->mutable_birth_date() = D(1990, 1, 1);
-    p.mutable_participant()->set_domicile_region(village);
-    auto person = registry_->registry().CreateParticipant(p, false);
-    Ok(person.status());
-    rv1::CreateEnrollmentRequest e;
-    e.set_parent(person->name());
-    auto* en = e.mutable_enrollment();
-    en->set_segment(segment);
-    en->add_programmes(type::v1::PROGRAMME_JKK);
-    en->add_programmes(type::v1::PROGRAMME_JKM);
+    test_support::RegistryUnderTest::Worker w;
+    w.n = n;
+    w.region = village;
+    w.segment = segment;
+    w.start = start;
+    w.covers_through = through;
+    w.funding = funding;
+    w.subsidy_scheme = scheme;
     if (segment == type::v1::SEGMENT_PU) {
-      en->add_programmes(type::v1::PROGRAMME_JHT);
-      en->set_employer("employers/71000001");
-      funding = type::v1::FUNDING_SOURCE_EMPLOYER;
+      w.programmes.push_back(type::v1::PROGRAMME_JHT);
+      w.employer = "employers/71000001";
+      w.funding = type::v1::FUNDING_SOURCE_EMPLOYER;
     }
-    en->set_funding_source(funding);
-    en->set_subsidy_scheme(scheme);
-    en->set_region(village);
-    *en->mutable_start_date() = start;
-    auto enrollment = registry_->registry().CreateEnrollment(e);
-    Ok(enrollment.status());
-    rv1::CreateContributionRequest c;
-    c.set_parent(enrollment->name());
-    c.mutable_contribution()->set_amount_rupiah(16800);
-    *c.mutable_contribution()->mutable_paid_date() = start;
-    *c.mutable_contribution()->mutable_covers_through() = through;
-    Ok(registry_->registry().CreateContribution(c).status());
+    registry_->Enroll(w);
   }
 
   // Jambi in miniature. On 2025-06-30: Bungo (15.08) has 3 BPU workers paid by the province

@@ -1,5 +1,7 @@
 #include "tests/support/registry_under_test.h"
 
+#include "absl/strings/str_format.h"
+#include "gtest/gtest.h"
 #include "platform/errors.h"
 #include "region/validation.h"
 #include "services/registry/store/open_store.h"
@@ -37,6 +39,44 @@ absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::Start(
   options.max_message_bytes = 64 * 1024 * 1024;
   PARITRANA_ASSIGN_OR_RETURN(r->host_, ServiceHost::Start(options, {r->service_.get()}));
   return r;
+}
+
+void RegistryUnderTest::Enroll(const Worker& w) {
+  namespace rv1 = registry::v1;
+  rv1::CreateParticipantRequest p;
+  p.set_participant_id(absl::StrFormat("%011d", 24000000000LL + w.n));
+  p.mutable_participant()->set_nik(absl::StrFormat("157101010190%04d", w.n + 1));
+  p.mutable_participant()->set_display_name("Pekerja");
+  p.mutable_participant()->set_sex(rv1::SEX_MALE);
+  *p.mutable_participant()->mutable_birth_date() = ToProtoDate(absl::CivilDay(1990, 1, 1));
+  p.mutable_participant()->set_domicile_region(w.region);
+  absl::StatusOr<rv1::Participant> person = registry_->CreateParticipant(p, false);
+  if (!person.ok()) {
+    ADD_FAILURE() << "participant " << w.n << ": " << person.status();
+    return;
+  }
+  rv1::CreateEnrollmentRequest e;
+  e.set_parent(person->name());
+  rv1::Enrollment* en = e.mutable_enrollment();
+  en->set_segment(w.segment);
+  for (type::v1::Programme programme : w.programmes) en->add_programmes(programme);
+  en->set_employer(w.employer);
+  en->set_funding_source(w.funding);
+  en->set_subsidy_scheme(w.subsidy_scheme);
+  en->set_region(w.region);
+  *en->mutable_start_date() = w.start;
+  absl::StatusOr<rv1::Enrollment> enrollment = registry_->CreateEnrollment(e);
+  if (!enrollment.ok()) {
+    ADD_FAILURE() << "enrollment of " << w.n << ": " << enrollment.status();
+    return;
+  }
+  rv1::CreateContributionRequest c;
+  c.set_parent(enrollment->name());
+  c.mutable_contribution()->set_amount_rupiah(16800);
+  *c.mutable_contribution()->mutable_paid_date() = w.start;
+  *c.mutable_contribution()->mutable_covers_through() = w.covers_through;
+  absl::Status contribution = registry_->CreateContribution(c).status();
+  if (!contribution.ok()) ADD_FAILURE() << "contribution of " << w.n << ": " << contribution;
 }
 
 }  // namespace paritrana::test_support

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "platform/server.h"
@@ -26,6 +27,24 @@ class RegistryUnderTest final {
 
   const std::string& address() const { return host_->address(); }
   registry::Registry& registry() { return *registry_; }
+
+  // A worker as the service tests enroll one: participant KPJ 24000000000 + `n` (a valid NIK
+  // with serial n + 1, born 1990-01-01) domiciled in `region`, one enrollment there from `start`
+  // and one contribution paid on `start` covering it through `covers_through`.
+  struct Worker {
+    int n = 0;
+    std::string region;
+    type::v1::Segment segment = type::v1::SEGMENT_BPU;
+    google::type::Date start;
+    google::type::Date covers_through;
+    std::vector<type::v1::Programme> programmes = {type::v1::PROGRAMME_JKK,
+                                                   type::v1::PROGRAMME_JKM};
+    std::string employer;  // PU: "employers/{npp}", funded by the employer
+    type::v1::FundingSource funding = type::v1::FUNDING_SOURCE_WORKER;
+    std::string subsidy_scheme;
+  };
+  // Fails the current test (ADD_FAILURE) when the registry refuses a part.
+  void Enroll(const Worker& worker);
   // Stops serving (drains at once); the registry is unreachable afterwards.
   void Stop() { host_->Drain(); }
 
