@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "region/validation.h"
 
 namespace paritrana::bench {
 namespace {
@@ -12,14 +13,6 @@ namespace tv1 = type::v1;
 
 constexpr int kBirthDays = 14610;  // 1965-01-01 .. 2004-12-31
 constexpr int kStartDays = 2373;   // 2019-01-01 .. 2025-06-30
-
-google::type::Date Date(absl::CivilDay d) {
-  google::type::Date out;
-  out.set_year(static_cast<int32_t>(d.year()));
-  out.set_month(d.month());
-  out.set_day(d.day());
-  return out;
-}
 
 std::string Iso(const google::type::Date& d) {
   return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
@@ -133,7 +126,7 @@ rv1::ParticipantEnrollment Dataset::Participant(uint64_t i) const {
                              serial));
   p->set_display_name(absl::StrCat("Peserta Sintetis ", i + 1));
   p->set_sex(female ? rv1::SEX_FEMALE : rv1::SEX_MALE);
-  *p->mutable_birth_date() = Date(birth);
+  *p->mutable_birth_date() = paritrana::ToProtoDate(birth);
   p->set_domicile_region(village);
 
   rv1::Enrollment* e = pe.mutable_enrollment();
@@ -169,13 +162,14 @@ rv1::ParticipantEnrollment Dataset::Participant(uint64_t i) const {
   e->set_region(village);
   const absl::CivilDay start =
       absl::CivilDay(2019, 1, 1) + static_cast<int>((h >> 44) % kStartDays);
-  *e->mutable_start_date() = Date(start);
+  *e->mutable_start_date() = paritrana::ToProtoDate(start);
 
   rv1::Contribution* c = pe.mutable_contribution();
   const int months = 1 + static_cast<int>((h >> 56) % 36);
   c->set_amount_rupiah(amount * months);
-  *c->mutable_paid_date() = Date(start);
-  *c->mutable_covers_through() = Date(absl::CivilDay(absl::CivilMonth(start) + months) - 1);
+  *c->mutable_paid_date() = paritrana::ToProtoDate(start);
+  *c->mutable_covers_through() =
+      paritrana::ToProtoDate(absl::CivilDay(absl::CivilMonth(start) + months) - 1);
   return pe;
 }
 

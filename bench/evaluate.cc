@@ -37,6 +37,7 @@
 #include "paritrana/award/v1/award.grpc.pb.h"
 #include "paritrana/coverage/v1/coverage.grpc.pb.h"
 #include "paritrana/registry/v1/registry.grpc.pb.h"
+#include "region/validation.h"
 
 ABSL_FLAG(std::string, part, "award", "registry | award");
 ABSL_FLAG(std::string, registry, "127.0.0.1:50051", "HOST:PORT of the registry (plaintext)");
@@ -93,14 +94,6 @@ uint64_t Mix(uint64_t x) {
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
-}
-
-google::type::Date Date(absl::CivilDay d) {
-  google::type::Date out;
-  out.set_year(static_cast<int32_t>(d.year()));
-  out.set_month(d.month());
-  out.set_day(d.day());
-  return out;
 }
 
 // "PP.KK" codes of every regency and city, province by province.
@@ -237,7 +230,7 @@ int RegistryPart() {
                                  serial));
       p->set_display_name(absl::StrCat("Peserta Sintetis ", index + 1));
       p->set_sex(female ? rv1::SEX_FEMALE : rv1::SEX_MALE);
-      *p->mutable_birth_date() = Date(birth);
+      *p->mutable_birth_date() = paritrana::ToProtoDate(birth);
       p->set_domicile_region(village);
 
       rv1::Enrollment* e = pe->mutable_enrollment();
@@ -263,12 +256,13 @@ int RegistryPart() {
       }
       e->set_region(village);
       const absl::CivilDay start = absl::CivilDay(2024, 1, 1) + static_cast<int>((h >> 16) % 547);
-      *e->mutable_start_date() = Date(start);
+      *e->mutable_start_date() = paritrana::ToProtoDate(start);
       rv1::Contribution* c = pe->mutable_contribution();
       const int months = 12 + static_cast<int>((h >> 32) % 13);
       c->set_amount_rupiah(amount * months);
-      *c->mutable_paid_date() = Date(start);
-      *c->mutable_covers_through() = Date(absl::CivilDay(absl::CivilMonth(start) + months) - 1);
+      *c->mutable_paid_date() = paritrana::ToProtoDate(start);
+      *c->mutable_covers_through() =
+          paritrana::ToProtoDate(absl::CivilDay(absl::CivilMonth(start) + months) - 1);
     }
   }
   const size_t participants = people.size();
@@ -297,8 +291,10 @@ class AwardClient final {
     av1::AwardCycle* c = req.mutable_award_cycle();
     c->set_display_name(display);
     c->set_year(2025);
-    *c->mutable_assessment_period()->mutable_start_date() = Date(absl::CivilDay(2025, 1, 1));
-    *c->mutable_assessment_period()->mutable_end_date() = Date(absl::CivilDay(2025, 6, 30));
+    *c->mutable_assessment_period()->mutable_start_date() =
+        paritrana::ToProtoDate(absl::CivilDay(2025, 1, 1));
+    *c->mutable_assessment_period()->mutable_end_date() =
+        paritrana::ToProtoDate(absl::CivilDay(2025, 6, 30));
     if (provinces.size() == 1) {
       c->set_province(provinces[0]);
     } else {
@@ -395,7 +391,7 @@ double CoverageMs(cv1::CoverageService::Stub& stub, const std::vector<std::strin
       for (size_t i = first; i < regions.size() && i < first + 100; ++i) {
         req.add_regions(absl::StrCat("regions/", regions[i]));
       }
-      *req.mutable_date() = Date(day);
+      *req.mutable_date() = paritrana::ToProtoDate(day);
       req.set_denominator_source(tv1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
       cv1::BatchGetCoverageResponse resp;
       grpc::ClientContext ctx;
