@@ -16,7 +16,8 @@
 // The award service's storage interface. Backends (sqlite/ now, postgres/ later) implement a few
 // primitives over one table of records plus request ids and counters; every rule of the award
 // service (validation, states, freezing, scoring) lives above them, so a new backend only has to
-// pass tests/integration/award_store_test.cc.
+// pass the conformance suite (store/conformance/award_store_conformance.h) and be named in
+// store/open_store.cc. This header knows no backend.
 namespace paritrana::award {
 
 // The kinds of record the award service keeps. Values are stored; never renumber.

@@ -16,7 +16,8 @@
 
 // The registry's storage interface. Backends (sqlite/ now, postgres/ later) implement a few
 // primitives; every rule of the registry lives above them in the service, so a new backend only
-// has to pass tests/integration/registry_store_test.cc.
+// has to pass the conformance suite (store/conformance/registry_store_conformance.h) and be named
+// in store/open_store.cc. This header knows no backend.
 namespace paritrana::registry {
 
 // The kinds of resource the registry keeps. Values are stored; never renumber.
