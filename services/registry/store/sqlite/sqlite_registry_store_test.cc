@@ -58,10 +58,9 @@ class SqliteRegistryStoreTest : public ::testing::Test {
   test_support::TempDir temp_{"sqlite_registry_store"};
   std::string dir_ = temp_.path();
   std::string path_ = dir_ + "/registry.db";
-};
 
-TEST_F(SqliteRegistryStoreTest, ReopeningRunsMigrationsIdempotently) {
-  {
+  // A store in dir_ holding one record, regions/15 with body "r".
+  void WriteProvince15() {
     auto store = OpenSqlite(dir_);
     ASSERT_TRUE(store.ok()) << store.status();
     ASSERT_TRUE((*store)
@@ -70,9 +69,9 @@ TEST_F(SqliteRegistryStoreTest, ReopeningRunsMigrationsIdempotently) {
                     })
                     .ok());
   }
-  const int64_t version = UserVersion(path_);
-  EXPECT_GE(version, 1);
-  for (int i = 0; i < 2; ++i) {
+
+  // Reopens the store in dir_ and expects that record.
+  void ExpectProvince15() {
     auto store = OpenSqlite(dir_);
     ASSERT_TRUE(store.ok()) << store.status();
     std::optional<std::string> body;
@@ -84,19 +83,20 @@ TEST_F(SqliteRegistryStoreTest, ReopeningRunsMigrationsIdempotently) {
                     .ok());
     EXPECT_EQ(body, "r");
   }
+};
+
+TEST_F(SqliteRegistryStoreTest, ReopeningRunsMigrationsIdempotently) {
+  ASSERT_NO_FATAL_FAILURE(WriteProvince15());
+  const int64_t version = UserVersion(path_);
+  EXPECT_GE(version, 1);
+  for (int i = 0; i < 2; ++i) {
+    ExpectProvince15();
+  }
   EXPECT_EQ(UserVersion(path_), version);
 }
 
 TEST_F(SqliteRegistryStoreTest, RefusesADatabaseNewerThanTheCode) {
-  {
-    auto store = OpenSqlite(dir_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)
-                    ->Write([](RegistryTx& tx) {
-                      return tx.Insert(Kind::kRegion, "regions/15", "", "15", "r");
-                    })
-                    .ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(WriteProvince15());
   const int64_t version = UserVersion(path_);
   ASSERT_GE(version, 1);
   ASSERT_TRUE(SetUserVersion(path_, version + 1));
@@ -108,30 +108,13 @@ TEST_F(SqliteRegistryStoreTest, RefusesADatabaseNewerThanTheCode) {
 
   // Back at the known version, it opens with its data.
   ASSERT_TRUE(SetUserVersion(path_, version));
-  auto store = OpenSqlite(dir_);
-  ASSERT_TRUE(store.ok()) << store.status();
-  std::optional<std::string> body;
-  ASSERT_TRUE((*store)
-                  ->Read([&](RegistryTx& tx) -> absl::Status {
-                    PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
-                    return absl::OkStatus();
-                  })
-                  .ok());
-  EXPECT_EQ(body, "r");
+  ExpectProvince15();
 }
 
 // A database written before the 32- and 1024-day tables existed (schema version 2) is upgraded
 // when opened: its deltas are kept and the blocks backfilled, so counts do not change.
 TEST_F(SqliteRegistryStoreTest, MigratesDeltasWrittenByVersion2) {
-  {
-    auto store = OpenSqlite(dir_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)
-                    ->Write([](RegistryTx& tx) {
-                      return tx.Insert(Kind::kRegion, "regions/15", "", "15", "r");
-                    })
-                    .ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(WriteProvince15());
   ASSERT_EQ(UserVersion(path_), 4);
 
   // Back to version 2's aggregate table, as version 2 wrote it.
