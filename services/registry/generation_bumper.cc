@@ -37,7 +37,7 @@ std::unique_ptr<GenerationBumper> GenerationBumper::ForRedis(RedisClient& redis)
 void GenerationBumper::Bump(const std::set<std::string>& provinces) {
   if (provinces.empty()) return;
   absl::MutexLock lock(&mu_);
-  if (pending_.empty() && in_flight_ == 0) {
+  if (pending_.empty() && in_flight_.empty()) {
     // Nothing to retry: Redis is presumed healthy, so try now and answer the write fresh.
     mu_.Unlock();
     const absl::Status s = bump_({provinces.begin(), provinces.end()});
@@ -54,14 +54,18 @@ void GenerationBumper::BumpEveryProvince() {
 
 bool GenerationBumper::WaitIdle(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto idle = [this]()
-                  ABSL_SHARED_LOCKS_REQUIRED(mu_) { return pending_.empty() && in_flight_ == 0; };
+  auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return pending_.empty() && in_flight_.empty();
+  };
   return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
 }
 
 size_t GenerationBumper::pending() const {
   absl::MutexLock lock(&mu_);
-  return pending_.size() + in_flight_;
+  // A province bumped again while its earlier bump is in flight counts once.
+  size_t n = pending_.size();
+  for (const std::string& p : in_flight_) n += pending_.contains(p) ? 0 : 1;
+  return n;
 }
 
 void GenerationBumper::Run() {
@@ -75,12 +79,11 @@ void GenerationBumper::Run() {
     if (pending_.empty()) return;  // stopping with nothing to send
     const bool last_attempt = stopping_;
     std::vector<std::string> batch(pending_.begin(), pending_.end());
-    pending_.clear();
-    in_flight_ = batch.size();
+    in_flight_.swap(pending_);
     mu_.Unlock();
     const absl::Status s = bump_(batch);
     mu_.Lock();
-    in_flight_ = 0;
+    in_flight_.clear();
     if (s.ok()) {
       if (failures > 0) log::Info("cache generations bumped again", {{"failed_tries", failures}});
       failures = 0;

@@ -63,7 +63,8 @@ class GenerationBumper final {
   const Options options_;
   mutable absl::Mutex mu_;
   std::set<std::string> pending_ ABSL_GUARDED_BY(mu_);
-  size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  // The batch the thread is sending now, out of pending_ until it fails.
+  std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
