@@ -70,18 +70,23 @@ class SqliteRegistryStoreTest : public ::testing::Test {
                     .ok());
   }
 
-  // Reopens the store in dir_ and expects that record.
-  void ExpectProvince15() {
-    auto store = OpenSqlite(dir_);
-    ASSERT_TRUE(store.ok()) << store.status();
+  // Expects `store` to hold that record.
+  static void ExpectProvince15(RegistryStore& store) {
     std::optional<std::string> body;
-    ASSERT_TRUE((*store)
-                    ->Read([&](RegistryTx& tx) -> absl::Status {
+    ASSERT_TRUE(store
+                    .Read([&](RegistryTx& tx) -> absl::Status {
                       PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
                       return absl::OkStatus();
                     })
                     .ok());
     EXPECT_EQ(body, "r");
+  }
+
+  // Reopens the store in dir_ and expects that record.
+  void ExpectProvince15() {
+    auto store = OpenSqlite(dir_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ExpectProvince15(**store);
   }
 };
 
@@ -190,14 +195,7 @@ CREATE TABLE active_deltas (
     expect_counts(all);
   }
   // The rest of the database came through.
-  std::optional<std::string> body;
-  ASSERT_TRUE((*store)
-                  ->Read([&](RegistryTx& tx) -> absl::Status {
-                    PARITRANA_ASSIGN_OR_RETURN(body, tx.Get(Kind::kRegion, "regions/15"));
-                    return absl::OkStatus();
-                  })
-                  .ok());
-  EXPECT_EQ(body, "r");
+  ExpectProvince15(**store);
 }
 
 }  // namespace
