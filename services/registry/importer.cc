@@ -96,8 +96,8 @@ absl::StatusOr<Outcome> ApplyTarget(Writer& w, v1::CoverageTarget t) {
   return written.outcome;
 }
 
-absl::StatusOr<Outcome> ApplyParticipantEnrollment(Writer& w, absl::CivilDay today,
-                                                   const v1::ParticipantEnrollment& pe) {
+// The checks of a participant_enrollment row that need no stored state.
+absl::Status CheckParticipantEnrollment(absl::CivilDay today, const v1::ParticipantEnrollment& pe) {
   FieldViolations v;
   const std::string& name = pe.participant().name();
   if (name.rfind("participants/", 0) != 0 || !CheckKpj(name.substr(13)).ok()) {
@@ -110,8 +110,13 @@ absl::StatusOr<Outcome> ApplyParticipantEnrollment(Writer& w, absl::CivilDay tod
     CheckEnrollment(pe.enrollment(), "enrollment", v);
   }
   if (pe.has_contribution()) CheckContribution(pe.contribution(), "contribution", v);
-  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+  return v.ToStatus();
+}
 
+absl::StatusOr<Outcome> ApplyParticipantEnrollment(Writer& w, absl::CivilDay today,
+                                                   const v1::ParticipantEnrollment& pe) {
+  PARITRANA_RETURN_IF_ERROR(CheckParticipantEnrollment(today, pe));
+  const std::string& name = pe.participant().name();
   PARITRANA_ASSIGN_OR_RETURN(auto person, w.PutParticipant(pe.participant(), false));
   PARITRANA_ASSIGN_OR_RETURN(auto enrollment, w.PutEnrollment(name, pe.enrollment(), false));
   Outcome outcome = Combine(person.outcome, enrollment.outcome);
@@ -155,6 +160,18 @@ absl::StatusOr<Outcome> ApplyRow(Writer& w, absl::CivilDay today, const v1::Impo
                           "is required: region, employer, participant_enrollment, "
                           "baseline or target");
   }
+}
+
+// The fast path of the commonest row, a person new to the registry (Writer::CreateNewPerson):
+// no savepoint, since nothing is written before every check has passed. nullopt: apply the row
+// the general way.
+absl::StatusOr<std::optional<Outcome>> ApplyNewPerson(Writer& w, absl::CivilDay today,
+                                                      const v1::ImportRow& row) {
+  if (row.record_case() != v1::ImportRow::kParticipantEnrollment) return std::nullopt;
+  const v1::ParticipantEnrollment& pe = row.participant_enrollment();
+  if (!CheckParticipantEnrollment(today, pe).ok()) return std::nullopt;
+  return w.CreateNewPerson(pe.participant(), pe.enrollment(),
+                           pe.has_contribution() ? &pe.contribution() : nullptr);
 }
 
 // Ends a STRICT or validate-only batch's transaction without writing.
@@ -314,11 +331,15 @@ absl::Status Importer::Flush() {
         continue;
       }
       last = row.row_number();
-      Outcome outcome = Outcome::kUnchanged;
-      absl::Status applied = w.tx().Atomically([&]() -> absl::Status {
-        PARITRANA_ASSIGN_OR_RETURN(outcome, ApplyRow(w, today, row));
-        return absl::OkStatus();
-      });
+      PARITRANA_ASSIGN_OR_RETURN(std::optional<Outcome> outcome, ApplyNewPerson(w, today, row));
+      absl::Status applied = absl::OkStatus();
+      if (!outcome.has_value()) {
+        applied = w.tx().Atomically([&]() -> absl::Status {
+          PARITRANA_ASSIGN_OR_RETURN(outcome, ApplyRow(w, today, row));
+          return absl::OkStatus();
+        });
+        if (!applied.ok()) w.ForgetKnownReferences();  // the unit may have created some
+      }
       if (applied.ok()) {
         (outcome == Outcome::kUnchanged ? unchanged : accepted)++;
       } else if (IsRowProblem(applied)) {

@@ -77,6 +77,10 @@ int Run() {
     Error("cannot load the region catalogue", {{"error", s.ToString()}});
     return 1;
   }
+  if (absl::Status s = registry.BackfillSpans(); !s.ok()) {
+    Error("cannot fill in the enrollment spans", {{"error", s.ToString()}});
+    return 1;
+  }
   paritrana::registry::RegistryService service(registry, **auth);
 
   std::vector<paritrana::Dependency> dependencies = {

@@ -209,6 +209,34 @@ absl::Status Registry::LoadCatalog() {
   });
 }
 
+absl::Status Registry::BackfillSpans() {
+  constexpr absl::string_view kSetting = "enrollment_spans_backfill";
+  std::optional<std::string> state;
+  PARITRANA_RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(state, tx.GetSetting(kSetting));
+    return absl::OkStatus();
+  }));
+  if (state != "pending") return absl::OkStatus();
+  ListQuery q;
+  q.kind = Kind::kEnrollment;
+  q.limit = 1000;
+  bool more = true;
+  while (more) {
+    PARITRANA_RETURN_IF_ERROR(store_.Write([&](RegistryTx& tx) -> absl::Status {
+      PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> page, tx.List(q));
+      for (const StoredResource& r : page) {
+        v1::Enrollment e;
+        if (!e.ParseFromString(r.body)) return absl::DataLossError("bad enrollment record");
+        PARITRANA_RETURN_IF_ERROR(tx.PutSpan(SpanOf(e)));
+      }
+      more = static_cast<int>(page.size()) == q.limit;
+      if (!page.empty()) q.after_name = page.back().name;
+      return more ? absl::OkStatus() : tx.PutSetting(kSetting, "done");
+    }));
+  }
+  return absl::OkStatus();
+}
+
 // Runs a create once per request id (api/request_id.h): a repeat returns what the first one
 // created, as it is now. `create` returns the created resource.
 template <typename M>
@@ -757,8 +785,14 @@ absl::StatusOr<v1::RegionAggregate> AggregateOf(RegistryTx& tx, const v1::Region
   agg.set_level(region.level());
   agg.set_parent(region.parent());
   *agg.mutable_date() = ToProtoDate(day);
-  PARITRANA_ASSIGN_OR_RETURN(std::vector<AggregateCount> counts,
-                             tx.CountActive(region.code(), DayNumber(day)));
+  std::vector<AggregateCount> counts;
+  if (HasDeltas(region.code())) {
+    PARITRANA_ASSIGN_OR_RETURN(counts, tx.CountActive(region.code(), DayNumber(day)));
+  } else {
+    PARITRANA_ASSIGN_OR_RETURN(std::vector<EnrollmentSpan> spans,
+                               tx.SpansOn(region.code(), DayNumber(day)));
+    counts = CountSpansOn(region.code(), spans, DayNumber(day));
+  }
   std::map<int, v1::SegmentAggregate> segments;
   for (const AggregateCount& c : counts) {
     if (c.key.segment == 0) {

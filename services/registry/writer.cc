@@ -70,9 +70,16 @@ void Writer::Touch(const std::string& region_name) {
   if (!region_name.empty()) touched_.insert(CodeOf(region_name).substr(0, 2));
 }
 
+absl::StatusOr<bool> Writer::Exists(Kind kind, const std::string& name) {
+  if (known_.contains({kind, name})) return true;
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> body, tx_.Get(kind, name));
+  if (body.has_value()) known_.insert({kind, name});
+  return body.has_value();
+}
+
 absl::Status Writer::RequireRegion(const std::string& name, const std::string& field) {
-  PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> body, tx_.Get(Kind::kRegion, name));
-  return body.has_value() ? absl::OkStatus() : NotFoundAt(field, name);
+  PARITRANA_ASSIGN_OR_RETURN(bool exists, Exists(Kind::kRegion, name));
+  return exists ? absl::OkStatus() : NotFoundAt(field, name);
 }
 
 absl::Status Writer::Insert(Kind kind, Message& resource, const std::string& parent,
@@ -277,11 +284,7 @@ absl::StatusOr<Written<v1::Participant>> Writer::PutParticipant(const v1::Partic
   PARITRANA_RETURN_IF_ERROR(RequireRegion(input.domicile_region(), "participant.domicile_region"));
   const std::string hash = vault_.LookupHash(input.nik());
   PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> holder, tx_.ParticipantByNikHash(hash));
-  v1::Participant p = input;
-  TrimText(p);
-  p.set_kpj(p.name().substr(p.name().find('/') + 1));
-  p.set_nik_masked(NikVault::Mask(p.nik()));
-  p.clear_nik();  // the stored message never holds the NIK; the NIK index holds it sealed
+  v1::Participant p = StoredForm(input);
 
   PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Participant> stored,
                              Load<v1::Participant>(tx_, Kind::kParticipant, p.name()));
@@ -315,6 +318,112 @@ absl::StatusOr<Written<v1::Participant>> Writer::PutParticipant(const v1::Partic
   return Written<v1::Participant>{p, Outcome::kUpdated};
 }
 
+v1::Participant Writer::StoredForm(const v1::Participant& input) {
+  v1::Participant p = input;
+  TrimText(p);
+  p.set_kpj(p.name().substr(p.name().find('/') + 1));
+  p.set_nik_masked(NikVault::Mask(p.nik()));
+  p.clear_nik();  // the stored message never holds the NIK; the NIK index holds it sealed
+  return p;
+}
+
+absl::StatusOr<v1::Enrollment> Writer::NewEnrollment(const std::string& participant,
+                                                     const v1::Enrollment& input) {
+  v1::Enrollment e = input;
+  std::sort(e.mutable_programmes()->begin(), e.mutable_programmes()->end());
+  PARITRANA_ASSIGN_OR_RETURN(int64_t id, tx_.NextId("enrollment"));
+  e.set_name(absl::StrCat(participant, "/enrollments/e", id));
+  e.set_state(v1::ENROLLMENT_STATE_ACTIVE);
+  e.clear_paid_through_date();
+  e.clear_end_date();
+  return e;
+}
+
+absl::Status Writer::CheckExtends(const v1::Enrollment& stored, const v1::Contribution& input) {
+  if (stored.state() == v1::ENROLLMENT_STATE_TERMINATED) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, "ENROLLMENT_TERMINATED", "parent",
+                      absl::StrCat(stored.name(), " is terminated"));
+  }
+  const absl::CivilDay covers = Day(input.covers_through());
+  if (covers < Day(stored.start_date())) {
+    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS",
+                      "contribution.covers_through",
+                      "must not be earlier than the enrollment's start_date");
+  }
+  if (stored.has_paid_through_date() && covers <= Day(stored.paid_through_date())) {
+    return FieldError(absl::StatusCode::kFailedPrecondition, "PAID_THROUGH_NOT_EXTENDED",
+                      "contribution.covers_through",
+                      "must be later than the enrollment's current paid_through_date");
+  }
+  const absl::CivilDay paid = Day(input.paid_date());
+  if (covers > absl::CivilDay(paid.year() + 10, paid.month(), paid.day())) {
+    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS",
+                      "contribution.covers_through", "must be at most 10 years after paid_date");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Contribution> Writer::NewContribution(const v1::Enrollment& stored,
+                                                         const v1::Contribution& input) {
+  v1::Contribution c = input;
+  if (c.funding_source() == type::v1::FUNDING_SOURCE_UNSPECIFIED) {
+    c.set_funding_source(stored.funding_source());
+    c.set_subsidy_scheme(stored.subsidy_scheme());
+  }
+  if (stored.has_paid_through_date()) {
+    c.mutable_previous_paid_through()->CopyFrom(stored.paid_through_date());
+  } else {
+    c.clear_previous_paid_through();
+  }
+  PARITRANA_ASSIGN_OR_RETURN(int64_t id, tx_.NextId("contribution"));
+  c.set_name(absl::StrCat(stored.name(), "/contributions/c", id));
+  return c;
+}
+
+absl::StatusOr<std::optional<Outcome>> Writer::CreateNewPerson(
+    const v1::Participant& participant, const v1::Enrollment& enrollment,
+    const v1::Contribution* contribution) {
+  // Checks, no writes: anything unusual goes the general way.
+  for (const std::string* region : {&participant.domicile_region(), &enrollment.region()}) {
+    PARITRANA_ASSIGN_OR_RETURN(bool exists, Exists(Kind::kRegion, *region));
+    if (!exists) return std::nullopt;
+  }
+  if (!enrollment.employer().empty()) {
+    PARITRANA_ASSIGN_OR_RETURN(bool exists, Exists(Kind::kEmployer, enrollment.employer()));
+    if (!exists) return std::nullopt;
+  }
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                             tx_.Get(Kind::kParticipant, participant.name()));
+  if (stored.has_value()) return std::nullopt;
+  const std::string hash = vault_.LookupHash(participant.nik());
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> holder, tx_.ParticipantByNikHash(hash));
+  if (holder.has_value()) return std::nullopt;
+  v1::Enrollment first = enrollment;
+  first.set_name(absl::StrCat(participant.name(), "/enrollments/e0"));  // named in errors only
+  first.set_state(v1::ENROLLMENT_STATE_ACTIVE);
+  first.clear_paid_through_date();
+  if (contribution != nullptr && !CheckExtends(first, *contribution).ok()) return std::nullopt;
+
+  // Writes: the same records PutParticipant, PutEnrollment and AddContribution would leave.
+  v1::Participant p = StoredForm(participant);
+  PARITRANA_RETURN_IF_ERROR(Insert(Kind::kParticipant, p, "", p.domicile_region()));
+  PARITRANA_RETURN_IF_ERROR(tx_.InsertNik(hash, vault_.Seal(participant.nik()), p.name()));
+  PARITRANA_ASSIGN_OR_RETURN(v1::Enrollment e, NewEnrollment(p.name(), enrollment));
+  if (contribution == nullptr) {
+    PARITRANA_RETURN_IF_ERROR(Insert(Kind::kEnrollment, e, p.name(), e.region()));
+    return Outcome::kCreated;
+  }
+  PARITRANA_ASSIGN_OR_RETURN(v1::Contribution c, NewContribution(e, *contribution));
+  e.mutable_paid_through_date()->CopyFrom(contribution->covers_through());
+  PARITRANA_RETURN_IF_ERROR(Insert(Kind::kEnrollment, e, p.name(), e.region()));
+  PARITRANA_RETURN_IF_ERROR(Insert(Kind::kContribution, c, e.name(), e.region()));
+  const EnrollmentSpan span = SpanOf(e);
+  Touch(e.region());
+  PARITRANA_RETURN_IF_ERROR(tx_.PutSpan(span));
+  PARITRANA_RETURN_IF_ERROR(tx_.AddDeltas(PersonDeltas({}, std::span(&span, 1))));
+  return Outcome::kCreated;
+}
+
 absl::StatusOr<Written<v1::Enrollment>> Writer::PutEnrollment(const std::string& participant,
                                                               const v1::Enrollment& input,
                                                               bool create_only) {
@@ -323,9 +432,8 @@ absl::StatusOr<Written<v1::Enrollment>> Writer::PutEnrollment(const std::string&
   if (!person.has_value()) return NotFoundAt("parent", participant);
   PARITRANA_RETURN_IF_ERROR(RequireRegion(input.region(), "enrollment.region"));
   if (!input.employer().empty()) {
-    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> employer,
-                               tx_.Get(Kind::kEmployer, input.employer()));
-    if (!employer.has_value()) return NotFoundAt("enrollment.employer", input.employer());
+    PARITRANA_ASSIGN_OR_RETURN(bool employer, Exists(Kind::kEmployer, input.employer()));
+    if (!employer) return NotFoundAt("enrollment.employer", input.employer());
   }
   v1::Enrollment e = input;
   std::sort(e.mutable_programmes()->begin(), e.mutable_programmes()->end());
@@ -360,11 +468,7 @@ absl::StatusOr<Written<v1::Enrollment>> Writer::PutEnrollment(const std::string&
     return Written<v1::Enrollment>{s, Outcome::kUnchanged};
   }
 
-  PARITRANA_ASSIGN_OR_RETURN(int64_t id, tx_.NextId("enrollment"));
-  e.set_name(absl::StrCat(participant, "/enrollments/e", id));
-  e.set_state(v1::ENROLLMENT_STATE_ACTIVE);
-  e.clear_paid_through_date();
-  e.clear_end_date();
+  PARITRANA_ASSIGN_OR_RETURN(e, NewEnrollment(participant, input));
   PARITRANA_RETURN_IF_ERROR(Insert(Kind::kEnrollment, e, participant, e.region()));
   return Written<v1::Enrollment>{e, Outcome::kCreated};
 }
@@ -386,39 +490,8 @@ absl::StatusOr<Written<v1::Contribution>> Writer::AddContribution(const std::str
       }
     }
   }
-  if (stored->state() == v1::ENROLLMENT_STATE_TERMINATED) {
-    return FieldError(absl::StatusCode::kFailedPrecondition, "ENROLLMENT_TERMINATED", "parent",
-                      absl::StrCat(enrollment, " is terminated"));
-  }
-  const absl::CivilDay covers = Day(input.covers_through());
-  if (covers < Day(stored->start_date())) {
-    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS",
-                      "contribution.covers_through",
-                      "must not be earlier than the enrollment's start_date");
-  }
-  if (stored->has_paid_through_date() && covers <= Day(stored->paid_through_date())) {
-    return FieldError(absl::StatusCode::kFailedPrecondition, "PAID_THROUGH_NOT_EXTENDED",
-                      "contribution.covers_through",
-                      "must be later than the enrollment's current paid_through_date");
-  }
-  const absl::CivilDay paid = Day(input.paid_date());
-  if (covers > absl::CivilDay(paid.year() + 10, paid.month(), paid.day())) {
-    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS",
-                      "contribution.covers_through", "must be at most 10 years after paid_date");
-  }
-
-  v1::Contribution c = input;
-  if (c.funding_source() == type::v1::FUNDING_SOURCE_UNSPECIFIED) {
-    c.set_funding_source(stored->funding_source());
-    c.set_subsidy_scheme(stored->subsidy_scheme());
-  }
-  if (stored->has_paid_through_date()) {
-    c.mutable_previous_paid_through()->CopyFrom(stored->paid_through_date());
-  } else {
-    c.clear_previous_paid_through();
-  }
-  PARITRANA_ASSIGN_OR_RETURN(int64_t id, tx_.NextId("contribution"));
-  c.set_name(absl::StrCat(enrollment, "/contributions/c", id));
+  PARITRANA_RETURN_IF_ERROR(CheckExtends(*stored, input));
+  PARITRANA_ASSIGN_OR_RETURN(v1::Contribution c, NewContribution(*stored, input));
   PARITRANA_RETURN_IF_ERROR(Insert(Kind::kContribution, c, enrollment, stored->region()));
 
   v1::Enrollment after = *stored;
@@ -464,10 +537,11 @@ absl::Status Writer::RecountPerson(const std::string& participant, const v1::Enr
     old_spans.push_back(SpanOf(changed ? before : e));
     new_spans.push_back(SpanOf(changed ? after : e));
   }
-  std::vector<AggregateDelta> deltas = PersonDeltas(old_spans, new_spans);
-  if (deltas.empty()) return absl::OkStatus();
+  // The enrollment's own span changed, so its district's and village's counts may have even
+  // when the person's province and regency/city counts (the deltas) did not.
   Touch(after.region());
-  return tx_.AddDeltas(deltas);
+  PARITRANA_RETURN_IF_ERROR(tx_.PutSpan(SpanOf(after)));
+  return tx_.AddDeltas(PersonDeltas(old_spans, new_spans));
 }
 
 }  // namespace paritrana::registry

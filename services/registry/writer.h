@@ -57,6 +57,19 @@ class Writer final {
   absl::StatusOr<Written<v1::Enrollment>> Terminate(const std::string& enrollment,
                                                     absl::CivilDay end_date);
 
+  // Bulk import's fast path: creates a person the registry does not know yet with their first
+  // enrollment (and contribution, when `contribution` is set) without a savepoint. Every check that
+  // could reject the row runs before the first write; nullopt (nothing written) means the row is
+  // not such a simple case, and the caller applies it through PutParticipant, PutEnrollment and
+  // AddContribution inside a savepoint, which also reports the precise error. Fields are already
+  // checked (resource_rules.h).
+  absl::StatusOr<std::optional<Outcome>> CreateNewPerson(const v1::Participant& participant,
+                                                         const v1::Enrollment& enrollment,
+                                                         const v1::Contribution* contribution);
+  // Forgets the references found so far (after a unit of work was rolled back, since it may have
+  // created some of them).
+  void ForgetKnownReferences() { known_.clear(); }
+
   // Applies `mask` (paths checked by the caller) from `patch` onto the stored resource `name`.
   template <typename M>
   absl::StatusOr<M> Patch(Kind kind, const std::string& name, const M& patch,
@@ -71,6 +84,19 @@ class Writer final {
 
  private:
   absl::Status RequireRegion(const std::string& name, const std::string& field);
+  // The participant as stored: trimmed, KPJ and masked NIK set, the NIK itself removed.
+  static v1::Participant StoredForm(const v1::Participant& input);
+  // A new ACTIVE enrollment of `participant`, named with the next enrollment id.
+  absl::StatusOr<v1::Enrollment> NewEnrollment(const std::string& participant,
+                                               const v1::Enrollment& input);
+  // Whether `input` may extend the paid-through date of `stored`.
+  static absl::Status CheckExtends(const v1::Enrollment& stored, const v1::Contribution& input);
+  // The contribution as recorded against `stored`, named with the next contribution id.
+  absl::StatusOr<v1::Contribution> NewContribution(const v1::Enrollment& stored,
+                                                   const v1::Contribution& input);
+  // Whether a region or employer exists, remembered for the transaction once found (neither is
+  // ever deleted), so a batch of rows naming the same few regions looks each up once.
+  absl::StatusOr<bool> Exists(Kind kind, const std::string& name);
   void Touch(const std::string& region_name);
   absl::Status Insert(Kind kind, google::protobuf::Message& resource, const std::string& parent,
                       const std::string& region);
@@ -81,6 +107,7 @@ class Writer final {
   const NikVault& vault_;
   const absl::CivilDay today_;
   std::set<std::string> touched_;
+  std::set<std::pair<Kind, std::string>> known_;
 };
 
 // Loads a stored resource; nullopt when absent.

@@ -73,6 +73,22 @@ struct AggregateCount {
   int64_t active = 0;
 };
 
+// One enrollment as the counts see it: where, in which dimensions, and on which days. Provinces
+// and regencies/cities keep their counts as deltas (AddDeltas); districts and villages, each with
+// a few hundred to a few thousand people, count their spans when asked (SpansOn), so a write
+// changes one span there instead of a delta row per key, day and level.
+struct EnrollmentSpan {
+  std::string region;      // finest region code
+  int64_t person = 0;      // the participant's KPJ
+  int64_t enrollment = 0;  // the enrollment's id (e{id})
+  int segment = 0;
+  std::vector<int> programmes;  // sorted
+  int funding = 0;
+  std::string scheme;
+  int64_t first_day = 0;  // inclusive, days since 1970-01-01
+  int64_t last_day = -1;  // inclusive; before first_day: never active
+};
+
 // A remembered request id (one record for every service: api/request_id.h).
 using ::paritrana::RequestRecord;
 
@@ -118,6 +134,13 @@ class RegistryTx {
   // Non-zero counts of every key of `region` on `day`, this transaction's deltas included.
   virtual absl::StatusOr<std::vector<AggregateCount>> CountActive(absl::string_view region,
                                                                   int64_t day) = 0;
+
+  // Replaces the stored span of (region, person, enrollment); a span that is never active is
+  // removed. Written at once (not held back), so Atomically undoes it like any other write.
+  virtual absl::Status PutSpan(const EnrollmentSpan& span) = 0;
+  // The spans of `region` and its descendants that cover `day`, in no particular order.
+  virtual absl::StatusOr<std::vector<EnrollmentSpan>> SpansOn(absl::string_view region,
+                                                              int64_t day) = 0;
 
   // Request ids by method; Put replaces an older record with the same key.
   virtual absl::StatusOr<std::optional<RequestRecord>> GetRequest(absl::string_view method,

@@ -42,15 +42,45 @@ TEST(ActiveCountsTest, OverlappingEnrollmentsCountOnce) {
   EXPECT_EQ(CountOn(deltas, bpu, D(2026, 1, 1)), 0);
 }
 
-TEST(ActiveCountsTest, TwoVillagesOfOneDistrictCountOnceAtTheDistrict) {
+TEST(ActiveCountsTest, DeltasAreKeptForProvincesAndRegenciesOnly) {
   const std::vector<EnrollmentSpan> after = {
       Span("15.08.01.2001", 2, D(2025, 1, 1), D(2025, 12, 31)),
       Span("15.08.01.2002", 2, D(2025, 1, 1), D(2025, 12, 31))};
   auto deltas = PersonDeltas({}, after);
-  EXPECT_EQ(CountOn(deltas, {"15.08.01.2001", 2, 0, 0, ""}, D(2025, 6, 1)), 1);
-  EXPECT_EQ(CountOn(deltas, {"15.08.01.2002", 2, 0, 0, ""}, D(2025, 6, 1)), 1);
-  EXPECT_EQ(CountOn(deltas, {"15.08.01", 2, 0, 0, ""}, D(2025, 6, 1)), 1);
   EXPECT_EQ(CountOn(deltas, {"15", 0, 0, 0, ""}, D(2025, 6, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, {"15.08", 2, 0, 0, ""}, D(2025, 6, 1)), 1);
+  for (const AggregateDelta& d : deltas) EXPECT_TRUE(HasDeltas(d.key.region)) << d.key.region;
+  EXPECT_TRUE(HasDeltas("15.08"));
+  EXPECT_FALSE(HasDeltas("15.08.01"));
+  EXPECT_FALSE(HasDeltas("15.08.01.2001"));
+}
+
+// The count of one key in CountSpansOn's answer (0 when absent).
+int64_t Counted(const std::vector<AggregateCount>& counts, const AggregateKey& key) {
+  for (const AggregateCount& c : counts) {
+    if (c.key == key) return c.active;
+  }
+  return 0;
+}
+
+TEST(ActiveCountsTest, SpansCountAPersonOnceInADistrictOfSeveralVillages) {
+  std::vector<EnrollmentSpan> spans = {Span("15.08.01.2001", 2, D(2025, 1, 1), D(2025, 12, 31)),
+                                       Span("15.08.01.2002", 2, D(2025, 3, 1), D(2025, 12, 31)),
+                                       Span("15.08.01.2002", 1, D(2025, 1, 1), D(2025, 1, 31), 2)};
+  for (EnrollmentSpan& s : spans) s.person = 7;
+  spans.push_back(Span("15.08.01.2002", 2, D(2025, 1, 1), D(2025, 12, 31)));
+  spans.back().person = 8;
+  const int64_t june = D(2025, 6, 1);
+  const auto district = CountSpansOn("15.08.01", spans, june);
+  EXPECT_EQ(Counted(district, {"15.08.01", 0, 0, 0, ""}), 2);
+  EXPECT_EQ(Counted(district, {"15.08.01", 2, 0, 0, ""}), 2);
+  EXPECT_EQ(Counted(district, {"15.08.01", 2, 1, 0, ""}), 2);
+  EXPECT_EQ(Counted(district, {"15.08.01", 1, 0, 0, ""}), 0);  // person 7's PU span ended in Jan
+  EXPECT_EQ(Counted(CountSpansOn("15.08.01", spans, D(2025, 1, 15)), {"15.08.01", 1, 0, 0, ""}), 1);
+  // Sorted like CountActive's answer: total first.
+  ASSERT_FALSE(district.empty());
+  EXPECT_EQ(district[0].key.segment, 0);
+  EXPECT_TRUE(CountSpansOn("15.08.01", spans, D(2026, 1, 1)).empty());
 }
 
 TEST(ActiveCountsTest, TotalCountsAPersonOnceAcrossSegments) {
@@ -93,6 +123,9 @@ TEST(ActiveCountsTest, SpanOfHonoursPaidThroughAndExclusiveEnd) {
   e.mutable_end_date()->set_month(7);
   EXPECT_EQ(SpanOf(e).last_day, D(2025, 6, 30));
   EXPECT_EQ(SpanOf(e).region, "15.08.01.2001");
+  e.set_name("participants/21500000001/enrollments/e42");
+  EXPECT_EQ(SpanOf(e).person, 21500000001);
+  EXPECT_EQ(SpanOf(e).enrollment, 42);
 }
 
 TEST(ActiveCountsTest, RegionAndAncestors) {

@@ -25,6 +25,19 @@ std::string Describe(const AggregateCount& c) {
                          c.key.funding, c.key.scheme, c.active);
 }
 
+EnrollmentSpan ActiveSpan(const std::string& region, int64_t first_day, int64_t last_day,
+                          int64_t enrollment) {
+  EnrollmentSpan span;
+  span.region = region;
+  span.person = 1;
+  span.enrollment = enrollment;
+  span.segment = 1;
+  span.programmes = {1, 2};
+  span.first_day = first_day;
+  span.last_day = last_day;
+  return span;
+}
+
 // Random deltas over a few regions and keys, on days around and across the store's block
 // boundaries (multiples of 32 and 1024, negative days included), some negative, some repeated.
 std::vector<AggregateDelta> RandomDeltas(std::mt19937& rng, int n) {
@@ -510,6 +523,7 @@ TEST_P(RegistryStoreConformance, ReadCannotWrite) {
       {"NextId", [](RegistryTx& tx) { return tx.NextId("seq").status(); }},
       {"PutImport", [](RegistryTx& tx) { return tx.PutImport("imports/1", "r"); }},
       {"PutSetting", [](RegistryTx& tx) { return tx.PutSetting("s", "v"); }},
+      {"PutSpan", [](RegistryTx& tx) { return tx.PutSpan(ActiveSpan("15.08.01.2001", 1, 1)); }},
   };
   // No structured binding: clang 14 (the asan preset) cannot capture one in the lambda below.
   for (const auto& write : writes) {
@@ -531,6 +545,7 @@ TEST_P(RegistryStoreConformance, ReadCannotWrite) {
   EXPECT_EQ(Generation("15"), 0);
   EXPECT_EQ(GetImport("imports/1"), std::nullopt);
   EXPECT_EQ(NextId("seq"), 1);
+  EXPECT_TRUE(SpansOn("15", 100).empty());
 }
 
 // Deterministic, without threads: once a Read has read, a Write committed meanwhile (from inside
@@ -741,6 +756,87 @@ TEST_P(RegistryStoreConformance, SequencesAreIndependent) {
   EXPECT_EQ(NextId("contributions"), 3);
   // A sequence and a generation of the same name do not share a counter.
   EXPECT_EQ(Generation("enrollments"), 0);
+}
+
+TEST_P(RegistryStoreConformance, ASequenceRolledBackWithItsUnitHandsOutTheSameIdAgain) {
+  std::vector<int64_t> ids;
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_ASSIGN_OR_RETURN(int64_t first, tx.NextId("enrollments"));
+                    ids.push_back(first);
+                    absl::Status failed = tx.Atomically([&]() -> absl::Status {
+                      PARITRANA_ASSIGN_OR_RETURN(int64_t undone, tx.NextId("enrollments"));
+                      ids.push_back(undone);
+                      return absl::InvalidArgumentError("bad row");
+                    });
+                    EXPECT_EQ(failed.code(), absl::StatusCode::kInvalidArgument);
+                    PARITRANA_ASSIGN_OR_RETURN(int64_t again, tx.NextId("enrollments"));
+                    ids.push_back(again);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(ids, (std::vector<int64_t>{1, 2, 2}));
+  EXPECT_EQ(NextId("enrollments"), 3);  // the committed value was kept
+}
+
+TEST_P(RegistryStoreConformance, SpansAreReplacedRemovedAndFoundByRegionAndDay) {
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_RETURN_IF_ERROR(tx.PutSpan(ActiveSpan("15.08.01.2001", 10, 20, 1)));
+                    PARITRANA_RETURN_IF_ERROR(tx.PutSpan(ActiveSpan("15.08.01.2002", 15, 30, 2)));
+                    PARITRANA_RETURN_IF_ERROR(tx.PutSpan(ActiveSpan("15.08.02.2001", 10, 30, 3)));
+                    return tx.PutSpan(ActiveSpan("15.08.010", 10, 30, 4));  // not under 15.08.01
+                  })
+                  .ok());
+  EXPECT_EQ(SpansOn("15.08.01", 9), std::vector<std::string>{});
+  EXPECT_EQ(SpansOn("15.08.01", 10), std::vector<std::string>{"15.08.01.2001/1/1"});
+  EXPECT_EQ(SpansOn("15.08.01", 20),
+            (std::vector<std::string>{"15.08.01.2001/1/1", "15.08.01.2002/1/2"}));
+  EXPECT_EQ(SpansOn("15.08.01.2002", 20), std::vector<std::string>{"15.08.01.2002/1/2"});
+  EXPECT_EQ(SpansOn("15.08", 25).size(), 3u);
+
+  // A changed span replaces the stored one; a never-active one is removed; a failed unit leaves
+  // the span as it was.
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_RETURN_IF_ERROR(tx.PutSpan(ActiveSpan("15.08.01.2001", 10, 40, 1)));
+                    PARITRANA_RETURN_IF_ERROR(tx.PutSpan(ActiveSpan("15.08.01.2002", 15, 14, 2)));
+                    EXPECT_FALSE(tx.Atomically([&]() -> absl::Status {
+                                     PARITRANA_RETURN_IF_ERROR(
+                                         tx.PutSpan(ActiveSpan("15.08.02.2001", 10, 11, 3)));
+                                     return absl::InvalidArgumentError("bad row");
+                                   }).ok());
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(SpansOn("15.08.01", 35), std::vector<std::string>{"15.08.01.2001/1/1"});
+  EXPECT_EQ(SpansOn("15.08.02", 25), std::vector<std::string>{"15.08.02.2001/1/3"});
+
+  // Every field comes back.
+  EnrollmentSpan full = ActiveSpan("15.71.01.1001", 100, 200, 9);
+  full.person = 21500000001;
+  full.segment = 2;
+  full.programmes = {1, 2, 5};
+  full.funding = 4;
+  full.scheme = "dumisake";
+  ASSERT_TRUE(store_->Write([&](RegistryTx& tx) { return tx.PutSpan(full); }).ok());
+  std::vector<EnrollmentSpan> back;
+  ASSERT_TRUE(store_
+                  ->Read([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_ASSIGN_OR_RETURN(back, tx.SpansOn("15.71", 150));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].region, full.region);
+  EXPECT_EQ(back[0].person, full.person);
+  EXPECT_EQ(back[0].enrollment, full.enrollment);
+  EXPECT_EQ(back[0].segment, full.segment);
+  EXPECT_EQ(back[0].programmes, full.programmes);
+  EXPECT_EQ(back[0].funding, full.funding);
+  EXPECT_EQ(back[0].scheme, full.scheme);
+  EXPECT_EQ(back[0].first_day, full.first_day);
+  EXPECT_EQ(back[0].last_day, full.last_day);
 }
 
 TEST_P(RegistryStoreConformance, CountActiveEqualsTheSumOfEveryDeltaUpToTheDay) {

@@ -27,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 #include "platform/errors.h"
@@ -54,6 +55,10 @@ std::vector<AggregateDelta> RandomDeltas(std::mt19937& rng, int n);
 // `day`, sorted as Count() sorts them.
 std::vector<std::string> BruteForceCount(std::span<const AggregateDelta> deltas,
                                          const std::string& region, int64_t day);
+
+// A span of person 1 in `region` over [first_day, last_day], enrollment `enrollment`.
+EnrollmentSpan ActiveSpan(const std::string& region, int64_t first_day, int64_t last_day,
+                          int64_t enrollment = 1);
 
 // Days worth checking for deltas drawn by RandomDeltas: every day of their range and a margin,
 // and the extremes.
@@ -131,6 +136,22 @@ class RegistryStoreConformance : public ::testing::TestWithParam<RegistryStoreFa
     EXPECT_TRUE(s.ok()) << s;
     std::vector<std::string> out;
     for (const AggregateCount& c : counts) out.push_back(Describe(c));
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // The spans of `region` and its descendants on `day`, as "region/person/enrollment", sorted.
+  std::vector<std::string> SpansOn(const std::string& region, int64_t day) {
+    std::vector<EnrollmentSpan> spans;
+    absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {
+      PARITRANA_ASSIGN_OR_RETURN(spans, tx.SpansOn(region, day));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    std::vector<std::string> out;
+    for (const EnrollmentSpan& span : spans) {
+      out.push_back(absl::StrCat(span.region, "/", span.person, "/", span.enrollment));
+    }
     std::sort(out.begin(), out.end());
     return out;
   }

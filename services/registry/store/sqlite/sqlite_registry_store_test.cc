@@ -120,7 +120,7 @@ TEST_F(SqliteRegistryStoreTest, RefusesADatabaseNewerThanTheCode) {
 // when opened: its deltas are kept and the blocks backfilled, so counts do not change.
 TEST_F(SqliteRegistryStoreTest, MigratesDeltasWrittenByVersion2) {
   ASSERT_NO_FATAL_FAILURE(WriteProvince15());
-  ASSERT_EQ(UserVersion(path_), 4);
+  ASSERT_EQ(UserVersion(path_), 5);
 
   // Back to version 2's aggregate table, as version 2 wrote it.
   std::mt19937 rng(7);
@@ -134,6 +134,7 @@ DROP TABLE active_deltas;
 DROP TABLE active_deltas_32d;
 DROP TABLE active_deltas_1024d;
 DROP TABLE settings;
+DROP TABLE enrollment_spans;
 CREATE TABLE active_deltas (
   region TEXT NOT NULL,
   segment INTEGER NOT NULL,
@@ -162,7 +163,7 @@ CREATE TABLE active_deltas (
 
   auto store = OpenSqlite(dir_);
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ(UserVersion(path_), 4);
+  EXPECT_EQ(UserVersion(path_), 5);
   auto expect_counts = [&](std::span<const AggregateDelta> deltas) {
     for (const std::string region : {"15", "15.08"}) {
       for (int64_t day : DaysToCheck()) {
