@@ -1,37 +1,81 @@
 #include "services/registry/active_counts.h"
 
 #include <algorithm>
-#include <map>
+#include <set>
 #include <tuple>
 #include <utility>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/string_view.h"
 
 namespace paritrana::registry {
 namespace {
 
 const absl::CivilDay kEpoch(1970, 1, 1);
 
-using Interval = std::pair<int64_t, int64_t>;  // inclusive days
-
-// Every key an enrollment counts in, in `region`.
-void AddKeys(const EnrollmentSpan& span, const std::string& region,
-             std::vector<AggregateKey>& keys) {
-  keys.push_back({region, 0, 0, 0, ""});
-  keys.push_back({region, span.segment, 0, 0, ""});
-  for (int p : span.programmes) keys.push_back({region, span.segment, p, 0, ""});
-  keys.push_back({region, span.segment, 0, span.funding, span.scheme});
+// One dimension combination, as it appears in a profile: "segment:programme,...:funding:scheme".
+std::string Combination(const EnrollmentSpan& span) {
+  return absl::StrCat(span.segment, ":", absl::StrJoin(span.programmes, ","), ":", span.funding,
+                      ":", span.scheme);
 }
 
-// Every key an enrollment counts in at the delta levels: its province and regency/city.
-std::vector<AggregateKey> KeysOf(const EnrollmentSpan& span) {
-  std::vector<AggregateKey> keys;
-  std::vector<std::string> regions = RegionAndAncestors(span.region);
-  if (regions.size() > kDeltaLevels) regions.resize(kDeltaLevels);
-  for (const std::string& region : regions) AddKeys(span, region, keys);
+// Adds the keys one combination counts in.
+void AddKeys(absl::string_view combination, std::set<CountKey>& keys) {
+  std::vector<std::string> parts = absl::StrSplit(combination, absl::MaxSplits(':', 3));
+  int segment = 0, funding = 0;
+  if (parts.size() != 4 || !absl::SimpleAtoi(parts[0], &segment) ||
+      !absl::SimpleAtoi(parts[2], &funding)) {
+    return;  // not written by Combination: nothing to count
+  }
+  keys.insert({0, 0, 0, ""});
+  keys.insert({segment, 0, 0, ""});
+  for (absl::string_view p : absl::StrSplit(parts[1], ',', absl::SkipEmpty())) {
+    int programme = 0;
+    if (absl::SimpleAtoi(p, &programme)) keys.insert({segment, programme, 0, ""});
+  }
+  keys.insert({segment, 0, funding, parts[3]});
+}
+
+// The keys of a profile (combinations joined by ';').
+std::set<CountKey> KeysOfProfile(absl::string_view profile) {
+  std::set<CountKey> keys;
+  for (absl::string_view c : absl::StrSplit(profile, ';', absl::SkipEmpty())) AddKeys(c, keys);
   return keys;
+}
+
+// Per region at the delta levels, +1 where a profile starts and -1 where it ends.
+std::map<std::pair<AggregateKey, int64_t>, int64_t> Events(std::span<const EnrollmentSpan> spans) {
+  std::map<std::string, std::vector<const EnrollmentSpan*>> by_region;
+  for (const EnrollmentSpan& span : spans) {
+    if (span.last_day < span.first_day) continue;
+    std::vector<std::string> regions = RegionAndAncestors(span.region);
+    if (regions.size() > kDeltaLevels) regions.resize(kDeltaLevels);
+    for (const std::string& region : regions) by_region[region].push_back(&span);
+  }
+  std::map<std::pair<AggregateKey, int64_t>, int64_t> events;
+  for (const auto& [region, list] : by_region) {
+    // The profile is constant between consecutive boundaries (a start, or the day after an end).
+    std::set<int64_t> boundaries;
+    for (const EnrollmentSpan* s : list) {
+      boundaries.insert(s->first_day);
+      boundaries.insert(s->last_day + 1);
+    }
+    std::string current;
+    for (int64_t day : boundaries) {
+      std::set<std::string> active;
+      for (const EnrollmentSpan* s : list) {
+        if (s->first_day <= day && day <= s->last_day) active.insert(Combination(*s));
+      }
+      std::string profile = absl::StrJoin(active, ";");
+      if (profile == current) continue;
+      if (!current.empty()) events[{{region, current}, day}] -= 1;
+      if (!profile.empty()) events[{{region, profile}, day}] += 1;
+      current = std::move(profile);
+    }
+  }
+  return events;
 }
 
 // "participants/{kpj}/enrollments/e{id}" -> {kpj, id}; zeros if the name is not one.
@@ -43,38 +87,6 @@ std::pair<int64_t, int64_t> PersonAndEnrollment(absl::string_view name) {
     return {person, id};
   }
   return {0, 0};
-}
-
-// Per key, +1 where a union of intervals starts and -1 the day after it ends.
-std::map<std::pair<AggregateKey, int64_t>, int64_t> Events(std::span<const EnrollmentSpan> spans) {
-  std::map<AggregateKey, std::vector<Interval>> intervals;
-  for (const EnrollmentSpan& span : spans) {
-    if (span.last_day < span.first_day) continue;
-    for (AggregateKey& key : KeysOf(span)) {
-      intervals[std::move(key)].emplace_back(span.first_day, span.last_day);
-    }
-  }
-  std::map<std::pair<AggregateKey, int64_t>, int64_t> events;
-  for (auto& [key, list] : intervals) {
-    std::sort(list.begin(), list.end());
-    int64_t start = list[0].first, end = list[0].second;
-    // `key` is captured explicitly: clang before 16 cannot capture structured bindings.
-    auto emit = [&, &key = key] {
-      events[{key, start}] += 1;
-      events[{key, end + 1}] -= 1;
-    };
-    for (size_t i = 1; i < list.size(); ++i) {
-      if (list[i].first <= end + 1) {  // overlapping or adjacent: the same stretch of activity
-        end = std::max(end, list[i].second);
-      } else {
-        emit();
-        start = list[i].first;
-        end = list[i].second;
-      }
-    }
-    emit();
-  }
-  return events;
 }
 
 }  // namespace
@@ -89,6 +101,7 @@ EnrollmentSpan SpanOf(const v1::Enrollment& e) {
   std::tie(span.person, span.enrollment) = PersonAndEnrollment(e.name());
   span.segment = e.segment();
   for (int p : e.programmes()) span.programmes.push_back(p);
+  std::sort(span.programmes.begin(), span.programmes.end());
   span.funding = e.funding_source();
   span.scheme = e.subsidy_scheme();
   auto day = [](const google::type::Date& d) {
@@ -112,23 +125,27 @@ std::vector<AggregateDelta> PersonDeltas(std::span<const EnrollmentSpan> before,
   return out;
 }
 
-std::vector<AggregateCount> CountSpansOn(const std::string& region,
-                                         std::span<const EnrollmentSpan> spans, int64_t day) {
-  std::map<int64_t, std::vector<AggregateKey>> keys_by_person;
+Counts CountsOfProfiles(std::span<const AggregateCount> profiles) {
+  Counts counts;
+  for (const AggregateCount& c : profiles) {
+    for (const CountKey& key : KeysOfProfile(c.key.profile)) counts[key] += c.active;
+  }
+  std::erase_if(counts, [](const auto& entry) { return entry.second == 0; });
+  return counts;
+}
+
+Counts CountSpansOn(std::span<const EnrollmentSpan> spans, int64_t day) {
+  std::map<int64_t, std::set<CountKey>> keys_by_person;
   for (const EnrollmentSpan& span : spans) {
     if (span.first_day <= day && day <= span.last_day) {
-      AddKeys(span, region, keys_by_person[span.person]);
+      AddKeys(Combination(span), keys_by_person[span.person]);
     }
   }
-  std::map<AggregateKey, int64_t> counts;
-  for (auto& [person, keys] : keys_by_person) {
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    for (const AggregateKey& key : keys) ++counts[key];
+  Counts counts;
+  for (const auto& [person, keys] : keys_by_person) {
+    for (const CountKey& key : keys) ++counts[key];
   }
-  std::vector<AggregateCount> out;
-  for (const auto& [key, active] : counts) out.push_back({key, active});
-  return out;
+  return counts;
 }
 
 bool HasDeltas(absl::string_view code) {

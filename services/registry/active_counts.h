@@ -1,6 +1,8 @@
 #pragma once
 
+#include <compare>
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -10,15 +12,34 @@
 #include "paritrana/registry/v1/resources.pb.h"
 #include "services/registry/store/registry_store.h"
 
-// How enrollments turn into counts of active persons. A person is active in a key (region at any
-// level x segment x programme or funding) on day D when one of their enrollments matching the key
-// covers D; overlapping enrollments count once. Counts are kept as deltas per day, so a write
-// changes a handful of rows and a read sums one region's deltas, never scanning participants.
+// How enrollments turn into counts of active persons. A person is active in a key (region x
+// segment x programme or funding) on day D when one of their enrollments matching the key covers
+// D; overlapping enrollments count once.
+//
+// Provinces and regencies/cities keep deltas per day by profile (registry_store.h): the set of
+// dimension combinations a person's active enrollments in the region have. A person joins a
+// profile when their activity there starts or changes and leaves it when it changes or ends, so a
+// one-enrollment person is two delta rows per region, and a count sums one region's deltas up to
+// the day, then spreads each profile over the keys it holds. Districts and villages count the
+// spans of their enrollments instead (a few hundred to a few thousand people each).
 namespace paritrana::registry {
 
 // Counts are kept as deltas for the first kDeltaLevels levels (province, regency/city); the
 // levels below count enrollment spans when asked (CountSpansOn).
 inline constexpr int kDeltaLevels = 2;
+
+// One key of the counts in a region. Zero/empty means "any": segment 0 is the count of distinct
+// persons over all segments; a programme or funding source is always paired with a segment.
+struct CountKey {
+  int segment = 0;
+  int programme = 0;
+  int funding = 0;
+  std::string scheme;
+  auto operator<=>(const CountKey&) const = default;
+};
+
+// Active persons by key, sorted (the total first).
+using Counts = std::map<CountKey, int64_t>;
 
 int64_t DayNumber(absl::CivilDay day);
 absl::CivilDay DayFromNumber(int64_t day);
@@ -32,11 +53,13 @@ EnrollmentSpan SpanOf(const v1::Enrollment& enrollment);
 std::vector<AggregateDelta> PersonDeltas(std::span<const EnrollmentSpan> before,
                                          std::span<const EnrollmentSpan> after);
 
-// The counts of `region` (a district or village) on `day` from the spans of its enrollments and
-// its descendants' (RegistryTx::SpansOn), by key as RegistryTx::CountActive gives them: a person
-// counts once per key however many of their spans cover the day.
-std::vector<AggregateCount> CountSpansOn(const std::string& region,
-                                         std::span<const EnrollmentSpan> spans, int64_t day);
+// The counts by key from a region's counts by profile (RegistryTx::CountActive).
+Counts CountsOfProfiles(std::span<const AggregateCount> profiles);
+
+// The counts of a district or village on `day` from the spans of its enrollments and its
+// descendants' (RegistryTx::SpansOn): a person counts once per key however many of their spans
+// cover the day.
+Counts CountSpansOn(std::span<const EnrollmentSpan> spans, int64_t day);
 
 // Whether counts of a region with this code are kept as deltas (else counted from spans).
 bool HasDeltas(absl::string_view code);

@@ -77,8 +77,8 @@ int Run() {
     Error("cannot load the region catalogue", {{"error", s.ToString()}});
     return 1;
   }
-  if (absl::Status s = registry.BackfillSpans(); !s.ok()) {
-    Error("cannot fill in the enrollment spans", {{"error", s.ToString()}});
+  if (absl::Status s = registry.RebuildCounts(); !s.ok()) {
+    Error("cannot rebuild the counts", {{"error", s.ToString()}});
     return 1;
   }
   paritrana::registry::RegistryService service(registry, **auth);

@@ -209,28 +209,39 @@ absl::Status Registry::LoadCatalog() {
   });
 }
 
-absl::Status Registry::BackfillSpans() {
-  constexpr absl::string_view kSetting = "enrollment_spans_backfill";
+absl::Status Registry::RebuildCounts() {
+  constexpr absl::string_view kSetting = "counts_rebuild";
   std::optional<std::string> state;
   PARITRANA_RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(state, tx.GetSetting(kSetting));
     return absl::OkStatus();
   }));
   if (state != "pending") return absl::OkStatus();
-  ListQuery q;
-  q.kind = Kind::kEnrollment;
-  q.limit = 1000;
+  // A page of people per transaction: each person's enrollments give their spans and deltas.
+  ListQuery people;
+  people.kind = Kind::kParticipant;
+  people.limit = 1000;
   bool more = true;
   while (more) {
     PARITRANA_RETURN_IF_ERROR(store_.Write([&](RegistryTx& tx) -> absl::Status {
-      PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> page, tx.List(q));
-      for (const StoredResource& r : page) {
-        v1::Enrollment e;
-        if (!e.ParseFromString(r.body)) return absl::DataLossError("bad enrollment record");
-        PARITRANA_RETURN_IF_ERROR(tx.PutSpan(SpanOf(e)));
+      PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> page, tx.List(people));
+      for (const StoredResource& person : page) {
+        ListQuery q;
+        q.kind = Kind::kEnrollment;
+        q.parent = person.name;
+        q.limit = 10000;
+        PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> enrollments, tx.List(q));
+        std::vector<EnrollmentSpan> spans;
+        for (const StoredResource& r : enrollments) {
+          v1::Enrollment e;
+          if (!e.ParseFromString(r.body)) return absl::DataLossError("bad enrollment record");
+          spans.push_back(SpanOf(e));
+          PARITRANA_RETURN_IF_ERROR(tx.PutSpan(spans.back()));
+        }
+        PARITRANA_RETURN_IF_ERROR(tx.AddDeltas(PersonDeltas({}, spans)));
       }
-      more = static_cast<int>(page.size()) == q.limit;
-      if (!page.empty()) q.after_name = page.back().name;
+      more = static_cast<int>(page.size()) == people.limit;
+      if (!page.empty()) people.after_name = page.back().name;
       return more ? absl::OkStatus() : tx.PutSetting(kSetting, "done");
     }));
   }
@@ -785,33 +796,35 @@ absl::StatusOr<v1::RegionAggregate> AggregateOf(RegistryTx& tx, const v1::Region
   agg.set_level(region.level());
   agg.set_parent(region.parent());
   *agg.mutable_date() = ToProtoDate(day);
-  std::vector<AggregateCount> counts;
+  Counts counts;
   if (HasDeltas(region.code())) {
-    PARITRANA_ASSIGN_OR_RETURN(counts, tx.CountActive(region.code(), DayNumber(day)));
+    PARITRANA_ASSIGN_OR_RETURN(std::vector<AggregateCount> profiles,
+                               tx.CountActive(region.code(), DayNumber(day)));
+    counts = CountsOfProfiles(profiles);
   } else {
     PARITRANA_ASSIGN_OR_RETURN(std::vector<EnrollmentSpan> spans,
                                tx.SpansOn(region.code(), DayNumber(day)));
-    counts = CountSpansOn(region.code(), spans, DayNumber(day));
+    counts = CountSpansOn(spans, DayNumber(day));
   }
   std::map<int, v1::SegmentAggregate> segments;
-  for (const AggregateCount& c : counts) {
-    if (c.key.segment == 0) {
-      agg.set_active_persons(c.active);
+  for (const auto& [key, active] : counts) {
+    if (key.segment == 0) {
+      agg.set_active_persons(active);
       continue;
     }
-    v1::SegmentAggregate& s = segments[c.key.segment];
-    s.set_segment(static_cast<type::v1::Segment>(c.key.segment));
-    if (c.key.programme != 0) {
+    v1::SegmentAggregate& s = segments[key.segment];
+    s.set_segment(static_cast<type::v1::Segment>(key.segment));
+    if (key.programme != 0) {
       auto* p = s.add_programmes();
-      p->set_programme(static_cast<type::v1::Programme>(c.key.programme));
-      p->set_active_persons(c.active);
-    } else if (c.key.funding != 0) {
+      p->set_programme(static_cast<type::v1::Programme>(key.programme));
+      p->set_active_persons(active);
+    } else if (key.funding != 0) {
       auto* f = s.add_funding();
-      f->set_funding_source(static_cast<type::v1::FundingSource>(c.key.funding));
-      f->set_subsidy_scheme(c.key.scheme);
-      f->set_active_persons(c.active);
+      f->set_funding_source(static_cast<type::v1::FundingSource>(key.funding));
+      f->set_subsidy_scheme(key.scheme);
+      f->set_active_persons(active);
     } else {
-      s.set_active_persons(c.active);
+      s.set_active_persons(active);
     }
   }
   for (auto& [_, s] : segments) *agg.add_segments() = std::move(s);

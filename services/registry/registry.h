@@ -36,10 +36,10 @@ class Registry final {
   // Loads the shipped region catalogue (provinces, Jambi's regencies and cities) when missing.
   absl::Status LoadCatalog();
 
-  // Fills in the enrollment spans of a database from before districts and villages were counted
-  // from them (the store's migration asks for it with a setting), a page of enrollments per
-  // transaction. Run at start; does nothing once done.
-  absl::Status BackfillSpans();
+  // Recounts every person (enrollment spans and deltas) when the store's migration asked for it
+  // with a setting, because the way counts are kept changed; a page of people per transaction.
+  // Run at start; does nothing once done.
+  absl::Status RebuildCounts();
 
   absl::StatusOr<v1::Region> GetRegion(const v1::GetRegionRequest& req);
   absl::StatusOr<v1::ListRegionsResponse> ListRegions(const v1::ListRegionsRequest& req);

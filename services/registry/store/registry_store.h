@@ -48,15 +48,14 @@ struct ListQuery {
   int limit = 50;
 };
 
-// One dimension combination of the active-person counts. Zero/empty means "any": segment 0 is the
-// count of distinct persons over all segments; a programme or funding source is always paired
-// with a segment. `region` is a region code at any level.
+// What the counts of a region are kept by: a person's profile there is the set of dimension
+// combinations (segment, programmes, funding source and scheme) of their enrollments active in the
+// region on a day, as a string the store does not read (services/registry/active_counts.h makes
+// and reads it). A person whose profile changes leaves one profile and joins another, so an
+// enrollment costs two delta rows per region however many programmes it has.
 struct AggregateKey {
   std::string region;
-  int segment = 0;
-  int programme = 0;
-  int funding = 0;
-  std::string scheme;
+  std::string profile;
   auto operator<=>(const AggregateKey&) const = default;
 };
 
@@ -67,7 +66,7 @@ struct AggregateDelta {
   int64_t delta = 0;
 };
 
-// The active persons of one key on one day.
+// The active persons of one profile on one day.
 struct AggregateCount {
   AggregateKey key;
   int64_t active = 0;
@@ -124,14 +123,16 @@ class RegistryTx {
   virtual absl::Status ReleaseKey(absl::string_view scope, absl::string_view key,
                                   absl::string_view owner) = 0;
 
-  // Aggregates: time-indexed deltas of active persons, kept at every region level so a count is
-  // a sum over one region's deltas up to the day, whatever the number of participants. A backend
+  // Aggregates: time-indexed deltas of active persons by profile, kept for provinces and
+  // regencies/cities, so a count is a sum over one region's deltas up to the day, whatever the
+  // number of participants. A backend
   // should also keep the cost of a count from growing with every day of history (SQLite keeps
   // sums per 32 and 1024 days besides the days).
   // A backend may hold deltas back until commit, so an error may surface only from Write; a
   // failed Atomically drops its own deltas like its other writes.
   virtual absl::Status AddDeltas(std::span<const AggregateDelta> deltas) = 0;
-  // Non-zero counts of every key of `region` on `day`, this transaction's deltas included.
+  // Non-zero counts of every profile of `region` on `day`, this transaction's deltas included,
+  // sorted by profile.
   virtual absl::StatusOr<std::vector<AggregateCount>> CountActive(absl::string_view region,
                                                                   int64_t day) = 0;
 

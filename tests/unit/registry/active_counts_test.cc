@@ -21,13 +21,19 @@ EnrollmentSpan Span(const std::string& region, int segment, int64_t first, int64
   return s;
 }
 
-// Sum of deltas of one key up to `day`: the count the store would answer.
-int64_t CountOn(const std::vector<AggregateDelta>& deltas, const AggregateKey& key, int64_t day) {
-  int64_t n = 0;
+// What a region's count of one key would be on `day`: the store sums the deltas of each profile
+// up to the day (CountActive), and CountsOfProfiles spreads them over keys.
+int64_t CountOn(const std::vector<AggregateDelta>& deltas, const std::string& region,
+                const CountKey& key, int64_t day) {
+  std::map<std::string, int64_t> by_profile;
   for (const auto& d : deltas) {
-    if (d.key == key && d.day <= day) n += d.delta;
+    if (d.key.region == region && d.day <= day) by_profile[d.key.profile] += d.delta;
   }
-  return n;
+  std::vector<AggregateCount> profiles;
+  for (const auto& [profile, active] : by_profile) profiles.push_back({{region, profile}, active});
+  const Counts counts = CountsOfProfiles(profiles);
+  auto it = counts.find(key);
+  return it == counts.end() ? 0 : it->second;
 }
 
 TEST(ActiveCountsTest, OverlappingEnrollmentsCountOnce) {
@@ -35,11 +41,19 @@ TEST(ActiveCountsTest, OverlappingEnrollmentsCountOnce) {
       Span("15.08.01.2001", 2, D(2025, 1, 1), D(2025, 6, 30)),
       Span("15.08.01.2001", 2, D(2025, 3, 1), D(2025, 12, 31))};
   auto deltas = PersonDeltas({}, after);
-  const AggregateKey bpu{"15.08", 2, 0, 0, ""};
-  EXPECT_EQ(CountOn(deltas, bpu, D(2024, 12, 31)), 0);
-  EXPECT_EQ(CountOn(deltas, bpu, D(2025, 4, 1)), 1);
-  EXPECT_EQ(CountOn(deltas, bpu, D(2025, 12, 31)), 1);
-  EXPECT_EQ(CountOn(deltas, bpu, D(2026, 1, 1)), 0);
+  const CountKey bpu{2, 0, 0, ""};
+  EXPECT_EQ(CountOn(deltas, "15.08", bpu, D(2024, 12, 31)), 0);
+  EXPECT_EQ(CountOn(deltas, "15.08", bpu, D(2025, 4, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, "15.08", bpu, D(2025, 12, 31)), 1);
+  EXPECT_EQ(CountOn(deltas, "15.08", bpu, D(2026, 1, 1)), 0);
+  EXPECT_EQ(CountOn(deltas, "15", {2, 1, 0, ""}, D(2025, 4, 1)), 1);  // BPU x JKK, once
+}
+
+TEST(ActiveCountsTest, AOneEnrollmentPersonIsTwoDeltasPerRegion) {
+  const std::vector<EnrollmentSpan> after = {
+      Span("15.08.01.2001", 2, D(2025, 1, 1), D(2025, 12, 31))};
+  auto deltas = PersonDeltas({}, after);
+  EXPECT_EQ(deltas.size(), 4u);  // province and regency, start and end
 }
 
 TEST(ActiveCountsTest, DeltasAreKeptForProvincesAndRegenciesOnly) {
@@ -47,20 +61,18 @@ TEST(ActiveCountsTest, DeltasAreKeptForProvincesAndRegenciesOnly) {
       Span("15.08.01.2001", 2, D(2025, 1, 1), D(2025, 12, 31)),
       Span("15.08.01.2002", 2, D(2025, 1, 1), D(2025, 12, 31))};
   auto deltas = PersonDeltas({}, after);
-  EXPECT_EQ(CountOn(deltas, {"15", 0, 0, 0, ""}, D(2025, 6, 1)), 1);
-  EXPECT_EQ(CountOn(deltas, {"15.08", 2, 0, 0, ""}, D(2025, 6, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, "15", {0, 0, 0, ""}, D(2025, 6, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, "15.08", {2, 0, 0, ""}, D(2025, 6, 1)), 1);
   for (const AggregateDelta& d : deltas) EXPECT_TRUE(HasDeltas(d.key.region)) << d.key.region;
   EXPECT_TRUE(HasDeltas("15.08"));
   EXPECT_FALSE(HasDeltas("15.08.01"));
   EXPECT_FALSE(HasDeltas("15.08.01.2001"));
 }
 
-// The count of one key in CountSpansOn's answer (0 when absent).
-int64_t Counted(const std::vector<AggregateCount>& counts, const AggregateKey& key) {
-  for (const AggregateCount& c : counts) {
-    if (c.key == key) return c.active;
-  }
-  return 0;
+// The count of one key (0 when absent).
+int64_t Counted(const Counts& counts, const CountKey& key) {
+  auto it = counts.find(key);
+  return it == counts.end() ? 0 : it->second;
 }
 
 TEST(ActiveCountsTest, SpansCountAPersonOnceInADistrictOfSeveralVillages) {
@@ -70,17 +82,13 @@ TEST(ActiveCountsTest, SpansCountAPersonOnceInADistrictOfSeveralVillages) {
   for (EnrollmentSpan& s : spans) s.person = 7;
   spans.push_back(Span("15.08.01.2002", 2, D(2025, 1, 1), D(2025, 12, 31)));
   spans.back().person = 8;
-  const int64_t june = D(2025, 6, 1);
-  const auto district = CountSpansOn("15.08.01", spans, june);
-  EXPECT_EQ(Counted(district, {"15.08.01", 0, 0, 0, ""}), 2);
-  EXPECT_EQ(Counted(district, {"15.08.01", 2, 0, 0, ""}), 2);
-  EXPECT_EQ(Counted(district, {"15.08.01", 2, 1, 0, ""}), 2);
-  EXPECT_EQ(Counted(district, {"15.08.01", 1, 0, 0, ""}), 0);  // person 7's PU span ended in Jan
-  EXPECT_EQ(Counted(CountSpansOn("15.08.01", spans, D(2025, 1, 15)), {"15.08.01", 1, 0, 0, ""}), 1);
-  // Sorted like CountActive's answer: total first.
-  ASSERT_FALSE(district.empty());
-  EXPECT_EQ(district[0].key.segment, 0);
-  EXPECT_TRUE(CountSpansOn("15.08.01", spans, D(2026, 1, 1)).empty());
+  const Counts district = CountSpansOn(spans, D(2025, 6, 1));
+  EXPECT_EQ(Counted(district, {0, 0, 0, ""}), 2);
+  EXPECT_EQ(Counted(district, {2, 0, 0, ""}), 2);
+  EXPECT_EQ(Counted(district, {2, 1, 0, ""}), 2);
+  EXPECT_EQ(Counted(district, {1, 0, 0, ""}), 0);  // person 7's PU span ended in January
+  EXPECT_EQ(Counted(CountSpansOn(spans, D(2025, 1, 15)), {1, 0, 0, ""}), 1);
+  EXPECT_TRUE(CountSpansOn(spans, D(2026, 1, 1)).empty());
 }
 
 TEST(ActiveCountsTest, TotalCountsAPersonOnceAcrossSegments) {
@@ -88,11 +96,12 @@ TEST(ActiveCountsTest, TotalCountsAPersonOnceAcrossSegments) {
       Span("15.71.01.1001", 1, D(2025, 1, 1), D(2025, 12, 31), 2),
       Span("15.71.01.1001", 2, D(2025, 1, 1), D(2025, 12, 31))};
   auto deltas = PersonDeltas({}, after);
-  EXPECT_EQ(CountOn(deltas, {"15.71", 0, 0, 0, ""}, D(2025, 6, 1)), 1);
-  EXPECT_EQ(CountOn(deltas, {"15.71", 1, 0, 0, ""}, D(2025, 6, 1)), 1);
-  EXPECT_EQ(CountOn(deltas, {"15.71", 2, 0, 0, ""}, D(2025, 6, 1)), 1);
-  EXPECT_EQ(CountOn(deltas, {"15.71", 1, 1, 0, ""}, D(2025, 6, 1)), 1);  // PU x JKK
-  EXPECT_EQ(CountOn(deltas, {"15.71", 1, 0, 2, ""}, D(2025, 6, 1)), 1);  // PU x employer-funded
+  const int64_t june = D(2025, 6, 1);
+  EXPECT_EQ(CountOn(deltas, "15.71", {0, 0, 0, ""}, june), 1);
+  EXPECT_EQ(CountOn(deltas, "15.71", {1, 0, 0, ""}, june), 1);
+  EXPECT_EQ(CountOn(deltas, "15.71", {2, 0, 0, ""}, june), 1);
+  EXPECT_EQ(CountOn(deltas, "15.71", {1, 1, 0, ""}, june), 1);  // PU x JKK
+  EXPECT_EQ(CountOn(deltas, "15.71", {1, 0, 2, ""}, june), 1);  // PU x employer-funded
 }
 
 TEST(ActiveCountsTest, ExtendingOnlyAddsTheNewDays) {

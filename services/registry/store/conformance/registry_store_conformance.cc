@@ -21,8 +21,7 @@ using namespace std::string_literals;
 std::string Body(absl::string_view tag) { return absl::StrCat("\x0a\x00\xff\x80"s, tag, "\x00"s); }
 
 std::string Describe(const AggregateCount& c) {
-  return absl::StrFormat("%s|%d|%d|%d|%s=%d", c.key.region, c.key.segment, c.key.programme,
-                         c.key.funding, c.key.scheme, c.active);
+  return absl::StrFormat("%s|%s=%d", c.key.region, c.key.profile, c.active);
 }
 
 EnrollmentSpan ActiveSpan(const std::string& region, int64_t first_day, int64_t last_day,
@@ -42,8 +41,8 @@ EnrollmentSpan ActiveSpan(const std::string& region, int64_t first_day, int64_t 
 // boundaries (multiples of 32 and 1024, negative days included), some negative, some repeated.
 std::vector<AggregateDelta> RandomDeltas(std::mt19937& rng, int n) {
   const std::vector<AggregateKey> keys = {
-      {"15", 0, 0, 0, ""},    {"15", 1, 0, 0, ""},    {"15", 1, 2, 0, ""},
-      {"15", 1, 0, 3, "JKK"}, {"15.08", 0, 0, 0, ""}, {"15.08", 2, 0, 1, ""},
+      {"15", "0:0:0:"},    {"15", "1:0:0:"},    {"15", "1:2:0:"},
+      {"15", "1:0:3:JKK"}, {"15.08", "0:0:0:"}, {"15.08", "2:0:1:"},
   };
   std::uniform_int_distribution<size_t> key(0, keys.size() - 1);
   std::uniform_int_distribution<int64_t> day(-1100, 3200);
@@ -393,7 +392,7 @@ TEST_P(RegistryStoreConformance, PagingVisitsEveryRecordExactlyOnce) {
 // --- Transactions --------------------------------------------------------------------------------
 
 TEST_P(RegistryStoreConformance, AFailedWriteLeavesNothing) {
-  const AggregateDelta delta{{"15.08", 0, 0, 0, ""}, 100, 1};
+  const AggregateDelta delta{{"15.08", "0:0:0:"}, 100, 1};
   absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
     PARITRANA_RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")));
     PARITRANA_RETURN_IF_ERROR(tx.InsertNik("hash-1", "sealed-1", "participants/1"));
@@ -505,7 +504,7 @@ TEST_P(RegistryStoreConformance, ReadReturnsTheFunctionsError) {
 
 TEST_P(RegistryStoreConformance, ReadCannotWrite) {
   ASSERT_TRUE(Insert(Kind::kEmployer, "employers/existing", "", "15", Body("old")).ok());
-  const AggregateDelta delta{{"15", 0, 0, 0, ""}, 1, 1};
+  const AggregateDelta delta{{"15", "0:0:0:"}, 1, 1};
   // One attempt per Read: after a failed statement a transaction may be unusable.
   const std::vector<std::pair<std::string, std::function<absl::Status(RegistryTx&)>>> writes = {
       {"Insert",
@@ -638,11 +637,11 @@ TEST_P(RegistryStoreConformance, NikIndex) {
 // --- Aggregates ----------------------------------------------------------------------------------
 
 TEST_P(RegistryStoreConformance, DeltasAccumulateAndCountActiveSumsThePast) {
-  const AggregateKey all{"15.08", 0, 0, 0, ""};
-  const AggregateKey formal{"15.08", 1, 2, 3, "JKK"};
-  const AggregateKey flat{"15.08", 2, 0, 0, ""};
-  const AggregateKey city{"15.71", 0, 0, 0, ""};
-  const AggregateKey sibling{"15.081", 0, 0, 0, ""};
+  const AggregateKey all{"15.08", "0:0:0:"};
+  const AggregateKey formal{"15.08", "1:2:3:JKK"};
+  const AggregateKey flat{"15.08", "2:0:0:"};
+  const AggregateKey city{"15.71", "0:0:0:"};
+  const AggregateKey sibling{"15.081", "0:0:0:"};
   const std::vector<AggregateDelta> first = {
       {all, 100, 2},    {all, 100, 3},      // same key and day twice in one call: summed
       {formal, 102, 4}, {formal, 110, -4},  // net 0 from day 110
@@ -659,18 +658,18 @@ TEST_P(RegistryStoreConformance, DeltasAccumulateAndCountActiveSumsThePast) {
           .ok());
 
   EXPECT_TRUE(Count("15.08", 99).empty());
-  EXPECT_EQ(Count("15.08", 100), std::vector<std::string>{"15.08|0|0|0|=6"});
-  EXPECT_EQ(Count("15.08", 101), std::vector<std::string>{"15.08|0|0|0|=6"});
-  EXPECT_EQ(Count("15.08", 102), (std::vector<std::string>{"15.08|0|0|0|=6", "15.08|1|2|3|JKK=4"}));
-  EXPECT_EQ(Count("15.08", 103), (std::vector<std::string>{"15.08|0|0|0|=6", "15.08|1|2|3|JKK=4"}));
-  EXPECT_EQ(Count("15.08", 105), (std::vector<std::string>{"15.08|0|0|0|=4", "15.08|1|2|3|JKK=4"}));
-  EXPECT_EQ(Count("15.08", 109), (std::vector<std::string>{"15.08|0|0|0|=4", "15.08|1|2|3|JKK=4"}));
-  EXPECT_EQ(Count("15.08", 110), std::vector<std::string>{"15.08|0|0|0|=4"});
-  EXPECT_EQ(Count("15.08", 100000), std::vector<std::string>{"15.08|0|0|0|=4"});
+  EXPECT_EQ(Count("15.08", 100), std::vector<std::string>{"15.08|0:0:0:=6"});
+  EXPECT_EQ(Count("15.08", 101), std::vector<std::string>{"15.08|0:0:0:=6"});
+  EXPECT_EQ(Count("15.08", 102), (std::vector<std::string>{"15.08|0:0:0:=6", "15.08|1:2:3:JKK=4"}));
+  EXPECT_EQ(Count("15.08", 103), (std::vector<std::string>{"15.08|0:0:0:=6", "15.08|1:2:3:JKK=4"}));
+  EXPECT_EQ(Count("15.08", 105), (std::vector<std::string>{"15.08|0:0:0:=4", "15.08|1:2:3:JKK=4"}));
+  EXPECT_EQ(Count("15.08", 109), (std::vector<std::string>{"15.08|0:0:0:=4", "15.08|1:2:3:JKK=4"}));
+  EXPECT_EQ(Count("15.08", 110), std::vector<std::string>{"15.08|0:0:0:=4"});
+  EXPECT_EQ(Count("15.08", 100000), std::vector<std::string>{"15.08|0:0:0:=4"});
 
   // Regions are independent: no roll-up to parents, no prefix matching.
-  EXPECT_EQ(Count("15.71", 110), std::vector<std::string>{"15.71|0|0|0|=7"});
-  EXPECT_EQ(Count("15.081", 110), std::vector<std::string>{"15.081|0|0|0|=9"});
+  EXPECT_EQ(Count("15.71", 110), std::vector<std::string>{"15.71|0:0:0:=7"});
+  EXPECT_EQ(Count("15.081", 110), std::vector<std::string>{"15.081|0:0:0:=9"});
   EXPECT_TRUE(Count("15", 110).empty());
   EXPECT_TRUE(Count("15.08.01", 110).empty());
   EXPECT_TRUE(Count("", 110).empty());
@@ -856,7 +855,7 @@ TEST_P(RegistryStoreConformance, CountActiveEqualsTheSumOfEveryDeltaUpToTheDay) 
     all.insert(all.end(), second.begin(), second.end());
   }
   // A person active on exactly one day, and one whose start and end cancel in every block.
-  const AggregateKey one_day{"15.08", 3, 0, 0, ""};
+  const AggregateKey one_day{"15.08", "3:0:0:"};
   const std::vector<AggregateDelta> spans = {
       {one_day, 1023, 1}, {one_day, 1024, -1}, {one_day, 2047, 1}, {one_day, 2050, -1}};
   ASSERT_TRUE(store_->Write([&](RegistryTx& tx) { return tx.AddDeltas(spans); }).ok());
@@ -942,7 +941,7 @@ TEST_P(RegistryStoreConformance, Imports) {
 // --- Persistence ---------------------------------------------------------------------------------
 
 TEST_P(RegistryStoreConformance, DataSurvivesReopening) {
-  const std::vector<AggregateDelta> deltas = {{{"15.08", 0, 0, 0, ""}, 100, 3}};
+  const std::vector<AggregateDelta> deltas = {{{"15.08", "0:0:0:"}, 100, 3}};
   ASSERT_TRUE(store_
                   ->Write([&](RegistryTx& tx) -> absl::Status {
                     PARITRANA_RETURN_IF_ERROR(
@@ -973,7 +972,7 @@ TEST_P(RegistryStoreConformance, DataSurvivesReopening) {
     EXPECT_EQ(ListNames(q), std::vector<std::string>{"employers/1"});
     EXPECT_EQ(ParticipantByNikHash("hash-1"), "participants/1");
     EXPECT_EQ(SealedNik("participants/1"), "sealed-1");
-    EXPECT_EQ(Count("15.08", 100), std::vector<std::string>{"15.08|0|0|0|=3"});
+    EXPECT_EQ(Count("15.08", 100), std::vector<std::string>{"15.08|0:0:0:=3"});
     std::optional<RequestRecord> record = GetRequest("CreateEmployer", "req-1");
     ASSERT_TRUE(record.has_value());
     EXPECT_EQ(record->resource, "employers/1");

@@ -123,11 +123,36 @@ INSERT INTO active_deltas_1024d (region, block, segment, programme, funding, sch
     R"sql(
 CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql",
-    // Districts and villages count enrollment spans when asked instead of keeping deltas: their
-    // delta rows were four fifths of all (a person's start and end days rarely coincide in so
-    // small a region) and most of an import's time. The spans of stored enrollments are filled
-    // in by the registry at its next start (Registry::BackfillSpans), told by the setting.
+    // Counts by profile (registry_store.h), for provinces and regencies/cities only: districts
+    // and villages count enrollment spans when asked. The old delta rows were by key at every
+    // level, four fifths of them for villages, and most of an import's time; they cannot be turned
+    // into profiles, so the registry recounts every person at its next start
+    // (Registry::RebuildCounts), told by the setting.
     R"sql(
+DROP TABLE active_deltas;
+DROP TABLE active_deltas_32d;
+DROP TABLE active_deltas_1024d;
+CREATE TABLE active_deltas (
+  region TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  profile TEXT NOT NULL,
+  delta INTEGER NOT NULL,
+  PRIMARY KEY (region, day, profile)
+) WITHOUT ROWID;
+CREATE TABLE active_deltas_32d (
+  region TEXT NOT NULL,
+  block INTEGER NOT NULL,
+  profile TEXT NOT NULL,
+  delta INTEGER NOT NULL,
+  PRIMARY KEY (region, block, profile)
+) WITHOUT ROWID;
+CREATE TABLE active_deltas_1024d (
+  region TEXT NOT NULL,
+  block INTEGER NOT NULL,
+  profile TEXT NOT NULL,
+  delta INTEGER NOT NULL,
+  PRIMARY KEY (region, block, profile)
+) WITHOUT ROWID;
 CREATE TABLE enrollment_spans (
   region TEXT NOT NULL,
   person INTEGER NOT NULL,
@@ -140,11 +165,8 @@ CREATE TABLE enrollment_spans (
   last_day INTEGER NOT NULL,
   PRIMARY KEY (region, person, enrollment)
 ) WITHOUT ROWID;
-DELETE FROM active_deltas WHERE length(region) > 5;
-DELETE FROM active_deltas_32d WHERE length(region) > 5;
-DELETE FROM active_deltas_1024d WHERE length(region) > 5;
 INSERT INTO settings (name, value)
-  SELECT 'enrollment_spans_backfill', 'pending' WHERE EXISTS (SELECT 1 FROM resources WHERE kind = 6);
+  SELECT 'counts_rebuild', 'pending' WHERE EXISTS (SELECT 1 FROM resources WHERE kind = 6);
 )sql",
 };
 
@@ -304,20 +326,18 @@ class SqliteTx final : public RegistryTx {
     for (size_t level = 0; level < std::size(kDeltaTables); ++level) {
       std::map<DeltaRow, int64_t> rows;
       for (const AggregateDelta& d : pending_) {
-        rows[DeltaRow{d.key.region, d.day >> kBlockShift[level], d.key.segment, d.key.programme,
-                      d.key.funding, d.key.scheme}] += d.delta;
+        rows[DeltaRow{d.key.region, d.day >> kBlockShift[level], d.key.profile}] += d.delta;
       }
-      auto st = db_.Prepare(absl::StrCat(
-          "INSERT INTO ", kDeltaTables[level], " (region, ", kDeltaTimeColumns[level],
-          ", segment, programme, funding, scheme, delta) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-          " ON CONFLICT DO UPDATE SET delta = delta + excluded.delta"));
+      auto st = db_.Prepare(
+          absl::StrCat("INSERT INTO ", kDeltaTables[level], " (region, ", kDeltaTimeColumns[level],
+                       ", profile, delta) VALUES (?1, ?2, ?3, ?4)"
+                       " ON CONFLICT DO UPDATE SET delta = delta + excluded.delta"));
       if (!st.ok()) return st.status();
       for (const auto& [row, delta] : rows) {
         if (delta == 0) continue;
-        const auto& [region, time, segment, programme, funding, scheme] = row;
+        const auto& [region, time, profile] = row;
         (*st)->Reset();
-        (*st)->Bind(1, region).Bind(2, time).Bind(3, segment).Bind(4, programme);
-        (*st)->Bind(5, funding).Bind(6, scheme).Bind(7, delta);
+        (*st)->Bind(1, region).Bind(2, time).Bind(3, profile).Bind(4, delta);
         if (absl::Status s = (*st)->Run(); !s.ok()) return s;
       }
     }
@@ -333,17 +353,14 @@ class SqliteTx final : public RegistryTx {
     // Each part is a range of its table's primary key, so at most about keys x (31 + 32 + blocks
     // of history) rows are read, however many participants there are.
     auto st = db_.Prepare(
-        "SELECT segment, programme, funding, scheme, SUM(delta) FROM ("
-        " SELECT segment, programme, funding, scheme, delta FROM active_deltas_1024d"
-        "  WHERE region = ?1 AND block < ?2"
+        "SELECT profile, SUM(delta) FROM ("
+        " SELECT profile, delta FROM active_deltas_1024d WHERE region = ?1 AND block < ?2"
         " UNION ALL"
-        " SELECT segment, programme, funding, scheme, delta FROM active_deltas_32d"
+        " SELECT profile, delta FROM active_deltas_32d"
         "  WHERE region = ?1 AND block >= ?3 AND block < ?4"
         " UNION ALL"
-        " SELECT segment, programme, funding, scheme, delta FROM active_deltas"
-        "  WHERE region = ?1 AND day >= ?5 AND day <= ?6)"
-        " GROUP BY segment, programme, funding, scheme HAVING SUM(delta) <> 0"
-        " ORDER BY segment, programme, funding, scheme");
+        " SELECT profile, delta FROM active_deltas WHERE region = ?1 AND day >= ?5 AND day <= ?6)"
+        " GROUP BY profile HAVING SUM(delta) <> 0 ORDER BY profile");
     if (!st.ok()) return st.status();
     const int64_t block32 = day >> 5;
     const int64_t block1024 = day >> 10;
@@ -356,11 +373,8 @@ class SqliteTx final : public RegistryTx {
       if (!*row) break;
       AggregateCount c;
       c.key.region = std::string(region);
-      c.key.segment = static_cast<int>((*st)->Int(0));
-      c.key.programme = static_cast<int>((*st)->Int(1));
-      c.key.funding = static_cast<int>((*st)->Int(2));
-      c.key.scheme = (*st)->Text(3);
-      c.active = (*st)->Int(4);
+      c.key.profile = (*st)->Text(0);
+      c.active = (*st)->Int(1);
       out.push_back(std::move(c));
     }
     return out;
@@ -479,8 +493,8 @@ class SqliteTx final : public RegistryTx {
   }
 
  private:
-  // A row of one delta table, in its primary key's order: region, day or block, key.
-  using DeltaRow = std::tuple<std::string, int64_t, int, int, int, std::string>;
+  // A row of one delta table, in its primary key's order: region, day or block, profile.
+  using DeltaRow = std::tuple<std::string, int64_t, std::string>;
 
   static int64_t Int(Kind kind) { return static_cast<int64_t>(kind); }
 
