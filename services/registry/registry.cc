@@ -12,6 +12,7 @@
 #include "api/update_mask.h"
 #include "google/protobuf/util/time_util.h"
 #include "platform/errors.h"
+#include "region/national_catalog.h"
 #include "region/region_catalog.h"
 #include "region/validation.h"
 #include "services/registry/active_counts.h"
@@ -246,6 +247,61 @@ absl::Status Registry::RebuildCounts() {
     }));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<Registry::NationalLoad> Registry::LoadNationalCatalog(const std::string& dir) {
+  NationalLoad load;
+  PARITRANA_ASSIGN_OR_RETURN(const NationalCatalogInfo info, ReadNationalCatalogInfo(dir));
+  load.version = info.version;
+  std::optional<std::string> recorded;
+  PARITRANA_RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(recorded, tx.GetSetting(kRegionCatalogVersionSetting));
+    return absl::OkStatus();
+  }));
+  if (recorded == info.version) return load;
+
+  PARITRANA_ASSIGN_OR_RETURN(const NationalCatalog catalog, ReadNationalCatalog(dir));
+  std::map<absl::string_view, absl::string_view> bps_codes;  // the shipped catalogue's
+  for (const CatalogRegion& c : Provinces()) bps_codes[c.code] = c.bps_code;
+  for (const CatalogRegion& c : CatalogRegencies()) bps_codes[c.code] = c.bps_code;
+  std::set<std::string> touched;
+  PARITRANA_RETURN_IF_ERROR(store_.Write([&](RegistryTx& tx) -> absl::Status {
+    load.inserted = 0;
+    touched.clear();
+    const auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
+    v1::Region r;
+    for (const NationalRegion& region : catalog.regions) {
+      const std::string name = RegionName(region.code);
+      PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> stored, tx.Get(Kind::kRegion, name));
+      if (stored.has_value()) continue;
+      PARITRANA_ASSIGN_OR_RETURN(RegionCode code, ParseRegionCode(region.code));
+      r.Clear();
+      r.set_name(name);
+      r.set_code(region.code);
+      r.set_display_name(region.name);
+      r.set_level(region.level);
+      if (!region.parent.empty()) r.set_parent(RegionName(region.parent));
+      r.set_is_city(code.is_city);
+      if (auto bps = bps_codes.find(region.code); bps != bps_codes.end()) {
+        r.set_bps_code(std::string(bps->second));
+        PARITRANA_RETURN_IF_ERROR(tx.ClaimKey("bps_code", r.bps_code(), r.name()));
+      }
+      *r.mutable_create_time() = now;
+      *r.mutable_update_time() = now;
+      PARITRANA_RETURN_IF_ERROR(
+          tx.Insert(Kind::kRegion, r.name(), r.parent(), region.code, r.SerializeAsString()));
+      touched.insert(region.code.substr(0, 2));
+      ++load.inserted;
+    }
+    for (const std::string& province : touched) {
+      PARITRANA_RETURN_IF_ERROR(tx.BumpGeneration(province).status());
+    }
+    PARITRANA_RETURN_IF_ERROR(tx.PutSetting(kRegionCatalogVersionSetting, info.version));
+    return tx.PutSetting(kRegionCatalogAttributionSetting, info.attribution);
+  }));
+  if (!touched.empty() && publisher_) publisher_(touched);
+  load.loaded = true;
+  return load;
 }
 
 // Runs a create once per request id (api/request_id.h): a repeat returns what the first one

@@ -41,6 +41,20 @@ class Registry final {
   // Run at start; does nothing once done.
   absl::Status RebuildCounts();
 
+  // What LoadNationalCatalog did.
+  struct NationalLoad {
+    std::string version;   // e.g. "idn-area-data 4.0.1"
+    bool loaded = false;   // false: the store already held this version, nothing was read
+    int64_t inserted = 0;  // regions added; existing ones are left as they are
+  };
+  // Loads the national region catalogue from the idn-area-data package directory `dir`
+  // (region/national_catalog.h) unless the store records its version already: in one write
+  // transaction, adds every region that is missing (keeping the BPS codes of the shipped catalogue;
+  // other regions have none), then records the version and the data's ODbL attribution as the
+  // settings kRegionCatalogVersionSetting and kRegionCatalogAttributionSetting (writer.h). From
+  // then on PutRegion refuses real regions that are not in the catalogue. Run after LoadCatalog.
+  absl::StatusOr<NationalLoad> LoadNationalCatalog(const std::string& dir);
+
   absl::StatusOr<v1::Region> GetRegion(const v1::GetRegionRequest& req);
   absl::StatusOr<v1::ListRegionsResponse> ListRegions(const v1::ListRegionsRequest& req);
   absl::StatusOr<v1::Region> CreateRegion(const v1::CreateRegionRequest& req);

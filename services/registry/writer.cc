@@ -146,26 +146,49 @@ absl::StatusOr<Written<v1::Region>> Writer::PutRegion(const v1::Region& input, b
   // CreateRegion takes the code from region_id; import rows from region.name.
   const std::string name_field = create_only ? "region_id" : "region.name";
   // Real provinces and regencies/cities come only from the catalogue, so their names and BPS codes
-  // stay official. The catalogue holds Jambi's regencies alone, so a synthetic regency is the only
-  // way demonstration and benchmark data can span other provinces (e.g. a national award cycle).
-  const bool synthetic_regency = code.level == type::v1::REGION_LEVEL_REGENCY && input.synthetic();
-  if (code.level != type::v1::REGION_LEVEL_DISTRICT &&
-      code.level != type::v1::REGION_LEVEL_VILLAGE && !synthetic_regency) {
-    return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", name_field,
-                      "only districts (PP.KK.CC), villages (PP.KK.CC.DDDD) and synthetic "
-                      "regencies/cities (PP.KK with synthetic: true) can be added; provinces and "
-                      "real regencies come with the catalogue");
+  // stay official. The shipped catalogue holds Jambi's regencies alone, so without the national
+  // one a synthetic regency is the only way demonstration and benchmark data can span other
+  // provinces (e.g. a national award cycle). With the national catalogue every real region is
+  // loaded: a real one that is missing does not exist, and synthetic ones (tests, demonstrations)
+  // can be added below the province.
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> national,
+                             tx_.GetSetting(kRegionCatalogVersionSetting));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Region> stored,
+                             Load<v1::Region>(tx_, Kind::kRegion, input.name()));
+  const bool below_province = code.level != type::v1::REGION_LEVEL_PROVINCE;
+  if (national.has_value() && !input.synthetic()) {
+    if (!stored.has_value()) {
+      return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", name_field,
+                        absl::StrCat("is not in the national region catalogue (", *national,
+                                     "); a region invented for tests or demonstrations needs "
+                                     "synthetic: true"));
+    }
+  } else if (national.has_value()) {
+    if (!below_province) {
+      return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", name_field,
+                        "provinces come with the catalogue and cannot be synthetic");
+    }
+  } else {
+    const bool synthetic_regency =
+        code.level == type::v1::REGION_LEVEL_REGENCY && input.synthetic();
+    if (code.level != type::v1::REGION_LEVEL_DISTRICT &&
+        code.level != type::v1::REGION_LEVEL_VILLAGE && !synthetic_regency) {
+      return FieldError(absl::StatusCode::kInvalidArgument, "INVALID_FIELDS", name_field,
+                        "only districts (PP.KK.CC), villages (PP.KK.CC.DDDD) and synthetic "
+                        "regencies/cities (PP.KK with synthetic: true) can be added; provinces "
+                        "and real regencies come with the catalogue");
+    }
   }
-  PARITRANA_RETURN_IF_ERROR(RequireRegion(RegionName(code.parent), name_field));
+  if (below_province) {
+    PARITRANA_RETURN_IF_ERROR(RequireRegion(RegionName(code.parent), name_field));
+  }
 
   v1::Region r = input;
   TrimText(r);
   r.set_code(code.code);
   r.set_level(code.level);
-  r.set_parent(RegionName(code.parent));
+  if (below_province) r.set_parent(RegionName(code.parent));  // a province has none
   r.set_is_city(code.is_city);
-  PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Region> stored,
-                             Load<v1::Region>(tx_, Kind::kRegion, r.name()));
   if (!stored.has_value()) {
     PARITRANA_RETURN_IF_ERROR(ClaimBpsCode(nullptr, r, "region.bps_code"));
     PARITRANA_RETURN_IF_ERROR(Insert(Kind::kRegion, r, r.parent(), r.name()));

@@ -17,6 +17,12 @@
 // enrollment), keeps the aggregates, and remembers which provinces changed.
 namespace paritrana::registry {
 
+// Settings recorded when the national region catalogue is loaded (Registry::LoadNationalCatalog):
+// its version (e.g. "idn-area-data 4.0.1") and the ODbL attribution of its data. While the version
+// is recorded, every real region exists and PutRegion refuses real ones that are missing.
+inline constexpr absl::string_view kRegionCatalogVersionSetting = "region_catalog_version";
+inline constexpr absl::string_view kRegionCatalogAttributionSetting = "region_catalog_attribution";
+
 // What a write did; import counts rows by it.
 enum class Outcome { kCreated, kUpdated, kUnchanged };
 
@@ -36,6 +42,9 @@ class Writer final {
 
   // Creates (create_only) or creates-or-updates the resource named in `region.name` etc.:
   // an existing one with different updatable fields is updated, an identical one unchanged.
+  // Regions: without a national catalogue only districts, villages and synthetic regencies can be
+  // added; with one, a real region must already exist (it came with the catalogue) and synthetic
+  // ones can be added at any level below the province.
   absl::StatusOr<Written<v1::Region>> PutRegion(const v1::Region& region, bool create_only);
   absl::StatusOr<Written<v1::WorkforceBaseline>> PutBaseline(const v1::WorkforceBaseline& b,
                                                              bool create_only);

@@ -188,5 +188,24 @@ INSTANTIATE_TEST_SUITE_P(All, ServiceBinaryTest,
                            return info.param.name;
                          });
 
+// --region_catalog names a directory that is not the idn-area-data package: the registry stops
+// before serving, naming the flag and the file (docs/operations.md), whatever the database holds.
+TEST(RegistryBinaryTest, RefusesToStartWithoutItsRegionCatalogue) {
+  test_support::TempDir dir("registry_catalog");
+  const Finished run =
+      RunToEnd(PARITRANA_REGISTRY_BINARY,
+               "--plaintext --listen=127.0.0.1:0 --store=sqlite:" + dir.File("registry.db") +
+                   " --nik_key_file=" + dir.File("nik.key") +
+                   " --create_nik_key --region_catalog=" + dir.File("idn-area-data"));
+  ASSERT_TRUE(WIFEXITED(run.status)) << run.status << "\n" << run.output;
+  EXPECT_EQ(WEXITSTATUS(run.status), 1) << run.output;
+  EXPECT_NE(run.output.find("cannot load the national region catalogue --region_catalog"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("idn-area-data/package.json: cannot open"), std::string::npos)
+      << run.output;
+  EXPECT_EQ(run.output.find("listening"), std::string::npos) << run.output;
+}
+
 }  // namespace
 }  // namespace paritrana

@@ -9,7 +9,8 @@
 namespace paritrana::test_support {
 
 absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::Start(
-    const std::string& dir, const std::string& redis_address, std::unique_ptr<Authorizer> auth) {
+    const std::string& dir, const std::string& redis_address, std::unique_ptr<Authorizer> auth,
+    const std::string& region_catalog) {
   std::unique_ptr<RegistryUnderTest> r(new RegistryUnderTest());
   PARITRANA_ASSIGN_OR_RETURN(r->store_,
                              registry::OpenRegistryStore("sqlite:" + dir + "/registry.db"));
@@ -31,6 +32,10 @@ absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::Start(
       TodayInJakarta);
   PARITRANA_RETURN_IF_ERROR(r->registry_->CheckNikKey());
   PARITRANA_RETURN_IF_ERROR(r->registry_->LoadCatalog());
+  if (!region_catalog.empty()) {
+    PARITRANA_ASSIGN_OR_RETURN(r->national_load_,
+                               r->registry_->LoadNationalCatalog(region_catalog));
+  }
   r->service_ = std::make_unique<registry::RegistryService>(*r->registry_, *r->auth_);
   ServerOptions options;
   options.service_name = "paritrana.registry.v1.RegistryService";
@@ -40,6 +45,8 @@ absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::Start(
   PARITRANA_ASSIGN_OR_RETURN(r->host_, ServiceHost::Start(options, {r->service_.get()}));
   return r;
 }
+
+std::string RegistryUnderTest::InstalledRegionCatalog() { return PARITRANA_IDN_AREA_DATA_DIR; }
 
 void RegistryUnderTest::Enroll(const Worker& w) {
   namespace rv1 = registry::v1;

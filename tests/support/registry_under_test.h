@@ -19,11 +19,20 @@ namespace paritrana::test_support {
 // A real registry served in-process on 127.0.0.1:0: a SQLite file in `dir`, a fresh NIK key,
 // the shipped region catalogue, and (when `redis_address` is not empty) generation bumps to a
 // real Redis. Authentication is off unless `auth` is given. For tests of the registry's callers.
+// Starting again on the same `dir` reopens the same database and key.
 class RegistryUnderTest final {
  public:
   static absl::StatusOr<std::unique_ptr<RegistryUnderTest>> Start(
       const std::string& dir, const std::string& redis_address,
-      std::unique_ptr<Authorizer> auth = nullptr);
+      std::unique_ptr<Authorizer> auth = nullptr, const std::string& region_catalog = "");
+
+  // The idn-area-data package `npm ci --prefix tools` installs (tools/node_modules): the value of
+  // `region_catalog` that loads the national region catalogue as --region_catalog does. Loading it
+  // takes about a second, so only the tests about the catalogue do.
+  static std::string InstalledRegionCatalog();
+
+  // What loading the national catalogue did at start (loaded false when not asked for).
+  const registry::Registry::NationalLoad& national_load() const { return national_load_; }
 
   const std::string& address() const { return host_->address(); }
   registry::Registry& registry() { return *registry_; }
@@ -59,6 +68,7 @@ class RegistryUnderTest final {
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<registry::RegistryService> service_;
   std::unique_ptr<ServiceHost> host_;
+  registry::Registry::NationalLoad national_load_;
 };
 
 }  // namespace paritrana::test_support
