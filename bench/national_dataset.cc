@@ -459,12 +459,13 @@ int64_t NationalDataset::Skeleton(
       }
     }
   }
-  if (jambi) {
-    for (size_t r = 0; r < regencies.size(); ++r) {
-      if (regency_persons_[r] > 0) {
-        target(regencies[r].code, 55, "The province's target applied to each regency");
-      }
-    }
+  // Every regency/city takes its province's target.
+  for (size_t r = 0; r < regencies.size(); ++r) {
+    if (regency_persons_[r] == 0) continue;
+    const bool in_jambi =
+        tables_.provinces()[static_cast<size_t>(regencies[r].parent)].code == "15";
+    target(regencies[r].code, in_jambi ? 55 : 32.15,
+           "The province's target applied to each regency");
   }
   return number;
 }

@@ -113,6 +113,7 @@ absl::StatusOr<RegionTables> RegionTables::LoadCatalog(const std::string& dir,
   if (absl::Status s = Link(t.provinces_, t.regencies_, "regency"); !s.ok()) return s;
   if (absl::Status s = Link(t.regencies_, t.districts_, "district"); !s.ok()) return s;
   if (absl::Status s = Link(t.districts_, t.villages_, "village"); !s.ok()) return s;
+  t.Index();
   return t;
 }
 
@@ -140,19 +141,22 @@ RegionTables RegionTables::SyntheticJambi(int districts, int villages) {
   (void)Link(t.provinces_, t.regencies_, "regency");
   (void)Link(t.regencies_, t.districts_, "district");
   (void)Link(t.districts_, t.villages_, "village");
+  t.Index();
   return t;
 }
 
-std::pair<int, int> RegionTables::VillagesOfRegency(int r) const {
-  const Region& regency = regencies_[static_cast<size_t>(r)];
-  int first = -1, count = 0;
-  for (int d = regency.first_child; d < regency.first_child + regency.children; ++d) {
-    const Region& district = districts_[static_cast<size_t>(d)];
-    if (district.children == 0) continue;
-    if (first < 0) first = district.first_child;
-    count += district.children;
+void RegionTables::Index() {
+  regency_villages_.clear();
+  for (const Region& regency : regencies_) {
+    int first = -1, count = 0;
+    for (int d = regency.first_child; d < regency.first_child + regency.children; ++d) {
+      const Region& district = districts_[static_cast<size_t>(d)];
+      if (district.children == 0) continue;
+      if (first < 0) first = district.first_child;
+      count += district.children;
+    }
+    regency_villages_.emplace_back(std::max(first, 0), count);
   }
-  return {std::max(first, 0), count};
 }
 
 }  // namespace paritrana::bench

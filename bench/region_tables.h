@@ -48,10 +48,15 @@ class RegionTables final {
   const std::vector<Region>& villages() const { return villages_; }
 
   // The villages of regency `r`: [first, first + count) of villages().
-  std::pair<int, int> VillagesOfRegency(int r) const;
+  std::pair<int, int> VillagesOfRegency(int r) const {
+    return regency_villages_[static_cast<size_t>(r)];
+  }
 
  private:
+  void Index();  // fills regency_villages_
+
   bool from_catalog_ = false;
+  std::vector<std::pair<int, int>> regency_villages_;
   std::vector<Region> provinces_, regencies_, districts_, villages_;
 };
 

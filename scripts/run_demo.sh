@@ -5,6 +5,7 @@
 # progress bar, then coverage by regency against the 2025 target, the province's split, and the
 # award ranking.
 #   scripts/run_demo.sh [--once] [--scale S | --national N] [--build-dir DIR] [--data DIR]
+#                       [--region-catalog DIR]
 # --scale S: Jambi at S times its real size (1 = 580,868 people); --national N: the national
 # dataset with N registered people (61,000,000 is the country's size) in the real regions of the
 # idn-area-data catalogue (tools/node_modules/idn-area-data, installed by scripts/setup.sh).
@@ -20,6 +21,7 @@ while [[ $# -gt 0 ]]; do
     --once) once=true ;;
     --scale) scale=$2; shift ;;
     --national) national=$2; shift ;;
+    --region-catalog) catalog=$2; shift ;;
     --build-dir) build=$2; shift ;;
     --data) data=$2; shift ;;
     *) echo "run_demo.sh: unknown argument $1" >&2; exit 2 ;;
