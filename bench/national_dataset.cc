@@ -424,6 +424,17 @@ int64_t NationalDataset::Skeleton(
     t->set_note(note);
     send();
   };
+  // National: a regency's coverage is 35.68% times a spread of 0.6-1.4 drawn per regency,
+  // normalised so that the whole dataset's coverage is 35.68% (the national UCJ).
+  std::vector<double> inverse_spread(regencies.size(), 0.0);
+  double persons = 0, weighted = 0;
+  for (size_t r = 0; r < regencies.size(); ++r) {
+    Draws d(options_.seed, kRegencyStream, r);
+    inverse_spread[r] = 1 / (0.6 + 0.8 * d.Unit());
+    persons += static_cast<double>(regency_persons_[r]);
+    weighted += static_cast<double>(regency_persons_[r]) * inverse_spread[r];
+  }
+  const double normalise = weighted > 0 ? persons / weighted : 1;
   for (size_t r = 0; r < regencies.size(); ++r) {
     if (regency_persons_[r] == 0) continue;
     int64_t potential = 0;
@@ -434,10 +445,8 @@ int64_t NationalDataset::Skeleton(
       }
       note = "Allocated from the province's figure by population (synthetic)";
     } else {
-      Draws d(options_.seed, kRegencyStream, r);
-      const double spread = 0.6 + 0.8 * d.Unit();
-      potential =
-          std::llround(static_cast<double>(regency_persons_[r]) * active_share / (0.3568 * spread));
+      potential = std::llround(static_cast<double>(regency_persons_[r]) * active_share / 0.3568 *
+                               inverse_spread[r] * normalise);
       note = "Synthetic: active persons / national UCJ 35.68% (Apr 2025), spread 0.6-1.4";
     }
     province_potential[static_cast<size_t>(regencies[r].parent)] += std::max<int64_t>(1, potential);

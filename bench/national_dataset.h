@@ -36,7 +36,8 @@
 //     `pemprov-PP` 10% to 30%) [synthetic shares], 5% regency budgets, 2% village funds, 1% CSR,
 //     the rest the worker; PU the employer; JAKON other (the contractor); PMI the worker.
 //   - 2025 BPJS-potential baselines per province and regency (active / 35.68%, the Apr 2025 UCJ,
-//     spread 0.6-1.4x per regency [synthetic]; 40% PU, 60% BPU) and 2025 targets (Jambi 55%,
+//     spread 0.6-1.4x per regency and normalised so the whole dataset is at 35.68% [synthetic];
+//     40% PU, 60% BPU) and 2025 targets (Jambi 55%,
 //     other provinces the RPJMN's 32.15%; each regency/city its province's).
 // kJambi, the demo's Jambi on 12 Aug 2024 (518,632 active of 1,312,370 potential = 39.52%;
 // published regency ratios; about 117,000 paid by Dumisake): N = 580,868 x scale persons, of

@@ -286,6 +286,14 @@ TEST_F(NationalDatasetTest, NationalSharesOnAHundredThousandPersons) {
   EXPECT_NEAR(share(s.active_dumisake, s.active_bpu_15), 0.50, 0.03);
   // Employers: 839,937 per 61 million registered.
   EXPECT_NEAR(static_cast<double>(National(n).employers()), 839'937.0 * n / 61e6, 2);
+  // The provinces' potentials put the whole dataset at the national UCJ, 35.68%.
+  int64_t potential = 0;
+  National(n).Skeleton([&](const rv1::ImportRow& row) {
+    if (row.has_baseline() && row.baseline().name().find('.') == std::string::npos) {
+      potential += row.baseline().potential_workers();
+    }
+  });
+  EXPECT_NEAR(share(s.active, static_cast<uint64_t>(potential)), 0.3568, 0.002);
 }
 
 TEST_F(NationalDatasetTest, JambiReproducesThePublishedRatios) {
