@@ -32,6 +32,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "bench/dataset.h"
 #include "bench/national_dataset.h"
@@ -157,32 +158,54 @@ class Progress final {
   Progress(bool enabled, uint64_t total)
       : enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0), total_(total), start_(absl::Now()) {}
 
+  // `done` persons of the total, `rows` rows in all (the skeleton's too) sent so far.
   void Update(uint64_t done, uint64_t rows) {
-    if (!enabled_ || (done & 255) != 0) return;
+    if (!enabled_ || (++calls_ & 255) != 0) return;
     const absl::Time now = absl::Now();
     if (now - last_ < (tty_ ? absl::Milliseconds(200) : absl::Seconds(5))) return;
     last_ = now;
     Draw(done, rows, false);
   }
+  // Everything is sent, but the registry may still be applying what its buffers hold: keep the
+  // bar moving (time since the last row was sent) until Finish.
+  void Sent(uint64_t done, uint64_t rows) {
+    if (!enabled_) return;
+    const absl::Time sent = absl::Now();
+    waiter_ = std::thread([this, done, rows, sent] {
+      while (!finished_.WaitForNotificationWithTimeout(tty_ ? absl::Milliseconds(200)
+                                                            : absl::Seconds(5))) {
+        Draw(done, rows, false,
+             absl::StrFormat("all sent, registry committing for %.0f s",
+                             absl::ToDoubleSeconds(absl::Now() - sent)));
+      }
+    });
+  }
   void Finish(uint64_t done, uint64_t rows) {
-    if (enabled_) Draw(done, rows, true);
+    if (!enabled_) return;
+    finished_.Notify();
+    if (waiter_.joinable()) waiter_.join();
+    Draw(done, rows, true);
   }
 
  private:
-  void Draw(uint64_t done, uint64_t rows, bool final) {
+  void Draw(uint64_t done, uint64_t rows, bool final, const std::string& state = "") {
     const double seconds = std::max(1e-6, absl::ToDoubleSeconds(absl::Now() - start_));
     const double fraction = total_ == 0 ? 1.0 : static_cast<double>(done) / total_;
     const double rate = static_cast<double>(done) / seconds;
-    const double eta = rate > 0 ? static_cast<double>(total_ - std::min(done, total_)) / rate : 0;
+    const double eta = rate > 0 ? static_cast<double>(total_ - std::min(done, total_)) / rate : -1;
     constexpr int kWidth = 30;
     const int filled = static_cast<int>(fraction * kWidth);
     const std::string bar =
         std::string(static_cast<size_t>(filled), '#') + std::string(kWidth - filled, '.');
-    std::fprintf(stderr, "%s[%s] %3.0f%% %llu/%llu persons, %llu rows, %.0f rows/s, %s %.0f s%s",
+    const std::string time = !state.empty() ? state
+                             : final        ? absl::StrFormat("took %.0f s", seconds)
+                             : eta < 0      ? std::string("ETA -")
+                                            : absl::StrFormat("ETA %.0f s", eta);
+    std::fprintf(stderr, "%s[%s] %3.0f%% %llu/%llu persons, %llu rows, %.0f rows/s, %s%s",
                  tty_ ? "\r" : "", bar.c_str(), 100 * fraction,
                  static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
                  static_cast<unsigned long long>(rows), static_cast<double>(rows) / seconds,
-                 final ? "took" : "ETA", final ? seconds : eta, tty_ && !final ? "" : "\n");
+                 time.c_str(), tty_ && !final ? "\x1b[K" : "\n");
     std::fflush(stderr);
   }
 
@@ -190,6 +213,9 @@ class Progress final {
   const uint64_t total_;
   const absl::Time start_;
   absl::Time last_ = absl::InfinitePast();
+  uint64_t calls_ = 0;
+  absl::Notification finished_;
+  std::thread waiter_;
 };
 
 }  // namespace
@@ -303,13 +329,18 @@ int main(int argc, char** argv) {
     if (message.rows().rows_size() >= per_message) flush();
   };
 
-  // The skeleton, then the people.
+  // The skeleton, then the people, under one progress bar (the skeleton counts as 0 persons).
+  const uint64_t begin = first;
+  const uint64_t stop = !with_people ? first : national != nullptr ? n : first + n;
+  const uint64_t persons = stop > begin ? stop - begin : 0;
+  Progress progress(absl::GetFlag(FLAGS_progress), persons);
   int64_t base = 0;
   uint64_t skeleton_rows = 0;
   if (with_skeleton) {
     if (national != nullptr) {
       base = national->Skeleton([&](const rv1::ImportRow& row) {
         if (!broken) add(row);
+        progress.Update(0, sent);
       });
     } else {
       for (const rv1::ImportRow& row : data.Skeleton()) {
@@ -320,10 +351,6 @@ int main(int argc, char** argv) {
     skeleton_rows = sent;
   }
   if (!with_skeleton) base = 0;
-  const uint64_t begin = first;
-  const uint64_t stop = !with_people ? first : national != nullptr ? n : first + n;
-  const uint64_t persons = stop > begin ? stop - begin : 0;
-  Progress progress(absl::GetFlag(FLAGS_progress), persons);
   std::vector<rv1::ParticipantEnrollment> person;
   for (uint64_t i = begin; i < stop && !broken; ++i) {
     if (national != nullptr) {
@@ -346,6 +373,7 @@ int main(int argc, char** argv) {
     progress.Update(i + 1 - begin, sent);
   }
   flush();
+  progress.Sent(persons, sent);
   int rc = 0;
   if (writer != nullptr) {
     rv1::ImportRecordsRequest end;
