@@ -497,16 +497,6 @@ void NationalDataset::Person(uint64_t i, std::vector<rv1::ParticipantEnrollment>
   const int serial = static_cast<int>(slot / static_cast<uint64_t>(kBirthDays)) + 1;
   const bool female = d.Unit() < 0.40;
 
-  rv1::Participant participant;
-  participant.set_name(absl::StrFormat("participants/%011d", 20'000'000'000ULL + i));
-  participant.set_nik(absl::StrFormat("%s%02d%02d%02d%04d", Digits(district.code),
-                                      birth.day() + (female ? 40 : 0), birth.month(),
-                                      birth.year() % 100, serial));
-  participant.set_display_name(absl::StrCat("Peserta Contoh ", i + 1, " (synthetic)"));
-  participant.set_sex(female ? rv1::SEX_FEMALE : rv1::SEX_MALE);
-  *participant.mutable_birth_date() = ToProtoDate(birth);
-  participant.set_domicile_region(village_name);
-
   // The person's history: how many enrollments and how the last one stands on the query date.
   enum class Last { kActive, kLapsed, kTerminated };
   // Statuses are quotas of each regency (its persons' ranks split at the shares), not draws, so a
@@ -521,6 +511,19 @@ void NationalDataset::Person(uint64_t i, std::vector<rv1::ParticipantEnrollment>
                        : status < mix.active1 + mix.active2 ? 2
                        : status < active                    ? 3
                                                             : 1;
+
+  // The rows are reused from the previous call (cleared messages keep their allocations).
+  rows.resize(static_cast<size_t>(episodes));
+  for (rv1::ParticipantEnrollment& pe : rows) pe.Clear();
+  rv1::Participant& participant = *rows[0].mutable_participant();
+  participant.set_name(absl::StrFormat("participants/%011d", 20'000'000'000ULL + i));
+  participant.set_nik(absl::StrFormat("%s%02d%02d%02d%04d", Digits(district.code),
+                                      birth.day() + (female ? 40 : 0), birth.month(),
+                                      birth.year() % 100, serial));
+  participant.set_display_name(absl::StrCat("Peserta Contoh ", i + 1, " (synthetic)"));
+  participant.set_sex(female ? rv1::SEX_FEMALE : rv1::SEX_MALE);
+  *participant.mutable_birth_date() = ToProtoDate(birth);
+  participant.set_domicile_region(village_name);
 
   struct Episode {
     absl::CivilDay start, through, paid;
@@ -549,11 +552,10 @@ void NationalDataset::Person(uint64_t i, std::vector<rv1::ParticipantEnrollment>
     e.paid = std::max(e.start, e.through - 365);
   }
 
-  rows.clear();
   for (int k = 0; k < episodes; ++k) {
     const Episode& ep = plan[static_cast<size_t>(k)];
-    rv1::ParticipantEnrollment& pe = rows.emplace_back();
-    *pe.mutable_participant() = participant;
+    rv1::ParticipantEnrollment& pe = rows[static_cast<size_t>(k)];
+    if (k > 0) *pe.mutable_participant() = participant;
     rv1::Enrollment* e = pe.mutable_enrollment();
     e->add_programmes(tv1::PROGRAMME_JKK);
     e->add_programmes(tv1::PROGRAMME_JKM);
