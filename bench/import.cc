@@ -247,6 +247,11 @@ int main(int argc, char** argv) {
     return Csv(data, first, n);
   }
 
+  if (!legacy && n > paritrana::bench::NationalDataset::kMaxPersons) {
+    std::fprintf(stderr, "--participants: at most %llu (NIKs would repeat)\n",
+                 static_cast<unsigned long long>(paritrana::bench::NationalDataset::kMaxPersons));
+    return 2;
+  }
   // The national generator, when asked for: its region tables come from the catalogue or are
   // Jambi's synthetic ones.
   std::unique_ptr<paritrana::bench::NationalDataset> national;

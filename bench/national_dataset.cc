@@ -187,7 +187,8 @@ const Mix& MixOf(DatasetShape shape) {
 }
 
 constexpr int kBirthDays = 14610;  // 1965-01-01 .. 2004-12-31
-constexpr uint64_t kNikSpace = static_cast<uint64_t>(kBirthDays) * 9999;
+constexpr uint64_t kNikSpace = NationalDataset::kMaxPersons;
+static_assert(kNikSpace == static_cast<uint64_t>(kBirthDays) * 9999);
 constexpr uint64_t kNikMultiplier = 1'000'003;  // prime, coprime with kNikSpace
 
 bool IsCity(const std::string& regency_code) { return regency_code.substr(3, 2) >= "71"; }

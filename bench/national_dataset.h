@@ -67,6 +67,8 @@ struct DatasetOptions {
 class NationalDataset final {
  public:
   static constexpr int kMaxRowsPerPerson = 3;
+  // NIKs are unique up to this many persons (14,610 birth dates x 9,999 serials).
+  static constexpr uint64_t kMaxPersons = 14'610ULL * 9'999ULL;
   // Jambi's registered persons at scale 1: 518,632 active plus 12% lapsed.
   static constexpr double kJambiPersons = 580'868;
 

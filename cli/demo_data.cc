@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "bench/national_dataset.h"
 
 namespace paritrana::cli {
@@ -22,6 +23,10 @@ absl::Status GenerateDemoRows(const DemoOptions& options,
                             : static_cast<uint64_t>(std::llround(
                                   bench::NationalDataset::kJambiPersons * options.scale));
   o.region_rows = options.region_catalog.empty();
+  if (o.participants > bench::NationalDataset::kMaxPersons) {
+    return absl::InvalidArgumentError(absl::StrCat("at most ", bench::NationalDataset::kMaxPersons,
+                                                   " participants (NIKs would repeat)"));
+  }
   const bench::NationalDataset data(*std::move(tables), o);
   const int64_t base = data.Skeleton(emit);
   std::vector<registry::v1::ParticipantEnrollment> person;
