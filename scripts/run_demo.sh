@@ -71,8 +71,8 @@ pids+=($!)
 registry_catalog=() generator=()
 if [[ -f $catalog/data/villages.csv ]]; then
   generator=(--region_catalog="$catalog")
-  if "$build/services/registry/paritrana-registry" --helpfull 2>/dev/null |
-      grep -q -- '--region_catalog'; then
+  registry_flags=$("$build/services/registry/paritrana-registry" --helpfull 2>&1 || true)
+  if [[ $registry_flags == *--region_catalog* ]]; then
     registry_catalog=(--region_catalog="$catalog")
   else
     generator+=(--region_rows)
