@@ -1,13 +1,22 @@
-// paritrana-bench-import: streams generated participants (bench/dataset.h) to the registry's
-// ImportRecords, or writes them as CSV for the plain-table floor, never holding more than one
-// message of rows. Reports rows per second and, with --registry_pid, the registry's resident
-// memory (VmRSS) and peak (VmHWM) at ten points of the import, to show whether memory grows
-// with the number of rows.
+// paritrana-bench-import: streams generated participants to the registry's ImportRecords, or
+// writes them as CSV for the plain-table floor, never holding more than one message of rows.
+// Reports rows per second and, with --registry_pid, the registry's resident memory (VmRSS) and
+// peak (VmHWM) at ten points of the import, to show whether memory grows with the number of rows.
 //
+//   --shape=jambi     the fixed Jambi benchmark set (bench/dataset.h): one row per participant
+//   --shape=national  the national generator (bench/national_dataset.h) with --participants
+//                     registered persons, 1 to 3 rows each (enrollment histories), placed in the
+//                     idn-area-data catalogue given by --region_catalog
+//   --shape=demo      the demo's calibrated Jambi (the same generator); --scale S sets
+//                     --participants to 580,868 x S
 //   --format=grpc  ImportRecords to --target (--part=skeleton: regions, employers, baselines,
-//                  target; --part=participants: participants [--first, --first + --participants))
-//   --format=csv   the participant rows as CSV on stdout, with a header line
+//                  targets; --part=participants: participants [--first, --first + --participants)
+//                  for jambi, [--first, --participants) for national and demo; --part=all: both
+//                  in one import, as the demo loads them)
+//   --format=csv   the participant rows as CSV on stdout, with a header line (jambi only)
 //   --format=null  generate and serialize only: the generator's own speed
+//   --progress     a progress bar on stderr (persons done / total, rows/s, ETA), redrawn in
+//                  place on a terminal, one line every 5 s otherwise
 #include <unistd.h>
 
 #include <fstream>
@@ -23,15 +32,30 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "bench/dataset.h"
+#include "bench/national_dataset.h"
+#include "google/protobuf/arena.h"
 #include "grpcpp/create_channel.h"
 #include "paritrana/registry/v1/registry.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "HOST:PORT of the registry (plaintext)");
 ABSL_FLAG(std::string, format, "grpc", "grpc | csv | null");
-ABSL_FLAG(std::string, part, "participants", "skeleton | participants (grpc only)");
-ABSL_FLAG(uint64_t, participants, 10000, "Participants to generate");
+ABSL_FLAG(std::string, part, "participants", "skeleton | participants | all (grpc and null)");
+ABSL_FLAG(std::string, shape, "jambi", "jambi (bench/dataset.h) | national | demo");
+ABSL_FLAG(uint64_t, participants, 10000,
+          "jambi: participants to generate; national, demo: registered persons in the dataset");
+ABSL_FLAG(double, scale, 0, "demo: --participants = 580,868 x scale (1 = Jambi's real size)");
+ABSL_FLAG(std::string, region_catalog, "",
+          "national, demo: the idn-area-data package directory (e.g. "
+          "tools/node_modules/idn-area-data); people live in its real regions, which the "
+          "registry must hold (started with the same flag). Empty: Jambi with synthetic "
+          "districts and villages");
+ABSL_FLAG(bool, region_rows, false,
+          "national, demo: the skeleton also carries region rows below the provinces, for a "
+          "registry started without --region_catalog (always on without --region_catalog)");
+ABSL_FLAG(bool, progress, false, "Progress bar on stderr");
 ABSL_FLAG(uint64_t, first, 0, "Index of the first participant");
 ABSL_FLAG(uint64_t, seed, 2025, "Dataset seed");
 ABSL_FLAG(int32_t, batch_size, 1000, "ImportHeader.batch_size: rows per transaction");
@@ -128,18 +152,136 @@ int Csv(const paritrana::bench::Dataset& data, uint64_t first, uint64_t n) {
   return std::fflush(stdout) == 0 ? 0 : 1;
 }
 
+// A progress bar on stderr: persons done of the total, rows per second and the time left;
+// redrawn in place on a terminal, one plain line every 5 seconds otherwise.
+class Progress final {
+ public:
+  Progress(bool enabled, uint64_t total)
+      : enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0), total_(total), start_(absl::Now()) {}
+
+  // `done` persons of the total, `rows` rows in all (the skeleton's too) sent so far.
+  void Update(uint64_t done, uint64_t rows) {
+    if (!enabled_ || (++calls_ & 255) != 0) return;
+    const absl::Time now = absl::Now();
+    if (now - last_ < (tty_ ? absl::Milliseconds(200) : absl::Seconds(5))) return;
+    last_ = now;
+    Draw(done, rows, false);
+  }
+  // Everything is sent, but the registry may still be applying what its buffers hold: keep the
+  // bar moving (time since the last row was sent) until Finish.
+  void Sent(uint64_t done, uint64_t rows) {
+    if (!enabled_) return;
+    const absl::Time sent = absl::Now();
+    waiter_ = std::thread([this, done, rows, sent] {
+      while (!finished_.WaitForNotificationWithTimeout(tty_ ? absl::Milliseconds(200)
+                                                            : absl::Seconds(5))) {
+        Draw(done, rows, false,
+             absl::StrFormat("all sent, registry committing for %.0f s",
+                             absl::ToDoubleSeconds(absl::Now() - sent)));
+      }
+    });
+  }
+  void Finish(uint64_t done, uint64_t rows) {
+    if (!enabled_) return;
+    finished_.Notify();
+    if (waiter_.joinable()) waiter_.join();
+    Draw(done, rows, true);
+  }
+
+ private:
+  void Draw(uint64_t done, uint64_t rows, bool final, const std::string& state = "") {
+    const double seconds = std::max(1e-6, absl::ToDoubleSeconds(absl::Now() - start_));
+    const double fraction = total_ == 0 ? 1.0 : static_cast<double>(done) / total_;
+    const double rate = static_cast<double>(done) / seconds;
+    const double eta = rate > 0 ? static_cast<double>(total_ - std::min(done, total_)) / rate : -1;
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(fraction * kWidth);
+    const std::string bar =
+        std::string(static_cast<size_t>(filled), '#') + std::string(kWidth - filled, '.');
+    const std::string time = !state.empty() ? state
+                             : final        ? absl::StrFormat("took %.0f s", seconds)
+                             : eta < 0      ? std::string("ETA -")
+                                            : absl::StrFormat("ETA %.0f s", eta);
+    std::fprintf(stderr, "%s[%s] %3.0f%% %llu/%llu persons, %llu rows, %.0f rows/s, %s%s",
+                 tty_ ? "\r" : "", bar.c_str(), 100 * fraction,
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
+                 static_cast<unsigned long long>(rows), static_cast<double>(rows) / seconds,
+                 time.c_str(), tty_ && !final ? "\x1b[K" : "\n");
+    std::fflush(stderr);
+  }
+
+  const bool enabled_, tty_;
+  const uint64_t total_;
+  const absl::Time start_;
+  absl::Time last_ = absl::InfinitePast();
+  uint64_t calls_ = 0;
+  absl::Notification finished_;
+  std::thread waiter_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("paritrana-bench-import: generated participants -> ImportRecords.");
   absl::ParseCommandLine(argc, argv);
+  const std::string shape_flag = absl::GetFlag(FLAGS_shape);
+  const bool legacy = shape_flag == "jambi";
+  paritrana::bench::DatasetShape shape = paritrana::bench::DatasetShape::kNational;
+  if (!legacy && !paritrana::bench::ParseDatasetShape(shape_flag, &shape)) {
+    std::fprintf(stderr, "--shape must be jambi, national or demo\n");
+    return 2;
+  }
   const paritrana::bench::Dataset data(absl::GetFlag(FLAGS_seed));
   const uint64_t first = absl::GetFlag(FLAGS_first);
-  const uint64_t n = absl::GetFlag(FLAGS_participants);
+  uint64_t n = absl::GetFlag(FLAGS_participants);
+  if (shape == paritrana::bench::DatasetShape::kJambi && absl::GetFlag(FLAGS_scale) > 0) {
+    n = static_cast<uint64_t>(std::llround(paritrana::bench::NationalDataset::kJambiPersons *
+                                           absl::GetFlag(FLAGS_scale)));
+  }
   const std::string format = absl::GetFlag(FLAGS_format);
-  if (format == "csv") return Csv(data, first, n);
+  if (format == "csv") {
+    if (!legacy) {
+      std::fprintf(stderr, "--format=csv is for --shape=jambi only\n");
+      return 2;
+    }
+    return Csv(data, first, n);
+  }
 
-  const bool skeleton = absl::GetFlag(FLAGS_part) == "skeleton";
+  if (!legacy && n > paritrana::bench::NationalDataset::kMaxPersons) {
+    std::fprintf(stderr, "--participants: at most %llu (NIKs would repeat)\n",
+                 static_cast<unsigned long long>(paritrana::bench::NationalDataset::kMaxPersons));
+    return 2;
+  }
+  // The national generator, when asked for: its region tables come from the catalogue or are
+  // Jambi's synthetic ones.
+  std::unique_ptr<paritrana::bench::NationalDataset> national;
+  if (!legacy) {
+    const std::string catalog = absl::GetFlag(FLAGS_region_catalog);
+    absl::StatusOr<paritrana::bench::RegionTables> tables =
+        catalog.empty() ? paritrana::bench::RegionTables::SyntheticJambi(
+                              shape == paritrana::bench::DatasetShape::kJambi ? 3 : 6,
+                              shape == paritrana::bench::DatasetShape::kJambi ? 3 : 8)
+                        : paritrana::bench::RegionTables::LoadCatalog(
+                              catalog, shape == paritrana::bench::DatasetShape::kJambi ? "15" : "");
+    if (!tables.ok()) {
+      std::fprintf(stderr, "--region_catalog: %s\n", tables.status().ToString().c_str());
+      return 2;
+    }
+    paritrana::bench::DatasetOptions options;
+    options.shape = shape;
+    options.seed = absl::GetFlag(FLAGS_seed);
+    options.participants = n;
+    options.region_rows = absl::GetFlag(FLAGS_region_rows) || catalog.empty();
+    national = std::make_unique<paritrana::bench::NationalDataset>(*std::move(tables), options);
+  }
+
+  const std::string part = absl::GetFlag(FLAGS_part);
+  if (part != "skeleton" && part != "participants" && part != "all") {
+    std::fprintf(stderr, "--part must be skeleton, participants or all\n");
+    return 2;
+  }
+  const bool with_skeleton = part != "participants";
+  const bool with_people = part != "skeleton";
   const int per_message = std::clamp(absl::GetFlag(FLAGS_rows_per_message), 1, 10000);
   const int pid = absl::GetFlag(FLAGS_registry_pid);
 
@@ -177,32 +319,71 @@ int main(int argc, char** argv) {
   Sampler sampler(pid, start);
   uint64_t sent = 0, serialized_bytes = 0;
   bool broken = false;
-  rv1::ImportRecordsRequest message;
+  // Each message is built on an arena, reset once it is written: the rows cost no malloc.
+  google::protobuf::Arena arena;
+  rv1::ImportRecordsRequest* message =
+      google::protobuf::Arena::CreateMessage<rv1::ImportRecordsRequest>(&arena);
   auto flush = [&]() {
-    if (message.rows().rows_size() == 0) return;
+    if (message->rows().rows_size() == 0) return;
     if (writer != nullptr) {
-      if (!broken && !writer->Write(message)) broken = true;  // the server ended the call
+      if (!broken && !writer->Write(*message)) broken = true;  // the server ended the call
     } else {
-      serialized_bytes += message.SerializeAsString().size();
+      serialized_bytes += message->SerializeAsString().size();
     }
-    message.mutable_rows()->clear_rows();
+    arena.Reset();
+    message = google::protobuf::Arena::CreateMessage<rv1::ImportRecordsRequest>(&arena);
+  };
+  auto add = [&](rv1::ImportRow row) {
+    *message->mutable_rows()->add_rows() = std::move(row);
+    ++sent;
+    if (message->rows().rows_size() >= per_message) flush();
   };
 
-  const std::vector<rv1::ImportRow> skeleton_rows =
-      skeleton ? data.Skeleton() : std::vector<rv1::ImportRow>();
-  const uint64_t total = skeleton ? skeleton_rows.size() : n;
-  for (uint64_t k = 0; k < total && !broken; ++k) {
-    rv1::ImportRow* row = message.mutable_rows()->add_rows();
-    if (skeleton) {
-      *row = skeleton_rows[k];
+  // The skeleton, then the people, under one progress bar (the skeleton counts as 0 persons).
+  const uint64_t begin = first;
+  const uint64_t stop = !with_people ? first : national != nullptr ? n : first + n;
+  const uint64_t persons = stop > begin ? stop - begin : 0;
+  Progress progress(absl::GetFlag(FLAGS_progress), persons);
+  int64_t base = 0;
+  uint64_t skeleton_rows = 0;
+  if (with_skeleton) {
+    if (national != nullptr) {
+      base = national->Skeleton([&](const rv1::ImportRow& row) {
+        if (!broken) add(row);
+        progress.Update(0, sent);
+      });
     } else {
-      row->set_row_number(static_cast<int64_t>(first + k + 1));
-      *row->mutable_participant_enrollment() = data.Participant(first + k);
+      for (const rv1::ImportRow& row : data.Skeleton()) {
+        if (!broken) add(row);
+        base = row.row_number();
+      }
     }
-    ++sent;
-    if (message.rows().rows_size() >= per_message) flush();
+    skeleton_rows = sent;
+  }
+  if (!with_skeleton) base = 0;
+  std::vector<rv1::ParticipantEnrollment> person;
+  for (uint64_t i = begin; i < stop && !broken; ++i) {
+    if (national != nullptr) {
+      national->Person(i, person);
+      for (size_t k = 0; k < person.size(); ++k) {
+        rv1::ImportRow* row = message->mutable_rows()->add_rows();
+        row->set_row_number(
+            paritrana::bench::NationalDataset::RowNumber(base, i, static_cast<int>(k)));
+        *row->mutable_participant_enrollment() = person[k];  // a copy: `person` is reused
+        ++sent;
+        if (message->rows().rows_size() >= per_message) flush();
+      }
+    } else {
+      rv1::ImportRow* row = message->mutable_rows()->add_rows();
+      row->set_row_number(base + static_cast<int64_t>(i + 1));
+      *row->mutable_participant_enrollment() = data.Participant(i);
+      ++sent;
+      if (message->rows().rows_size() >= per_message) flush();
+    }
+    progress.Update(i + 1 - begin, sent);
   }
   flush();
+  progress.Sent(persons, sent);
   int rc = 0;
   if (writer != nullptr) {
     rv1::ImportRecordsRequest end;
@@ -216,6 +397,7 @@ int main(int argc, char** argv) {
       rc = 1;
     }
   }
+  progress.Finish(persons, sent);  // after the registry has committed the last batch
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   const std::vector<Sample> samples = sampler.Stop();
   // Resident memory at each tenth of the import's duration: flat means independent of rows.
@@ -234,9 +416,8 @@ int main(int argc, char** argv) {
   std::printf(
       "%s %s: %llu rows in %.2f s = %.0f rows/s; accepted %lld, unchanged %lld, rejected "
       "%lld%s%s\n",
-      format.c_str(), skeleton ? "skeleton" : "participants", static_cast<unsigned long long>(sent),
-      seconds, static_cast<double>(sent) / seconds,
-      static_cast<long long>(response.rows_accepted()),
+      format.c_str(), part.c_str(), static_cast<unsigned long long>(sent), seconds,
+      static_cast<double>(sent) / seconds, static_cast<long long>(response.rows_accepted()),
       static_cast<long long>(response.rows_unchanged()),
       static_cast<long long>(response.rows_rejected()),
       response.rejected_rows_size() > 0 ? "; first rejected: " : "",
@@ -254,15 +435,17 @@ int main(int argc, char** argv) {
   std::printf(
       "RESULT format=%s part=%s rows=%llu seconds=%.3f rows_per_s=%.1f accepted=%lld "
       "rejected=%lld cpu_s=%.2f rows_per_cpu_s=%.1f start_rss_kb=%lld rss_kb=%lld hwm_kb=%lld "
-      "rss_mib_by_tenth=%s bytes=%llu\n",
-      format.c_str(), skeleton ? "skeleton" : "participants", static_cast<unsigned long long>(sent),
-      seconds, static_cast<double>(sent) / seconds,
-      static_cast<long long>(response.rows_accepted()),
+      "rss_mib_by_tenth=%s bytes=%llu shape=%s persons=%llu persons_per_s=%.1f "
+      "skeleton_rows=%llu\n",
+      format.c_str(), part.c_str(), static_cast<unsigned long long>(sent), seconds,
+      static_cast<double>(sent) / seconds, static_cast<long long>(response.rows_accepted()),
       static_cast<long long>(response.rows_rejected()), cpu,
       cpu > 0 ? static_cast<double>(sent) / cpu : 0.0, static_cast<long long>(first_sample.rss_kb),
       static_cast<long long>(last_sample.rss_kb), static_cast<long long>(last_sample.hwm_kb),
       rss_curve.empty() ? "none" : rss_curve.c_str(),
-      static_cast<unsigned long long>(serialized_bytes));
+      static_cast<unsigned long long>(serialized_bytes), shape_flag.c_str(),
+      static_cast<unsigned long long>(persons), static_cast<double>(persons) / seconds,
+      static_cast<unsigned long long>(skeleton_rows));
   if (format == "grpc" && response.rows_rejected() > 0) rc = 1;
   return rc;
 }

@@ -156,10 +156,16 @@ int main(int argc, char** argv) {
   paritrana::cli::DemoOptions demo;
   auto* demo_cmd = app.add_subcommand(
       "demo-data",
-      "Write the synthetic Jambi demo dataset as JSON Lines import rows to stdout.\n"
+      "Write the synthetic Jambi demo dataset (or with --national N the national one) as JSON\n"
+      "Lines import rows to stdout.\n"
       "  example: paritrana demo-data --scale 0.05 | paritrana import -");
   demo_cmd->add_option("--seed", demo.seed, "random seed")->capture_default_str();
   demo_cmd->add_option("--scale", demo.scale, "1.0 is Jambi's real size")->capture_default_str();
+  demo_cmd->add_option("--national", demo.national,
+                       "the national dataset with N registered persons instead of Jambi");
+  demo_cmd->add_option("--region_catalog", demo.region_catalog,
+                       "idn-area-data directory: use its real regions (the registry must hold "
+                       "them); default: synthetic districts and villages in Jambi");
 
   paritrana::cli::AwardCommands award(app, add_output);
 
@@ -182,11 +188,16 @@ int main(int argc, char** argv) {
   if (*demo_cmd) {
     std::string json;
     google::protobuf::util::JsonPrintOptions options;
-    paritrana::cli::GenerateDemoRows(demo, [&](const paritrana::registry::v1::ImportRow& row) {
-      json.clear();
-      (void)google::protobuf::util::MessageToJsonString(row, &json, options);
-      std::cout << json << '\n';
-    });
+    const absl::Status status =
+        paritrana::cli::GenerateDemoRows(demo, [&](const paritrana::registry::v1::ImportRow& row) {
+          json.clear();
+          (void)google::protobuf::util::MessageToJsonString(row, &json, options);
+          std::cout << json << '\n';
+        });
+    if (!status.ok()) {
+      std::cerr << "demo-data: " << status.message() << '\n';
+      return 1;
+    }
     return 0;
   }
   return 1;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing (scripts/setup.sh), builds, then runs
-# scripts/run_demo.sh with the same arguments (--once to print and stop; --scale S).
+# scripts/run_demo.sh with the same arguments (--once to print and stop; --scale S for Jambi at S
+# times its size; --national N for the national dataset with N registered people).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $(id -u) -eq 0 ]]; then bash scripts/setup.sh; else sudo bash scripts/setup.sh; fi

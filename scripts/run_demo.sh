@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
 # Runs the whole suite from an existing build on embedded defaults and tells Jambi's story:
 # a private redis-server, the three services on free loopback ports with SQLite files under
-# data/demo/, bearer tokens, the synthetic Jambi dataset imported through the CLI, then coverage
-# by regency against the 2025 target, the province's split, and the award ranking.
-#   scripts/run_demo.sh [--once] [--scale S] [--build-dir DIR] [--data DIR]
-# --once prints and stops; otherwise the suite keeps serving until Ctrl-C, which stops every
-# process this script started.
+# data/demo/, bearer tokens, the synthetic Jambi dataset streamed into the registry with a
+# progress bar, then coverage by regency against the 2025 target, the province's split, and the
+# award ranking.
+#   scripts/run_demo.sh [--once] [--scale S | --national N] [--build-dir DIR] [--data DIR]
+#                       [--region-catalog DIR]
+# --scale S: Jambi at S times its real size (1 = 580,868 people); --national N: the national
+# dataset with N registered people (61,000,000 is the country's size) in the real regions of the
+# idn-area-data catalogue (tools/node_modules/idn-area-data, installed by scripts/setup.sh).
+# Both are the benchmarks' generator (bench/national_dataset.h), loaded by
+# paritrana-bench-import. --once prints and stops; otherwise the suite keeps serving until Ctrl-C,
+# which stops every process this script started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-once=false scale=0.05 build=build data=data/demo
+once=false scale=0.05 national=0 build=build data=data/demo
+catalog=tools/node_modules/idn-area-data
 while [[ $# -gt 0 ]]; do
   case $1 in
     --once) once=true ;;
     --scale) scale=$2; shift ;;
+    --national) national=$2; shift ;;
+    --region-catalog) catalog=$2; shift ;;
     --build-dir) build=$2; shift ;;
     --data) data=$2; shift ;;
     *) echo "run_demo.sh: unknown argument $1" >&2; exit 2 ;;
@@ -55,10 +64,27 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
   >"$data/logs/redis.log" 2>&1 &
 pids+=($!)
 
+# The national region catalogue: the registry loads it when it can (--region_catalog), and the
+# generator then places people in its real regions and sends no region rows. A registry without
+# the flag gets the regions as synthetic rows instead; without the catalogue the people live in
+# Jambi's synthetic districts and villages.
+registry_catalog=() generator=()
+if [[ -f $catalog/data/villages.csv ]]; then
+  generator=(--region_catalog="$catalog")
+  registry_flags=$("$build/services/registry/paritrana-registry" --helpfull 2>&1 || true)
+  if [[ $registry_flags == *--region_catalog* ]]; then
+    registry_catalog=(--region_catalog="$catalog")
+  else
+    generator+=(--region_rows)
+  fi
+elif [[ $national != 0 ]]; then
+  echo "demo: no $catalog (run scripts/setup.sh): the national mix is placed in Jambi only" >&2
+fi
+
 common=(--listen=127.0.0.1:0 --plaintext --drain_grace=0s --tokens_file="$data/tokens.txt")
 "$build/services/registry/paritrana-registry" "${common[@]}" --store="sqlite:$data/registry.db" \
   --nik_key_file="$data/registry-nik.key" --create_nik_key --redis="127.0.0.1:$redis_port" \
-  >"$data/logs/registry.log" &
+  "${registry_catalog[@]}" >"$data/logs/registry.log" &
 pids+=($!)
 registry=127.0.0.1:$(port_of "$data/logs/registry.log")
 "$build/services/coverage/paritrana-coverage" "${common[@]}" --registry="$registry" \
@@ -77,11 +103,48 @@ export PARITRANA_CLI=$cli
 
 echo "Paritrana on loopback: registry $registry, coverage $coverage, award $award (logs: $data/logs)"
 echo
-echo "Loading the synthetic Jambi dataset at scale $scale (1.0 = 590,000 participants)..."
-"$cli" demo-data --scale "$scale" >"$data/jambi.jsonl"
-"$cli" import "$data/jambi.jsonl" --import-id "jambi-demo-$scale" --rejects "$data/rejects.csv" -q
+if [[ $national != 0 ]]; then
+  echo "Loading the synthetic national dataset: $national registered people (61,000,000 is the country)..."
+  shape=(--shape=national --participants="$national") import_id=national-demo-$national
+  date=2025-02-28
+else
+  echo "Loading the synthetic Jambi dataset at scale $scale (1.0 = 580,868 participants)..."
+  shape=(--shape=demo --scale="$scale") import_id=jambi-demo-$scale
+  date=2024-08-12
+fi
+# One import: regions (when needed), employers, baselines, targets, then the people; the
+# progress bar goes to stderr, the tool's report to the log.
+if ! "$build/bench/paritrana-bench-import" --target="$registry" --token="$admin" --part=all \
+    "${shape[@]}" "${generator[@]}" --import_id="${import_id//[^A-Za-z0-9._-]/-}" --progress \
+    >"$data/logs/import.log"; then
+  echo "demo: the import failed or rejected rows:" >&2
+  cat "$data/logs/import.log" >&2
+  exit 1
+fi
+result=$(grep '^RESULT' "$data/logs/import.log")
+field() { grep -o " $1=[^ ]*" <<<"$result" | cut -d= -f2; }
+printf 'Imported %s rows for %s people in %s s (%.0f rows/s): %s accepted, %s rejected\n' \
+  "$(field rows)" "$(field persons)" "$(field seconds)" "$(field rows_per_s)" "$(field accepted)" \
+  "$(field rejected)"
 
-date=2024-08-12
+if [[ $national != 0 ]]; then
+  echo
+  echo "== Jambi's regencies on $date, against the 2025 target of 55% =="
+  "$cli" gap 15 --year 2025 --date "$date"
+  echo
+  echo "== West Java's regencies and cities on $date, by coverage =="
+  "$cli" rank 32 --date "$date" --order ratio
+  echo
+  echo "== Jambi on $date: who is covered and who pays =="
+  "$cli" coverage 15 --date "$date"
+  if $once; then exit 0; fi
+  echo
+  echo "The suite keeps serving; try: $cli rank 35 --date $date --order active"
+  echo "Press Ctrl-C to stop everything."
+  wait
+  exit 0
+fi
+
 echo
 echo "== Coverage by regency on $date, against the 2025 target of 55% =="
 "$cli" gap 15 --year 2025 --date "$date"
