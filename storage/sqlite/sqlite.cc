@@ -1,6 +1,7 @@
 #include "storage/sqlite/sqlite.h"
 
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -175,6 +176,69 @@ void Observe(const char* operation, absl::Time start) {
 
 }  // namespace
 
+// Copies the WAL back into the database file when the writer's commits have made it long. SQLite
+// would otherwise checkpoint inside the commit that crosses 1,000 pages, on the writing thread: a
+// sixth of a bulk import's time.
+class ConnectionPool::Checkpointer final {
+ public:
+  static constexpr int kPages = 4096;  // 16 MiB of 4 KiB pages
+  static constexpr int kBackPressurePages = 16 * kPages;
+
+  explicit Checkpointer(std::unique_ptr<Database> db)
+      : db_(std::move(db)), thread_([this] { Run(); }) {}
+  ~Checkpointer() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    thread_.join();
+  }
+
+  // The writer's WAL hook (sqlite3_wal_hook), after each commit, with the WAL's length in pages.
+  static int OnCommit(void* self, sqlite3* writer, const char*, int pages) {
+    if (pages >= kBackPressurePages) {
+      // Checkpoints are not keeping up: the writer helps, so the WAL stays bounded.
+      sqlite3_wal_checkpoint_v2(writer, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (pages >= kPages) {
+      auto* c = static_cast<Checkpointer*>(self);
+      absl::MutexLock lock(&c->mu_);
+      c->wanted_ = true;
+    }
+    return SQLITE_OK;
+  }
+
+ private:
+  void Run() {
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](Checkpointer* c)
+                 ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) { return c->wanted_ || c->stop_; },
+            this));
+        if (stop_) return;
+        wanted_ = false;
+      }
+      // PASSIVE: copies what no reader still needs, waits for nobody; the writer restarts the WAL
+      // from the beginning once a checkpoint has copied all of it.
+      sqlite3_wal_checkpoint_v2(db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr);
+    }
+  }
+
+  std::unique_ptr<Database> db_;
+  absl::Mutex mu_;
+  bool wanted_ ABSL_GUARDED_BY(mu_) = false;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last: starts once the rest is ready
+};
+
+ConnectionPool::~ConnectionPool() {
+  // The writer's hook points at the checkpointer: close the writer first.
+  absl::MutexLock lock(&write_mu_);
+  writer_.reset();
+}
+
 absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(
     const std::string& path, std::span<const absl::string_view> migrations, int readers) {
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
@@ -184,6 +248,10 @@ absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(
   auto writer = Database::Open(path, /*read_only=*/false);
   if (!writer.ok()) return writer.status();
   if (absl::Status s = (*writer)->Migrate(migrations); !s.ok()) return s;
+  auto checkpoints = Database::Open(path, /*read_only=*/false);
+  if (!checkpoints.ok()) return checkpoints.status();
+  pool->checkpointer_ = std::make_unique<Checkpointer>(std::move(*checkpoints));
+  sqlite3_wal_hook((*writer)->handle(), &Checkpointer::OnCommit, pool->checkpointer_.get());
   pool->writer_ = std::move(*writer);
   for (int i = 0; i < readers; ++i) {
     auto reader = Database::Open(path, /*read_only=*/true);

@@ -63,6 +63,7 @@ class Database final {
   absl::Status Migrate(std::span<const absl::string_view> migrations);
   // Rows changed by the last statement.
   int64_t Changes() const { return sqlite3_changes64(db_); }
+  sqlite3* handle() { return db_; }
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
@@ -71,7 +72,9 @@ class Database final {
 };
 
 // The connections of one embedded store: one writer (writes are serialized, as SQLite requires)
-// and a pool of read-only connections, so reads never wait for writes. Each call is one
+// and a pool of read-only connections, so reads never wait for writes. WAL checkpoints run on a
+// thread of their own with its own connection, so a commit never waits for one (unless the WAL
+// grows past Checkpointer::kBackPressurePages because checkpoints cannot keep up). Each call is one
 // transaction, committed when `fn` returns OK and rolled back otherwise; its latency (waiting
 // for a connection included) is recorded as paritrana_store_operation_duration_seconds.
 class ConnectionPool final {
@@ -83,9 +86,14 @@ class ConnectionPool final {
   absl::Status Write(absl::FunctionRef<absl::Status(Database&)> fn);
   absl::Status Read(absl::FunctionRef<absl::Status(Database&)> fn);
 
+  ~ConnectionPool();
+
  private:
+  class Checkpointer;
   ConnectionPool() = default;
 
+  // Declared before the connections, so it outlives the writer whose commits call it.
+  std::unique_ptr<Checkpointer> checkpointer_;
   absl::Mutex write_mu_;
   std::unique_ptr<Database> writer_ ABSL_GUARDED_BY(write_mu_);
   absl::Mutex read_mu_;

@@ -284,15 +284,23 @@ TEST_F(RegistryAggregatesTest, MaintainedCountsEqualABruteForceRecount) {
     sqlite3_close(db);
     ASSERT_EQ(rc, SQLITE_OK);
   }
+  // The counts only: read_time moves on.
+  auto counts = [&]() -> std::string {
+    auto r = registry_->QueryAggregates(query);
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::string out;
+    for (const v1::RegionAggregate& a : r->aggregates()) out += a.SerializeAsString();
+    return out;
+  };
+  std::string before;
+  for (const v1::RegionAggregate& a : answer->aggregates()) before += a.SerializeAsString();
   auto wiped = registry_->QueryAggregates(query);
   ASSERT_TRUE(wiped.ok());
   EXPECT_EQ(wiped->aggregates(0).active_persons(), 0);
   ASSERT_TRUE(registry_->RebuildCounts().ok());
-  auto rebuilt = registry_->QueryAggregates(query);
-  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
-  EXPECT_EQ(rebuilt->SerializeAsString(), answer->SerializeAsString());
+  EXPECT_EQ(counts(), before);
   ASSERT_TRUE(registry_->RebuildCounts().ok());  // done: a second start does nothing
-  EXPECT_EQ(registry_->QueryAggregates(query)->SerializeAsString(), answer->SerializeAsString());
+  EXPECT_EQ(counts(), before);
 }
 
 }  // namespace
