@@ -110,6 +110,15 @@ absl::Status CheckParticipantEnrollment(absl::CivilDay today, const v1::Particip
     CheckEnrollment(pe.enrollment(), "enrollment", v);
   }
   if (pe.has_contribution()) CheckContribution(pe.contribution(), "contribution", v);
+  if (pe.enrollment().has_end_date()) {
+    absl::StatusOr<absl::CivilDay> end = ToCivilDay(pe.enrollment().end_date());
+    absl::StatusOr<absl::CivilDay> start = ToCivilDay(pe.enrollment().start_date());
+    if (!end.ok()) {
+      v.Add("enrollment.end_date", end.status().message());
+    } else if (start.ok() && *end < *start) {
+      v.Add("enrollment.end_date", "must not be earlier than start_date");
+    }
+  }
   return v.ToStatus();
 }
 
@@ -124,6 +133,11 @@ absl::StatusOr<Outcome> ApplyParticipantEnrollment(Writer& w, absl::CivilDay tod
     PARITRANA_ASSIGN_OR_RETURN(
         auto c, w.AddContribution(enrollment.resource.name(), pe.contribution(), true));
     outcome = Combine(outcome, c.outcome);
+  }
+  if (pe.enrollment().has_end_date()) {
+    PARITRANA_ASSIGN_OR_RETURN(absl::CivilDay end, ToCivilDay(pe.enrollment().end_date()));
+    PARITRANA_ASSIGN_OR_RETURN(auto ended, w.Terminate(enrollment.resource.name(), end));
+    outcome = Combine(outcome, ended.outcome);
   }
   return outcome;
 }

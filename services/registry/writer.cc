@@ -432,6 +432,10 @@ absl::StatusOr<std::optional<Outcome>> Writer::CreateNewPerson(
   PARITRANA_RETURN_IF_ERROR(Insert(Kind::kParticipant, p, "", p.domicile_region()));
   PARITRANA_RETURN_IF_ERROR(tx_.InsertNik(hash, vault_.Seal(participant.nik()), p.name()));
   PARITRANA_ASSIGN_OR_RETURN(v1::Enrollment e, NewEnrollment(p.name(), enrollment));
+  if (enrollment.has_end_date()) {  // a migrated history: terminated once the contribution applies
+    e.set_state(v1::ENROLLMENT_STATE_TERMINATED);
+    *e.mutable_end_date() = enrollment.end_date();
+  }
   if (contribution == nullptr) {
     PARITRANA_RETURN_IF_ERROR(Insert(Kind::kEnrollment, e, p.name(), e.region()));
     return Outcome::kCreated;

@@ -1535,6 +1535,70 @@ TEST_F(RegistryServiceTest, ImportsLenientlyAndIdempotently) {
             absl::StatusCode::kNotFound);
 }
 
+// A history migrated through import: the person's earlier enrollment carries its end_date and is
+// imported terminated (the fast path, a new person), the current one active (the general path, a
+// known person); both count only on their own days, a re-import changes nothing, and an end
+// before the start is rejected on its field.
+TEST_F(RegistryServiceTest, ImportsAHistoryWithATerminatedEnrollment) {
+  const std::string village = "regions/15.08.02.2001";
+  const Person worker{"24000000301", 3, 3, 1990, false, 8, "Sri Wahyuni"};
+  v1::Enrollment earlier = PuEnrollment("employers/15080009", village, Date(2020, 1, 1));
+  *earlier.mutable_end_date() = Date(2022, 7, 1);
+  v1::Enrollment current =
+      BpuEnrollment(village, Date(2023, 1, 1), type::v1::FUNDING_SOURCE_WORKER, "", false);
+  v1::Enrollment backwards =
+      BpuEnrollment(village, Date(2024, 1, 1), type::v1::FUNDING_SOURCE_WORKER, "", false);
+  *backwards.mutable_end_date() = Date(2023, 12, 31);
+  const std::vector<v1::ImportRow> rows = {
+      RegionRow(1, "regions/15.08.02", "Kecamatan Uji Impor"),
+      RegionRow(2, village, "Desa Uji Impor"),
+      EmployerRow(3, "15080009", village),
+      PersonRow(4, worker, village, earlier,
+                MakeContribution(100000, Date(2020, 1, 5), Date(2022, 12, 31))),
+      PersonRow(5, worker, village, current,
+                MakeContribution(100000, Date(2023, 1, 5), Date(2025, 12, 31))),
+      PersonRow(6, worker, village, backwards, std::nullopt),
+  };
+  auto stream = [&](const std::string& id) {
+    return std::vector<v1::ImportRecordsRequest>{Header(id, v1::IMPORT_MODE_LENIENT, 0),
+                                                 Rows(rows)};
+  };
+  auto first = Import(kRegistrarToken, stream("history-1"));
+  ASSERT_TRUE(first.status.ok()) << first.status;
+  EXPECT_EQ(first.response.rows_accepted(), 5);
+  ASSERT_EQ(first.response.rejected_rows_size(), 1);
+  EXPECT_EQ(first.response.rejected_rows(0).row_number(), 6);
+  EXPECT_EQ(first.response.rejected_rows(0).field(), "enrollment.end_date");
+
+  v1::ListEnrollmentsRequest list;
+  list.set_parent(worker.name());
+  auto listed = Call(&Stub::ListEnrollments, kRegistrarToken, list);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->enrollments_size(), 2);
+  int terminated = 0;
+  for (const v1::Enrollment& e : listed->enrollments()) {
+    if (e.state() != v1::ENROLLMENT_STATE_TERMINATED) continue;
+    ++terminated;
+    EXPECT_EQ(e.end_date().year(), 2022);
+    EXPECT_EQ(e.paid_through_date().year(), 2022);
+  }
+  EXPECT_EQ(terminated, 1);
+  // Active while the first enrollment ran (until 30 June 2022, not after), then in the second.
+  const auto in_first = Date(2021, 6, 30), gap = Date(2022, 9, 30), in_second = Date(2024, 6, 30);
+  auto counts = Query({"regions/15", village}, {in_first, gap, in_second}, false);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  for (const char* region : {"regions/15", "regions/15.08.02.2001"}) {
+    EXPECT_EQ(Active(*counts, region, in_first), 1) << region;
+    EXPECT_EQ(Active(*counts, region, gap), 0) << region;
+    EXPECT_EQ(Active(*counts, region, in_second), 1) << region;
+  }
+
+  auto again = Import(kRegistrarToken, stream("history-2"));
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  EXPECT_EQ(again.response.rows_accepted(), 0);
+  EXPECT_EQ(again.response.rows_unchanged(), 5);
+}
+
 // A district and `villages` villages under it, one row each, numbered from 1.
 std::vector<v1::ImportRow> DistrictRows(const std::string& district, int villages) {
   std::vector<v1::ImportRow> rows = {RegionRow(1, district, "Kecamatan Uji Impor")};
