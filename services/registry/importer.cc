@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "platform/errors.h"
 #include "platform/metrics.h"
 #include "region/validation.h"
@@ -142,6 +143,32 @@ absl::StatusOr<Outcome> ApplyParticipantEnrollment(Writer& w, absl::CivilDay tod
   return outcome;
 }
 
+absl::StatusOr<Outcome> ApplyPosting(Writer& w, const v1::ContributionPosting& posting) {
+  FieldViolations v;
+  v.Check("contribution.enrollment",
+          CheckEnrollmentName(posting.enrollment(), "contribution.enrollment"));
+  CheckContribution(posting.contribution(), "contribution.contribution", v);
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+  absl::StatusOr<Written<v1::Contribution>> written =
+      w.AddContribution(posting.enrollment(), posting.contribution(), true);
+  if (!written.ok()) {
+    // AddContribution names the enrollment `parent` and the contribution `contribution`, as
+    // CreateContribution's request does; in a row they sit under `contribution.`.
+    const std::string field = ErrorField(written.status());
+    const auto info = GetErrorInfo(written.status());
+    if (!field.empty() && info.has_value()) {
+      absl::string_view description = written.status().message();
+      absl::ConsumePrefix(&description, absl::StrCat(field, ": "));
+      return FieldError(
+          written.status().code(), info->reason(),
+          field == "parent" ? "contribution.enrollment" : absl::StrCat("contribution.", field),
+          description);
+    }
+    return written.status();
+  }
+  return written->outcome;
+}
+
 absl::StatusOr<Outcome> ApplyRow(Writer& w, absl::CivilDay today, const v1::ImportRow& row) {
   switch (row.record_case()) {
     case v1::ImportRow::kRegion: {
@@ -169,10 +196,12 @@ absl::StatusOr<Outcome> ApplyRow(Writer& w, absl::CivilDay today, const v1::Impo
       return ApplyBaseline(w, row.baseline());
     case v1::ImportRow::kTarget:
       return ApplyTarget(w, row.target());
+    case v1::ImportRow::kContribution:
+      return ApplyPosting(w, row.contribution());
     default:
       return InvalidField("record",
                           "is required: region, employer, participant_enrollment, "
-                          "baseline or target");
+                          "baseline, target or contribution");
   }
 }
 

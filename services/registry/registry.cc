@@ -30,43 +30,6 @@ constexpr int kMaxQueryAnswers = 10000;
 
 // Checks a resource name against `collection/{id}` (and nested patterns) and returns its parts.
 // `shape` is the expected parts, "*" for ids; e.g. {"participants", "*", "enrollments", "*"}.
-absl::StatusOr<std::vector<std::string>> NameParts(absl::string_view name,
-                                                   std::initializer_list<const char*> shape,
-                                                   absl::string_view field,
-                                                   absl::string_view example) {
-  std::vector<std::string> parts = absl::StrSplit(name, '/');
-  bool ok = parts.size() == shape.size();
-  size_t i = 0;
-  for (const char* expected : shape) {
-    if (!ok) break;
-    ok = expected[0] == '*' ? !parts[i].empty() : parts[i] == expected;
-    ++i;
-  }
-  if (!ok) return InvalidField(field, absl::StrCat("must look like ", example));
-  return parts;
-}
-
-absl::Status CheckEmployerName(absl::string_view name, absl::string_view field) {
-  PARITRANA_ASSIGN_OR_RETURN(auto parts,
-                             NameParts(name, {"employers", "*"}, field, "employers/{npp}"));
-  if (!CheckNpp(parts[1]).ok()) return InvalidField(field, "NPP must be exactly 8 digits");
-  return absl::OkStatus();
-}
-
-absl::Status CheckParticipantName(absl::string_view name, absl::string_view field) {
-  PARITRANA_ASSIGN_OR_RETURN(auto parts,
-                             NameParts(name, {"participants", "*"}, field, "participants/{kpj}"));
-  if (!CheckKpj(parts[1]).ok()) return InvalidField(field, "KPJ must be exactly 11 digits");
-  return absl::OkStatus();
-}
-
-absl::Status CheckEnrollmentName(absl::string_view name, absl::string_view field) {
-  PARITRANA_ASSIGN_OR_RETURN(auto parts,
-                             NameParts(name, {"participants", "*", "enrollments", "*"}, field,
-                                       "participants/{kpj}/enrollments/{enrollment}"));
-  return CheckParticipantName(absl::StrCat("participants/", parts[1]), field);
-}
-
 absl::Status CheckRegionName(absl::string_view name, absl::string_view field) {
   if (absl::Status s = ParseRegionName(name).status(); !s.ok()) {
     return InvalidField(field, s.message());

@@ -1,10 +1,14 @@
 #include "services/registry/resource_rules.h"
 
 #include <cmath>
+#include <initializer_list>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "region/eligibility.h"
 #include "region/validation.h"
@@ -311,6 +315,48 @@ void CheckContribution(const v1::Contribution& c, const std::string& prefix, Fie
   } else {
     CheckFunding(c.funding_source(), c.subsidy_scheme(), prefix, v);
   }
+}
+
+namespace {
+
+// Splits `name` at "/", which must give `shape` ("*": any non-empty part).
+absl::StatusOr<std::vector<std::string>> NameParts(absl::string_view name,
+                                                   std::initializer_list<const char*> shape,
+                                                   absl::string_view field,
+                                                   absl::string_view example) {
+  std::vector<std::string> parts = absl::StrSplit(name, '/');
+  bool ok = parts.size() == shape.size();
+  size_t i = 0;
+  for (const char* expected : shape) {
+    if (!ok) break;
+    ok = expected[0] == '*' ? !parts[i].empty() : parts[i] == expected;
+    ++i;
+  }
+  if (!ok) return InvalidField(field, absl::StrCat("must look like ", example));
+  return parts;
+}
+
+}  // namespace
+
+absl::Status CheckEmployerName(absl::string_view name, absl::string_view field) {
+  PARITRANA_ASSIGN_OR_RETURN(auto parts,
+                             NameParts(name, {"employers", "*"}, field, "employers/{npp}"));
+  if (!CheckNpp(parts[1]).ok()) return InvalidField(field, "NPP must be exactly 8 digits");
+  return absl::OkStatus();
+}
+
+absl::Status CheckParticipantName(absl::string_view name, absl::string_view field) {
+  PARITRANA_ASSIGN_OR_RETURN(auto parts,
+                             NameParts(name, {"participants", "*"}, field, "participants/{kpj}"));
+  if (!CheckKpj(parts[1]).ok()) return InvalidField(field, "KPJ must be exactly 11 digits");
+  return absl::OkStatus();
+}
+
+absl::Status CheckEnrollmentName(absl::string_view name, absl::string_view field) {
+  PARITRANA_ASSIGN_OR_RETURN(auto parts,
+                             NameParts(name, {"participants", "*", "enrollments", "*"}, field,
+                                       "participants/{kpj}/enrollments/{enrollment}"));
+  return CheckParticipantName(absl::StrCat("participants/", parts[1]), field);
 }
 
 }  // namespace paritrana::registry

@@ -26,6 +26,11 @@ void CheckEnrollment(const v1::Enrollment& enrollment, const std::string& prefix
 void CheckContribution(const v1::Contribution& contribution, const std::string& prefix,
                        FieldViolations& v);
 
+// Resource names; errors name `field`.
+absl::Status CheckEmployerName(absl::string_view name, absl::string_view field);
+absl::Status CheckParticipantName(absl::string_view name, absl::string_view field);
+absl::Status CheckEnrollmentName(absl::string_view name, absl::string_view field);
+
 // Identifier formats.
 absl::Status CheckNpp(absl::string_view npp);      // 8 digits
 absl::Status CheckKpj(absl::string_view kpj);      // 11 digits

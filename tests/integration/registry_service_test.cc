@@ -1599,6 +1599,82 @@ TEST_F(RegistryServiceTest, ImportsAHistoryWithATerminatedEnrollment) {
   EXPECT_EQ(again.response.rows_unchanged(), 5);
 }
 
+// Monthly postings: contribution rows extend existing enrollments' paid-through dates (and the
+// counts with them); a repeated posting is unchanged, and a bad one is rejected on its field.
+TEST_F(RegistryServiceTest, ImportsContributionPostingsForExistingEnrollments) {
+  const std::string village = "regions/15.08.02.2001";
+  const Person worker{"24000000401", 4, 4, 1991, false, 9, "Agus Salim"};
+  const std::vector<v1::ImportRow> people = {
+      RegionRow(1, "regions/15.08.02", "Kecamatan Uji Impor"),
+      RegionRow(2, village, "Desa Uji Impor"),
+      PersonRow(
+          3, worker, village,
+          BpuEnrollment(village, Date(2025, 1, 1), type::v1::FUNDING_SOURCE_WORKER, "", false),
+          MakeContribution(16800, Date(2025, 1, 5), Date(2025, 1, 31))),
+  };
+  auto loaded =
+      Import(kRegistrarToken, {Header("people-1", v1::IMPORT_MODE_LENIENT, 0), Rows(people)});
+  ASSERT_TRUE(loaded.status.ok()) << loaded.status;
+  ASSERT_EQ(loaded.response.rows_accepted(), 3);
+  v1::ListEnrollmentsRequest list;
+  list.set_parent(worker.name());
+  auto listed = Call(&Stub::ListEnrollments, kRegistrarToken, list);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->enrollments_size(), 1);
+  const std::string enrollment = listed->enrollments(0).name();
+
+  auto posting = [&](int64_t n, const std::string& name, absl::CivilDay paid,
+                     absl::CivilDay covers) {
+    v1::ImportRow row;
+    row.set_row_number(n);
+    row.mutable_contribution()->set_enrollment(name);
+    *row.mutable_contribution()->mutable_contribution() =
+        MakeContribution(16800, Date(paid.year(), paid.month(), paid.day()),
+                         Date(covers.year(), covers.month(), covers.day()));
+    return row;
+  };
+  const std::vector<v1::ImportRow> postings = {
+      posting(1, enrollment, absl::CivilDay(2025, 2, 5), absl::CivilDay(2025, 2, 28)),
+      posting(2, enrollment, absl::CivilDay(2025, 3, 5), absl::CivilDay(2025, 3, 31)),
+      posting(3, enrollment, absl::CivilDay(2025, 3, 6), absl::CivilDay(2025, 3, 15)),  // back
+      posting(4, worker.name() + "/enrollments/e999", absl::CivilDay(2025, 3, 5),
+              absl::CivilDay(2025, 3, 31)),
+      posting(5, "participants/1", absl::CivilDay(2025, 3, 5), absl::CivilDay(2025, 3, 31)),
+  };
+  auto stream = [&](const std::string& id) {
+    return std::vector<v1::ImportRecordsRequest>{Header(id, v1::IMPORT_MODE_LENIENT, 0),
+                                                 Rows(postings)};
+  };
+  auto first = Import(kRegistrarToken, stream("postings-2025-03"));
+  ASSERT_TRUE(first.status.ok()) << first.status;
+  EXPECT_EQ(first.response.rows_accepted(), 2);
+  ASSERT_EQ(first.response.rejected_rows_size(), 3);
+  EXPECT_EQ(first.response.rejected_rows(0).field(), "contribution.contribution.covers_through");
+  EXPECT_EQ(first.response.rejected_rows(0).code(), "FAILED_PRECONDITION");
+  EXPECT_EQ(first.response.rejected_rows(1).field(), "contribution.enrollment");
+  EXPECT_EQ(first.response.rejected_rows(1).code(), "NOT_FOUND");
+  EXPECT_EQ(first.response.rejected_rows(2).field(), "contribution.enrollment");
+  EXPECT_EQ(first.response.rejected_rows(2).code(), "INVALID_ARGUMENT");
+
+  v1::GetEnrollmentRequest get;
+  get.set_name(enrollment);
+  auto stored = Call(&Stub::GetEnrollment, kRegistrarToken, get);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->paid_through_date().month(), 3);
+  EXPECT_EQ(stored->paid_through_date().day(), 31);
+  auto counts = Query({"regions/15", village}, {Date(2025, 3, 20), Date(2025, 4, 1)}, false);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(Active(*counts, "regions/15", Date(2025, 3, 20)), 1);
+  EXPECT_EQ(Active(*counts, village, Date(2025, 3, 20)), 1);
+  EXPECT_EQ(Active(*counts, "regions/15", Date(2025, 4, 1)), 0);
+
+  auto again = Import(kRegistrarToken, stream("postings-2025-03-again"));
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  EXPECT_EQ(again.response.rows_accepted(), 0);
+  EXPECT_EQ(again.response.rows_unchanged(), 2);
+  EXPECT_EQ(again.response.rows_rejected(), 3);
+}
+
 // A district and `villages` villages under it, one row each, numbered from 1.
 std::vector<v1::ImportRow> DistrictRows(const std::string& district, int villages) {
   std::vector<v1::ImportRow> rows = {RegionRow(1, district, "Kecamatan Uji Impor")};
