@@ -557,7 +557,8 @@ national_run() {
   rows=$(sqlite3 "$WORK/nat_floor.db" 'SELECT count(*) FROM participants')
   rm -f "$WORK/nat_floor.db"
   record 1 "nat_floor_$n" "$(awk -v n="$rows" -v a="$t0" -v b="$t1" -v s="$(awk -v a="$s0" -v b="$s1" 'BEGIN { print b - a }')" \
-    -v m="$(cat "$WORK/floor.time")" 'BEGIN { t = b - a - s; printf "rows=%d seconds=%.3f startup_s=%.3f rows_per_s=%.1f sqlite3_maxrss_kb=%d", n, t, s, n / t, m }')"
+    -v m="$(cat "$WORK/floor.time")" 'BEGIN { t = b - a - s; printf "rows=%d seconds=%.3f wall_s=%.3f startup_s=%.3f rows_per_s=%s sqlite3_maxrss_kb=%d",
+      n, t, b - a, s, (t > 0 ? sprintf("%.1f", n / t) : "nan"), m }')"
   log "nat_floor_$n: $rows rows in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 
   # The four regions, chosen once, in the smallest registry.
