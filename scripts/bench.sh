@@ -21,13 +21,15 @@
 # and rewrites docs/benchmarks.md with medians of --reps repetitions and ratios against the
 # baseline measured in the same repetition. Everything started is stopped by a trap at the end.
 #
-#   scripts/bench.sh                  full run (about 25 minutes on 2 cores): rewrites docs/benchmarks.md
+#   scripts/bench.sh                  full run: rewrites docs/benchmarks.md (sections 1-5 took about
+#                                     25 minutes on 2 cores; section 6 adds two national imports,
+#                                     their floors and 4 x 2 x REPS latency runs of DURATION + 1 s)
 #   scripts/bench.sh --quick          tiny scale, 1 repetition, for CI: writes the report to the
 #                                     work directory and prints it; docs/ is left alone
 #   options: --reps N  --large N  --small N  --import N  --duration SECONDS  --concurrency N
 #            --eval-reps N (timed evaluations of each cycle)
-#            --national N1,N2,... (section 6: persons per registry, default 1000000,10000000;
-#            --quick: 2000,5000; none: skip section 6)
+#            --national N1,N2,... (section 6, "5. National scale" in the report: persons per
+#            registry, default 1000000,10000000; --quick: 2000,5000; none: skip section 6)
 #            --only national (section 6 alone; without --out its report goes to
 #            docs/benchmarks-national.md, so docs/benchmarks.md is left alone)
 #            --out FILE  --no-build  --no-profile  --keep (keep the work directory)
@@ -63,7 +65,7 @@ while [[ $# -gt 0 ]]; do
     --keep) KEEP=1 ;;
     --national) NATIONAL_SIZES=$2; NATIONAL_SET=1; shift ;;
     --only) ONLY=$2; shift ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
