@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "region/validation.h"
 
 namespace paritrana::bench {
@@ -178,17 +179,24 @@ const char* Dataset::CsvHeader() {
          "region,funding_source,subsidy_scheme,start_date,amount_rupiah,paid_date,covers_through";
 }
 
-std::string Dataset::CsvLine(uint64_t i) const {
-  const rv1::ParticipantEnrollment pe = Participant(i);
+std::string Dataset::CsvLine(uint64_t i) const { return CsvLine(Participant(i)); }
+
+std::string Dataset::CsvLine(const rv1::ParticipantEnrollment& pe) {
   const auto& p = pe.participant();
   const auto& e = pe.enrollment();
   const auto& c = pe.contribution();
+  auto field = [](const std::string& v) {
+    if (v.find_first_of(",\"\n") == std::string::npos) return v;
+    return absl::StrCat("\"", absl::StrReplaceAll(v, {{"\"", "\"\""}}), "\"");
+  };
   return absl::StrCat(
-      p.name().substr(13), ",", p.nik(), ",", p.display_name(), ",", static_cast<int>(p.sex()), ",",
-      Iso(p.birth_date()), ",", p.domicile_region(), ",", static_cast<int>(e.segment()), ",",
-      e.employer(), ",", absl::StrJoin(e.programmes(), ";"), ",", e.region(), ",",
-      static_cast<int>(e.funding_source()), ",", e.subsidy_scheme(), ",", Iso(e.start_date()), ",",
-      c.amount_rupiah(), ",", Iso(c.paid_date()), ",", Iso(c.covers_through()));
+      p.name().substr(13), ",", p.nik(), ",", field(p.display_name()), ",",
+      static_cast<int>(p.sex()), ",", Iso(p.birth_date()), ",", p.domicile_region(), ",",
+      static_cast<int>(e.segment()), ",", field(e.employer()), ",",
+      absl::StrJoin(e.programmes(), ";"), ",", e.region(), ",",
+      static_cast<int>(e.funding_source()), ",", field(e.subsidy_scheme()), ",",
+      Iso(e.start_date()), ",", c.amount_rupiah(), ",", Iso(c.paid_date()), ",",
+      Iso(c.covers_through()));
 }
 
 }  // namespace paritrana::bench

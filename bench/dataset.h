@@ -36,6 +36,9 @@ class Dataset final {
   registry::v1::ParticipantEnrollment Participant(uint64_t i) const;
   // The same record as one CSV line (no newline), for the plain-table floor.
   std::string CsvLine(uint64_t i) const;
+  // Any participant row (e.g. the national generator's) as the same CSV line; a field holding a
+  // comma or a quote is quoted (RFC 4180).
+  static std::string CsvLine(const registry::v1::ParticipantEnrollment& pe);
   static const char* CsvHeader();
 
   // The regency/city codes of Jambi ("15.01" ... "15.72").

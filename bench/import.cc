@@ -13,7 +13,8 @@
 //                  targets; --part=participants: participants [--first, --first + --participants)
 //                  for jambi, [--first, --participants) for national and demo; --part=all: both
 //                  in one import, as the demo loads them)
-//   --format=csv   the participant rows as CSV on stdout, with a header line (jambi only)
+//   --format=csv   the participant rows as CSV on stdout, with a header line, one line per row
+//                  (national and demo: every row of persons [--first, --participants))
 //   --format=null  generate and serialize only: the generator's own speed
 //   --progress     a progress bar on stderr (persons done / total, rows/s, ETA), redrawn in
 //                  place on a terminal, one line every 5 s otherwise
@@ -152,6 +153,27 @@ int Csv(const paritrana::bench::Dataset& data, uint64_t first, uint64_t n) {
   return std::fflush(stdout) == 0 ? 0 : 1;
 }
 
+// The national generator's rows of persons [first, n) as CSV, one line per row (a person has 1 to
+// 3 rows), in the same columns as the Jambi shape's.
+int NationalCsv(const paritrana::bench::NationalDataset& national, uint64_t first, uint64_t n) {
+  std::string buffer;
+  buffer.reserve(1 << 20);
+  absl::StrAppend(&buffer, paritrana::bench::Dataset::CsvHeader(), "\n");
+  std::vector<rv1::ParticipantEnrollment> person;
+  for (uint64_t i = first; i < n; ++i) {
+    national.Person(i, person);
+    for (const rv1::ParticipantEnrollment& row : person) {
+      absl::StrAppend(&buffer, paritrana::bench::Dataset::CsvLine(row), "\n");
+    }
+    if (buffer.size() > (1 << 20) - 2048) {
+      if (std::fwrite(buffer.data(), 1, buffer.size(), stdout) != buffer.size()) return 1;
+      buffer.clear();
+    }
+  }
+  if (std::fwrite(buffer.data(), 1, buffer.size(), stdout) != buffer.size()) return 1;
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
 // A progress bar on stderr: persons done of the total, rows per second and the time left;
 // redrawn in place on a terminal, one plain line every 5 seconds otherwise.
 class Progress final {
@@ -239,13 +261,7 @@ int main(int argc, char** argv) {
                                            absl::GetFlag(FLAGS_scale)));
   }
   const std::string format = absl::GetFlag(FLAGS_format);
-  if (format == "csv") {
-    if (!legacy) {
-      std::fprintf(stderr, "--format=csv is for --shape=jambi only\n");
-      return 2;
-    }
-    return Csv(data, first, n);
-  }
+  if (format == "csv" && legacy) return Csv(data, first, n);
 
   if (!legacy && n > paritrana::bench::NationalDataset::kMaxPersons) {
     std::fprintf(stderr, "--participants: at most %llu (NIKs would repeat)\n",
@@ -273,6 +289,7 @@ int main(int argc, char** argv) {
     options.participants = n;
     options.region_rows = absl::GetFlag(FLAGS_region_rows) || catalog.empty();
     national = std::make_unique<paritrana::bench::NationalDataset>(*std::move(tables), options);
+    if (format == "csv") return NationalCsv(*national, first, n);
   }
 
   const std::string part = absl::GetFlag(FLAGS_part);

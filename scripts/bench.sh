@@ -13,27 +13,42 @@
 #   5. award evaluation: a national cycle (514 regency/city candidates, computed and jury
 #      indicators) evaluated end to end through the award, coverage and registry services, against
 #      a provincial cycle (Jambi, 11 candidates) evaluated in the same repetition;
+#   6. national scale: for each size of --national, a registry started with the national region
+#      catalogue (--region_catalog, idn-area-data), the national skeleton and N persons of the
+#      national generator imported (10,000 rows per batch and per message), against the same rows
+#      loaded by the sqlite3 shell; bytes per participant, memory; cache-miss GetCoverage latency
+#      of a province, regency, district and village at each size;
 # and rewrites docs/benchmarks.md with medians of --reps repetitions and ratios against the
 # baseline measured in the same repetition. Everything started is stopped by a trap at the end.
 #
-#   scripts/bench.sh                  full run (about 25 minutes on 2 cores): rewrites docs/benchmarks.md
+#   scripts/bench.sh                  full run: rewrites docs/benchmarks.md (sections 1-5 took about
+#                                     25 minutes on 2 cores; section 6 adds two national imports,
+#                                     their floors and 4 x 2 x REPS latency runs of DURATION + 1 s)
 #   scripts/bench.sh --quick          tiny scale, 1 repetition, for CI: writes the report to the
 #                                     work directory and prints it; docs/ is left alone
 #   options: --reps N  --large N  --small N  --import N  --duration SECONDS  --concurrency N
 #            --eval-reps N (timed evaluations of each cycle)
+#            --national N1,N2,... (section 6, "5. National scale" in the report: persons per
+#            registry, default 1000000,10000000; --quick: 2000,5000; none: skip section 6)
+#            --only national (section 6 alone; without --out its report goes to
+#            docs/benchmarks-national.md, so docs/benchmarks.md is left alone)
 #            --out FILE  --no-build  --no-profile  --keep (keep the work directory)
 #            --bin DIR (binaries from another build directory, e.g. --no-build --bin build to
 #            reuse the default preset's build in CI; figures from it are not Release figures)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+BENCH_ARGS=""
+if (($#)); then BENCH_ARGS=$(printf ' %s' "$@"); fi
 
 QUICK=0 REPS=3 SMALL=10000 LARGE=1000000 IMPORT_N=50000 DURATION=5 WARMUP=1 CONC=16
 BIN_DIR="" OPEN_FAST=2000 OPEN_SLOW=100 REDIS_N=200000 OUT="" BUILD=1 PROFILE=1 KEEP=0 PROFILE_N=10000
 EVAL_REGENCIES=514 EVAL_PER=40 EVAL_ASSESSORS=3 EVAL_REPS=7
+NATIONAL_SIZES=1000000,10000000 NATIONAL_SET=0 ONLY=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) QUICK=1; REPS=1; SMALL=500; LARGE=2000; IMPORT_N=1000; DURATION=0.5; WARMUP=0.2
+             [[ $NATIONAL_SET == 1 ]] || NATIONAL_SIZES=2000,5000
              OPEN_FAST=500; OPEN_SLOW=50; REDIS_N=5000; PROFILE=0
              EVAL_PER=5; EVAL_ASSESSORS=1; EVAL_REPS=2 ;;
     --reps) REPS=$2; shift ;;
@@ -48,17 +63,41 @@ while [[ $# -gt 0 ]]; do
     --bin) BIN_DIR=$2; shift ;;
     --no-profile) PROFILE=0 ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --national) NATIONAL_SIZES=$2; NATIONAL_SET=1; shift ;;
+    --only) ONLY=$2; shift ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
 done
 
+case $ONLY in
+  "") MAIN=1 ;;
+  national) MAIN=0 ;;
+  *) echo "bench.sh: --only takes national" >&2; exit 2 ;;
+esac
+# Section 6's sizes, ascending, without duplicates; empty with --national none.
+if [[ $NATIONAL_SIZES == none ]]; then
+  NATIONAL_LIST=()
+else
+  mapfile -t NATIONAL_LIST < <(tr ',' '\n' <<<"$NATIONAL_SIZES" | sed '/^$/d' | sort -gu)
+  for n in "${NATIONAL_LIST[@]}"; do
+    [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --national takes sizes like 1000000,10000000 or none" >&2; exit 2; }
+  done
+fi
+[[ $MAIN == 0 && ${#NATIONAL_LIST[@]} == 0 ]] && { echo "bench.sh: --only national with --national none runs nothing" >&2; exit 2; }
+CATALOG=$ROOT/tools/node_modules/idn-area-data
+if [[ ${#NATIONAL_LIST[@]} -gt 0 && ! -f $CATALOG/data/villages.csv ]]; then
+  echo "bench.sh: $CATALOG missing (scripts/setup.sh installs it); or pass --national none" >&2; exit 1
+fi
+
 BIN=${BIN_DIR:-$ROOT/build-release}
 [[ $BIN == /* ]] || BIN=$ROOT/$BIN
 WORK=$(mktemp -d /tmp/paritrana-bench.XXXXXX)
 if [[ -z $OUT ]]; then
-  if [[ $QUICK == 1 ]]; then OUT=$WORK/benchmarks-quick.md; else OUT=$ROOT/docs/benchmarks.md; fi
+  if [[ $QUICK == 1 ]]; then OUT=$WORK/benchmarks-quick.md
+  elif [[ $MAIN == 0 ]]; then OUT=$ROOT/docs/benchmarks-national.md
+  else OUT=$ROOT/docs/benchmarks.md; fi
 fi
 RESULTS=$WORK/results.txt
 : > "$RESULTS"
@@ -254,6 +293,7 @@ for attempt in $(seq 10); do
 done
 REDIS_ADDR=unix:$REDIS_SOCK
 
+if [[ $MAIN == 1 ]]; then  # sections 1 to 5 (not with --only national)
 log "registry with $SMALL participants"
 start_registry small
 SMALL_ADDR=$ADDR SMALL_PID=$LAST_PID
@@ -449,6 +489,232 @@ if [[ $PROFILE == 1 ]] && command -v perf >/dev/null && perf record -o "$WORK/pe
     }' "$WORK/perf.txt")
   PROFILE_IMPORT=$(grep '^RESULT' "$WORK/profile-import.txt" | sed 's/^RESULT //')
 fi
+fi  # sections 1 to 5
+
+# --- 6. national scale ----------------------------------------------------------------------------
+# For each size N of --national (ascending), in its own data directory: a registry started with the
+# national region catalogue, the national skeleton, then N persons of the national generator
+# through ImportRecords at the registry's largest batch and message (10,000 rows), timed; the same
+# rows as CSV into the sqlite3 shell (the floor); the database's size per person; then cache-miss
+# GetCoverage latency (an uncached coverage service) of one province, regency, district and village,
+# the same four regions at every N: the regency/city holding the most enrollment spans in the
+# smallest registry, its province, its first district and that district's first village (by code,
+# from the catalogue). The generator spreads a regency's persons evenly over its villages, but
+# which village gets which person depends on N, so a village picked for having people at one N
+# could be empty at another; a village of the most populous regency has about the average. Each registry is stopped and its
+# directory removed (unless --keep) before the next size starts, so only one holds disk at a time.
+NATIONAL_DATE=2025-02-28  # the national dataset's query date (bench/national_dataset.h)
+NATIONAL_LEVELS=(province regency district village)
+NATIONAL_CODES=()
+NAT_IMPORT=(--shape=national --region_catalog="$CATALOG" --batch_size=10000 --rows_per_message=10000)
+
+# db_bytes NAME: registry.db plus registry.db-wal, in bytes.
+nat_db_bytes() {
+  local f sum=0
+  for f in "$WORK/$1/registry.db" "$WORK/$1/registry.db-wal"; do
+    [[ -f $f ]] && sum=$((sum + $(stat -c %s "$f")))
+  done
+  echo "$sum"
+}
+
+# spans NAME CODE: enrollment spans of a region (its code is a prefix of its villages' codes).
+nat_spans() {
+  sqlite3 -readonly "$WORK/$1/registry.db" \
+    "SELECT count(*) FROM enrollment_spans WHERE region >= '$2' AND region < '$2' || '/'"
+}
+
+national_run() {
+  local n=$1 name=national_$1 line addr pid
+  mkdir -p "$WORK/$name"
+  log "national scale, $n persons: registry with the region catalogue"
+  start_grpc "$name" "$REGISTRY" "${COMMON[@]}" --store="sqlite:$WORK/$name/registry.db" \
+    --nik_key_file="$WORK/$name/nik.key" --create_nik_key --redis="$REDIS_ADDR" \
+    --max_message_bytes=67108864 --region_catalog="$CATALOG"
+  addr=$ADDR pid=$LAST_PID
+  line=$(timeout 3600 "$IMPORT" --target="$addr" "${NAT_IMPORT[@]}" --participants="$n" \
+         --part=skeleton | tee -a "$WORK/import.log" | grep '^RESULT' | sed 's/^RESULT //')
+  record 1 "nat_skeleton_$n" "$line db_bytes=$(nat_db_bytes "$name")"
+  log "national scale, $n persons: import"
+  line=$(timeout $((600 + n / 100)) "$IMPORT" --target="$addr" "${NAT_IMPORT[@]}" --participants="$n" \
+         --part=participants --registry_pid="$pid" | tee -a "$WORK/import.log" | grep '^RESULT' |
+         sed 's/^RESULT //')
+  local db wal
+  db=$(stat -c %s "$WORK/$name/registry.db")
+  wal=0; [[ -f $WORK/$name/registry.db-wal ]] && wal=$(stat -c %s "$WORK/$name/registry.db-wal")
+  record 1 "nat_import_$n" "$line db_bytes=$db wal_bytes=$wal bytes_per_person=$(awk -v a="$db" -v b="$wal" -v n="$n" 'BEGIN { printf "%.1f", (a + b) / n }') bytes_per_person_above_skeleton=$(awk -v a="$db" -v b="$wal" -v k="$(med nat_skeleton_$n db_bytes)" -v n="$n" 'BEGIN { printf "%.1f", (a + b - k) / n }')"
+  log "nat_import_$n: $(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(rows|persons|seconds|rows_per_s|persons_per_s|cpu_s|hwm_kb|rejected)=/) printf "%s ", $i }')db+wal $(( (db + wal) / 1048576 )) MiB"
+
+  # The floor: the same rows as CSV into a plain table. The generator's start-up (reading the
+  # catalogue, apportioning) is timed alone and taken off, as the import's timer starts after it.
+  log "national scale, $n persons: sqlite3 shell floor"
+  local t0 t1 s0 s1 rows
+  s0=$(date +%s.%N)
+  "$IMPORT" "${NAT_IMPORT[@]}" --participants="$n" --first="$n" --format=csv >/dev/null
+  s1=$(date +%s.%N)
+  rm -f "$WORK/nat_floor.db"
+  t0=$(date +%s.%N)
+  /usr/bin/time -f '%M' -o "$WORK/floor.time" bash -c \
+    "'$IMPORT' --shape=national --region_catalog='$CATALOG' --participants=$n --format=csv | sqlite3 '$WORK/nat_floor.db' '.import --csv /dev/stdin participants'"
+  t1=$(date +%s.%N)
+  rows=$(sqlite3 "$WORK/nat_floor.db" 'SELECT count(*) FROM participants')
+  rm -f "$WORK/nat_floor.db"
+  record 1 "nat_floor_$n" "$(awk -v n="$rows" -v a="$t0" -v b="$t1" -v s="$(awk -v a="$s0" -v b="$s1" 'BEGIN { print b - a }')" \
+    -v m="$(cat "$WORK/floor.time")" 'BEGIN { t = b - a - s; printf "rows=%d seconds=%.3f wall_s=%.3f startup_s=%.3f rows_per_s=%s sqlite3_maxrss_kb=%d",
+      n, t, b - a, s, (t > 0 ? sprintf("%.1f", n / t) : "nan"), m }')"
+  log "nat_floor_$n: $rows rows in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+
+  # The four regions, chosen once, in the smallest registry.
+  if [[ ${#NATIONAL_CODES[@]} == 0 ]]; then
+    local regency district village
+    regency=$(sqlite3 -readonly "$WORK/$name/registry.db" "SELECT substr(region, 1, 5) AS r
+      FROM enrollment_spans GROUP BY r ORDER BY count(*) DESC, r LIMIT 1")
+    district=$(awk -F, -v r="$regency" 'NR > 1 && $2 == r { print $1 }' "$CATALOG/data/districts.csv" | sort | head -1)
+    village=$(awk -F, -v d="$district" 'NR > 1 && $2 == d { print $1 }' "$CATALOG/data/villages.csv" | sort | head -1)
+    [[ $village =~ ^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$ && ${village:0:5} == "$regency" ]] ||
+      { echo "bench.sh: no village found for regency '$regency' of the national registry" >&2; exit 1; }
+    NATIONAL_CODES=("${regency:0:2}" "$regency" "$district" "$village")
+    log "national scale: regions ${NATIONAL_CODES[*]}"
+  fi
+  record 1 "nat_spans_$n" "province=$(nat_spans "$name" "${NATIONAL_CODES[0]}") regency=$(nat_spans "$name" "${NATIONAL_CODES[1]}") district=$(nat_spans "$name" "${NATIONAL_CODES[2]}") village=$(nat_spans "$name" "${NATIONAL_CODES[3]}")"
+
+  start_grpc "nat_coverage_$n" "$COVERAGE" "${COMMON[@]}" --registry="$addr"
+  local cov=$ADDR cov_pid=$LAST_PID rep i
+  for rep in $(seq "$REPS"); do
+    log "national scale, $n persons: cache misses, repetition $rep/$REPS"
+    for i in 0 1 2 3; do
+      load "$rep" "nat_${NATIONAL_LEVELS[i]}_$n" --target="$cov" --method=coverage \
+        --regions="regions/${NATIONAL_CODES[i]}" --date=$NATIONAL_DATE --mode=closed --concurrency=1
+    done
+  done
+  stop "$cov_pid"
+  stop "$pid"
+  [[ $KEEP == 1 ]] || rm -rf "${WORK:?}/$name"
+}
+
+for n in "${NATIONAL_LIST[@]}"; do national_run "$n"; done
+
+# The "What runs" rows of section 5 (and, with --only national, the rows it shares with the others).
+national_what_runs() {
+  [[ ${#NATIONAL_LIST[@]} -gt 0 ]] || return 0
+  if [[ $MAIN == 0 ]]; then
+    cat <<EOF
+| coverage, uncached | \`paritrana-coverage --plaintext --listen=127.0.0.1:0 --registry=REGISTRY\` (no \`--redis\`: every call asks \`QueryAggregates\`) |
+| load | \`paritrana-bench-load --target=ADDR --method=coverage --mode=closed --concurrency=1 --duration=${DURATION}s --warmup=${WARMUP}s\` (callback API, 2 channels) |
+EOF
+  fi
+  cat <<EOF
+| registry, national (section 5) | the registry command above plus \`--region_catalog=tools/node_modules/idn-area-data\`: the catalogue's 38 provinces, 514 regencies/cities, 7,285 districts and 83,762 villages (idn-area-data 4.0.1, ODbL) loaded at first start, so no region rows are imported |
+| national data (section 5) | \`paritrana-bench-import --target=REGISTRY --shape=national --region_catalog=tools/node_modules/idn-area-data --batch_size=10000 --rows_per_message=10000 --participants=N --part=skeleton\`, then the same with \`--part=participants --registry_pid=PID\` (10,000 rows per batch and per message: the registry's largest batch); floor: the same with \`--format=csv\` into \`sqlite3 DB '.import --csv /dev/stdin participants'\` |
+EOF
+}
+
+# mib KB: KiB as MiB.
+mib() { fmt "$(awk -v k="$1" 'BEGIN { if (k == "nan" || k == "") print "nan"; else print k / 1024 }')"; }
+# ratio A B [DIGITS]: A / B, or nan.
+ratio() { fmt "$(awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b + 0 == 0) print "nan"; else print a / b }')" "${3:-2}"; }
+
+national_report() {
+  [[ ${#NATIONAL_LIST[@]} -gt 0 ]] || return 0
+  local lo=${NATIONAL_LIST[0]} hi=${NATIONAL_LIST[${#NATIONAL_LIST[@]} - 1]} n l i
+  cat <<EOF
+
+## 5. National scale
+
+The national generator (\`bench/national_dataset.h\`, seed 2025) at ${#NATIONAL_LIST[@]} size(s), each into a
+fresh registry started with \`--region_catalog\` (every person in a real village of the
+idn-area-data catalogue; a person has 1 to 3 rows: earlier terminated enrollments, then the
+current one). Skeleton first (employers, baselines and targets, scaled with N), then the persons,
+through streaming \`ImportRecords\` (LENIENT) with \`--batch_size=10000 --rows_per_message=10000\`,
+the registry's largest batch and message. One import per size; latencies are medians of $REPS
+repetition(s). Registry memory is \`VmHWM\` since the process started (catalogue and skeleton
+included); the curve is \`VmRSS\` at each tenth of the import. Size: \`registry.db\` plus
+\`registry.db-wal\` right after the import, divided by the number of persons (aggregates and
+indexes included; "above the skeleton" takes off the size after the skeleton import, which holds
+the catalogue's regions, employers, baselines and targets).
+
+Command, per size N: \`paritrana-bench-import --target=REGISTRY --shape=national
+--region_catalog=tools/node_modules/idn-area-data --batch_size=10000 --rows_per_message=10000
+--participants=N --part=participants --registry_pid=PID\` (after the same with \`--part=skeleton\`).
+
+| persons | rows | skeleton rows | seconds | rows/s | persons/s | registry CPU-s | rows per CPU-s | VmHWM MiB | VmRSS MiB by tenth of the time | registry.db MiB | -wal MiB | bytes per participant | above the skeleton | rejected |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+EOF
+  for n in "${NATIONAL_LIST[@]}"; do
+    l=nat_import_$n
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" \
+      "$(fmt "$(med $l rows)")" "$(fmt "$(med nat_skeleton_$n rows)")" "$(fmt "$(med $l seconds)" 1)" \
+      "$(fmt "$(med $l rows_per_s)")" "$(fmt "$(med $l persons_per_s)")" "$(fmt "$(med $l cpu_s)" 1)" \
+      "$(fmt "$(med $l rows_per_cpu_s)")" "$(mib "$(med $l hwm_kb)")" "$(values $l rss_mib_by_tenth | tail -1)" \
+      "$(fmt "$(awk -v b="$(med $l db_bytes)" 'BEGIN { print b / 1048576 }')" 1)" \
+      "$(fmt "$(awk -v b="$(med $l wal_bytes)" 'BEGIN { print b / 1048576 }')" 1)" \
+      "$(fmt "$(med $l bytes_per_person)")" "$(fmt "$(med $l bytes_per_person_above_skeleton)")" \
+      "$(fmt "$(med $l rejected)")"
+  done
+  cat <<EOF
+
+Floor: the same rows (\`--format=csv\`, one line per row, generated by the same code) piped into
+\`sqlite3 DB '.import --csv /dev/stdin participants'\`, a plain table without index, in the same
+run. The generator's start-up (reading the catalogue, apportioning), timed alone, is taken off its
+seconds, as the import's clock starts after it.
+
+| persons | rows | seconds | generator start-up s | rows/s | sqlite3 max RSS MiB | import ÷ floor (rows/s) |
+|---|---|---|---|---|---|---|
+EOF
+  for n in "${NATIONAL_LIST[@]}"; do
+    l=nat_floor_$n
+    printf '| %s | %s | %s | %s | %s | %s | %sx |\n' "$n" "$(fmt "$(med $l rows)")" "$(fmt "$(med $l seconds)" 2)" \
+      "$(fmt "$(med $l startup_s)" 2)" "$(fmt "$(med $l rows_per_s)")" "$(mib "$(med $l sqlite3_maxrss_kb)")" \
+      "$(ratio "$(med nat_import_$n rows_per_s)" "$(med $l rows_per_s)" 4)"
+  done
+  cat <<EOF
+
+Cache-miss latency: \`GetCoverage\` of one region on $NATIONAL_DATE through a coverage service
+without \`--redis\` (every call asks \`QueryAggregates\`), one caller at a time, ${DURATION} s after
+${WARMUP} s warm-up. Regions: regency/city ${NATIONAL_CODES[1]:-—} (the one with the most enrollment spans in
+the $lo-person registry), its province, its first district and that district's first village by
+code; the same four at every size (the generator spreads a regency's persons evenly over its
+villages, but which village holds whom depends on N, so the village's count differs by size). Provinces and regencies/cities keep counts by delta; districts and villages count
+their enrollment spans on demand ("spans" is how many such a count reads). Latency in microseconds.
+
+| level | region | persons | enrollment spans in the region | calls/s | p50 | p90 | p99 | errors |
+|---|---|---|---|---|---|---|---|---|
+EOF
+  for i in 0 1 2 3; do
+    for n in "${NATIONAL_LIST[@]}"; do
+      l=nat_${NATIONAL_LEVELS[i]}_$n
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${NATIONAL_LEVELS[i]}" "${NATIONAL_CODES[i]:-—}" "$n" \
+        "$(fmt "$(med nat_spans_$n "${NATIONAL_LEVELS[i]}")")" "$(fmt "$(med $l qps)")" "$(fmt "$(med $l p50_us)")" \
+        "$(fmt "$(med $l p90_us)")" "$(fmt "$(med $l p99_us)")" "$(fmt "$(med $l errors)")"
+    done
+  done
+  cat <<EOF
+
+| level | p50 with $hi ÷ with $lo persons | p99 with $hi ÷ with $lo persons | within 1.2x (p50 and p99) |
+|---|---|---|---|
+EOF
+  for i in 0 1 2 3; do
+    local a b
+    a=$(ratio "$(med nat_${NATIONAL_LEVELS[i]}_$hi p50_us)" "$(med nat_${NATIONAL_LEVELS[i]}_$lo p50_us)")
+    b=$(ratio "$(med nat_${NATIONAL_LEVELS[i]}_$hi p99_us)" "$(med nat_${NATIONAL_LEVELS[i]}_$lo p99_us)")
+    printf '| %s | %sx | %sx | %s |\n' "${NATIONAL_LEVELS[i]}" "$a" "$b" \
+      "$(yes_no "$(awk -v a="$a" -v b="$b" 'BEGIN { print (a + 0 > 0 && a <= 1.2 && b <= 1.2) }')")"
+  done
+  local hlo hhi bpp rate
+  hlo=$(med nat_import_$lo hwm_kb) hhi=$(med nat_import_$hi hwm_kb)
+  bpp=$(med nat_import_$hi bytes_per_person) rate=$(med nat_import_$hi rows_per_s)
+  cat <<EOF
+
+| goal (issue 15) | measured | |
+|---|---|---|
+| import ≥ 150,000 participant rows/s | $(fmt "$(med nat_import_$lo rows_per_s)") rows/s ($lo persons), $(fmt "$rate") rows/s ($hi persons) | $(yes_no "$(awk -v a="$(med nat_import_$lo rows_per_s)" -v b="$rate" 'BEGIN { print (a >= 150000 && b >= 150000) }')") |
+| registry memory flat: VmHWM with $hi persons ≤ 1.5x with $lo | $(mib "$hhi") MiB ÷ $(mib "$hlo") MiB = $(ratio "$hhi" "$hlo")x | $(yes_no "$(awk -v a="$hhi" -v b="$hlo" 'BEGIN { print (b > 0 && a <= 1.5 * b) }')") |
+| database ≤ 400 bytes per participant at $hi persons | $(fmt "$bpp") bytes | $(yes_no "$(awk -v b="$bpp" 'BEGIN { print (b <= 400) }')") |
+EOF
+  if [[ $QUICK == 1 || $hi -lt 10000000 ]]; then
+    echo
+    echo "(Sizes below the issue's 1M and 10M: the goals above are checked at these sizes only.)"
+  fi
+}
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 T_END=$(date +%s)
@@ -477,6 +743,7 @@ row_open() {  # LABEL NAME RATE
 }
 yes_no() { awk -v c="$1" 'BEGIN { print (c ? "**met**" : "**not met**") }'; }
 
+if [[ $MAIN == 1 ]]; then
 HIT_QPS_RATIO=$(ratio_med hit qps echo)
 EVAL_MED=$(med eval_national ms)
 EVAL_MAX=$(values eval_national ms | sort -g | tail -1)
@@ -492,6 +759,7 @@ SCALE_P99=$(awk -v a="$(med scale_large_province p99_us)" -v b="$(med scale_smal
 SCALE_MIX_P50=$(awk -v a="$(med scale_large_mix p50_us)" -v b="$(med scale_small_mix p50_us)" 'BEGIN { printf "%.2f", a / b }')
 IMPORT_RATE=$(med import rows_per_s)
 IMPORT_LARGE_RATE=$(med import_large rows_per_s)
+fi
 
 if [[ $BIN == "$ROOT/build-release" ]]; then
   BUILD_TEXT='`cmake --preset release && cmake --build --preset release` (Release, -O3)'
@@ -529,6 +797,9 @@ and noisy); the ratios, taken within one repetition, are the more stable figures
 |---|---|
 | Redis | \`redis-server --port P --bind 127.0.0.1 --unixsocket DIR/redis.sock --save "" --appendonly no\` (the services use the socket, redis-benchmark the port) |
 | registry | \`paritrana-registry --plaintext --listen=127.0.0.1:0 --store=sqlite:DIR/registry.db --nik_key_file=DIR/nik.key --create_nik_key --redis=unix:DIR/redis.sock\` |
+EOF
+  if [[ $MAIN == 1 ]]; then
+    cat <<EOF
 | coverage, cached | \`paritrana-coverage --plaintext --listen=127.0.0.1:0 --registry=REGISTRY --redis=unix:DIR/redis.sock\` (answers kept in process, dropped on the registry's change messages; (b′) adds \`--local_cache_entries=0\`: one Redis round trip per call) |
 | coverage, uncached | \`paritrana-coverage --plaintext --listen=127.0.0.1:0 --registry=REGISTRY\` (no \`--redis\`: every call asks \`QueryAggregates\`) |
 | echo floor | \`paritrana-bench-echo --plaintext --listen=127.0.0.1:0\`: an Echo service on the same \`ServiceHost\` as the services (RPC observer interceptor, health, reflection, keepalive), answering $ANSWER_BYTES bytes like GetCoverage; \`--bare\`: a plain \`grpc::ServerBuilder\` |
@@ -536,6 +807,11 @@ and noisy); the ratios, taken within one repetition, are the more stable figures
 | data | \`paritrana-bench-import --target=REGISTRY --part=skeleton\`, then \`--participants=N\` (ImportRecords, 1,000 rows per message and per batch) |
 | award (section 4) | \`paritrana-award --plaintext --listen=127.0.0.1:0 --store=sqlite:DIR/award.db --registry=REGISTRY --coverage=COVERAGE --rubric_files=services/award/default_rubric_regency.json\` (COVERAGE without \`--redis\`) |
 | evaluation | \`paritrana-bench-evaluate --part=registry\` (national data through ImportRecords), then \`--part=award --reps=$EVAL_REPS\` (cycles, candidates, assessments, then timed \`EvaluateCycle\` calls) |
+EOF
+  fi
+  national_what_runs
+  if [[ $MAIN == 1 ]]; then
+    cat <<EOF
 
 Data (\`bench/dataset.h\`): Jambi (province 15), its 11 regencies/cities, 66 districts, 528
 villages, 2,000 employers, 2025 baselines and target; participant *i* has a valid NIK (province
@@ -717,6 +993,11 @@ $(fmt "$(awk -v l="$(med eval_large_coverage ms)" -v r="$(med eval_large_coverag
 regency that dense, the national evaluation would take about **$(fmt "$EVAL_DENSE_MS") ms**: the
 measured national time with its coverage calls' share replaced by $(fmt "$(med eval_national candidates)") regencies at the dense
 cost (an extrapolation, not a measurement; see the analysis).
+EOF
+  fi
+  national_report
+  if [[ $MAIN == 1 ]]; then
+    cat <<EOF
 
 ## Goals
 
@@ -730,7 +1011,8 @@ cost (an extrapolation, not a measurement; see the analysis).
 | national award evaluation ($(fmt "$(med eval_national candidates)") candidates) under 1 s, end to end | median $(fmt "$EVAL_MED") ms, slowest $(fmt "$EVAL_MAX") ms ($EVAL_REPS evaluations, $EVAL_PER participants per regency) | $(yes_no "$(awk -v m="$EVAL_MAX" 'BEGIN { print (m < 1000) }')") |
 | the same with every regency's history as dense as on the $LARGE-participant registry | about $(fmt "$EVAL_DENSE_MS") ms (extrapolated from the Jambi cycle there) | $(yes_no "$(awk -v m="$EVAL_DENSE_MS" 'BEGIN { print (m < 1000) }')") |
 EOF
-  if [[ -f $ROOT/bench/analysis.md && $QUICK == 0 ]]; then
+  fi
+  if [[ $MAIN == 1 && -f $ROOT/bench/analysis.md && $QUICK == 0 ]]; then
     echo
     cat "$ROOT/bench/analysis.md"
   fi
@@ -741,7 +1023,9 @@ EOF
 \`\`\`sh
 scripts/bench.sh            # this report (about 25 minutes here); options: --reps N --large N --small N --import N
 scripts/bench.sh --quick    # tiny scale, 1 repetition, report in a temporary directory (CI)
+scripts/bench.sh --no-build --reps 1 --only national --national 1000000,10000000   # the national section alone
 \`\`\`
+This run: \`scripts/bench.sh$BENCH_ARGS\`.
 Raw lines of this run (\`REP LABEL key=value ...\`) are printed at the end of the script's output.
 EOF
 } >"$OUT.tmp"

@@ -22,7 +22,8 @@ for row in "(a) echo on ServiceHost" "(b) GetCoverage, cache hit (in process)" \
     echo "FAIL: row '$row': calls/s '$calls', errors '$errors'" >&2; fail=1
   fi
 done
-for section in "## 2. Scale independence" "## 3. Bulk import" "## 4. Award evaluation" "## Goals"; do
+for section in "## 2. Scale independence" "## 3. Bulk import" "## 4. Award evaluation" "## 5. National scale" \
+               "## Goals"; do
   grep -qF "$section" "$out" || { echo "FAIL: no section '$section'" >&2; fail=1; }
 done
 # The (e) row has no percentiles by design (one caller, a few timed calls).

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "bench/dataset.h"
 #include "gtest/gtest.h"
 #include "platform/errors.h"
 #include "region/validation.h"
@@ -72,6 +73,32 @@ TEST(SplitCsvLineTest, QuotesAndDoubledQuotes) {
   EXPECT_EQ(SplitCsvLine("35.13.15.2017,35.13.15,\"Soka\"\"an\""),
             (std::vector<std::string>{"35.13.15.2017", "35.13.15", "Soka\"an"}));
   EXPECT_EQ(SplitCsvLine("a,,b"), (std::vector<std::string>{"a", "", "b"}));
+}
+
+// paritrana-bench-import --shape=national --format=csv (the sqlite3 shell floor of bench.sh):
+// one line per row in the header's columns; a field with a comma or a quote is quoted.
+TEST_F(NationalDatasetTest, EveryRowIsOneCsvLineInTheHeadersColumns) {
+  const NationalDataset d = National(500);
+  const size_t columns = SplitCsvLine(Dataset::CsvHeader()).size();
+  ASSERT_EQ(columns, 16u);
+  std::vector<rv1::ParticipantEnrollment> rows;
+  for (uint64_t i = 0; i < 500; ++i) {
+    d.Person(i, rows);
+    for (const rv1::ParticipantEnrollment& row : rows) {
+      const std::string line = Dataset::CsvLine(row);
+      EXPECT_EQ(line.find('\n'), std::string::npos);
+      const std::vector<std::string> f = SplitCsvLine(line);
+      ASSERT_EQ(f.size(), columns) << line;
+      EXPECT_EQ("participants/" + f[0], row.participant().name());
+      EXPECT_EQ(f[1], row.participant().nik());
+      EXPECT_EQ(f[2], row.participant().display_name());
+      EXPECT_EQ(f[9], row.enrollment().region());
+    }
+  }
+  rv1::ParticipantEnrollment quoted;
+  quoted.mutable_participant()->set_name("participants/20000000000");
+  quoted.mutable_participant()->set_display_name("Ani, \"Contoh\"");
+  EXPECT_EQ(SplitCsvLine(Dataset::CsvLine(quoted))[2], "Ani, \"Contoh\"");
 }
 
 TEST_F(NationalDatasetTest, LoadsTheCatalogueAndLinksLevels) {
