@@ -135,14 +135,28 @@ Counts CountsOfProfiles(std::span<const AggregateCount> profiles) {
 }
 
 Counts CountSpansOn(std::span<const EnrollmentSpan> spans, int64_t day) {
-  std::map<int64_t, std::set<CountKey>> keys_by_person;
+  // Most people have one span: their keys are counted directly, and only a person with several
+  // is deduplicated through a set.
+  std::map<int64_t, std::vector<const EnrollmentSpan*>> by_person;
   for (const EnrollmentSpan& span : spans) {
-    if (span.first_day <= day && day <= span.last_day) {
-      AddKeys(Combination(span), keys_by_person[span.person]);
-    }
+    if (span.first_day <= day && day <= span.last_day) by_person[span.person].push_back(&span);
   }
   Counts counts;
-  for (const auto& [person, keys] : keys_by_person) {
+  auto keys_of = [](const EnrollmentSpan& s, auto&& add) {
+    add(CountKey{0, 0, 0, ""});
+    add(CountKey{s.segment, 0, 0, ""});
+    for (int p : s.programmes) add(CountKey{s.segment, p, 0, ""});
+    add(CountKey{s.segment, 0, s.funding, s.scheme});
+  };
+  for (const auto& [person, list] : by_person) {
+    if (list.size() == 1) {
+      keys_of(*list[0], [&](CountKey key) { ++counts[std::move(key)]; });
+      continue;
+    }
+    std::set<CountKey> keys;
+    for (const EnrollmentSpan* s : list) {
+      keys_of(*s, [&](CountKey key) { keys.insert(std::move(key)); });
+    }
     for (const CountKey& key : keys) ++counts[key];
   }
   return counts;
