@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $(id -u) -eq 0 ]]; then bash scripts/setup.sh; else sudo bash scripts/setup.sh; fi
+bash scripts/install_tools.sh  # the national region catalogue, for --national
 cmake --preset default >/dev/null
 cmake --build --preset default >/dev/null
 exec bash scripts/run_demo.sh "$@"

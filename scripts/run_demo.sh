@@ -8,7 +8,7 @@
 #                       [--region-catalog DIR]
 # --scale S: Jambi at S times its real size (1 = 580,868 people); --national N: the national
 # dataset with N registered people (61,000,000 is the country's size) in the real regions of the
-# idn-area-data catalogue (tools/node_modules/idn-area-data, installed by scripts/setup.sh).
+# idn-area-data catalogue (tools/node_modules/idn-area-data, installed by scripts/install_tools.sh).
 # Both are the benchmarks' generator (bench/national_dataset.h), loaded by
 # paritrana-bench-import. --once prints and stops; otherwise the suite keeps serving until Ctrl-C,
 # which stops every process this script started.
@@ -64,21 +64,15 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
   >"$data/logs/redis.log" 2>&1 &
 pids+=($!)
 
-# The national region catalogue: the registry loads it when it can (--region_catalog), and the
-# generator then places people in its real regions and sends no region rows. A registry without
-# the flag gets the regions as synthetic rows instead; without the catalogue the people live in
-# Jambi's synthetic districts and villages.
+# The national region catalogue: the registry loads it (--region_catalog), and the generator then
+# places people in its real regions and sends no region rows; without the catalogue the people live
+# in Jambi's synthetic districts and villages.
 registry_catalog=() generator=()
 if [[ -f $catalog/data/villages.csv ]]; then
   generator=(--region_catalog="$catalog")
-  registry_flags=$("$build/services/registry/paritrana-registry" --helpfull 2>&1 || true)
-  if [[ $registry_flags == *--region_catalog* ]]; then
-    registry_catalog=(--region_catalog="$catalog")
-  else
-    generator+=(--region_rows)
-  fi
+  registry_catalog=(--region_catalog="$catalog")
 elif [[ $national != 0 ]]; then
-  echo "demo: no $catalog (run scripts/setup.sh): the national mix is placed in Jambi only" >&2
+  echo "demo: no $catalog (run scripts/install_tools.sh): the national mix is placed in Jambi only" >&2
 fi
 
 common=(--listen=127.0.0.1:0 --plaintext --drain_grace=0s --tokens_file="$data/tokens.txt")

