@@ -189,14 +189,13 @@ std::string Dataset::CsvLine(const rv1::ParticipantEnrollment& pe) {
     if (v.find_first_of(",\"\n") == std::string::npos) return v;
     return absl::StrCat("\"", absl::StrReplaceAll(v, {{"\"", "\"\""}}), "\"");
   };
-  return absl::StrCat(
-      p.name().substr(13), ",", p.nik(), ",", field(p.display_name()), ",",
-      static_cast<int>(p.sex()), ",", Iso(p.birth_date()), ",", p.domicile_region(), ",",
-      static_cast<int>(e.segment()), ",", field(e.employer()), ",",
-      absl::StrJoin(e.programmes(), ";"), ",", e.region(), ",",
-      static_cast<int>(e.funding_source()), ",", field(e.subsidy_scheme()), ",",
-      Iso(e.start_date()), ",", c.amount_rupiah(), ",", Iso(c.paid_date()), ",",
-      Iso(c.covers_through()));
+  return absl::StrCat(p.name().substr(13), ",", p.nik(), ",", field(p.display_name()), ",",
+                      static_cast<int>(p.sex()), ",", Iso(p.birth_date()), ",", p.domicile_region(),
+                      ",", static_cast<int>(e.segment()), ",", field(e.employer()), ",",
+                      absl::StrJoin(e.programmes(), ";"), ",", e.region(), ",",
+                      static_cast<int>(e.funding_source()), ",", field(e.subsidy_scheme()), ",",
+                      Iso(e.start_date()), ",", c.amount_rupiah(), ",", Iso(c.paid_date()), ",",
+                      Iso(c.covers_through()));
 }
 
 }  // namespace paritrana::bench
