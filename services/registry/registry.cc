@@ -54,10 +54,14 @@ absl::StatusOr<std::string> ListPage(RegistryStore& store, const Request& req, L
         query.after_name = after;
         query.limit = limit;
         std::vector<StoredResource> rows;
-        PARITRANA_RETURN_IF_ERROR(store.Read([&](RegistryTx& tx) -> absl::Status {
+        absl::Status s = store.Read([&](RegistryTx& tx) -> absl::Status {
           PARITRANA_ASSIGN_OR_RETURN(rows, tx.List(query));
           return absl::OkStatus();
-        }));
+        });
+        // The only argument a store refuses is a resume key that is no name of the kind, which
+        // only a forged token can carry.
+        if (absl::IsInvalidArgument(s) && !after.empty()) return InvalidPageToken();
+        PARITRANA_RETURN_IF_ERROR(s);
         return rows;
       },
       [](const StoredResource& r) { return r.name; },

@@ -25,6 +25,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "api/pagination.h"
 #include "gmock/gmock.h"
 #include "google/type/date.pb.h"
 #include "grpcpp/create_channel.h"
@@ -732,6 +733,20 @@ TEST_F(RegistryServiceTest, RefusesBadPageSizesAndForeignPageTokens) {
   auto g = Call(&Stub::ListRegions, kAnalystToken, garbage);
   ASSERT_EQ(g.status().code(), absl::StatusCode::kInvalidArgument) << g.status();
   EXPECT_THAT(ViolationFields(g.status()), ElementsAre("page_token"));
+}
+
+// Participants are stored by KPJ (store/person_keys.h): a token that is well formed and bound to
+// the query but resumes after something that is no participant name is refused on page_token.
+TEST_F(RegistryServiceTest, RefusesPageTokensResumingAfterNoParticipantName) {
+  v1::ListParticipantsRequest req;
+  req.set_page_token(EncodePageToken("participants/P1", PageQuery(req)));
+  auto r = Call(&Stub::ListParticipants, kRegistrarToken, req);
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << r.status();
+  EXPECT_THAT(ViolationFields(r.status()), ElementsAre("page_token"));
+
+  req.set_page_token(EncodePageToken("participants/00000000001", PageQuery(req)));
+  auto ok = Call(&Stub::ListParticipants, kRegistrarToken, req);
+  EXPECT_TRUE(ok.ok()) << ok.status();
 }
 
 // Issue 13, item 7: a page token of one collection was accepted by another, and the region

@@ -158,24 +158,29 @@ TEST_P(RegistryStoreConformance, UpdateOfAMissingNameIsNotFound) {
   EXPECT_EQ(Get(Kind::kEmployer, "employers/missing"), std::nullopt);
 
   // The same name under another kind does not count.
-  ASSERT_TRUE(Insert(Kind::kParticipant, "employers/missing", "", "", Body("p")).ok());
+  ASSERT_TRUE(Insert(Kind::kRegion, "employers/missing", "", "", Body("p")).ok());
   s = Update(Kind::kEmployer, "employers/missing", Body("x"));
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
-  EXPECT_EQ(Get(Kind::kParticipant, "employers/missing"), Body("p"));
+  EXPECT_EQ(Get(Kind::kRegion, "employers/missing"), Body("p"));
+
+  // A name that is not one of its kind's names (person_keys.h) is never found.
+  s = Update(Kind::kParticipant, "participants/P1", Body("x"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
 }
 
 TEST_P(RegistryStoreConformance, UpdateKeepsParentAndRegion) {
+  ASSERT_TRUE(Insert(Kind::kEnrollment, "participants/00000000001/enrollments/e1",
+                     "participants/00000000001", "15.08.01.2001", Body("v1"))
+                  .ok());
   ASSERT_TRUE(
-      Insert(Kind::kEnrollment, "enrollments/1", "participants/1", "15.08.01.2001", Body("v1"))
-          .ok());
-  ASSERT_TRUE(Update(Kind::kEnrollment, "enrollments/1", Body("v2")).ok());
+      Update(Kind::kEnrollment, "participants/00000000001/enrollments/e1", Body("v2")).ok());
   ListQuery q;
   q.kind = Kind::kEnrollment;
-  q.parent = "participants/1";
+  q.parent = "participants/00000000001";
   q.region = "15.08.01.2001";
   std::vector<StoredResource> rows = List(q);
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].name, "enrollments/1");
+  EXPECT_EQ(rows[0].name, "participants/00000000001/enrollments/e1");
   EXPECT_EQ(rows[0].body, Body("v2"));
 }
 
@@ -319,13 +324,19 @@ TEST_P(RegistryStoreConformance, ListFiltersByRegionAndItsDescendants) {
   EXPECT_EQ(ListNames(q).size(), employers.size());
 
   // Both filters together.
-  ASSERT_TRUE(Insert(Kind::kEnrollment, "enrollments/1", "participants/1", "15.08.01", "").ok());
-  ASSERT_TRUE(Insert(Kind::kEnrollment, "enrollments/2", "participants/1", "15.71", "").ok());
-  ASSERT_TRUE(Insert(Kind::kEnrollment, "enrollments/3", "participants/2", "15.08", "").ok());
+  ASSERT_TRUE(Insert(Kind::kEnrollment, "participants/00000000001/enrollments/e1",
+                     "participants/00000000001", "15.08.01", "")
+                  .ok());
+  ASSERT_TRUE(Insert(Kind::kEnrollment, "participants/00000000001/enrollments/e2",
+                     "participants/00000000001", "15.71", "")
+                  .ok());
+  ASSERT_TRUE(Insert(Kind::kEnrollment, "participants/00000000002/enrollments/e3",
+                     "participants/00000000002", "15.08", "")
+                  .ok());
   q.kind = Kind::kEnrollment;
-  q.parent = "participants/1";
+  q.parent = "participants/00000000001";
   q.region = "15.08";
-  EXPECT_EQ(ListNames(q), std::vector<std::string>{"enrollments/1"});
+  EXPECT_EQ(ListNames(q), std::vector<std::string>{"participants/00000000001/enrollments/e1"});
 }
 
 // Names sort byte-wise (as std::string compares): after_name paging depends on it. A PostgreSQL
@@ -352,9 +363,9 @@ TEST_P(RegistryStoreConformance, ListSortsByName) {
 
 TEST_P(RegistryStoreConformance, PagingVisitsEveryRecordExactlyOnce) {
   std::vector<std::string> names;
-  for (int i = 0; i < 23; ++i) names.push_back(absl::StrFormat("participants/P%03d", i * 7));
-  names.push_back("participants/P");
-  names.push_back("participants/P-1");
+  for (int i = 0; i < 23; ++i) names.push_back(absl::StrFormat("participants/%011d", i * 7));
+  names.push_back("participants/00000000001");
+  names.push_back("participants/99999999999");
   std::vector<std::string> insertion = names;
   std::shuffle(insertion.begin(), insertion.end(), std::mt19937(42));
   for (size_t i = 0; i < insertion.size(); ++i) {
@@ -373,9 +384,10 @@ TEST_P(RegistryStoreConformance, PagingVisitsEveryRecordExactlyOnce) {
 
   // after_name need not be a stored name.
   q.limit = 3;
-  q.after_name = "participants/P010";  // between P007 and P014
-  EXPECT_EQ(ListNames(q), (std::vector<std::string>{"participants/P014", "participants/P021",
-                                                    "participants/P028"}));
+  q.after_name = "participants/00000000010";  // between 7 and 14
+  EXPECT_EQ(ListNames(q),
+            (std::vector<std::string>{"participants/00000000014", "participants/00000000021",
+                                      "participants/00000000028"}));
   q.after_name = names.back();
   EXPECT_TRUE(ListNames(q).empty());
 
@@ -389,13 +401,92 @@ TEST_P(RegistryStoreConformance, PagingVisitsEveryRecordExactlyOnce) {
   EXPECT_EQ(ListAllByPages(q, 3), filtered);
 }
 
+// Participants, enrollments and contributions have names made of a KPJ and ids (person_keys.h):
+// they sort and page by name like every other kind, a parent's children are exactly its own, and
+// a body that starts with its name (as every serialized resource does) comes back whole.
+TEST_P(RegistryStoreConformance, PersonKindsSortPageAndKeepTheirBodies) {
+  // A body as a message: field 1 the name, field 2 a tag.
+  auto named = [](const std::string& name, const std::string& tag) {
+    return absl::StrCat("\x0a"s, std::string(1, static_cast<char>(name.size())), name, "\x12"s,
+                        std::string(1, static_cast<char>(tag.size())), tag);
+  };
+  const std::vector<std::string> people = {"participants/00000000002", "participants/00000000010"};
+  std::vector<std::string> enrollments, contributions_of_e1;
+  for (const std::string& p : people) {
+    ASSERT_TRUE(Insert(Kind::kParticipant, p, "", "15.08.01.2001", named(p, "p")).ok());
+    for (const char* id : {"e1", "e10", "e2", "e9", "x"}) {
+      const std::string e = absl::StrCat(p, "/enrollments/", id);
+      enrollments.push_back(e);
+      ASSERT_TRUE(Insert(Kind::kEnrollment, e, p, "15.08.01.2001", named(e, id)).ok()) << e;
+      for (const char* c : {"c1", "c10", "c2"}) {
+        const std::string name = absl::StrCat(e, "/contributions/", c);
+        ASSERT_TRUE(Insert(Kind::kContribution, name, e, "15.08.01.2001", named(name, c)).ok());
+        if (e == people[0] + "/enrollments/e1") contributions_of_e1.push_back(name);
+      }
+    }
+  }
+  std::sort(enrollments.begin(), enrollments.end());
+  std::sort(contributions_of_e1.begin(), contributions_of_e1.end());
+
+  ListQuery q;
+  q.kind = Kind::kEnrollment;
+  EXPECT_EQ(ListNames(q), enrollments);
+  EXPECT_EQ(ListAllByPages(q, 1), enrollments);
+  EXPECT_EQ(ListAllByPages(q, 3), enrollments);
+  q.parent = people[1];
+  EXPECT_EQ(ListAllByPages(q, 2),
+            std::vector<std::string>(enrollments.begin() + 5, enrollments.end()));
+  q.parent = "participants/00000000003";
+  EXPECT_TRUE(ListNames(q).empty());
+
+  q.kind = Kind::kContribution;
+  q.parent = people[0] + "/enrollments/e1";
+  std::vector<StoredResource> rows = List(q);
+  ASSERT_EQ(rows.size(), 3u);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].name, contributions_of_e1[i]);
+    EXPECT_EQ(rows[i].body, named(rows[i].name, rows[i].name.substr(rows[i].name.rfind('/') + 1)));
+  }
+  EXPECT_EQ(ListAllByPages(q, 1), contributions_of_e1);
+
+  const std::string e = people[0] + "/enrollments/e10";
+  EXPECT_EQ(Get(Kind::kEnrollment, e), named(e, "e10"));
+  ASSERT_TRUE(Update(Kind::kEnrollment, e, named(e, "updated")).ok());
+  EXPECT_EQ(Get(Kind::kEnrollment, e), named(e, "updated"));
+  EXPECT_EQ(Get(Kind::kParticipant, people[1]), named(people[1], "p"));
+}
+
+TEST_P(RegistryStoreConformance, PersonKindsRefuseOtherNames) {
+  for (const auto& [kind, name] : std::vector<std::pair<Kind, std::string>>{
+           {Kind::kParticipant, "participants/P1"},
+           {Kind::kParticipant, "participants/1"},
+           {Kind::kParticipant, "employers/00000000001"},
+           {Kind::kEnrollment, "participants/00000000001"},
+           {Kind::kEnrollment, "participants/00000000001/enrollments/e-1"},
+           {Kind::kContribution, "participants/00000000001/enrollments/e1"},
+       }) {
+    SCOPED_TRACE(name);
+    absl::Status s = Insert(kind, name, "", "15", Body("x"));
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_EQ(Get(kind, name), std::nullopt);
+    ListQuery q;
+    q.kind = kind;
+    q.after_name = name;
+    absl::Status listed = store_->Read([&](RegistryTx& tx) { return tx.List(q).status(); });
+    EXPECT_EQ(listed.code(), absl::StatusCode::kInvalidArgument) << listed;
+  }
+  absl::Status s =
+      store_->Write([](RegistryTx& tx) { return tx.InsertNik("h", "s", "participants/P1"); });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+}
+
 // --- Transactions --------------------------------------------------------------------------------
 
 TEST_P(RegistryStoreConformance, AFailedWriteLeavesNothing) {
   const AggregateDelta delta{{"15.08", "0:0:0:"}, 100, 1};
   absl::Status s = store_->Write([&](RegistryTx& tx) -> absl::Status {
     PARITRANA_RETURN_IF_ERROR(tx.Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")));
-    PARITRANA_RETURN_IF_ERROR(tx.InsertNik("hash-1", "sealed-1", "participants/1"));
+    PARITRANA_RETURN_IF_ERROR(tx.InsertNik("hash-1", "sealed-1", "participants/00000000001"));
     PARITRANA_RETURN_IF_ERROR(tx.AddDeltas(std::span<const AggregateDelta>(&delta, 1)));
     PARITRANA_RETURN_IF_ERROR(tx.PutRequest("CreateEmployer", "req-1", {"fp", "employers/1"}));
     PARITRANA_RETURN_IF_ERROR(tx.BumpGeneration("15").status());
@@ -411,7 +502,7 @@ TEST_P(RegistryStoreConformance, AFailedWriteLeavesNothing) {
   q.kind = Kind::kEmployer;
   EXPECT_TRUE(List(q).empty());
   EXPECT_EQ(ParticipantByNikHash("hash-1"), std::nullopt);
-  EXPECT_EQ(SealedNik("participants/1"), std::nullopt);
+  EXPECT_EQ(SealedNik("participants/00000000001"), std::nullopt);
   EXPECT_TRUE(Count("15.08", 100).empty());
   EXPECT_FALSE(GetRequest("CreateEmployer", "req-1").has_value());
   EXPECT_EQ(Generation("15"), 0);
@@ -511,7 +602,8 @@ TEST_P(RegistryStoreConformance, ReadCannotWrite) {
        [](RegistryTx& tx) { return tx.Insert(Kind::kEmployer, "employers/new", "", "15", "b"); }},
       {"Update",
        [](RegistryTx& tx) { return tx.Update(Kind::kEmployer, "employers/existing", "new"); }},
-      {"InsertNik", [](RegistryTx& tx) { return tx.InsertNik("h", "s", "participants/1"); }},
+      {"InsertNik",
+       [](RegistryTx& tx) { return tx.InsertNik("h", "s", "participants/00000000001"); }},
       {"AddDeltas",
        [&](RegistryTx& tx) { return tx.AddDeltas(std::span<const AggregateDelta>(&delta, 1)); }},
       {"PutRequest",
@@ -605,33 +697,36 @@ TEST_P(RegistryStoreConformance, NikIndex) {
   const std::string hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
   const std::string sealed = "sealed:AAECAwQFBgcICQoLDA0ODw==";
   EXPECT_EQ(ParticipantByNikHash(hash), std::nullopt);
-  EXPECT_EQ(SealedNik("participants/P1"), std::nullopt);
+  EXPECT_EQ(SealedNik("participants/00000000001"), std::nullopt);
 
-  ASSERT_TRUE(
-      store_->Write([&](RegistryTx& tx) { return tx.InsertNik(hash, sealed, "participants/P1"); })
-          .ok());
-  EXPECT_EQ(ParticipantByNikHash(hash), "participants/P1");
-  EXPECT_EQ(SealedNik("participants/P1"), sealed);
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) {
+                    return tx.InsertNik(hash, sealed, "participants/00000000001");
+                  })
+                  .ok());
+  EXPECT_EQ(ParticipantByNikHash(hash), "participants/00000000001");
+  EXPECT_EQ(SealedNik("participants/00000000001"), sealed);
   EXPECT_EQ(ParticipantByNikHash("other-hash"), std::nullopt);
-  EXPECT_EQ(SealedNik("participants/P2"), std::nullopt);
+  EXPECT_EQ(SealedNik("participants/00000000002"), std::nullopt);
 
-  absl::Status s = store_->Write(
-      [&](RegistryTx& tx) { return tx.InsertNik(hash, "sealed:other", "participants/P2"); });
+  absl::Status s = store_->Write([&](RegistryTx& tx) {
+    return tx.InsertNik(hash, "sealed:other", "participants/00000000002");
+  });
   EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists) << s;
   EXPECT_FALSE(absl::StrContains(s.message(), hash)) << s;
-  EXPECT_EQ(ParticipantByNikHash(hash), "participants/P1");
-  EXPECT_EQ(SealedNik("participants/P1"), sealed);
-  EXPECT_EQ(SealedNik("participants/P2"), std::nullopt);
+  EXPECT_EQ(ParticipantByNikHash(hash), "participants/00000000001");
+  EXPECT_EQ(SealedNik("participants/00000000001"), sealed);
+  EXPECT_EQ(SealedNik("participants/00000000002"), std::nullopt);
 
   // A second person is independent.
   ASSERT_TRUE(store_
                   ->Write([&](RegistryTx& tx) {
-                    return tx.InsertNik("hash-2", "sealed-2", "participants/P2");
+                    return tx.InsertNik("hash-2", "sealed-2", "participants/00000000002");
                   })
                   .ok());
-  EXPECT_EQ(ParticipantByNikHash("hash-2"), "participants/P2");
-  EXPECT_EQ(SealedNik("participants/P2"), "sealed-2");
-  EXPECT_EQ(ParticipantByNikHash(hash), "participants/P1");
+  EXPECT_EQ(ParticipantByNikHash("hash-2"), "participants/00000000002");
+  EXPECT_EQ(SealedNik("participants/00000000002"), "sealed-2");
+  EXPECT_EQ(ParticipantByNikHash(hash), "participants/00000000001");
 }
 
 // --- Aggregates ----------------------------------------------------------------------------------
@@ -948,7 +1043,8 @@ TEST_P(RegistryStoreConformance, DataSurvivesReopening) {
                         tx.Insert(Kind::kRegion, "regions/15", "", "15", Body("r")));
                     PARITRANA_RETURN_IF_ERROR(
                         tx.Insert(Kind::kEmployer, "employers/1", "", "15.08", Body("e")));
-                    PARITRANA_RETURN_IF_ERROR(tx.InsertNik("hash-1", "sealed-1", "participants/1"));
+                    PARITRANA_RETURN_IF_ERROR(
+                        tx.InsertNik("hash-1", "sealed-1", "participants/00000000001"));
                     PARITRANA_RETURN_IF_ERROR(tx.AddDeltas(deltas));
                     PARITRANA_RETURN_IF_ERROR(
                         tx.PutRequest("CreateEmployer", "req-1", {"fp", "employers/1"}));
@@ -970,8 +1066,8 @@ TEST_P(RegistryStoreConformance, DataSurvivesReopening) {
     q.region = "15";
     q.parent = "";
     EXPECT_EQ(ListNames(q), std::vector<std::string>{"employers/1"});
-    EXPECT_EQ(ParticipantByNikHash("hash-1"), "participants/1");
-    EXPECT_EQ(SealedNik("participants/1"), "sealed-1");
+    EXPECT_EQ(ParticipantByNikHash("hash-1"), "participants/00000000001");
+    EXPECT_EQ(SealedNik("participants/00000000001"), "sealed-1");
     EXPECT_EQ(Count("15.08", 100), std::vector<std::string>{"15.08|0:0:0:=3"});
     std::optional<RequestRecord> record = GetRequest("CreateEmployer", "req-1");
     ASSERT_TRUE(record.has_value());

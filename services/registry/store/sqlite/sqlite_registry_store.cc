@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "platform/errors.h"
+#include "services/registry/store/person_keys.h"
 #include "storage/sqlite/request_ids.h"
 #include "storage/sqlite/sqlite.h"
 
@@ -168,6 +169,52 @@ CREATE TABLE enrollment_spans (
 INSERT INTO settings (name, value)
   SELECT 'counts_rebuild', 'pending' WHERE EXISTS (SELECT 1 FROM resources WHERE kind = 6);
 )sql",
+    // Participants, enrollments and contributions (nearly every row) get tables of their own, keyed
+    // by the KPJ as an integer and the ids (store/person_keys.h), with the name kept once (not
+    // also in the body) and no parent column or index: a parent's children are a range of the
+    // key. Only participants and enrollments are listed by region. The NIK index is keyed by the
+    // KPJ too. Names were checked when written, so the substrings below are their parts:
+    // "participants/" is 13 characters, "/enrollments/" 13, "/contributions/" 15.
+    R"sql(
+CREATE TABLE participants (
+  kpj INTEGER PRIMARY KEY,
+  region TEXT NOT NULL,
+  body BLOB NOT NULL
+);
+CREATE INDEX participants_by_region ON participants (region, kpj);
+CREATE TABLE enrollments (
+  kpj INTEGER NOT NULL,
+  enrollment TEXT NOT NULL,
+  region TEXT NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY (kpj, enrollment)
+) WITHOUT ROWID;
+CREATE INDEX enrollments_by_region ON enrollments (region, kpj, enrollment);
+CREATE TABLE contributions (
+  kpj INTEGER NOT NULL,
+  enrollment TEXT NOT NULL,
+  contribution TEXT NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY (kpj, enrollment, contribution)
+) WITHOUT ROWID;
+CREATE TABLE niks (
+  kpj INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  sealed TEXT NOT NULL
+);
+INSERT INTO participants (kpj, region, body)
+  SELECT CAST(substr(name, 14) AS INTEGER), region, body FROM resources WHERE kind = 5;
+INSERT INTO enrollments (kpj, enrollment, region, body)
+  SELECT CAST(substr(name, 14, 11) AS INTEGER), substr(name, 38), region, body
+  FROM resources WHERE kind = 6;
+INSERT INTO contributions (kpj, enrollment, contribution, body)
+  SELECT CAST(substr(name, 14, 11) AS INTEGER), substr(parent, 38), substr(name, length(parent) + 16),
+    body FROM resources WHERE kind = 7;
+INSERT INTO niks (kpj, hash, sealed)
+  SELECT CAST(substr(participant, 14) AS INTEGER), hash, sealed FROM nik_index;
+DELETE FROM resources WHERE kind IN (5, 6, 7);
+DROP TABLE nik_index;
+)sql",
 };
 
 // The tables of active_deltas by resolution: a row of level i sums the days d with
@@ -176,6 +223,68 @@ constexpr absl::string_view kDeltaTables[] = {"active_deltas", "active_deltas_32
                                               "active_deltas_1024d"};
 constexpr absl::string_view kDeltaTimeColumns[] = {"day", "block", "block"};
 constexpr int kBlockShift[] = {0, 5, 10};
+
+// The table of each person kind (migration 6): its name, how many key columns of kKeyColumns it
+// has, and whether it keeps a region column (and an index by region) for List.
+struct PersonTable {
+  absl::string_view name;
+  int keys;
+  bool by_region;
+};
+constexpr absl::string_view kKeyColumns[] = {"kpj", "enrollment", "contribution"};
+
+PersonTable TableOf(Kind kind) {
+  switch (kind) {
+    case Kind::kParticipant:
+      return {"participants", 1, true};
+    case Kind::kEnrollment:
+      return {"enrollments", 2, true};
+    default:
+      return {"contributions", 3, false};
+  }
+}
+
+// "kpj, enrollment" for two key columns.
+std::string KeyColumns(int keys) {
+  std::string out;
+  for (int i = 0; i < keys; ++i) absl::StrAppend(&out, i ? ", " : "", kKeyColumns[i]);
+  return out;
+}
+
+// "kpj = ?7 AND enrollment = ?8" for two key columns from parameter 7.
+std::string KeyEquals(int keys, int first_param) {
+  std::string out;
+  for (int i = 0; i < keys; ++i) {
+    absl::StrAppend(&out, i ? " AND " : "", kKeyColumns[i], " = ?", first_param + i);
+  }
+  return out;
+}
+
+// "?1, ?2" for two key columns.
+std::string KeyParams(int keys) {
+  std::string out;
+  for (int i = 0; i < keys; ++i) absl::StrAppend(&out, i ? ", ?" : "?", i + 1);
+  return out;
+}
+
+void BindKey(sqlite::Statement& st, const PersonKey& key, int keys, int first_param) {
+  st.Bind(first_param, key.kpj);
+  if (keys > 1) st.Bind(first_param + 1, key.enrollment);
+  if (keys > 2) st.Bind(first_param + 2, key.contribution);
+}
+
+PersonKey ReadKey(const sqlite::Statement& st, int keys) {
+  PersonKey key;
+  key.kpj = st.Int(0);
+  if (keys > 1) key.enrollment = st.Text(1);
+  if (keys > 2) key.contribution = st.Text(2);
+  return key;
+}
+
+absl::Status NotAName(Kind kind, absl::string_view name) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", name, "\" is not a name of a ", TableOf(kind).name, " record"));
+}
 
 class SqliteTx final : public RegistryTx {
  public:
@@ -197,12 +306,14 @@ class SqliteTx final : public RegistryTx {
   }
 
   absl::StatusOr<std::optional<std::string>> Get(Kind kind, absl::string_view name) override {
+    if (IsPersonKind(kind)) return GetPerson(kind, name);
     return One("SELECT body FROM resources WHERE kind = ?1 AND name = ?2",
                [&](sqlite::Statement& s) { s.Bind(1, Int(kind)).Bind(2, name); });
   }
 
   absl::Status Insert(Kind kind, absl::string_view name, absl::string_view parent,
                       absl::string_view region, absl::string_view body) override {
+    if (IsPersonKind(kind)) return InsertPerson(kind, name, region, body);
     auto st = db_.Prepare(
         "INSERT INTO resources (kind, name, parent, region, body) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!st.ok()) return st.status();
@@ -213,15 +324,29 @@ class SqliteTx final : public RegistryTx {
   }
 
   absl::Status Update(Kind kind, absl::string_view name, absl::string_view body) override {
-    auto st = db_.Prepare("UPDATE resources SET body = ?3 WHERE kind = ?1 AND name = ?2");
+    std::optional<PersonKey> key;
+    if (IsPersonKind(kind)) {
+      key = ParsePersonKey(kind, name);
+      if (!key.has_value()) return absl::NotFoundError(absl::StrCat(name, " not found"));
+    }
+    auto st = key.has_value()
+                  ? db_.Prepare(absl::StrCat("UPDATE ", TableOf(kind).name, " SET body = ?5 WHERE ",
+                                             KeyEquals(TableOf(kind).keys, 1)))
+                  : db_.Prepare("UPDATE resources SET body = ?3 WHERE kind = ?1 AND name = ?2");
     if (!st.ok()) return st.status();
-    (*st)->Bind(1, Int(kind)).Bind(2, name).BindBlob(3, body);
+    if (key.has_value()) {
+      BindKey(**st, *key, TableOf(kind).keys, 1);
+      (*st)->BindBlob(5, StripName(name, body));
+    } else {
+      (*st)->Bind(1, Int(kind)).Bind(2, name).BindBlob(3, body);
+    }
     if (absl::Status s = (*st)->Run(); !s.ok()) return s;
     if (db_.Changes() == 0) return absl::NotFoundError(absl::StrCat(name, " not found"));
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<StoredResource>> List(const ListQuery& q) override {
+    if (IsPersonKind(q.kind)) return ListPersons(q);
     // One statement per filter combination, each written so SQLite can use an index: a
     // parameter-dependent OR would make it scan every record of the kind.
     // Without statistics SQLite would walk the primary key for the ORDER BY; name the index.
@@ -256,9 +381,11 @@ class SqliteTx final : public RegistryTx {
 
   absl::Status InsertNik(absl::string_view hash, absl::string_view sealed,
                          absl::string_view participant) override {
-    auto st = db_.Prepare("INSERT INTO nik_index (hash, sealed, participant) VALUES (?1, ?2, ?3)");
+    std::optional<PersonKey> key = ParsePersonKey(Kind::kParticipant, participant);
+    if (!key.has_value()) return NotAName(Kind::kParticipant, participant);
+    auto st = db_.Prepare("INSERT INTO niks (kpj, hash, sealed) VALUES (?1, ?2, ?3)");
     if (!st.ok()) return st.status();
-    (*st)->Bind(1, hash).Bind(2, sealed).Bind(3, participant);
+    (*st)->Bind(1, key->kpj).Bind(2, hash).Bind(3, sealed);
     absl::Status s = (*st)->Run();
     // The message must not carry the hash either: it identifies a person given the key.
     if (absl::IsAlreadyExists(s)) return absl::AlreadyExistsError("NIK already registered");
@@ -266,13 +393,23 @@ class SqliteTx final : public RegistryTx {
   }
 
   absl::StatusOr<std::optional<std::string>> ParticipantByNikHash(absl::string_view hash) override {
-    return One("SELECT participant FROM nik_index WHERE hash = ?1",
-               [&](sqlite::Statement& s) { s.Bind(1, hash); });
+    auto st = db_.Prepare("SELECT kpj FROM niks WHERE hash = ?1");
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, hash);
+    absl::StatusOr<bool> row = (*st)->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return std::nullopt;
+    PersonKey key;
+    key.kpj = (*st)->Int(0);
+    (*st)->Reset();
+    return PersonName(Kind::kParticipant, key);
   }
 
   absl::StatusOr<std::optional<std::string>> SealedNik(absl::string_view participant) override {
-    return One("SELECT sealed FROM nik_index WHERE participant = ?1",
-               [&](sqlite::Statement& s) { s.Bind(1, participant); });
+    std::optional<PersonKey> key = ParsePersonKey(Kind::kParticipant, participant);
+    if (!key.has_value()) return std::nullopt;
+    return One("SELECT sealed FROM niks WHERE kpj = ?1",
+               [&](sqlite::Statement& s) { s.Bind(1, key->kpj); });
   }
 
   absl::Status ClaimKey(absl::string_view scope, absl::string_view key,
@@ -493,6 +630,88 @@ class SqliteTx final : public RegistryTx {
   }
 
  private:
+  absl::StatusOr<std::optional<std::string>> GetPerson(Kind kind, absl::string_view name) {
+    std::optional<PersonKey> key = ParsePersonKey(kind, name);
+    if (!key.has_value()) return std::nullopt;
+    const PersonTable table = TableOf(kind);
+    PARITRANA_ASSIGN_OR_RETURN(
+        std::optional<std::string> body,
+        One(absl::StrCat("SELECT body FROM ", table.name, " WHERE ", KeyEquals(table.keys, 1)),
+            [&](sqlite::Statement& s) { BindKey(s, *key, table.keys, 1); }));
+    if (!body.has_value()) return std::nullopt;
+    return RestoreName(name, *body);
+  }
+
+  absl::Status InsertPerson(Kind kind, absl::string_view name, absl::string_view region,
+                            absl::string_view body) {
+    std::optional<PersonKey> key = ParsePersonKey(kind, name);
+    if (!key.has_value()) return NotAName(kind, name);
+    const PersonTable table = TableOf(kind);
+    auto st = db_.Prepare(absl::StrCat(
+        "INSERT INTO ", table.name, " (", KeyColumns(table.keys), table.by_region ? ", region" : "",
+        ", body) VALUES (", KeyParams(table.keys), table.by_region ? ", ?4" : "", ", ?5)"));
+    if (!st.ok()) return st.status();
+    BindKey(**st, *key, table.keys, 1);
+    if (table.by_region) (*st)->Bind(4, region);
+    (*st)->BindBlob(5, StripName(name, body));
+    absl::Status s = (*st)->Run();
+    if (absl::IsAlreadyExists(s)) return absl::AlreadyExistsError(absl::StrCat(name, " exists"));
+    return s;
+  }
+
+  // List over a person table: the key order is the name order (person_keys.h), a parent's
+  // children are the rows sharing its key columns, and after_name becomes a key to start after.
+  absl::StatusOr<std::vector<StoredResource>> ListPersons(const ListQuery& q) {
+    const PersonTable table = TableOf(q.kind);
+    PersonKey after;  // kpj -1: before every row
+    if (!q.after_name.empty()) {
+      std::optional<PersonKey> parsed = ParsePersonKey(q.kind, q.after_name);
+      if (!parsed.has_value()) return NotAName(q.kind, q.after_name);
+      after = *parsed;
+    }
+    std::optional<PersonKey> parent;
+    if (q.parent.has_value()) {
+      if (q.kind == Kind::kParticipant) {
+        if (!q.parent->empty()) return std::vector<StoredResource>{};  // participants have none
+      } else {
+        parent = ParsePersonKey(
+            q.kind == Kind::kEnrollment ? Kind::kParticipant : Kind::kEnrollment, *q.parent);
+        if (!parent.has_value()) return std::vector<StoredResource>{};
+      }
+    }
+    if (!q.region.empty() && !table.by_region) {
+      return absl::InvalidArgumentError(absl::StrCat(table.name, " are not listed by region"));
+    }
+    const std::string keys = KeyColumns(table.keys);
+    std::string sql = absl::StrCat("SELECT ", keys, ", body FROM ", table.name);
+    if (!parent.has_value() && !q.region.empty()) {
+      absl::StrAppend(&sql, " INDEXED BY ", table.name, "_by_region");
+    }
+    absl::StrAppend(&sql, " WHERE (", keys, ") > (", KeyParams(table.keys), ")");
+    if (parent.has_value()) absl::StrAppend(&sql, " AND ", KeyEquals(table.keys - 1, 6));
+    // The region itself or any code below it, as in List over resources.
+    if (!q.region.empty()) {
+      sql += " AND (region = ?4 OR (region > ?4 || '.' AND region < ?4 || '/'))";
+    }
+    absl::StrAppend(&sql, " ORDER BY ", keys, " LIMIT ?5");
+    auto st = db_.Prepare(sql);
+    if (!st.ok()) return st.status();
+    BindKey(**st, after, table.keys, 1);
+    if (parent.has_value()) BindKey(**st, *parent, table.keys - 1, 6);
+    if (!q.region.empty()) (*st)->Bind(4, q.region);
+    (*st)->Bind(5, static_cast<int64_t>(q.limit));
+    std::vector<StoredResource> out;
+    while (true) {
+      absl::StatusOr<bool> row = (*st)->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      std::string name = PersonName(q.kind, ReadKey(**st, table.keys));
+      std::string body = RestoreName(name, (*st)->Text(table.keys));
+      out.push_back({std::move(name), std::move(body)});
+    }
+    return out;
+  }
+
   // A row of one delta table, in its primary key's order: region, day or block, profile.
   using DeltaRow = std::tuple<std::string, int64_t, std::string>;
 

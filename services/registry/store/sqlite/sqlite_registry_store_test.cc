@@ -21,6 +21,8 @@
 namespace paritrana::registry {
 namespace {
 
+using namespace std::string_literals;
+
 // The backend's one file, in the folder the test owns.
 absl::StatusOr<std::unique_ptr<RegistryStore>> OpenSqlite(const std::string& dir) {
   return OpenSqliteRegistryStore(dir + "/registry.db");
@@ -116,13 +118,14 @@ TEST_F(SqliteRegistryStoreTest, RefusesADatabaseNewerThanTheCode) {
   ExpectProvince15();
 }
 
-// A database written by schema version 2 (deltas by key at every level, no block tables) is
-// upgraded when opened: migrations 3 to 5 run, the deltas by key give way to the tables by profile
-// (they cannot be converted), and the store asks the registry to recount every person
-// (Registry::RebuildCounts) because it holds enrollments.
+// A database written by schema version 2 (deltas by key at every level, no block tables, every
+// kind in one table) is upgraded when opened: migrations 3 to 6 run, the deltas by key give way to
+// the tables by profile (they cannot be converted), the store asks the registry to recount every
+// person (Registry::RebuildCounts) because it holds enrollments, and participants, enrollments,
+// contributions and NIKs move to their own tables.
 TEST_F(SqliteRegistryStoreTest, MigratesADatabaseOfVersion2AndAsksForARecount) {
   ASSERT_NO_FATAL_FAILURE(WriteProvince15());
-  ASSERT_EQ(UserVersion(path_), 5);
+  ASSERT_EQ(UserVersion(path_), 6);
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
@@ -133,6 +136,21 @@ DROP TABLE active_deltas_32d;
 DROP TABLE active_deltas_1024d;
 DROP TABLE settings;
 DROP TABLE enrollment_spans;
+DROP TABLE participants;
+DROP TABLE enrollments;
+DROP TABLE contributions;
+DROP TABLE niks;
+CREATE TABLE nik_index (
+  hash TEXT PRIMARY KEY,
+  sealed TEXT NOT NULL,
+  participant TEXT NOT NULL UNIQUE
+) WITHOUT ROWID;
+INSERT INTO nik_index VALUES ('hash-1', 'sealed-1', 'participants/01234567890');
+INSERT INTO resources VALUES (5, 'participants/01234567890', '', '15.08.01.2001', x'0a00ff01');
+INSERT INTO resources VALUES (6, 'participants/01234567890/enrollments/e12',
+  'participants/01234567890', '15.08.01.2001', x'0a00ff02');
+INSERT INTO resources VALUES (7, 'participants/01234567890/enrollments/e12/contributions/c3',
+  'participants/01234567890/enrollments/e12', '15.08.01.2001', x'0a00ff03');
 CREATE TABLE active_deltas (
   region TEXT NOT NULL,
   segment INTEGER NOT NULL,
@@ -144,7 +162,6 @@ CREATE TABLE active_deltas (
   PRIMARY KEY (region, segment, programme, funding, scheme, day)
 ) WITHOUT ROWID;
 INSERT INTO active_deltas VALUES ('15', 0, 0, 0, '', 100, 1), ('15.08.01', 1, 2, 0, '', 40, 2);
-INSERT INTO resources VALUES (6, 'participants/1/enrollments/e1', 'participants/1', '15.08', x'00');
 PRAGMA user_version=2;
 COMMIT;
 )sql";
@@ -158,7 +175,7 @@ COMMIT;
 
   auto store = OpenSqlite(dir_);
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ(UserVersion(path_), 5);
+  EXPECT_EQ(UserVersion(path_), 6);
   std::optional<std::string> rebuild;
   std::vector<AggregateCount> counts;
   ASSERT_TRUE((*store)
@@ -182,8 +199,40 @@ COMMIT;
                   .ok());
   ASSERT_EQ(counts.size(), 1u);
   EXPECT_EQ(counts[0].active, 3);
-  // The rest of the database came through.
+  // The rest of the database came through, the person kinds into their own tables.
   ExpectProvince15(**store);
+  const std::string p = "participants/01234567890";
+  const std::string e = p + "/enrollments/e12";
+  std::optional<std::string> participant, enrollment, contribution, holder, sealed;
+  std::vector<StoredResource> in_region, of_enrollment;
+  ASSERT_TRUE((*store)
+                  ->Read([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_ASSIGN_OR_RETURN(participant, tx.Get(Kind::kParticipant, p));
+                    PARITRANA_ASSIGN_OR_RETURN(enrollment, tx.Get(Kind::kEnrollment, e));
+                    PARITRANA_ASSIGN_OR_RETURN(
+                        contribution, tx.Get(Kind::kContribution, e + "/contributions/c3"));
+                    PARITRANA_ASSIGN_OR_RETURN(holder, tx.ParticipantByNikHash("hash-1"));
+                    PARITRANA_ASSIGN_OR_RETURN(sealed, tx.SealedNik(p));
+                    ListQuery q;
+                    q.kind = Kind::kEnrollment;
+                    q.region = "15.08";
+                    PARITRANA_ASSIGN_OR_RETURN(in_region, tx.List(q));
+                    q = ListQuery{};
+                    q.kind = Kind::kContribution;
+                    q.parent = e;
+                    PARITRANA_ASSIGN_OR_RETURN(of_enrollment, tx.List(q));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(participant, "\x0a\x00\xff\x01"s);
+  EXPECT_EQ(enrollment, "\x0a\x00\xff\x02"s);
+  EXPECT_EQ(contribution, "\x0a\x00\xff\x03"s);
+  EXPECT_EQ(holder, p);
+  EXPECT_EQ(sealed, "sealed-1");
+  ASSERT_EQ(in_region.size(), 1u);
+  EXPECT_EQ(in_region[0].name, e);
+  ASSERT_EQ(of_enrollment.size(), 1u);
+  EXPECT_EQ(of_enrollment[0].name, e + "/contributions/c3");
 }
 
 }  // namespace

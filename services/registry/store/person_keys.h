@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "services/registry/store/registry_store.h"
+
+// How a backend may key the three kinds there is one of per person (participants, enrollments,
+// contributions: nearly all of a national registry's rows) more compactly than by their names,
+// and keep each name once instead of also inside its body. Backend-neutral, so every backend
+// keys these kinds the same way.
+namespace paritrana::registry {
+
+// True for participants, enrollments and contributions.
+bool IsPersonKind(Kind kind);
+
+// A participant, enrollment or contribution name as its parts: "participants/{kpj}", then
+// "/enrollments/{enrollment}", then "/contributions/{contribution}". Names sort as their keys
+// sort (kpj, then enrollment, then contribution): a KPJ is exactly 11 digits and the ids are
+// letters and digits, which all sort after the '/' that ends a segment.
+struct PersonKey {
+  int64_t kpj = -1;
+  std::string enrollment;
+  std::string contribution;
+};
+
+// The key of `name` as a name of `kind` (a person kind); nullopt when it is not one.
+std::optional<PersonKey> ParsePersonKey(Kind kind, absl::string_view name);
+// The name of `key` as a `kind` (a person kind).
+std::string PersonName(Kind kind, const PersonKey& key);
+
+// A body is a serialized protobuf message whose field 1 is the resource's name (AIP-122), which
+// serializers write first. StripName drops that field when it holds exactly `name`; RestoreName
+// puts it back in front of a body that does not start with field 1. Bodies that do not start
+// with their name are kept and returned as they are.
+std::string StripName(absl::string_view name, absl::string_view body);
+std::string RestoreName(absl::string_view name, absl::string_view stored);
+
+}  // namespace paritrana::registry
