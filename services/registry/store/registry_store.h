@@ -32,6 +32,11 @@ enum class Kind : int {
 };
 
 // A resource as stored: its name and serialized protobuf message (never holding a NIK).
+// Participants, enrollments and contributions, nearly every record, have names of the shape
+// person_keys.h describes (a KPJ and ids, so a backend can key them compactly): Insert refuses
+// other names of those kinds with INVALID_ARGUMENT, Get and Update never find them, and a List
+// resuming after one is INVALID_ARGUMENT. Their bodies come back with the name in field 1.
+// Contributions are not listed by region.
 struct StoredResource {
   std::string name;
   std::string body;
