@@ -43,7 +43,13 @@
 
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "HOST:PORT of the registry (plaintext)");
 ABSL_FLAG(std::string, format, "grpc", "grpc | csv | null");
-ABSL_FLAG(std::string, part, "participants", "skeleton | participants | all (grpc and null)");
+ABSL_FLAG(std::string, part, "participants",
+          "skeleton | participants | all | postings (grpc and null; postings: national and demo "
+          "shapes, one month's contribution per active enrollment of a registry that imported "
+          "persons 0 to N-1 in one import)");
+ABSL_FLAG(int32_t, posting_months, 1,
+          "postings: months beyond each enrollment's first contribution (1 for the first month "
+          "posted, 2 for the next, ...)");
 ABSL_FLAG(std::string, shape, "jambi", "jambi (bench/dataset.h) | national | demo");
 ABSL_FLAG(uint64_t, participants, 10000,
           "jambi: participants to generate; national, demo: registered persons in the dataset");
@@ -293,11 +299,16 @@ int main(int argc, char** argv) {
   }
 
   const std::string part = absl::GetFlag(FLAGS_part);
-  if (part != "skeleton" && part != "participants" && part != "all") {
-    std::fprintf(stderr, "--part must be skeleton, participants or all\n");
+  if (part != "skeleton" && part != "participants" && part != "all" && part != "postings") {
+    std::fprintf(stderr, "--part must be skeleton, participants, all or postings\n");
     return 2;
   }
-  const bool with_skeleton = part != "participants";
+  const bool postings = part == "postings";
+  if (postings && national == nullptr) {
+    std::fprintf(stderr, "--part=postings needs --shape=national or demo\n");
+    return 2;
+  }
+  const bool with_skeleton = part != "participants" && !postings;
   const bool with_people = part != "skeleton";
   const int per_message = std::clamp(absl::GetFlag(FLAGS_rows_per_message), 1, 10000);
   const int pid = absl::GetFlag(FLAGS_registry_pid);
@@ -379,8 +390,29 @@ int main(int argc, char** argv) {
   }
   if (!with_skeleton) base = 0;
   std::vector<rv1::ParticipantEnrollment> person;
+  // Enrollment ids as the registry handed them out: one per row, in the order of the rows, from 1.
+  int64_t enrollments = 0;
+  for (uint64_t i = postings ? 0 : begin; postings && i < begin; ++i) {
+    national->Person(i, person);
+    enrollments += static_cast<int64_t>(person.size());
+  }
   for (uint64_t i = begin; i < stop && !broken; ++i) {
-    if (national != nullptr) {
+    if (postings) {
+      national->Person(i, person);
+      enrollments += static_cast<int64_t>(person.size());
+      std::optional<rv1::Contribution> c =
+          national->Posting(person.back(), absl::GetFlag(FLAGS_posting_months));
+      if (c.has_value()) {
+        rv1::ImportRow* row = message->mutable_rows()->add_rows();
+        row->set_row_number(static_cast<int64_t>(i + 1));
+        rv1::ContributionPosting* posting = row->mutable_contribution();
+        posting->set_enrollment(
+            absl::StrCat(person.back().participant().name(), "/enrollments/e", enrollments));
+        *posting->mutable_contribution() = *std::move(c);
+        ++sent;
+        if (message->rows().rows_size() >= per_message) flush();
+      }
+    } else if (national != nullptr) {
       national->Person(i, person);
       for (size_t k = 0; k < person.size(); ++k) {
         rv1::ImportRow* row = message->mutable_rows()->add_rows();

@@ -300,6 +300,24 @@ NationalDataset::NationalDataset(RegionTables tables, const DatasetOptions& opti
 
 absl::CivilDay NationalDataset::query_date() const { return MixOf(options_.shape).query; }
 
+std::optional<rv1::Contribution> NationalDataset::Posting(const rv1::ParticipantEnrollment& current,
+                                                          int months) const {
+  if (current.enrollment().has_end_date()) return std::nullopt;
+  // The same day of the month `months` later, or the month's last day when it has no such day.
+  auto later = [months](absl::CivilDay day) {
+    const absl::CivilMonth month = absl::CivilMonth(day) + months;
+    const absl::CivilDay last = absl::CivilDay(month + 1) - 1;
+    return std::min(absl::CivilDay(month.year(), month.month(), day.day()), last);
+  };
+  const google::type::Date& through = current.contribution().covers_through();
+  rv1::Contribution c;
+  c.set_amount_rupiah(current.contribution().amount_rupiah());
+  *c.mutable_paid_date() = ToProtoDate(later(query_date()));
+  *c.mutable_covers_through() =
+      ToProtoDate(later(absl::CivilDay(through.year(), through.month(), through.day())));
+  return c;
+}
+
 NationalDataset::Employer NationalDataset::EmployerAt(uint64_t e) const {
   Draws d(options_.seed, kEmployerStream, e);
   Employer out{};

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,13 @@ class NationalDataset final {
   // Person i's rows (0 <= i < participants): earlier terminated enrollments first, the current
   // (active, lapsed or terminated) enrollment last.
   void Person(uint64_t i, std::vector<registry::v1::ParticipantEnrollment>& rows) const;
+  // A monthly posting for a person's current enrollment (`current`, the last of Person(i)'s
+  // rows): `months` months beyond its first contribution (1: the next month's), paid that many
+  // months after the dataset's date, for the same amount. nullopt when the enrollment ended:
+  // terminated enrollments take no contributions.
+  std::optional<registry::v1::Contribution> Posting(
+      const registry::v1::ParticipantEnrollment& current, int months) const;
+
   // The row_number of person i's row k when the people follow `base` rows: numbers are
   // increasing in (i, k) and independent of how many rows earlier persons had.
   static int64_t RowNumber(int64_t base, uint64_t i, int k) {

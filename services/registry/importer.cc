@@ -377,10 +377,14 @@ absl::Status Importer::Flush() {
       PARITRANA_ASSIGN_OR_RETURN(std::optional<Outcome> outcome, ApplyNewPerson(w, today, row));
       absl::Status applied = absl::OkStatus();
       if (!outcome.has_value()) {
-        applied = w.tx().Atomically([&]() -> absl::Status {
+        auto apply = [&]() -> absl::Status {
           PARITRANA_ASSIGN_OR_RETURN(outcome, ApplyRow(w, today, row));
           return absl::OkStatus();
-        });
+        };
+        // A posting needs no savepoint: Writer::AddContribution writes only once every check has
+        // passed, so a rejected posting has written nothing.
+        applied =
+            row.record_case() == v1::ImportRow::kContribution ? apply() : w.tx().Atomically(apply);
         if (!applied.ok()) w.ForgetKnownReferences();  // the unit may have created some
       }
       if (applied.ok()) {

@@ -506,7 +506,10 @@ absl::StatusOr<Written<v1::Contribution>> Writer::AddContribution(const std::str
   PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Enrollment> stored,
                              Load<v1::Enrollment>(tx_, Kind::kEnrollment, enrollment));
   if (!stored.has_value()) return NotFoundAt("parent", enrollment);
-  if (skip_if_recorded) {
+  absl::Status extends = CheckExtends(*stored, input);
+  // One that extends the paid-through date cannot equal a recorded one, which all cover no later
+  // than that date: the recorded ones are read only for a posting that does not extend it.
+  if (!extends.ok() && skip_if_recorded) {
     PARITRANA_ASSIGN_OR_RETURN(std::vector<v1::Contribution> recorded,
                                LoadAll<v1::Contribution>(tx_, Kind::kContribution, enrollment));
     for (const v1::Contribution& c : recorded) {
@@ -517,7 +520,9 @@ absl::StatusOr<Written<v1::Contribution>> Writer::AddContribution(const std::str
       }
     }
   }
-  PARITRANA_RETURN_IF_ERROR(CheckExtends(*stored, input));
+  PARITRANA_RETURN_IF_ERROR(extends);
+  // Every check has passed; from here on only the store can fail, and then the whole transaction
+  // does (the importer applies postings without a savepoint on that account).
   PARITRANA_ASSIGN_OR_RETURN(v1::Contribution c, NewContribution(*stored, input));
   PARITRANA_RETURN_IF_ERROR(Insert(Kind::kContribution, c, enrollment, stored->region()));
 

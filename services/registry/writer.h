@@ -59,7 +59,9 @@ class Writer final {
   absl::StatusOr<Written<v1::Enrollment>> PutEnrollment(const std::string& participant,
                                                         const v1::Enrollment& e, bool create_only);
   // Applies a contribution: paid-through moves to covers_through and the counts follow. With
-  // `skip_if_recorded`, a contribution equal to one already recorded is unchanged (import).
+  // `skip_if_recorded`, a contribution equal to one already recorded is unchanged (import). Every
+  // check runs before the first write, so a refused contribution has written nothing and needs no
+  // savepoint (the importer relies on it).
   absl::StatusOr<Written<v1::Contribution>> AddContribution(const std::string& enrollment,
                                                             const v1::Contribution& c,
                                                             bool skip_if_recorded);

@@ -1677,6 +1677,12 @@ TEST_F(RegistryServiceTest, ImportsContributionPostingsForExistingEnrollments) {
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_EQ(stored->paid_through_date().month(), 3);
   EXPECT_EQ(stored->paid_through_date().day(), 31);
+  // Postings run without a savepoint: the refused one left no contribution behind.
+  v1::ListContributionsRequest contributions;
+  contributions.set_parent(enrollment);
+  auto recorded = Call(&Stub::ListContributions, kRegistrarToken, contributions);
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  EXPECT_EQ(recorded->contributions_size(), 3);  // the first one and two postings
   auto counts = Query({"regions/15", village}, {Date(2025, 3, 20), Date(2025, 4, 1)}, false);
   ASSERT_TRUE(counts.ok()) << counts.status();
   EXPECT_EQ(Active(*counts, "regions/15", Date(2025, 3, 20)), 1);
