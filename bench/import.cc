@@ -15,12 +15,21 @@
 //                  in one import, as the demo loads them)
 //   --format=csv   the participant rows as CSV on stdout, with a header line, one line per row
 //                  (national and demo: every row of persons [--first, --participants))
+//   --part=postings  national and demo: a month of contribution postings (ImportRow.contribution)
+//                  for the active enrollments of a registry that imported persons [0, N) in one
+//                  import (--format=csv: the same postings as CSV, for the floor)
+//   --part=writes  national and demo: single CreateContribution and CreateEnrollment calls on
+//                  --writes sampled persons, one at a time, with their latency percentiles
 //   --format=null  generate and serialize only: the generator's own speed
 //   --progress     a progress bar on stderr (persons done / total, rows/s, ETA), redrawn in
 //                  place on a terminal, one line every 5 s otherwise
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <functional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -36,6 +45,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "bench/dataset.h"
+#include "bench/histogram.h"
 #include "bench/national_dataset.h"
 #include "google/protobuf/arena.h"
 #include "grpcpp/create_channel.h"
@@ -44,9 +54,15 @@
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "HOST:PORT of the registry (plaintext)");
 ABSL_FLAG(std::string, format, "grpc", "grpc | csv | null");
 ABSL_FLAG(std::string, part, "participants",
-          "skeleton | participants | all | postings (grpc and null; postings: national and demo "
-          "shapes, one month's contribution per active enrollment of a registry that imported "
-          "persons 0 to N-1 in one import)");
+          "skeleton | participants | all | postings | writes (grpc and null; postings and "
+          "writes: national and demo shapes, against a registry that imported persons 0 to N-1 "
+          "in one import; postings: one month's contribution per active enrollment; writes: see "
+          "--writes)");
+ABSL_FLAG(int32_t, writes, 2000,
+          "--part=writes: persons sampled evenly from [0, --participants), each given one "
+          "CreateContribution (a month beyond the paid-through date of its current enrollment) "
+          "and one CreateEnrollment (a new worker-paid BPU enrollment), one call at a time, in "
+          "random order");
 ABSL_FLAG(int32_t, posting_months, 1,
           "postings: months beyond each enrollment's first contribution (1 for the first month "
           "posted, 2 for the next, ...)");
@@ -180,6 +196,152 @@ int NationalCsv(const paritrana::bench::NationalDataset& national, uint64_t firs
   return std::fflush(stdout) == 0 ? 0 : 1;
 }
 
+// Calls `emit(i, enrollment, contribution)` with the monthly posting (--posting_months) of every
+// person i in [begin, stop) whose current enrollment takes one, named as the registry named it
+// when persons 0 to stop-1 were imported in one import: enrollment ids are handed out one per
+// row, in the order of the rows, from 1.
+void ForEachPosting(
+    const paritrana::bench::NationalDataset& national, uint64_t begin, uint64_t stop,
+    const std::function<void(uint64_t, const std::string&, rv1::Contribution)>& emit) {
+  std::vector<rv1::ParticipantEnrollment> person;
+  int64_t enrollments = 0;
+  for (uint64_t i = 0; i < stop; ++i) {
+    national.Person(i, person);
+    enrollments += static_cast<int64_t>(person.size());
+    if (i < begin) continue;
+    std::optional<rv1::Contribution> c =
+        national.Posting(person.back(), absl::GetFlag(FLAGS_posting_months));
+    if (!c.has_value()) continue;
+    emit(i, absl::StrCat(person.back().participant().name(), "/enrollments/e", enrollments),
+         *std::move(c));
+  }
+}
+
+// The postings of persons [first, n) as CSV (enrollment, amount, paid date, covers through), for
+// the floor.
+int PostingsCsv(const paritrana::bench::NationalDataset& national, uint64_t first, uint64_t n) {
+  std::string buffer = "enrollment,amount_rupiah,paid_date,covers_through\n";
+  auto date = [](const google::type::Date& d) {
+    return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+  };
+  bool ok = true;
+  ForEachPosting(
+      national, first, n, [&](uint64_t, const std::string& enrollment, const rv1::Contribution& c) {
+        absl::StrAppend(&buffer, enrollment, ",", c.amount_rupiah(), ",", date(c.paid_date()), ",",
+                        date(c.covers_through()), "\n");
+        if (buffer.size() > (1 << 20)) {
+          ok = ok && std::fwrite(buffer.data(), 1, buffer.size(), stdout) == buffer.size();
+          buffer.clear();
+        }
+      });
+  ok = ok && std::fwrite(buffer.data(), 1, buffer.size(), stdout) == buffer.size();
+  return ok && std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+// --part=writes: single CreateContribution and CreateEnrollment calls, one at a time, each timed.
+// The sampled persons' current enrollments are read first (ListEnrollments, untimed), so the
+// calls extend what is stored whatever was posted before. Prints one RESULT line per method with
+// its latency percentiles.
+int SingleWrites(const paritrana::bench::NationalDataset& national, uint64_t n,
+                 rv1::RegistryService::Stub& stub) {
+  const uint64_t writes = std::min<uint64_t>(n, std::max(1, absl::GetFlag(FLAGS_writes)));
+  const uint64_t step = n / writes;
+  const std::string token = absl::GetFlag(FLAGS_token);
+  auto context = [&token](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+  };
+  // The month after a date, on the same day or the month's last.
+  auto next_month = [](const google::type::Date& d) {
+    const absl::CivilMonth month = absl::CivilMonth(d.year(), d.month()) + 1;
+    const absl::CivilDay day = std::min(absl::CivilDay(month.year(), month.month(), d.day()),
+                                        absl::CivilDay(month + 1) - 1);
+    google::type::Date out;
+    out.set_year(static_cast<int32_t>(day.year()));
+    out.set_month(day.month());
+    out.set_day(day.day());
+    return out;
+  };
+  std::vector<std::pair<rv1::CreateContributionRequest, rv1::CreateEnrollmentRequest>> calls;
+  for (uint64_t k = 0; k < writes; ++k) {
+    rv1::ListEnrollmentsRequest list;
+    list.set_parent(absl::StrFormat("participants/%011d", 20'000'000'000ULL + k * step));
+    rv1::ListEnrollmentsResponse listed;
+    grpc::ClientContext ctx;
+    context(ctx);
+    if (grpc::Status status = stub.ListEnrollments(&ctx, list, &listed); !status.ok()) {
+      std::fprintf(stderr, "ListEnrollments %s: %s\n", list.parent().c_str(),
+                   status.error_message().c_str());
+      return 1;
+    }
+    const rv1::Enrollment* current = nullptr;
+    for (const rv1::Enrollment& e : listed.enrollments()) {
+      if (e.state() != rv1::ENROLLMENT_STATE_TERMINATED && e.has_paid_through_date()) current = &e;
+    }
+    if (current == nullptr) continue;  // the person's enrollments ended
+    rv1::CreateContributionRequest contribution;
+    contribution.set_parent(current->name());
+    rv1::Contribution* c = contribution.mutable_contribution();
+    c->set_amount_rupiah(100'000);
+    google::type::Date paid;
+    paid.set_year(static_cast<int32_t>(national.query_date().year()));
+    paid.set_month(national.query_date().month());
+    paid.set_day(national.query_date().day());
+    *c->mutable_paid_date() = next_month(paid);
+    *c->mutable_covers_through() = next_month(current->paid_through_date());
+    rv1::CreateEnrollmentRequest enrollment;
+    enrollment.set_parent(list.parent());
+    rv1::Enrollment* e = enrollment.mutable_enrollment();
+    e->set_segment(paritrana::type::v1::SEGMENT_BPU);
+    e->add_programmes(paritrana::type::v1::PROGRAMME_JKK);
+    e->add_programmes(paritrana::type::v1::PROGRAMME_JKM);
+    e->set_funding_source(paritrana::type::v1::FUNDING_SOURCE_WORKER);
+    e->set_region(current->region());
+    // A start no stored enrollment of the person has (they all start by the dataset's date).
+    const absl::CivilDay start = national.query_date() + 1 + static_cast<int>(k % 28);
+    e->mutable_start_date()->set_year(static_cast<int32_t>(start.year()));
+    e->mutable_start_date()->set_month(start.month());
+    e->mutable_start_date()->set_day(start.day());
+    calls.emplace_back(std::move(contribution), std::move(enrollment));
+  }
+  std::shuffle(calls.begin(), calls.end(), std::mt19937_64(absl::GetFlag(FLAGS_seed)));
+  paritrana::bench::Histogram contributions, enrollment_calls;
+  int failures = 0;
+  auto timed = [&](auto method, const auto& request, auto& response,
+                   paritrana::bench::Histogram& histogram) {
+    grpc::ClientContext ctx;
+    context(ctx);
+    const absl::Time t0 = absl::Now();
+    const grpc::Status status = (stub.*method)(&ctx, request, &response);
+    histogram.Record(static_cast<uint64_t>(absl::ToInt64Microseconds(absl::Now() - t0)));
+    if (!status.ok() && failures++ < 3) {
+      std::fprintf(stderr, "write failed: %d %s\n", status.error_code(),
+                   status.error_message().c_str());
+    }
+  };
+  const absl::Time start = absl::Now();
+  for (const auto& [contribution, enrollment] : calls) {
+    rv1::Contribution c;
+    timed(&rv1::RegistryService::Stub::CreateContribution, contribution, c, contributions);
+    rv1::Enrollment e;
+    timed(&rv1::RegistryService::Stub::CreateEnrollment, enrollment, e, enrollment_calls);
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  for (const auto& [method, h] : {std::pair<const char*, const paritrana::bench::Histogram*>{
+                                      "CreateContribution", &contributions},
+                                  {"CreateEnrollment", &enrollment_calls}}) {
+    std::printf(
+        "RESULT part=writes method=%s calls=%llu seconds=%.3f p50_us=%llu p90_us=%llu "
+        "p99_us=%llu max_us=%llu failures=%d\n",
+        method, static_cast<unsigned long long>(h->Count()), seconds,
+        static_cast<unsigned long long>(h->Percentile(50)),
+        static_cast<unsigned long long>(h->Percentile(90)),
+        static_cast<unsigned long long>(h->Percentile(99)),
+        static_cast<unsigned long long>(h->Max()), failures);
+  }
+  return failures == 0 && !calls.empty() ? 0 : 1;
+}
+
 // A progress bar on stderr: persons done of the total, rows per second and the time left;
 // redrawn in place on a terminal, one plain line every 5 seconds otherwise.
 class Progress final {
@@ -295,13 +457,27 @@ int main(int argc, char** argv) {
     options.participants = n;
     options.region_rows = absl::GetFlag(FLAGS_region_rows) || catalog.empty();
     national = std::make_unique<paritrana::bench::NationalDataset>(*std::move(tables), options);
-    if (format == "csv") return NationalCsv(*national, first, n);
+    if (format == "csv") {
+      return absl::GetFlag(FLAGS_part) == "postings" ? PostingsCsv(*national, first, n)
+                                                     : NationalCsv(*national, first, n);
+    }
   }
 
   const std::string part = absl::GetFlag(FLAGS_part);
-  if (part != "skeleton" && part != "participants" && part != "all" && part != "postings") {
-    std::fprintf(stderr, "--part must be skeleton, participants, all or postings\n");
+  if (part != "skeleton" && part != "participants" && part != "all" && part != "postings" &&
+      part != "writes") {
+    std::fprintf(stderr, "--part must be skeleton, participants, all, postings or writes\n");
     return 2;
+  }
+  if (part == "writes") {
+    if (national == nullptr || format != "grpc") {
+      std::fprintf(stderr, "--part=writes needs --shape=national or demo and --format=grpc\n");
+      return 2;
+    }
+    grpc::ChannelArguments args;
+    auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_target),
+                                             grpc::InsecureChannelCredentials(), args);
+    return SingleWrites(*national, n, *rv1::RegistryService::NewStub(channel));
   }
   const bool postings = part == "postings";
   if (postings && national == nullptr) {
@@ -389,30 +565,22 @@ int main(int argc, char** argv) {
     skeleton_rows = sent;
   }
   if (!with_skeleton) base = 0;
-  std::vector<rv1::ParticipantEnrollment> person;
-  // Enrollment ids as the registry handed them out: one per row, in the order of the rows, from 1.
-  int64_t enrollments = 0;
-  for (uint64_t i = postings ? 0 : begin; postings && i < begin; ++i) {
-    national->Person(i, person);
-    enrollments += static_cast<int64_t>(person.size());
+  if (postings) {
+    ForEachPosting(*national, begin, stop,
+                   [&](uint64_t i, const std::string& enrollment, rv1::Contribution c) {
+                     if (broken) return;
+                     rv1::ImportRow* row = message->mutable_rows()->add_rows();
+                     row->set_row_number(static_cast<int64_t>(i + 1));
+                     row->mutable_contribution()->set_enrollment(enrollment);
+                     *row->mutable_contribution()->mutable_contribution() = std::move(c);
+                     ++sent;
+                     if (message->rows().rows_size() >= per_message) flush();
+                     progress.Update(i + 1 - begin, sent);
+                   });
   }
-  for (uint64_t i = begin; i < stop && !broken; ++i) {
-    if (postings) {
-      national->Person(i, person);
-      enrollments += static_cast<int64_t>(person.size());
-      std::optional<rv1::Contribution> c =
-          national->Posting(person.back(), absl::GetFlag(FLAGS_posting_months));
-      if (c.has_value()) {
-        rv1::ImportRow* row = message->mutable_rows()->add_rows();
-        row->set_row_number(static_cast<int64_t>(i + 1));
-        rv1::ContributionPosting* posting = row->mutable_contribution();
-        posting->set_enrollment(
-            absl::StrCat(person.back().participant().name(), "/enrollments/e", enrollments));
-        *posting->mutable_contribution() = *std::move(c);
-        ++sent;
-        if (message->rows().rows_size() >= per_message) flush();
-      }
-    } else if (national != nullptr) {
+  std::vector<rv1::ParticipantEnrollment> person;
+  for (uint64_t i = begin; i < stop && !broken && !postings; ++i) {
+    if (national != nullptr) {
       national->Person(i, person);
       for (size_t k = 0; k < person.size(); ++k) {
         rv1::ImportRow* row = message->mutable_rows()->add_rows();

@@ -504,6 +504,8 @@ fi  # sections 1 to 5
 # could be empty at another; a village of the most populous regency has about the average. Each registry is stopped and its
 # directory removed (unless --keep) before the next size starts, so only one holds disk at a time.
 NATIONAL_DATE=2025-02-28  # the national dataset's query date (bench/national_dataset.h)
+NAT_WRITES=2000 NAT_WRITE_LOAD_S=60  # single writes per size, and the read load's duration
+[[ $QUICK == 1 ]] && NAT_WRITES=100 NAT_WRITE_LOAD_S=10
 NATIONAL_LEVELS=(province regency district village)
 NATIONAL_CODES=()
 NAT_IMPORT=(--shape=national --region_catalog="$CATALOG" --batch_size=10000 --rows_per_message=10000)
@@ -586,6 +588,44 @@ national_run() {
         --regions="regions/${NATIONAL_CODES[i]}" --date=$NATIONAL_DATE --mode=closed --concurrency=1
     done
   done
+
+  # A month of postings for every active enrollment, through ImportRecords, then the same postings
+  # as CSV into the sqlite3 shell (the floor).
+  log "national scale, $n persons: a month of contribution postings"
+  line=$(timeout $((600 + n / 100)) "$IMPORT" --target="$addr" "${NAT_IMPORT[@]}" --participants="$n" \
+         --part=postings --registry_pid="$pid" | tee -a "$WORK/import.log" | grep '^RESULT' |
+         sed 's/^RESULT //')
+  record 1 "nat_postings_$n" "$line"
+  log "nat_postings_$n: $(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(rows|seconds|rows_per_s|rejected)=/) printf "%s ", $i }')"
+  rm -f "$WORK/nat_floor.db"
+  t0=$(date +%s.%N)
+  "$IMPORT" "${NAT_IMPORT[@]}" --participants="$n" --part=postings --format=csv |
+    sqlite3 "$WORK/nat_floor.db" '.import --csv /dev/stdin postings'
+  t1=$(date +%s.%N)
+  rows=$(sqlite3 "$WORK/nat_floor.db" 'SELECT count(*) FROM postings')
+  rm -f "$WORK/nat_floor.db"
+  record 1 "nat_postings_floor_$n" "$(awk -v n="$rows" -v a="$t0" -v b="$t1" 'BEGIN { t = b - a;
+    printf "rows=%d seconds=%.3f rows_per_s=%s", n, t, (t > 0 ? sprintf("%.1f", n / t) : "nan") }')"
+
+  # Single writes under read load: NAT_WRITES sampled persons each get one CreateContribution and
+  # one CreateEnrollment, one call at a time, while 1,000 cache misses per second (the four regions
+  # in turn, open loop) run against the same registry. The load runs long enough to cover the
+  # writes (their set-up reads the persons' enrollments first).
+  log "national scale, $n persons: single writes under 1,000 cache misses/s"
+  "$LOAD" --label="nat_write_load_$n" --target="$cov" --method=coverage \
+    --regions="$(printf 'regions/%s,' "${NATIONAL_CODES[@]}" | sed 's/,$//')" --date=$NATIONAL_DATE \
+    --mode=open --rate=1000 --duration="${NAT_WRITE_LOAD_S}s" --warmup=1s >"$WORK/write_load_$n.txt" 2>&1 &
+  local load_pid=$! writes
+  PIDS+=("$load_pid")
+  sleep 1.5
+  writes=$(timeout 600 "$IMPORT" --target="$addr" "${NAT_IMPORT[@]}" --participants="$n" \
+           --part=writes --writes="$NAT_WRITES" | tee -a "$WORK/import.log") ||
+    { echo "bench.sh: single writes failed" >&2; exit 1; }
+  wait "$load_pid" || { echo "bench.sh: the load under the writes failed" >&2; exit 1; }
+  record 1 "nat_write_load_$n" "$(grep '^RESULT' "$WORK/write_load_$n.txt" | sed 's/^RESULT //')"
+  record 1 "nat_write_contribution_$n" "$(echo "$writes" | grep 'method=CreateContribution' | sed 's/^RESULT //')"
+  record 1 "nat_write_enrollment_$n" "$(echo "$writes" | grep 'method=CreateEnrollment' | sed 's/^RESULT //')"
+  log "nat_write_$n: $(echo "$writes" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(method|p50_us|p99_us|failures)=/) printf "%s ", $i }')"
   stop "$cov_pid"
   stop "$pid"
   [[ $KEEP == 1 ]] || rm -rf "${WORK:?}/$name"
@@ -699,6 +739,44 @@ EOF
     printf '| %s | %sx | %sx | %s |\n' "${NATIONAL_LEVELS[i]}" "$a" "$b" \
       "$(yes_no "$(awk -v a="$a" -v b="$b" 'BEGIN { print (a + 0 > 0 && a <= 1.2 && b <= 1.2) }')")"
   done
+  cat <<EOF
+
+Monthly postings: one contribution (the month after its first) for every enrollment still
+active, as \`ImportRow.contribution\` rows through the same \`ImportRecords\` stream and batches
+(\`--part=postings\`), after the measurements above; floor: the same postings as CSV
+(\`--part=postings --format=csv\`) into \`sqlite3 DB '.import --csv /dev/stdin postings'\`.
+
+| persons | postings | seconds | postings/s | registry CPU-s | rejected | floor postings/s | postings ÷ floor |
+|---|---|---|---|---|---|---|---|
+EOF
+  for n in "${NATIONAL_LIST[@]}"; do
+    l=nat_postings_$n
+    printf '| %s | %s | %s | %s | %s | %s | %s | %sx |\n' "$n" "$(fmt "$(med $l rows)")" \
+      "$(fmt "$(med $l seconds)" 1)" "$(fmt "$(med $l rows_per_s)")" "$(fmt "$(med $l cpu_s)" 1)" \
+      "$(fmt "$(med $l rejected)")" "$(fmt "$(med nat_postings_floor_$n rows_per_s)")" \
+      "$(ratio "$(med $l rows_per_s)" "$(med nat_postings_floor_$n rows_per_s)" 4)"
+  done
+  cat <<EOF
+
+Single writes under read load: $NAT_WRITES persons sampled evenly over the registry each get one
+\`CreateContribution\` (a month beyond their current enrollment's paid-through date) and one
+\`CreateEnrollment\` (a new BPU enrollment), one call at a time in random order (\`--part=writes\`),
+while \`paritrana-bench-load --method=coverage --mode=open --rate=1000\` asks the uncached coverage
+service about the four regions above (every call a cache miss). Each write commits with an fsync
+(\`synchronous=FULL\`). Latency in microseconds.
+
+| persons | method | calls | p50 | p90 | p99 | max | failures | misses/s answered meanwhile | miss p99 |
+|---|---|---|---|---|---|---|---|---|---|
+EOF
+  for n in "${NATIONAL_LIST[@]}"; do
+    for l in contribution enrollment; do
+      local w=nat_write_${l}_$n
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$(values $w method | tail -1)" \
+        "$(fmt "$(med $w calls)")" "$(fmt "$(med $w p50_us)")" "$(fmt "$(med $w p90_us)")" \
+        "$(fmt "$(med $w p99_us)")" "$(fmt "$(med $w max_us)")" "$(fmt "$(med $w failures)")" \
+        "$(fmt "$(med nat_write_load_$n qps)")" "$(fmt "$(med nat_write_load_$n p99_us)")"
+    done
+  done
   local hlo hhi bpp rate
   hlo=$(med nat_import_$lo hwm_kb) hhi=$(med nat_import_$hi hwm_kb)
   bpp=$(med nat_import_$hi bytes_per_person) rate=$(med nat_import_$hi rows_per_s)
@@ -709,6 +787,8 @@ EOF
 | import ≥ 150,000 participant rows/s | $(fmt "$(med nat_import_$lo rows_per_s)") rows/s ($lo persons), $(fmt "$rate") rows/s ($hi persons) | $(yes_no "$(awk -v a="$(med nat_import_$lo rows_per_s)" -v b="$rate" 'BEGIN { print (a >= 150000 && b >= 150000) }')") |
 | registry memory flat: VmHWM with $hi persons ≤ 1.5x with $lo | $(mib "$hhi") MiB ÷ $(mib "$hlo") MiB = $(ratio "$hhi" "$hlo")x | $(yes_no "$(awk -v a="$hhi" -v b="$hlo" 'BEGIN { print (b > 0 && a <= 1.5 * b) }')") |
 | database ≤ 400 bytes per participant at $hi persons | $(fmt "$bpp") bytes | $(yes_no "$(awk -v b="$bpp" 'BEGIN { print (b <= 400) }')") |
+| postings ≥ 300,000 per second at $hi persons | $(fmt "$(med nat_postings_$hi rows_per_s)") postings/s | $(yes_no "$(awk -v a="$(med nat_postings_$hi rows_per_s)" 'BEGIN { print (a >= 300000) }')") |
+| single writes p99 < 5 ms under 1,000 misses/s at $hi persons | CreateContribution $(fmt "$(med nat_write_contribution_$hi p99_us)") µs, CreateEnrollment $(fmt "$(med nat_write_enrollment_$hi p99_us)") µs | $(yes_no "$(awk -v a="$(med nat_write_contribution_$hi p99_us)" -v b="$(med nat_write_enrollment_$hi p99_us)" 'BEGIN { print (a > 0 && a < 5000 && b < 5000) }')") |
 EOF
   if [[ $QUICK == 1 || $hi -lt 10000000 ]]; then
     echo
