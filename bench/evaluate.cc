@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/dataset.h"
+#include "bench/region_tables.h"
 #include "grpcpp/create_channel.h"
 #include "paritrana/award/v1/award.grpc.pb.h"
 #include "paritrana/coverage/v1/coverage.grpc.pb.h"
@@ -53,6 +55,9 @@ ABSL_FLAG(bool, national, true,
           "Set up and time the national cycle; false: only the provincial one (Jambi), e.g. "
           "against a registry that holds only Jambi's data");
 ABSL_FLAG(std::string, label, "eval", "Prefix of the RESULT labels");
+ABSL_FLAG(std::string, region_catalog, "",
+          "--part=award: the idn-area-data package directory; its regencies/cities are the "
+          "national cycle's candidates (for a registry started with the same catalogue)");
 ABSL_FLAG(std::string, rubric_version, "rubrics/regency-government/versions/1",
           "The regency/city rubric version (the award service's --rubric_files installs it)");
 
@@ -96,9 +101,20 @@ uint64_t Mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-// "PP.KK" codes of every regency and city, province by province.
+// "PP.KK" codes of every regency and city, province by province: the catalogue's with
+// --region_catalog, otherwise the table above.
 std::vector<std::string> AllRegencies() {
   std::vector<std::string> out;
+  if (const std::string dir = absl::GetFlag(FLAGS_region_catalog); !dir.empty()) {
+    absl::StatusOr<paritrana::bench::RegionTables> tables =
+        paritrana::bench::RegionTables::LoadCatalog(dir, "");
+    if (!tables.ok()) {
+      std::fprintf(stderr, "--region_catalog: %s\n", tables.status().ToString().c_str());
+      std::exit(2);
+    }
+    for (const auto& r : tables->regencies()) out.push_back(r.code);
+    return out;
+  }
   for (const Province& p : kProvinces) {
     for (int r = 1; r <= p.regencies; ++r) out.push_back(absl::StrFormat("%02d.%02d", p.code, r));
     for (int c = 0; c < p.cities; ++c) out.push_back(absl::StrFormat("%02d.%02d", p.code, 71 + c));

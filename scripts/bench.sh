@@ -237,6 +237,29 @@ load() {
   log "$label: $(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(qps|p50_us|p99_us|errors|from_cache)=/) printf "%s ", $i }')"
 }
 
+# start_award NAME REGISTRY COVERAGE: an award service on a fresh store with the regency rubric.
+start_award() {
+  mkdir -p "$WORK/$1"
+  start_grpc "$1" "$AWARD" "${COMMON[@]}" --store="sqlite:$WORK/$1/award.db" --registry="$2" \
+    --coverage="$3" --rubric_files="$ROOT/services/award/default_rubric_regency.json" \
+    --max_message_bytes=67108864
+}
+# evaluate REGISTRY AWARD COVERAGE ARGS...: one paritrana-bench-evaluate run; every RESULT line is
+# recorded.
+evaluate() {
+  local registry=$1 award=$2 coverage=$3 out
+  shift 3
+  out=$(timeout 1800 "$EVALUATE" --registry="$registry" --award="$award" --coverage="$coverage" \
+        --regencies="$EVAL_REGENCIES" --participants_per_regency="$EVAL_PER" \
+        --assessors="$EVAL_ASSESSORS" --reps="$EVAL_REPS" "$@" \
+        2> >(tee -a "$WORK/evaluate.log" >&2)) || {
+    echo "bench.sh: paritrana-bench-evaluate $* failed" >&2; exit 1; }
+  echo "$out" >>"$WORK/evaluate.log"
+  while read -r _ rep label rest; do
+    record "${rep#rep=}" "${label#label=}" "$rest"
+  done < <(echo "$out" | grep '^RESULT')
+}
+
 # redis_bench REP LABEL ARGS...: redis-benchmark (CSV), recorded with the same keys as load.
 redis_bench() {
   local rep=$1 label=$2; shift 2
@@ -413,28 +436,6 @@ done
 # every evaluation computes its indicators from the registry: the cold path, not a cache hit) and
 # an award service on a fresh SQLite store with the shipped regency rubric.
 log "award evaluation: $EVAL_REGENCIES regencies/cities, $EVAL_PER participants each"
-# start_award NAME REGISTRY COVERAGE: an award service on a fresh store with the regency rubric.
-start_award() {
-  mkdir -p "$WORK/$1"
-  start_grpc "$1" "$AWARD" "${COMMON[@]}" --store="sqlite:$WORK/$1/award.db" --registry="$2" \
-    --coverage="$3" --rubric_files="$ROOT/services/award/default_rubric_regency.json" \
-    --max_message_bytes=67108864
-}
-# evaluate REGISTRY AWARD COVERAGE ARGS...: one paritrana-bench-evaluate run; every RESULT line is
-# recorded.
-evaluate() {
-  local registry=$1 award=$2 coverage=$3 out
-  shift 3
-  out=$(timeout 1800 "$EVALUATE" --registry="$registry" --award="$award" --coverage="$coverage" \
-        --regencies="$EVAL_REGENCIES" --participants_per_regency="$EVAL_PER" \
-        --assessors="$EVAL_ASSESSORS" --reps="$EVAL_REPS" "$@" \
-        2> >(tee -a "$WORK/evaluate.log" >&2)) || {
-    echo "bench.sh: paritrana-bench-evaluate $* failed" >&2; exit 1; }
-  echo "$out" >>"$WORK/evaluate.log"
-  while read -r _ rep label rest; do
-    record "${rep#rep=}" "${label#label=}" "$rest"
-  done < <(echo "$out" | grep '^RESULT')
-}
 start_registry national
 NATIONAL_ADDR=$ADDR
 start_grpc coverage_eval "$COVERAGE" "${COMMON[@]}" --registry="$NATIONAL_ADDR"
@@ -626,6 +627,15 @@ national_run() {
   record 1 "nat_write_contribution_$n" "$(echo "$writes" | grep 'method=CreateContribution' | sed 's/^RESULT //')"
   record 1 "nat_write_enrollment_$n" "$(echo "$writes" | grep 'method=CreateEnrollment' | sed 's/^RESULT //')"
   log "nat_write_$n: $(echo "$writes" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(method|p50_us|p99_us|failures)=/) printf "%s ", $i }')"
+
+  # The national award cycle (the catalogue's regencies/cities as candidates, the shipped regency
+  # rubric, jury scores) evaluated on this registry through the uncached coverage service: every
+  # candidate's indicators are computed from this registry's counts.
+  log "national scale, $n persons: national award evaluation"
+  start_award "nat_award_$n" "$addr" "$cov"
+  local award_pid=$LAST_PID
+  evaluate "$addr" "$ADDR" "$cov" --part=award --label="nat_eval_$n" --region_catalog="$CATALOG"
+  stop "$award_pid"
   stop "$cov_pid"
   stop "$pid"
   [[ $KEEP == 1 ]] || rm -rf "${WORK:?}/$name"
@@ -788,6 +798,7 @@ EOF
 | registry memory flat: VmHWM with $hi persons ≤ 1.5x with $lo | $(mib "$hhi") MiB ÷ $(mib "$hlo") MiB = $(ratio "$hhi" "$hlo")x | $(yes_no "$(awk -v a="$hhi" -v b="$hlo" 'BEGIN { print (b > 0 && a <= 1.5 * b) }')") |
 | database ≤ 400 bytes per participant at $hi persons | $(fmt "$bpp") bytes | $(yes_no "$(awk -v b="$bpp" 'BEGIN { print (b <= 400) }')") |
 | postings ≥ 300,000 per second at $hi persons | $(fmt "$(med nat_postings_$hi rows_per_s)") postings/s | $(yes_no "$(awk -v a="$(med nat_postings_$hi rows_per_s)" 'BEGIN { print (a >= 300000) }')") |
+| national award evaluation (${EVAL_REGENCIES} regencies/cities) < 1 s on the $hi-person registry | $(fmt "$(med nat_eval_${hi}_national ms)") ms (median of $EVAL_REPS) | $(yes_no "$(awk -v a="$(med nat_eval_${hi}_national ms)" 'BEGIN { print (a > 0 && a < 1000) }')") |
 | single writes p99 < 5 ms under 1,000 misses/s at $hi persons | CreateContribution $(fmt "$(med nat_write_contribution_$hi p99_us)") µs, CreateEnrollment $(fmt "$(med nat_write_enrollment_$hi p99_us)") µs | $(yes_no "$(awk -v a="$(med nat_write_contribution_$hi p99_us)" -v b="$(med nat_write_enrollment_$hi p99_us)" 'BEGIN { print (a > 0 && a < 5000 && b < 5000) }')") |
 EOF
   if [[ $QUICK == 1 || $hi -lt 10000000 ]]; then
