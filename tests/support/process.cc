@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 namespace paritrana::test_support {
@@ -76,6 +77,19 @@ int ChildProcess::Wait(absl::Duration timeout) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   return -1;
+}
+
+absl::Status StopChild(pid_t pid, int signal, absl::Duration grace, const std::string& name) {
+  kill(pid, signal);
+  const absl::Time deadline = absl::Now() + grace;
+  while (absl::Now() < deadline) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) return absl::OkStatus();
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return absl::DeadlineExceededError(absl::StrCat(name, " ignored signal ", signal, " for ",
+                                                  absl::FormatDuration(grace), "; killed it"));
 }
 
 }  // namespace paritrana::test_support

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 
 namespace paritrana::test_support {
@@ -32,5 +33,9 @@ class ChildProcess final {
   std::string buffer_;
   bool exited_ = false;
 };
+
+// Sends `signal` to the child `pid` and reaps it; SIGKILLs it if it has not exited after
+// `grace`, and then says so (DEADLINE_EXCEEDED naming `name`). What the test servers' Stop do.
+absl::Status StopChild(pid_t pid, int signal, absl::Duration grace, const std::string& name);
 
 }  // namespace paritrana::test_support

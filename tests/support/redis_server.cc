@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "platform/errors.h"
+#include "tests/support/process.h"
 
 namespace paritrana::test_support {
 namespace {
@@ -162,19 +163,9 @@ absl::Status RedisServer::Launch(int port) {
 absl::Status RedisServer::Stop() {
   if (pid_ < 0) return absl::OkStatus();
   kill(pid_, SIGCONT);  // a paused server cannot act on SIGTERM
-  kill(pid_, SIGTERM);
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return absl::OkStatus();
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
+  const absl::Status stopped = StopChild(pid_, SIGTERM, absl::Seconds(10), "redis-server");
   pid_ = -1;
-  return absl::DeadlineExceededError("redis-server ignored SIGTERM for 10 s; killed it");
+  return stopped;
 }
 
 absl::Status RedisServer::Restart() {

@@ -75,6 +75,65 @@ std::string PersonName(Kind kind, const PersonKey& key) {
   return name;
 }
 
+PersonTable PersonTableOf(Kind kind) {
+  switch (kind) {
+    case Kind::kParticipant:
+      return {"participants", 1, true};
+    case Kind::kEnrollment:
+      return {"enrollments", 2, true};
+    default:
+      return {"contributions", 3, false};
+  }
+}
+
+std::string PersonKeyColumns(int keys) {
+  std::string out;
+  for (int i = 0; i < keys; ++i) absl::StrAppend(&out, i ? ", " : "", kPersonKeyColumns[i]);
+  return out;
+}
+
+absl::Status NotAPersonName(Kind kind, absl::string_view name) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("\"", name, "\" is not a name of a ", PersonTableOf(kind).name, " record"));
+}
+
+absl::StatusOr<PersonListPlan> PlanPersonList(const ListQuery& q) {
+  PersonListPlan plan;
+  if (!q.after_name.empty()) {
+    std::optional<PersonKey> after = ParsePersonKey(q.kind, q.after_name);
+    if (!after.has_value()) return NotAPersonName(q.kind, q.after_name);
+    plan.after = *after;
+  }
+  if (!q.region.empty() && !PersonTableOf(q.kind).by_region) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(PersonTableOf(q.kind).name, " are not listed by region"));
+  }
+  if (q.parent.has_value()) {
+    if (q.kind == Kind::kParticipant) {
+      plan.none = !q.parent->empty();  // participants have no parent
+    } else {
+      plan.parent = ParsePersonKey(
+          q.kind == Kind::kEnrollment ? Kind::kParticipant : Kind::kEnrollment, *q.parent);
+      plan.none = !plan.parent.has_value();
+    }
+  }
+  return plan;
+}
+
+int64_t ProgrammeBits(const std::vector<int>& programmes) {
+  int64_t bits = 0;
+  for (int p : programmes) bits |= int64_t{1} << p;
+  return bits;
+}
+
+std::vector<int> ProgrammesOfBits(int64_t bits) {
+  std::vector<int> out;
+  for (int p = 0; p < 63; ++p) {
+    if ((bits >> p) & 1) out.push_back(p);
+  }
+  return out;
+}
+
 std::string StripName(absl::string_view name, absl::string_view body) {
   const std::string field = NameField(name);
   // Kept whole if what follows starts with field 1 again, which RestoreName would take for the

@@ -224,38 +224,11 @@ constexpr absl::string_view kDeltaTables[] = {"active_deltas", "active_deltas_32
 constexpr absl::string_view kDeltaTimeColumns[] = {"day", "block", "block"};
 constexpr int kBlockShift[] = {0, 5, 10};
 
-// The table of each person kind (migration 6): its name, how many key columns of kKeyColumns it
-// has, and whether it keeps a region column (and an index by region) for List.
-struct PersonTable {
-  absl::string_view name;
-  int keys;
-  bool by_region;
-};
-constexpr absl::string_view kKeyColumns[] = {"kpj", "enrollment", "contribution"};
-
-PersonTable TableOf(Kind kind) {
-  switch (kind) {
-    case Kind::kParticipant:
-      return {"participants", 1, true};
-    case Kind::kEnrollment:
-      return {"enrollments", 2, true};
-    default:
-      return {"contributions", 3, false};
-  }
-}
-
-// "kpj, enrollment" for two key columns.
-std::string KeyColumns(int keys) {
-  std::string out;
-  for (int i = 0; i < keys; ++i) absl::StrAppend(&out, i ? ", " : "", kKeyColumns[i]);
-  return out;
-}
-
 // "kpj = ?7 AND enrollment = ?8" for two key columns from parameter 7.
 std::string KeyEquals(int keys, int first_param) {
   std::string out;
   for (int i = 0; i < keys; ++i) {
-    absl::StrAppend(&out, i ? " AND " : "", kKeyColumns[i], " = ?", first_param + i);
+    absl::StrAppend(&out, i ? " AND " : "", kPersonKeyColumns[i], " = ?", first_param + i);
   }
   return out;
 }
@@ -279,11 +252,6 @@ PersonKey ReadKey(const sqlite::Statement& st, int keys) {
   if (keys > 1) key.enrollment = st.Text(1);
   if (keys > 2) key.contribution = st.Text(2);
   return key;
-}
-
-absl::Status NotAName(Kind kind, absl::string_view name) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("\"", name, "\" is not a name of a ", TableOf(kind).name, " record"));
 }
 
 class SqliteTx final : public RegistryTx {
@@ -329,13 +297,14 @@ class SqliteTx final : public RegistryTx {
       key = ParsePersonKey(kind, name);
       if (!key.has_value()) return absl::NotFoundError(absl::StrCat(name, " not found"));
     }
-    auto st = key.has_value()
-                  ? db_.Prepare(absl::StrCat("UPDATE ", TableOf(kind).name, " SET body = ?5 WHERE ",
-                                             KeyEquals(TableOf(kind).keys, 1)))
-                  : db_.Prepare("UPDATE resources SET body = ?3 WHERE kind = ?1 AND name = ?2");
+    auto st =
+        key.has_value()
+            ? db_.Prepare(absl::StrCat("UPDATE ", PersonTableOf(kind).name, " SET body = ?5 WHERE ",
+                                       KeyEquals(PersonTableOf(kind).keys, 1)))
+            : db_.Prepare("UPDATE resources SET body = ?3 WHERE kind = ?1 AND name = ?2");
     if (!st.ok()) return st.status();
     if (key.has_value()) {
-      BindKey(**st, *key, TableOf(kind).keys, 1);
+      BindKey(**st, *key, PersonTableOf(kind).keys, 1);
       (*st)->BindBlob(5, StripName(name, body));
     } else {
       (*st)->Bind(1, Int(kind)).Bind(2, name).BindBlob(3, body);
@@ -382,7 +351,7 @@ class SqliteTx final : public RegistryTx {
   absl::Status InsertNik(absl::string_view hash, absl::string_view sealed,
                          absl::string_view participant) override {
     std::optional<PersonKey> key = ParsePersonKey(Kind::kParticipant, participant);
-    if (!key.has_value()) return NotAName(Kind::kParticipant, participant);
+    if (!key.has_value()) return NotAPersonName(Kind::kParticipant, participant);
     auto st = db_.Prepare("INSERT INTO niks (kpj, hash, sealed) VALUES (?1, ?2, ?3)");
     if (!st.ok()) return st.status();
     (*st)->Bind(1, key->kpj).Bind(2, hash).Bind(3, sealed);
@@ -525,8 +494,7 @@ class SqliteTx final : public RegistryTx {
       (*st)->Bind(1, span.region).Bind(2, span.person).Bind(3, span.enrollment);
       return (*st)->Run();
     }
-    int64_t programmes = 0;  // a bit per programme: the enum's values are small
-    for (int p : span.programmes) programmes |= int64_t{1} << p;
+    const int64_t programmes = ProgrammeBits(span.programmes);
     auto st = db_.Prepare(
         "INSERT OR REPLACE INTO enrollment_spans (region, person, enrollment, segment, programmes,"
         " funding, scheme, first_day, last_day) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -557,9 +525,7 @@ class SqliteTx final : public RegistryTx {
       span.person = (*st)->Int(1);
       span.enrollment = (*st)->Int(2);
       span.segment = static_cast<int>((*st)->Int(3));
-      for (int p = 0; p < 63; ++p) {
-        if (((*st)->Int(4) >> p) & 1) span.programmes.push_back(p);
-      }
+      span.programmes = ProgrammesOfBits((*st)->Int(4));
       span.funding = static_cast<int>((*st)->Int(5));
       span.scheme = (*st)->Text(6);
       span.first_day = (*st)->Int(7);
@@ -633,7 +599,7 @@ class SqliteTx final : public RegistryTx {
   absl::StatusOr<std::optional<std::string>> GetPerson(Kind kind, absl::string_view name) {
     std::optional<PersonKey> key = ParsePersonKey(kind, name);
     if (!key.has_value()) return std::nullopt;
-    const PersonTable table = TableOf(kind);
+    const PersonTable table = PersonTableOf(kind);
     PARITRANA_ASSIGN_OR_RETURN(
         std::optional<std::string> body,
         One(absl::StrCat("SELECT body FROM ", table.name, " WHERE ", KeyEquals(table.keys, 1)),
@@ -645,11 +611,12 @@ class SqliteTx final : public RegistryTx {
   absl::Status InsertPerson(Kind kind, absl::string_view name, absl::string_view region,
                             absl::string_view body) {
     std::optional<PersonKey> key = ParsePersonKey(kind, name);
-    if (!key.has_value()) return NotAName(kind, name);
-    const PersonTable table = TableOf(kind);
-    auto st = db_.Prepare(absl::StrCat(
-        "INSERT INTO ", table.name, " (", KeyColumns(table.keys), table.by_region ? ", region" : "",
-        ", body) VALUES (", KeyParams(table.keys), table.by_region ? ", ?4" : "", ", ?5)"));
+    if (!key.has_value()) return NotAPersonName(kind, name);
+    const PersonTable table = PersonTableOf(kind);
+    auto st =
+        db_.Prepare(absl::StrCat("INSERT INTO ", table.name, " (", PersonKeyColumns(table.keys),
+                                 table.by_region ? ", region" : "", ", body) VALUES (",
+                                 KeyParams(table.keys), table.by_region ? ", ?4" : "", ", ?5)"));
     if (!st.ok()) return st.status();
     BindKey(**st, *key, table.keys, 1);
     if (table.by_region) (*st)->Bind(4, region);
@@ -662,27 +629,12 @@ class SqliteTx final : public RegistryTx {
   // List over a person table: the key order is the name order (person_keys.h), a parent's
   // children are the rows sharing its key columns, and after_name becomes a key to start after.
   absl::StatusOr<std::vector<StoredResource>> ListPersons(const ListQuery& q) {
-    const PersonTable table = TableOf(q.kind);
-    PersonKey after;  // kpj -1: before every row
-    if (!q.after_name.empty()) {
-      std::optional<PersonKey> parsed = ParsePersonKey(q.kind, q.after_name);
-      if (!parsed.has_value()) return NotAName(q.kind, q.after_name);
-      after = *parsed;
-    }
-    std::optional<PersonKey> parent;
-    if (q.parent.has_value()) {
-      if (q.kind == Kind::kParticipant) {
-        if (!q.parent->empty()) return std::vector<StoredResource>{};  // participants have none
-      } else {
-        parent = ParsePersonKey(
-            q.kind == Kind::kEnrollment ? Kind::kParticipant : Kind::kEnrollment, *q.parent);
-        if (!parent.has_value()) return std::vector<StoredResource>{};
-      }
-    }
-    if (!q.region.empty() && !table.by_region) {
-      return absl::InvalidArgumentError(absl::StrCat(table.name, " are not listed by region"));
-    }
-    const std::string keys = KeyColumns(table.keys);
+    const PersonTable table = PersonTableOf(q.kind);
+    PARITRANA_ASSIGN_OR_RETURN(const PersonListPlan plan, PlanPersonList(q));
+    if (plan.none) return std::vector<StoredResource>{};
+    const PersonKey& after = plan.after;
+    const std::optional<PersonKey>& parent = plan.parent;
+    const std::string keys = PersonKeyColumns(table.keys);
     std::string sql = absl::StrCat("SELECT ", keys, ", body FROM ", table.name);
     if (!parent.has_value() && !q.region.empty()) {
       absl::StrAppend(&sql, " INDEXED BY ", table.name, "_by_region");
