@@ -133,7 +133,6 @@ class ConnectionPool final {
   absl::Mutex write_mu_;  // one write transaction of this process at a time
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
-  int open_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // The libpq connection string a --store URL names, if it names PostgreSQL: "postgres:CONNINFO"
