@@ -35,6 +35,8 @@
 #            --out FILE  --no-build  --no-profile  --keep (keep the work directory)
 #            --bin DIR (binaries from another build directory, e.g. --no-build --bin build to
 #            reuse the default preset's build in CI; figures from it are not Release figures)
+#            --report-from DIR (with --only national and the run's --national: write the report
+#            of a run that stopped before writing one, from its kept work directory's results)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -44,7 +46,7 @@ if (($#)); then BENCH_ARGS=$(printf ' %s' "$@"); fi
 QUICK=0 REPS=3 SMALL=10000 LARGE=1000000 IMPORT_N=50000 DURATION=5 WARMUP=1 CONC=16
 BIN_DIR="" OPEN_FAST=2000 OPEN_SLOW=100 REDIS_N=200000 OUT="" BUILD=1 PROFILE=1 KEEP=0 PROFILE_N=10000
 EVAL_REGENCIES=514 EVAL_PER=40 EVAL_ASSESSORS=3 EVAL_REPS=7
-NATIONAL_SIZES=1000000,10000000 NATIONAL_SET=0 ONLY=""
+NATIONAL_SIZES=1000000,10000000 NATIONAL_SET=0 ONLY="" REPORT_FROM=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) QUICK=1; REPS=1; SMALL=500; LARGE=2000; IMPORT_N=1000; DURATION=0.5; WARMUP=0.2
@@ -65,6 +67,7 @@ while [[ $# -gt 0 ]]; do
     --keep) KEEP=1 ;;
     --national) NATIONAL_SIZES=$2; NATIONAL_SET=1; shift ;;
     --only) ONLY=$2; shift ;;
+    --report-from) REPORT_FROM=$2; BUILD=0; KEEP=1; shift ;;
     -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -86,6 +89,7 @@ else
   done
 fi
 [[ $MAIN == 0 && ${#NATIONAL_LIST[@]} == 0 ]] && { echo "bench.sh: --only national with --national none runs nothing" >&2; exit 2; }
+[[ -z $REPORT_FROM || $MAIN == 0 ]] || { echo "bench.sh: --report-from goes with --only national" >&2; exit 2; }
 CATALOG=$ROOT/tools/node_modules/idn-area-data
 if [[ ${#NATIONAL_LIST[@]} -gt 0 && ! -f $CATALOG/data/villages.csv ]]; then
   echo "bench.sh: $CATALOG missing (scripts/setup.sh installs it); or pass --national none" >&2; exit 1
@@ -93,14 +97,19 @@ fi
 
 BIN=${BIN_DIR:-$ROOT/build-release}
 [[ $BIN == /* ]] || BIN=$ROOT/$BIN
-WORK=$(mktemp -d /tmp/paritrana-bench.XXXXXX)
+if [[ -n $REPORT_FROM ]]; then
+  WORK=$(cd "$REPORT_FROM" && pwd)
+  [[ -f $WORK/results.txt ]] || { echo "bench.sh: no results.txt in $REPORT_FROM" >&2; exit 2; }
+else
+  WORK=$(mktemp -d /tmp/paritrana-bench.XXXXXX)
+fi
 if [[ -z $OUT ]]; then
   if [[ $QUICK == 1 ]]; then OUT=$WORK/benchmarks-quick.md
   elif [[ $MAIN == 0 ]]; then OUT=$ROOT/docs/benchmarks-national.md
   else OUT=$ROOT/docs/benchmarks.md; fi
 fi
 RESULTS=$WORK/results.txt
-: > "$RESULTS"
+[[ -n $REPORT_FROM ]] || : > "$RESULTS"
 PIDS=()
 T_START=$(date +%s)
 
@@ -287,6 +296,17 @@ procstat() {
 }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+if [[ -z $REPORT_FROM ]]; then
+  # What the report says about the run, kept with its results for --report-from.
+  record 0 run "commit=$COMMIT t_start=$T_START load_start=${LOAD_START// /,}"
+else
+  # A report of a run that stopped before writing one (its work directory kept): the run's own
+  # commit, start and load, and the end of its last measurement.
+  COMMIT=$(values run commit | tail -1) DIRTY=" (report written afterwards with --report-from)"
+  T_START=$(values run t_start | tail -1)
+  LOAD_START=$(values run load_start | tail -1 | tr ',' ' ')
+  [[ -n $COMMIT && -n $T_START ]] || { echo "bench.sh: $RESULTS has no run line" >&2; exit 2; }
+fi
 
 # --- 0. Redis and the small registry ------------------------------------------------------------
 # The services and redis-cli reach Redis on a Unix socket in $WORK, which no other process can
@@ -295,6 +315,7 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 # answering on the port is ours and its socket answers PING; otherwise it exited on the bind
 # error, and another port is tried.
 REDIS_SOCK=$WORK/redis.sock
+if [[ -z $REPORT_FROM ]]; then
 for attempt in $(seq 10); do
   REDIS_PORT=$(free_port)
   rm -f "$REDIS_SOCK"
@@ -314,6 +335,7 @@ for attempt in $(seq 10); do
   kill -KILL "$REDIS_PID" 2>/dev/null || true
   [[ $attempt == 10 ]] && { echo "bench.sh: redis-server did not start:" >&2; tail -5 "$WORK/redis.log" >&2; exit 1; }
 done
+fi
 REDIS_ADDR=unix:$REDIS_SOCK
 
 if [[ $MAIN == 1 ]]; then  # sections 1 to 5 (not with --only national)
@@ -576,6 +598,7 @@ national_run() {
     [[ $village =~ ^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$ && ${village:0:5} == "$regency" ]] ||
       { echo "bench.sh: no village found for regency '$regency' of the national registry" >&2; exit 1; }
     NATIONAL_CODES=("${regency:0:2}" "$regency" "$district" "$village")
+    record 1 nat_regions "codes=$(IFS=,; echo "${NATIONAL_CODES[*]}")"
     log "national scale: regions ${NATIONAL_CODES[*]}"
   fi
   record 1 "nat_spans_$n" "province=$(nat_spans "$name" "${NATIONAL_CODES[0]}") regency=$(nat_spans "$name" "${NATIONAL_CODES[1]}") district=$(nat_spans "$name" "${NATIONAL_CODES[2]}") village=$(nat_spans "$name" "${NATIONAL_CODES[3]}")"
@@ -608,6 +631,16 @@ national_run() {
   record 1 "nat_postings_floor_$n" "$(awk -v n="$rows" -v a="$t0" -v b="$t1" 'BEGIN { t = b - a;
     printf "rows=%d seconds=%.3f rows_per_s=%s", n, t, (t > 0 ? sprintf("%.1f", n / t) : "nan") }')"
 
+  # The national award cycle (the catalogue's regencies/cities as candidates, the shipped regency
+  # rubric, jury scores) evaluated on this registry through the uncached coverage service: every
+  # candidate's indicators are computed from this registry's counts. Before the single writes,
+  # whose read load can leave the coverage service with a backlog.
+  log "national scale, $n persons: national award evaluation"
+  start_award "nat_award_$n" "$addr" "$cov"
+  local award_pid=$LAST_PID
+  evaluate "$addr" "$ADDR" "$cov" --part=award --label="nat_eval_$n" --region_catalog="$CATALOG"
+  stop "$award_pid"
+
   # Single writes under read load: NAT_WRITES sampled persons each get one CreateContribution and
   # one CreateEnrollment, one call at a time, while 1,000 cache misses per second (the four regions
   # in turn, open loop) run against the same registry. The load runs long enough to cover the
@@ -628,20 +661,15 @@ national_run() {
   record 1 "nat_write_enrollment_$n" "$(echo "$writes" | grep 'method=CreateEnrollment' | sed 's/^RESULT //')"
   log "nat_write_$n: $(echo "$writes" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(method|p50_us|p99_us|failures)=/) printf "%s ", $i }')"
 
-  # The national award cycle (the catalogue's regencies/cities as candidates, the shipped regency
-  # rubric, jury scores) evaluated on this registry through the uncached coverage service: every
-  # candidate's indicators are computed from this registry's counts.
-  log "national scale, $n persons: national award evaluation"
-  start_award "nat_award_$n" "$addr" "$cov"
-  local award_pid=$LAST_PID
-  evaluate "$addr" "$ADDR" "$cov" --part=award --label="nat_eval_$n" --region_catalog="$CATALOG"
-  stop "$award_pid"
   stop "$cov_pid"
   stop "$pid"
   [[ $KEEP == 1 ]] || rm -rf "${WORK:?}/$name"
 }
 
-for n in "${NATIONAL_LIST[@]}"; do national_run "$n"; done
+[[ -n $REPORT_FROM ]] || for n in "${NATIONAL_LIST[@]}"; do national_run "$n"; done
+if [[ -n $REPORT_FROM ]]; then
+  IFS=, read -r -a NATIONAL_CODES <<<"$(values nat_regions codes | head -1)"
+fi
 
 # The "What runs" rows of section 5 (and, with --only national, the rows it shares with the others).
 national_what_runs() {
@@ -809,6 +837,10 @@ EOF
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 T_END=$(date +%s)
+if [[ -n $REPORT_FROM ]]; then
+  LOAD_END="(not recorded)"
+  T_END=$(stat -c %Y "$RESULTS")
+fi
 
 # --- report --------------------------------------------------------------------------------------
 CPU_MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
