@@ -1,10 +1,14 @@
 #include "storage/postgres/postgres.h"
 
+#include <algorithm>
 #include <cstring>
+#include <random>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "platform/errors.h"
 
 namespace paritrana::postgres {
@@ -265,6 +269,11 @@ absl::Status ConnectionPool::InTransaction(absl::string_view begin,
     Give(std::move(conn));
     if (!retry) return s;
     last = s;
+    // Transactions that conflicted once will likely conflict again if they start together:
+    // wait a random while, longer after each attempt (1, 2, 4 ... up to 64 ms at most).
+    thread_local std::mt19937 rng(std::random_device{}());
+    const int cap_ms = 1 << std::min(attempt, 6);
+    absl::SleepFor(absl::Microseconds(std::uniform_int_distribution<int>(0, cap_ms * 1000)(rng)));
   }
   return last;
 }

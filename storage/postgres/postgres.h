@@ -101,14 +101,15 @@ class Connection final {
 
 // The connections of one store. Each call is one transaction, committed when `fn` returns OK and
 // rolled back otherwise; a transaction PostgreSQL aborts for a serialization failure or a
-// deadlock is run again (up to kAttempts times), so `fn` must only touch state it rebuilds. Writes
+// deadlock is run again after a random, growing pause (up to kAttempts times in all), so `fn`
+// must only touch state it rebuilds. Writes
 // are SERIALIZABLE and, within one process, one at a time (as with SQLite); reads are REPEATABLE
 // READ READ ONLY snapshots. A connection that broke is replaced; one found broken at BEGIN (the
 // server restarted while it was idle) is replaced at once and the call goes on. Every statement
 // runs under `statement_timeout`.
 class ConnectionPool final {
  public:
-  static constexpr int kAttempts = 5;
+  static constexpr int kAttempts = 20;
 
   // Connects, then applies migrations[version..] under a transaction-level advisory lock keyed by
   // `schema` (so replicas starting together apply each migration once); migration i brings the
