@@ -367,6 +367,15 @@ absl::Status Importer::Flush() {
     accepted = unchanged = 0;
     rejected.clear();
     last = last_row_number_;
+    std::vector<const v1::Participant*> persons;
+    std::vector<const v1::Enrollment*> enrollments;
+    for (const v1::ImportRow& row : batch_) {
+      if (row.has_participant_enrollment()) {
+        persons.push_back(&row.participant_enrollment().participant());
+        enrollments.push_back(&row.participant_enrollment().enrollment());
+      }
+    }
+    PARITRANA_RETURN_IF_ERROR(w.PrefetchPersons(persons, enrollments));
     for (const v1::ImportRow& row : batch_) {
       if (row.row_number() < 1 || row.row_number() <= last) {
         rejected.emplace_back(row.row_number(),

@@ -403,6 +403,27 @@ absl::StatusOr<v1::Contribution> Writer::NewContribution(const v1::Enrollment& s
   return c;
 }
 
+absl::Status Writer::PrefetchPersons(std::span<const v1::Participant* const> participants,
+                                     std::span<const v1::Enrollment* const> enrollments) {
+  std::vector<std::string> names, hashes;
+  std::set<std::string> regions, employers;
+  for (const v1::Participant* p : participants) {
+    names.push_back(p->name());
+    hashes.push_back(vault_.LookupHash(p->nik()));
+    regions.insert(p->domicile_region());
+  }
+  for (const v1::Enrollment* e : enrollments) {
+    regions.insert(e->region());
+    if (!e->employer().empty()) employers.insert(e->employer());
+  }
+  const std::vector<std::string> region_list(regions.begin(), regions.end());
+  const std::vector<std::string> employer_list(employers.begin(), employers.end());
+  PARITRANA_RETURN_IF_ERROR(tx_.Prefetch(Kind::kRegion, region_list));
+  PARITRANA_RETURN_IF_ERROR(tx_.Prefetch(Kind::kEmployer, employer_list));
+  PARITRANA_RETURN_IF_ERROR(tx_.Prefetch(Kind::kParticipant, names));
+  return tx_.PrefetchNiks(hashes);
+}
+
 absl::StatusOr<std::optional<Outcome>> Writer::CreateNewPerson(
     const v1::Participant& participant, const v1::Enrollment& enrollment,
     const v1::Contribution* contribution) {

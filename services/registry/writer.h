@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -77,6 +78,10 @@ class Writer final {
   absl::StatusOr<std::optional<Outcome>> CreateNewPerson(const v1::Participant& participant,
                                                          const v1::Enrollment& enrollment,
                                                          const v1::Contribution* contribution);
+  // Tells the store what CreateNewPerson is about to look up for these participants and their
+  // enrollments (RegistryTx::Prefetch): the participants, their NIKs, regions and employers.
+  absl::Status PrefetchPersons(std::span<const v1::Participant* const> participants,
+                               std::span<const v1::Enrollment* const> enrollments);
   // Forgets the references found so far (after a unit of work was rolled back, since it may have
   // created some of them).
   void ForgetKnownReferences() { known_.clear(); }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "platform/errors.h"
@@ -61,7 +62,66 @@ std::string Sql::Bytes(absl::string_view v) {
   return Next("bytea");
 }
 
+std::string Sql::Ints(std::span<const int64_t> v) {
+  params_.Text(absl::StrCat("{", absl::StrJoin(v, ","), "}"));
+  return Next("bigint[]");
+}
+
+std::string Sql::Texts(std::span<const std::string> v) {
+  std::string literal = "{";
+  for (const std::string& t : v) {
+    if (literal.size() > 1) literal += ',';
+    literal += '"';
+    for (char c : t) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  literal += '}';
+  params_.Text(literal);
+  return Next("text[]");
+}
+
 std::string Sql::Next(absl::string_view type) { return absl::StrCat("$", ++count_, "::", type); }
+
+namespace {
+
+void AppendBigEndian(std::string& out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+CopyRows::CopyRows() {
+  // The binary format's signature, then flags and header extension length (both 0).
+  data_.assign("PGCOPY\n\377\r\n\0", 11);
+  AppendBigEndian(data_, 0, 4);
+  AppendBigEndian(data_, 0, 4);
+}
+
+CopyRows& CopyRows::Row(int fields) {
+  ++rows_;
+  AppendBigEndian(data_, static_cast<uint64_t>(fields), 2);
+  return *this;
+}
+
+CopyRows& CopyRows::Int(int64_t v) {
+  AppendBigEndian(data_, 8, 4);
+  AppendBigEndian(data_, static_cast<uint64_t>(v), 8);
+  return *this;
+}
+
+CopyRows& CopyRows::Text(absl::string_view v) {
+  AppendBigEndian(data_, v.size(), 4);
+  data_.append(v.data(), v.size());
+  return *this;
+}
+
+const std::string& CopyRows::Finish() {
+  AppendBigEndian(data_, 0xffff, 2);  // -1 fields: the end
+  return data_;
+}
 
 int64_t Result::Int(int row, int column) const {
   if (IsNull(row, column)) return 0;
@@ -184,6 +244,30 @@ absl::StatusOr<Result> Connection::Query(absl::string_view sql, const Params& pa
   return result;
 }
 
+absl::Status Connection::Copy(absl::string_view copy, CopyRows& rows) {
+  Result start(PQexec(conn_, std::string(copy).c_str()));
+  if (!start.result_ || PQresultStatus(start.result_.get()) != PGRES_COPY_IN) {
+    return Failed(start.result_.get(), "copy");
+  }
+  const std::string& data = rows.Finish();
+  constexpr size_t kChunk = 1 << 20;
+  bool sent = true;
+  for (size_t at = 0; sent && at < data.size(); at += kChunk) {
+    const size_t n = std::min(kChunk, data.size() - at);
+    sent = PQputCopyData(conn_, data.data() + at, static_cast<int>(n)) == 1;
+  }
+  // Ending with an error message makes the server abandon the COPY, so nothing half-sent stays.
+  if (PQputCopyEnd(conn_, sent ? nullptr : "the rows could not be sent") != 1) sent = false;
+  absl::Status status = absl::OkStatus();
+  // One result for the COPY, then none; a failed COPY's result carries the server's reason.
+  while (PGresult* r = PQgetResult(conn_)) {
+    Result result(r);
+    if (status.ok() && PQresultStatus(r) != PGRES_COMMAND_OK) status = Failed(r, "copy");
+  }
+  if (status.ok() && !sent) status = Failed(nullptr, "copy");
+  return status;
+}
+
 absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(
     const std::string& conninfo, absl::string_view schema,
     std::span<const absl::string_view> migrations, int size) {
@@ -191,35 +275,39 @@ absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(
   const int64_t known = static_cast<int64_t>(migrations.size());
   for (int64_t next = 0;; ++next) {
     bool done = false;
-    PARITRANA_RETURN_IF_ERROR(pool->Write([&](Connection& conn) -> absl::Status {
-      // Replicas starting together queue here; each applies only what is still missing.
-      PARITRANA_RETURN_IF_ERROR(
-          conn.Query("SELECT pg_advisory_xact_lock(hashtext($1::text))", Params().Text(schema))
-              .status());
-      PARITRANA_RETURN_IF_ERROR(conn.Exec(
-          "CREATE TABLE IF NOT EXISTS schema_version (store TEXT PRIMARY KEY, version BIGINT NOT "
-          "NULL)"));
-      PARITRANA_ASSIGN_OR_RETURN(
-          Result row, conn.Query("SELECT version FROM schema_version WHERE store = $1::text",
-                                 Params().Text(schema)));
-      const int64_t version = row.rows() == 0 ? 0 : row.Int(0, 0);
-      if (version > known) {
-        return absl::FailedPreconditionError(absl::StrCat("the ", schema, " schema is at version ",
-                                                          version, ", newer than this binary's ",
-                                                          known));
-      }
-      if (version == known) {
-        done = true;
-        return absl::OkStatus();
-      }
-      PARITRANA_RETURN_IF_ERROR(conn.Exec(migrations[static_cast<size_t>(version)]));
-      return conn
-          .Query(
-              "INSERT INTO schema_version (store, version) VALUES ($1::text, $2::bigint)"
-              " ON CONFLICT (store) DO UPDATE SET version = excluded.version",
-              Params().Text(schema).Int(version + 1))
-          .status();
-    }));
+    // READ COMMITTED, so that each statement sees what was committed before it ran: a
+    // SERIALIZABLE snapshot would be taken at the lock, before the replica that held it committed.
+    PARITRANA_RETURN_IF_ERROR(pool->InTransaction(
+        "BEGIN ISOLATION LEVEL READ COMMITTED", [&](Connection& conn) -> absl::Status {
+          // Replicas starting together queue here; each applies only what is still missing.
+          PARITRANA_RETURN_IF_ERROR(
+              conn.Query("SELECT pg_advisory_xact_lock(hashtext($1::text))", Params().Text(schema))
+                  .status());
+          PARITRANA_RETURN_IF_ERROR(
+              conn.Exec("CREATE TABLE IF NOT EXISTS schema_version (store TEXT PRIMARY KEY, "
+                        "version BIGINT NOT "
+                        "NULL)"));
+          PARITRANA_ASSIGN_OR_RETURN(
+              Result row, conn.Query("SELECT version FROM schema_version WHERE store = $1::text",
+                                     Params().Text(schema)));
+          const int64_t version = row.rows() == 0 ? 0 : row.Int(0, 0);
+          if (version > known) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("the ", schema, " schema is at version ", version,
+                             ", newer than this binary's ", known));
+          }
+          if (version == known) {
+            done = true;
+            return absl::OkStatus();
+          }
+          PARITRANA_RETURN_IF_ERROR(conn.Exec(migrations[static_cast<size_t>(version)]));
+          return conn
+              .Query(
+                  "INSERT INTO schema_version (store, version) VALUES ($1::text, $2::bigint)"
+                  " ON CONFLICT (store) DO UPDATE SET version = excluded.version",
+                  Params().Text(schema).Int(version + 1))
+              .status();
+        }));
     if (done) break;
   }
   return pool;

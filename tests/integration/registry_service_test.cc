@@ -23,6 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "api/pagination.h"
@@ -41,6 +42,7 @@
 #include "services/registry/registry.h"
 #include "services/registry/registry_service.h"
 #include "services/registry/store/open_store.h"
+#include "tests/support/postgres_server.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/temp_dir.h"
 
@@ -236,7 +238,9 @@ v1::ImportRow PersonRow(int64_t n, const Person& person, const std::string& domi
 
 // ----- The fixture: a real registry server -----
 
-class RegistryServiceTest : public testing::Test {
+// Run on each store backend: "sqlite" (a file in the test's folder) or "postgres" (a database on
+// the test process's own PostgreSQL server).
+class RegistryServiceTest : public testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     dir_ = temp_.path();
@@ -251,7 +255,13 @@ class RegistryServiceTest : public testing::Test {
     ASSERT_TRUE(client.ok()) << client.status();
     redis_client_ = *std::move(client);
 
-    auto store = OpenRegistryStore("sqlite:" + dir_ + "/registry.db");
+    std::string url = "sqlite:" + dir_ + "/registry.db";
+    if (GetParam() == "postgres") {
+      auto database = test_support::PostgresDatabaseFor(dir_);
+      ASSERT_TRUE(database.ok()) << "cannot start PostgreSQL: " << database.status();
+      url = "postgres:" + *database;
+    }
+    auto store = OpenRegistryStore(url);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     auto vault = NikVault::FromKeyFile(dir_ + "/nik.key", true);
@@ -442,7 +452,7 @@ class RegistryServiceTest : public testing::Test {
 
 // ===== 1. Regions =====
 
-TEST_F(RegistryServiceTest, ListsThe38ProvincesInPagesOfTen) {
+TEST_P(RegistryServiceTest, ListsThe38ProvincesInPagesOfTen) {
   std::vector<std::string> names;
   std::vector<size_t> page_sizes;
   std::string token;
@@ -488,7 +498,7 @@ TEST_F(RegistryServiceTest, ListsThe38ProvincesInPagesOfTen) {
   EXPECT_FALSE(page2->next_page_token().empty());
 }
 
-TEST_F(RegistryServiceTest, ListsJambiRegenciesWithTheirBpsCodes) {
+TEST_P(RegistryServiceTest, ListsJambiRegenciesWithTheirBpsCodes) {
   v1::ListRegionsRequest req;
   req.set_parent("regions/15");
   auto resp = Call(&Stub::ListRegions, kAnalystToken, req);
@@ -528,7 +538,7 @@ TEST_F(RegistryServiceTest, ListsJambiRegenciesWithTheirBpsCodes) {
             absl::StatusCode::kNotFound);
 }
 
-TEST_F(RegistryServiceTest, CreatesADistrictThenAVillageUnderIt) {
+TEST_P(RegistryServiceTest, CreatesADistrictThenAVillageUnderIt) {
   v1::CreateRegionRequest district;
   district.set_region_id("15.08.01");
   district.mutable_region()->set_display_name("  Kecamatan Pelepat  ");
@@ -568,7 +578,7 @@ TEST_F(RegistryServiceTest, CreatesADistrictThenAVillageUnderIt) {
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists) << again.status();
 }
 
-TEST_F(RegistryServiceTest, RefusesProvincesRegenciesAndOrphanVillages) {
+TEST_P(RegistryServiceTest, RefusesProvincesRegenciesAndOrphanVillages) {
   for (const char* id : {"15", "15.10"}) {
     SCOPED_TRACE(id);
     v1::CreateRegionRequest req;
@@ -604,7 +614,7 @@ TEST_F(RegistryServiceTest, RefusesProvincesRegenciesAndOrphanVillages) {
   EXPECT_THAT(ViolationFields(b.status()), ElementsAre("region_id"));
 }
 
-TEST_F(RegistryServiceTest, CreatesSyntheticRegenciesButNoRealOnesOrProvinces) {
+TEST_P(RegistryServiceTest, CreatesSyntheticRegenciesButNoRealOnesOrProvinces) {
   // CreateRegionRequest.region_id: "province codes, and regency codes unless region.synthetic is
   // true, are refused". The catalogue only holds Jambi's regencies, so synthetic ones are how
   // demonstration data spans other provinces.
@@ -657,7 +667,7 @@ TEST_F(RegistryServiceTest, CreatesSyntheticRegenciesButNoRealOnesOrProvinces) {
             absl::StatusCode::kAlreadyExists);
 }
 
-TEST_F(RegistryServiceTest, RefusesATakenBpsCode) {
+TEST_P(RegistryServiceTest, RefusesATakenBpsCode) {
   // "ALREADY_EXISTS when the code or the bps_code is taken" (CreateRegion); "it must be unique
   // among regions" (Region.bps_code).
   CreateRegion("15.08.01", "Kecamatan Pelepat", "1509010");
@@ -671,7 +681,7 @@ TEST_F(RegistryServiceTest, RefusesATakenBpsCode) {
       << r.status();
 }
 
-TEST_F(RegistryServiceTest, UpdateRegionChecksTheBpsCode) {
+TEST_P(RegistryServiceTest, UpdateRegionChecksTheBpsCode) {
   // Region.bps_code: "its length must match the level ... 4 for a regency or city; it must be
   // unique among regions". UpdateRegion checks "rules that involve several fields ... on the
   // resource after the update".
@@ -698,7 +708,7 @@ TEST_F(RegistryServiceTest, UpdateRegionChecksTheBpsCode) {
   EXPECT_EQ(cleared->display_name(), "Kabupaten Bungo");
 }
 
-TEST_F(RegistryServiceTest, RefusesBadPageSizesAndForeignPageTokens) {
+TEST_P(RegistryServiceTest, RefusesBadPageSizesAndForeignPageTokens) {
   for (int size : {1001, -1}) {
     v1::ListRegionsRequest req;
     req.set_page_size(size);
@@ -737,7 +747,7 @@ TEST_F(RegistryServiceTest, RefusesBadPageSizesAndForeignPageTokens) {
 
 // Participants are stored by KPJ (store/person_keys.h): a token that is well formed and bound to
 // the query but resumes after something that is no participant name is refused on page_token.
-TEST_F(RegistryServiceTest, RefusesPageTokensResumingAfterNoParticipantName) {
+TEST_P(RegistryServiceTest, RefusesPageTokensResumingAfterNoParticipantName) {
   v1::ListParticipantsRequest req;
   req.set_page_token(EncodePageToken("participants/P1", PageQuery(req)));
   auto r = Call(&Stub::ListParticipants, kRegistrarToken, req);
@@ -751,7 +761,7 @@ TEST_F(RegistryServiceTest, RefusesPageTokensResumingAfterNoParticipantName) {
 
 // Issue 13, item 7: a page token of one collection was accepted by another, and the region
 // filter of the List methods was refused without naming the field.
-TEST_F(RegistryServiceTest, PageTokensAndRegionFiltersAreBoundToTheirCollection) {
+TEST_P(RegistryServiceTest, PageTokensAndRegionFiltersAreBoundToTheirCollection) {
   v1::ListRegionsRequest regions;
   regions.set_page_size(10);
   auto page = Call(&Stub::ListRegions, kAnalystToken, regions);
@@ -786,7 +796,7 @@ TEST_F(RegistryServiceTest, PageTokensAndRegionFiltersAreBoundToTheirCollection)
 }
 
 // Issue 13, item 7: a truncated or garbage request body was answered UNIMPLEMENTED, no message.
-TEST_F(RegistryServiceTest, AnUnparsableRequestIsInvalidArgumentWithAMessage) {
+TEST_P(RegistryServiceTest, AnUnparsableRequestIsInvalidArgumentWithAMessage) {
   grpc::GenericStub stub(grpc::CreateChannel(host_->address(), grpc::InsecureChannelCredentials()));
   v1::GetRegionRequest req;
   req.set_name("regions/15");
@@ -812,7 +822,7 @@ TEST_F(RegistryServiceTest, AnUnparsableRequestIsInvalidArgumentWithAMessage) {
 
 // ----- Conventions of resources.proto: text fields -----
 
-TEST_F(RegistryServiceTest, StoresTextTrimmed) {
+TEST_P(RegistryServiceTest, StoresTextTrimmed) {
   // "Lengths of strings are counted ... after trimming leading and trailing white space (the
   // trimmed value is what is stored)."
   v1::CreateRegionRequest req;
@@ -836,7 +846,7 @@ TEST_F(RegistryServiceTest, StoresTextTrimmed) {
   EXPECT_THAT(ViolationFields(refused.status()), ElementsAre("region.display_name"));
 }
 
-TEST_F(RegistryServiceTest, CountsTextLengthsInCodePoints) {
+TEST_P(RegistryServiceTest, CountsTextLengthsInCodePoints) {
   // "Lengths of strings are counted in Unicode code points": 200 x U+00E9 (400 bytes of UTF-8)
   // is a valid 200-character employer display_name.
   CreateVillage();
@@ -856,7 +866,7 @@ TEST_F(RegistryServiceTest, CountsTextLengthsInCodePoints) {
   EXPECT_THAT(ViolationFields(too_long.status()), ElementsAre("employer.display_name"));
 }
 
-TEST_F(RegistryServiceTest, RefusesControlCharacters) {
+TEST_P(RegistryServiceTest, RefusesControlCharacters) {
   // "Control characters (U+0000 to U+001F and U+007F) are refused in every string field."
   CreateVillage();
   v1::CreateEmployerRequest req;
@@ -870,7 +880,7 @@ TEST_F(RegistryServiceTest, RefusesControlCharacters) {
 
 // ===== 2. Field violations =====
 
-TEST_F(RegistryServiceTest, ReportsEveryBadParticipantFieldWithoutTheNik) {
+TEST_P(RegistryServiceTest, ReportsEveryBadParticipantFieldWithoutTheNik) {
   CreateVillage();
 
   // A NIK one digit short, a 10-digit KPJ and no display name.
@@ -921,7 +931,7 @@ TEST_F(RegistryServiceTest, ReportsEveryBadParticipantFieldWithoutTheNik) {
 
 // Issue 13, item 4: a registry started on a populated database with another NIK key used to start,
 // then accepted duplicate NIKs and could not find or open the stored ones.
-TEST_F(RegistryServiceTest, TheDatabaseIsBoundToItsNikKey) {
+TEST_P(RegistryServiceTest, TheDatabaseIsBoundToItsNikKey) {
   CreateVillage();
   CreateParticipant(Person{"24000000091", 5, 5, 1990, true, 1, "Siti Aminah"});
   auto other = NikVault::FromKeyFile(dir_ + "/other.key", true);
@@ -948,7 +958,7 @@ TEST_F(RegistryServiceTest, TheDatabaseIsBoundToItsNikKey) {
   EXPECT_EQ(second.CheckNikKey().code(), absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_F(RegistryServiceTest, ProtectsTheNik) {
+TEST_P(RegistryServiceTest, ProtectsTheNik) {
   CreateVillage();
   const Person siti{"24000000001", 5, 5, 1990, true, 1, "Siti Aminah"};
   ASSERT_EQ(siti.nik(), "1508014505900001");
@@ -1028,18 +1038,34 @@ TEST_F(RegistryServiceTest, ProtectsTheNik) {
   EXPECT_THAT(ErrorBytes(dup.status()), Not(HasSubstr(siti.nik())));
   EXPECT_THAT(ErrorBytes(dup.status()), Not(HasSubstr(siti.kpj)));  // nor the other participant
 
-  // At rest, neither the database nor its WAL holds the NIK.
+  // At rest, neither the database nor its WAL holds the NIK: the SQLite file and its WAL, or
+  // every file of the PostgreSQL server's data directory (heap, indexes, WAL).
   std::vector<std::string> files;
   std::string all_bytes;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
-    const std::string name = entry.path().filename().string();
-    if (!absl::StartsWith(name, "registry.db")) continue;
-    files.push_back(name);
-    const std::string bytes = ReadFile(entry.path());
-    EXPECT_THAT(bytes, Not(HasSubstr(siti.nik()))) << name << " holds the NIK";
+  auto scan = [&](const std::filesystem::path& path) {
+    files.push_back(path.filename().string());
+    const std::string bytes = ReadFile(path);
+    EXPECT_THAT(bytes, Not(HasSubstr(siti.nik()))) << path << " holds the NIK";
     all_bytes += bytes;
+  };
+  if (GetParam() == "sqlite") {
+    for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+      if (absl::StartsWith(entry.path().filename().string(), "registry.db")) scan(entry.path());
+    }
+    EXPECT_THAT(files, testing::IsSupersetOf({"registry.db", "registry.db-wal"}));
+  } else {
+    auto conninfo = test_support::PostgresDatabaseFor(dir_);
+    ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+    // The server keeps its data in "data" beside its socket (host=).
+    absl::string_view host = *conninfo;
+    ASSERT_TRUE(absl::ConsumePrefix(&host, "host=")) << *conninfo;
+    host = host.substr(0, host.find(' '));
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(
+             std::filesystem::path(std::string(host)) / "data")) {
+      if (entry.is_regular_file()) scan(entry.path());
+    }
+    EXPECT_THAT(files, testing::Contains(testing::StartsWith("0000000")));  // a WAL segment
   }
-  EXPECT_THAT(files, testing::IsSupersetOf({"registry.db", "registry.db-wal"}));
   // The files do hold the participant (so the check above looked where the data is).
   EXPECT_THAT(all_bytes, HasSubstr("Siti Aminah"));
   EXPECT_THAT(all_bytes, HasSubstr("1508**********01"));
@@ -1047,7 +1073,7 @@ TEST_F(RegistryServiceTest, ProtectsTheNik) {
 
 // ===== 4. Idempotent creation =====
 
-TEST_F(RegistryServiceTest, CreateEmployerIsIdempotentByRequestId) {
+TEST_P(RegistryServiceTest, CreateEmployerIsIdempotentByRequestId) {
   CreateVillage();
   v1::CreateEmployerRequest req;
   req.set_employer_id("15080001");
@@ -1101,7 +1127,7 @@ TEST_F(RegistryServiceTest, CreateEmployerIsIdempotentByRequestId) {
 
 // ===== 5. Enrollment rules =====
 
-TEST_F(RegistryServiceTest, EnforcesEnrollmentAndContributionRules) {
+TEST_P(RegistryServiceTest, EnforcesEnrollmentAndContributionRules) {
   CreateVillage();
   CreateEmployer("15080001", kVillage);
   const Person budi{"24000000011", 12, 3, 1985, false, 2, "Budi Santoso"};
@@ -1224,7 +1250,7 @@ TEST_F(RegistryServiceTest, EnforcesEnrollmentAndContributionRules) {
   EXPECT_EQ(listed->contributions(1).name(), c2->name());
 }
 
-TEST_F(RegistryServiceTest, TerminationOnTheStartDateIsAccepted) {
+TEST_P(RegistryServiceTest, TerminationOnTheStartDateIsAccepted) {
   // TerminateEnrollmentRequest.end_date: "Not earlier than the enrollment's start_date (equal
   // means it never counts)".
   CreateVillage();
@@ -1247,7 +1273,7 @@ TEST_F(RegistryServiceTest, TerminationOnTheStartDateIsAccepted) {
   EXPECT_EQ(ended->end_date().day(), 1);
 }
 
-TEST_F(RegistryServiceTest, TerminationEndDateYearIsAtMost2100) {
+TEST_P(RegistryServiceTest, TerminationEndDateYearIsAtMost2100) {
   // TerminateEnrollmentRequest.end_date: "year at most 2100".
   CreateVillage();
   const Person budi{"24000000013", 12, 3, 1985, false, 4, "Budi Hartono"};
@@ -1266,7 +1292,7 @@ TEST_F(RegistryServiceTest, TerminationEndDateYearIsAtMost2100) {
 
 // ===== 6. Aggregates and generations =====
 
-TEST_F(RegistryServiceTest, CountsActivePersonsAndBumpsGenerations) {
+TEST_P(RegistryServiceTest, CountsActivePersonsAndBumpsGenerations) {
   CreateVillage();
   CreateEmployer("15080001", kVillage);
   const Person siti{"24000000101", 5, 5, 1990, true, 1, "Siti Aminah"};
@@ -1428,7 +1454,7 @@ TEST_F(RegistryServiceTest, CountsActivePersonsAndBumpsGenerations) {
 
 // ===== 7. ImportRecords =====
 
-TEST_F(RegistryServiceTest, ImportsLenientlyAndIdempotently) {
+TEST_P(RegistryServiceTest, ImportsLenientlyAndIdempotently) {
   const std::string village = "regions/15.08.02.2001";
   const Person good{"24000000201", 17, 8, 1988, false, 4, "Joko Prasetyo"};
   const Person bad_nik{"24000000202", 17, 13, 1988, false, 5, "Bulan Ketigabelas"};
@@ -1554,7 +1580,7 @@ TEST_F(RegistryServiceTest, ImportsLenientlyAndIdempotently) {
 // imported terminated (the fast path, a new person), the current one active (the general path, a
 // known person); both count only on their own days, a re-import changes nothing, and an end
 // before the start is rejected on its field.
-TEST_F(RegistryServiceTest, ImportsAHistoryWithATerminatedEnrollment) {
+TEST_P(RegistryServiceTest, ImportsAHistoryWithATerminatedEnrollment) {
   const std::string village = "regions/15.08.02.2001";
   const Person worker{"24000000301", 3, 3, 1990, false, 8, "Sri Wahyuni"};
   v1::Enrollment earlier = PuEnrollment("employers/15080009", village, Date(2020, 1, 1));
@@ -1616,7 +1642,7 @@ TEST_F(RegistryServiceTest, ImportsAHistoryWithATerminatedEnrollment) {
 
 // Monthly postings: contribution rows extend existing enrollments' paid-through dates (and the
 // counts with them); a repeated posting is unchanged, and a bad one is rejected on its field.
-TEST_F(RegistryServiceTest, ImportsContributionPostingsForExistingEnrollments) {
+TEST_P(RegistryServiceTest, ImportsContributionPostingsForExistingEnrollments) {
   const std::string village = "regions/15.08.02.2001";
   const Person worker{"24000000401", 4, 4, 1991, false, 9, "Agus Salim"};
   const std::vector<v1::ImportRow> people = {
@@ -1713,7 +1739,7 @@ std::string ErrorReason(const absl::Status& s) {
 
 // Issue 13, item 1: a stream that ended without its ImportEnd was recorded as a completed import,
 // and a retry with the same id replayed the partial result as success.
-TEST_F(RegistryServiceTest, AStreamWithoutImportEndIsAbortedAndTheRetryResumes) {
+TEST_P(RegistryServiceTest, AStreamWithoutImportEndIsAbortedAndTheRetryResumes) {
   const std::vector<v1::ImportRow> rows = DistrictRows("regions/15.08.03", 4);
   auto cut = Import(
       kRegistrarToken,
@@ -1741,7 +1767,7 @@ TEST_F(RegistryServiceTest, AStreamWithoutImportEndIsAbortedAndTheRetryResumes) 
   EXPECT_EQ(again.response.rows_received(), 5);
 }
 
-TEST_F(RegistryServiceTest, ACancelledImportIsNotRecordedAndTheRetryImportsTheRest) {
+TEST_P(RegistryServiceTest, ACancelledImportIsNotRecordedAndTheRetryImportsTheRest) {
   const std::vector<v1::ImportRow> rows = DistrictRows("regions/15.08.04", 9);
   {
     grpc::ClientContext ctx;
@@ -1783,7 +1809,7 @@ TEST_F(RegistryServiceTest, ACancelledImportIsNotRecordedAndTheRetryImportsTheRe
 
 // A message the server cannot parse (here a string that is not UTF-8) ends the stream on the server
 // as a half-close would; it used to answer OK with the rows before it.
-TEST_F(RegistryServiceTest, AnUnparsableMessageAbortsTheImport) {
+TEST_P(RegistryServiceTest, AnUnparsableMessageAbortsTheImport) {
   std::vector<v1::ImportRow> rows = DistrictRows("regions/15.08.05", 2);
   rows[1].mutable_region()->set_display_name("Desa \xC3\x28");
   auto out = Import(kRegistrarToken, {Header("bad-utf8", v1::IMPORT_MODE_LENIENT, 1),
@@ -1794,7 +1820,7 @@ TEST_F(RegistryServiceTest, AnUnparsableMessageAbortsTheImport) {
   EXPECT_FALSE(again.response.replayed()) << "the broken import was recorded as complete";
 }
 
-TEST_F(RegistryServiceTest, ImportEndMustCountTheRowsSent) {
+TEST_P(RegistryServiceTest, ImportEndMustCountTheRowsSent) {
   const std::vector<v1::ImportRow> rows = DistrictRows("regions/15.08.06", 1);
   v1::ImportRecordsRequest end;
   end.mutable_end()->set_rows_sent(3);
@@ -1807,7 +1833,7 @@ TEST_F(RegistryServiceTest, ImportEndMustCountTheRowsSent) {
   EXPECT_FALSE(again.response.replayed());
 }
 
-TEST_F(RegistryServiceTest, OneImportIdRunsOnceAtATime) {
+TEST_P(RegistryServiceTest, OneImportIdRunsOnceAtATime) {
   const std::vector<v1::ImportRow> rows = DistrictRows("regions/15.08.07", 1);
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kRegistrarToken));
@@ -1835,7 +1861,7 @@ TEST_F(RegistryServiceTest, OneImportIdRunsOnceAtATime) {
   EXPECT_EQ(response.rows_accepted(), 2);
 }
 
-TEST_F(RegistryServiceTest, StrictImportWritesNothingFromABatchWithARejectedRow) {
+TEST_P(RegistryServiceTest, StrictImportWritesNothingFromABatchWithARejectedRow) {
   CreateVillage();
   const Person a{"24000000301", 3, 4, 1991, false, 11, "Agus Salim"};
   const Person b{"24000000302", 4, 5, 1993, true, 12, "Rina Wati"};
@@ -1885,7 +1911,7 @@ TEST_F(RegistryServiceTest, StrictImportWritesNothingFromABatchWithARejectedRow)
             generation_before->province_generations().at("regions/15"));
 }
 
-TEST_F(RegistryServiceTest, ValidateOnlyCountsAsARealImportAndWritesNothing) {
+TEST_P(RegistryServiceTest, ValidateOnlyCountsAsARealImportAndWritesNothing) {
   // ImportHeader.validate_only: every batch is validated and rolled back; a batch sees what is
   // stored and its own earlier rows. With one batch holding the file, the dry run counts exactly
   // what a real import would; with one row per batch the village cannot see its district.
@@ -1935,7 +1961,7 @@ TEST_F(RegistryServiceTest, ValidateOnlyCountsAsARealImportAndWritesNothing) {
   EXPECT_TRUE(Call(&Stub::GetRegion, kAnalystToken, get).ok());
 }
 
-TEST_F(RegistryServiceTest, ImportRefusesAStreamWithoutHeader) {
+TEST_P(RegistryServiceTest, ImportRefusesAStreamWithoutHeader) {
   CreateVillage();
   const Person a{"24000000401", 3, 4, 1991, false, 21, "Agus Salim"};
   auto out = Import(kRegistrarToken,
@@ -1956,7 +1982,7 @@ TEST_F(RegistryServiceTest, ImportRefusesAStreamWithoutHeader) {
   EXPECT_THAT(ViolationFields(no_mode.status), ElementsAre("header.mode"));
 }
 
-TEST_F(RegistryServiceTest, ImportErrorsKeepCommittedBatchesAndSayHowMany) {
+TEST_P(RegistryServiceTest, ImportErrorsKeepCommittedBatchesAndSayHowMany) {
   // "Errors that end the whole call (batches already committed stay committed, and the
   // ErrorInfo metadata key `batches_committed` says how many): ... a second header, ... a
   // message with no rows ... (INVALID_ARGUMENT)".
@@ -1987,7 +2013,7 @@ TEST_F(RegistryServiceTest, ImportErrorsKeepCommittedBatchesAndSayHowMany) {
 
 // ===== 8. Authentication and roles =====
 
-TEST_F(RegistryServiceTest, RequiresATokenAndTheRightRole) {
+TEST_P(RegistryServiceTest, RequiresATokenAndTheRightRole) {
   v1::GetRegionRequest get;
   get.set_name("regions/15");
   auto anonymous = Call(&Stub::GetRegion, "", get);
@@ -2030,6 +2056,11 @@ TEST_F(RegistryServiceTest, RequiresATokenAndTheRightRole) {
   EXPECT_EQ(import_anonymous.status.code(), absl::StatusCode::kUnauthenticated)
       << import_anonymous.status;
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, RegistryServiceTest, testing::Values("sqlite", "postgres"),
+                         [](const testing::TestParamInfo<std::string>& info) {
+                           return info.param == "sqlite" ? "Sqlite" : "Postgres";
+                         });
 
 }  // namespace
 }  // namespace paritrana::registry

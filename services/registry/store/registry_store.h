@@ -120,6 +120,16 @@ class RegistryTx {
       absl::string_view hash) = 0;
   virtual absl::StatusOr<std::optional<std::string>> SealedNik(absl::string_view participant) = 0;
 
+  // Say that the transaction is about to Get these resources, or look up these NIK hashes, one
+  // by one, as an import batch does: a backend that pays a round trip per statement may fetch
+  // them all at once. Doing nothing is correct; SQLite does nothing.
+  virtual absl::Status Prefetch(Kind /*kind*/, std::span<const std::string> /*names*/) {
+    return absl::OkStatus();
+  }
+  virtual absl::Status PrefetchNiks(std::span<const std::string> /*hashes*/) {
+    return absl::OkStatus();
+  }
+
   // Unique secondary keys (e.g. a region's BPS code): `owner` holds `key` in `scope`. Claiming a
   // key the same owner holds is OK; one held by another owner is ALREADY_EXISTS.
   virtual absl::Status ClaimKey(absl::string_view scope, absl::string_view key,

@@ -5,6 +5,8 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "platform/errors.h"
 #include "services/registry/store/person_keys.h"
@@ -152,6 +154,8 @@ class PostgresTx final : public RegistryTx {
   PostgresTx(Connection& conn, bool writable) : conn_(conn), writable_(writable) {}
 
   absl::Status Atomically(absl::FunctionRef<absl::Status()> fn) override {
+    // Rows held back so far belong outside the savepoint: send them first.
+    PARITRANA_RETURN_IF_ERROR(Flush());
     PARITRANA_RETURN_IF_ERROR(conn_.Exec("SAVEPOINT atomically"));
     const size_t pending_before = pending_.size();
     const Sequences sequences_before = sequences_;
@@ -160,6 +164,9 @@ class PostgresTx final : public RegistryTx {
       PARITRANA_RETURN_IF_ERROR(conn_.Exec("ROLLBACK TO SAVEPOINT atomically"));
       pending_.resize(pending_before);
       sequences_ = sequences_before;
+      // fn's held-back rows go with it, and what the transaction knew may have come from fn.
+      DropHeldRows();
+      Forget();
     }
     absl::Status released = conn_.Exec("RELEASE SAVEPOINT atomically");
     return s.ok() ? released : s;
@@ -167,10 +174,16 @@ class PostgresTx final : public RegistryTx {
 
   absl::StatusOr<std::optional<std::string>> Get(Kind kind, absl::string_view name) override {
     if (IsPersonKind(kind)) return GetPerson(kind, name);
+    const ResourceKey key{kind, std::string(name)};
+    if (auto known = resources_.find(key); known != resources_.end()) return known->second;
     Sql sql;
     const std::string k = sql.Int(Int(kind));
     const std::string n = sql.Text(name);
-    return One(absl::StrCat("SELECT body FROM resources WHERE kind = ", k, " AND name = ", n), sql);
+    PARITRANA_ASSIGN_OR_RETURN(
+        std::optional<std::string> body,
+        One(absl::StrCat("SELECT body FROM resources WHERE kind = ", k, " AND name = ", n), sql));
+    resources_[key] = body;
+    return body;
   }
 
   absl::Status Insert(Kind kind, absl::string_view name, absl::string_view parent,
@@ -190,20 +203,24 @@ class PostgresTx final : public RegistryTx {
                                  k, ", ", n, ", ", p, ", ", r, ", ", b, ") ON CONFLICT DO NOTHING"),
                     sql.params()));
     if (result.Changed() == 0) return absl::AlreadyExistsError(absl::StrCat(name, " exists"));
+    resources_[ResourceKey{kind, std::string(name)}] = std::string(body);
     return absl::OkStatus();
   }
 
   absl::Status Update(Kind kind, absl::string_view name, absl::string_view body) override {
+    PARITRANA_RETURN_IF_ERROR(Flush());
     Sql sql;
     std::string statement;
     if (IsPersonKind(kind)) {
       std::optional<PersonKey> key = ParsePersonKey(kind, name);
       if (!key.has_value()) return absl::NotFoundError(absl::StrCat(name, " not found"));
+      if (kind == Kind::kParticipant) participants_.erase(key->kpj);
       const std::string b = sql.Bytes(StripName(name, body));
       const std::string where = KeyEquals(sql, *key, PersonTableOf(kind).keys);
       statement =
           absl::StrCat("UPDATE ", PersonTableOf(kind).name, " SET body = ", b, " WHERE ", where);
     } else {
+      resources_.erase(ResourceKey{kind, std::string(name)});
       const std::string b = sql.Bytes(body);
       const std::string k = sql.Int(Int(kind));
       const std::string n = sql.Text(name);
@@ -216,7 +233,10 @@ class PostgresTx final : public RegistryTx {
   }
 
   absl::StatusOr<std::vector<StoredResource>> List(const ListQuery& q) override {
-    if (IsPersonKind(q.kind)) return ListPersons(q);
+    if (IsPersonKind(q.kind)) {
+      PARITRANA_RETURN_IF_ERROR(Flush());
+      return ListPersons(q);
+    }
     Sql sql;
     const std::string k = sql.Int(Int(q.kind));
     const std::string after = sql.Text(q.after_name);
@@ -239,39 +259,102 @@ class PostgresTx final : public RegistryTx {
 
   absl::Status InsertNik(absl::string_view hash, absl::string_view sealed,
                          absl::string_view participant) override {
+    PARITRANA_RETURN_IF_ERROR(Writable("InsertNik"));
     std::optional<PersonKey> key = ParsePersonKey(Kind::kParticipant, participant);
     if (!key.has_value()) return NotAPersonName(Kind::kParticipant, participant);
-    Sql sql;
-    const std::string k = sql.Int(key->kpj);
-    const std::string h = sql.Text(hash);
-    const std::string s = sql.Text(sealed);
-    PARITRANA_ASSIGN_OR_RETURN(
-        Result result, conn_.Query(absl::StrCat("INSERT INTO niks (kpj, hash, sealed) VALUES (", k,
-                                                ", ", h, ", ", s, ") ON CONFLICT DO NOTHING"),
-                                   sql.params()));
     // The message must not carry the hash either: it identifies a person given the key.
-    if (result.Changed() == 0) return absl::AlreadyExistsError("NIK already registered");
+    const absl::Status taken = absl::AlreadyExistsError("NIK already registered");
+    auto holder = nik_holders_.find(hash);
+    if ((holder != nik_holders_.end() && holder->second.has_value()) ||
+        sealed_.contains(key->kpj)) {
+      return taken;
+    }
+    if (holder == nik_holders_.end() || !fresh_.contains(key->kpj)) {
+      Sql sql;
+      const std::string h = sql.Text(hash);
+      const std::string k = sql.Int(key->kpj);
+      PARITRANA_ASSIGN_OR_RETURN(Result found,
+                                 conn_.Query(absl::StrCat("SELECT 1 FROM niks WHERE hash = ", h,
+                                                          " OR kpj = ", k, " LIMIT 1"),
+                                             sql.params()));
+      if (found.rows() > 0) return taken;
+    }
+    nik_holders_[std::string(hash)] = key->kpj;
+    sealed_[key->kpj] = std::string(sealed);
+    niks_.push_back({key->kpj, std::string(hash), std::string(sealed)});
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::optional<std::string>> ParticipantByNikHash(absl::string_view hash) override {
-    Sql sql;
-    const std::string h = sql.Text(hash);
-    PARITRANA_ASSIGN_OR_RETURN(
-        Result result,
-        conn_.Query(absl::StrCat("SELECT kpj FROM niks WHERE hash = ", h), sql.params()));
-    if (result.rows() == 0) return std::nullopt;
+    auto known = nik_holders_.find(hash);
+    std::optional<int64_t> kpj;
+    if (known != nik_holders_.end()) {
+      kpj = known->second;
+    } else {
+      Sql sql;
+      const std::string h = sql.Text(hash);
+      PARITRANA_ASSIGN_OR_RETURN(
+          Result result,
+          conn_.Query(absl::StrCat("SELECT kpj FROM niks WHERE hash = ", h), sql.params()));
+      if (result.rows() > 0) kpj = result.Int(0, 0);
+      nik_holders_[std::string(hash)] = kpj;
+    }
+    if (!kpj.has_value()) return std::nullopt;
     PersonKey key;
-    key.kpj = result.Int(0, 0);
+    key.kpj = *kpj;
     return PersonName(Kind::kParticipant, key);
   }
 
   absl::StatusOr<std::optional<std::string>> SealedNik(absl::string_view participant) override {
     std::optional<PersonKey> key = ParsePersonKey(Kind::kParticipant, participant);
     if (!key.has_value()) return std::nullopt;
+    if (auto held = sealed_.find(key->kpj); held != sealed_.end()) return held->second;
+    if (fresh_.contains(key->kpj)) return std::nullopt;
     Sql sql;
     const std::string k = sql.Int(key->kpj);
     return One(absl::StrCat("SELECT sealed FROM niks WHERE kpj = ", k), sql);
+  }
+
+  absl::Status Prefetch(Kind kind, std::span<const std::string> names) override {
+    if (!writable_) return absl::OkStatus();
+    if (kind == Kind::kParticipant) return PrefetchParticipants(names);
+    if (IsPersonKind(kind)) return absl::OkStatus();
+    std::vector<std::string> unknown;
+    for (const std::string& name : names) {
+      if (!resources_.contains(ResourceKey{kind, name})) unknown.push_back(name);
+    }
+    if (unknown.empty()) return absl::OkStatus();
+    Sql sql;
+    const std::string k = sql.Int(Int(kind));
+    const std::string n = sql.Texts(unknown);
+    PARITRANA_ASSIGN_OR_RETURN(Result result,
+                               conn_.Query(absl::StrCat("SELECT name, body FROM resources WHERE"
+                                                        " kind = ",
+                                                        k, " AND name = ANY(", n, ")"),
+                                           sql.params()));
+    for (const std::string& name : unknown) resources_[ResourceKey{kind, name}] = std::nullopt;
+    for (int i = 0; i < result.rows(); ++i) {
+      resources_[ResourceKey{kind, result.Bytes(i, 0)}] = result.Bytes(i, 1);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status PrefetchNiks(std::span<const std::string> hashes) override {
+    if (!writable_) return absl::OkStatus();
+    std::vector<std::string> unknown;
+    for (const std::string& hash : hashes) {
+      if (!nik_holders_.contains(hash)) unknown.push_back(hash);
+    }
+    if (unknown.empty()) return absl::OkStatus();
+    Sql sql;
+    const std::string h = sql.Texts(unknown);
+    PARITRANA_ASSIGN_OR_RETURN(
+        Result result,
+        conn_.Query(absl::StrCat("SELECT hash, kpj FROM niks WHERE hash = ANY(", h, ")"),
+                    sql.params()));
+    for (const std::string& hash : unknown) nik_holders_[hash] = std::nullopt;
+    for (int i = 0; i < result.rows(); ++i) nik_holders_[result.Bytes(i, 0)] = result.Int(i, 1);
+    return absl::OkStatus();
   }
 
   absl::Status ClaimKey(absl::string_view scope, absl::string_view key,
@@ -316,6 +399,7 @@ class PostgresTx final : public RegistryTx {
 
   // Writes what the transaction held back. Write calls it before committing.
   absl::Status FlushPending() {
+    PARITRANA_RETURN_IF_ERROR(Flush());
     for (const auto& [name, value] : sequences_) {
       Sql sql;
       const std::string n = sql.Text(name);
@@ -330,34 +414,41 @@ class PostgresTx final : public RegistryTx {
     return FlushDeltas();
   }
 
+  // Sends the deltas held back, summed per row of each resolution, with COPY into a staging table
+  // and one merge per resolution.
   absl::Status FlushDeltas() {
     if (pending_.empty()) return absl::OkStatus();
+    postgres::CopyRows rows;
     for (size_t level = 0; level < std::size(kDeltaTables); ++level) {
-      std::map<DeltaRow, int64_t> rows;
+      std::map<DeltaRow, int64_t> sums;
       for (const AggregateDelta& d : pending_) {
-        rows[DeltaRow{d.key.region, d.day >> kBlockShift[level], d.key.profile}] += d.delta;
+        sums[DeltaRow{d.key.region, d.day >> kBlockShift[level], d.key.profile}] += d.delta;
       }
-      for (const auto& [row, delta] : rows) {
+      for (const auto& [row, delta] : sums) {
         if (delta == 0) continue;
-        const auto& [region, time, profile] = row;
-        Sql sql;
-        const std::string r = sql.Text(region);
-        const std::string t = sql.Int(time);
-        const std::string p = sql.Text(profile);
-        const std::string d = sql.Int(delta);
-        PARITRANA_RETURN_IF_ERROR(
-            conn_
-                .Query(absl::StrCat("INSERT INTO ", kDeltaTables[level], " AS t (region, ",
-                                    kDeltaTimeColumns[level], ", profile, delta) VALUES (", r, ", ",
-                                    t, ", ", p, ", ", d, ") ON CONFLICT (region, ",
-                                    kDeltaTimeColumns[level],
-                                    ", profile) DO UPDATE SET delta = t.delta + excluded.delta"),
-                       sql.params())
-                .status());
+        rows.Row(5)
+            .Int(static_cast<int64_t>(level))
+            .Text(std::get<0>(row))
+            .Int(std::get<1>(row))
+            .Text(std::get<2>(row))
+            .Int(delta);
       }
     }
     pending_.clear();
-    return absl::OkStatus();
+    if (rows.rows() == 0) return absl::OkStatus();
+    PARITRANA_RETURN_IF_ERROR(
+        conn_.Exec("CREATE TEMP TABLE IF NOT EXISTS staged_deltas (level BIGINT, region TEXT"
+                   " COLLATE \"C\", time BIGINT, profile TEXT COLLATE \"C\", delta BIGINT)"));
+    PARITRANA_RETURN_IF_ERROR(conn_.Copy("COPY staged_deltas FROM STDIN (FORMAT binary)", rows));
+    for (size_t level = 0; level < std::size(kDeltaTables); ++level) {
+      PARITRANA_RETURN_IF_ERROR(conn_.Exec(absl::StrCat(
+          "INSERT INTO ", kDeltaTables[level], " AS t (region, ", kDeltaTimeColumns[level],
+          ", profile, delta) SELECT region, time, profile, delta FROM"
+          " staged_deltas WHERE level = ",
+          level, " ON CONFLICT (region, ", kDeltaTimeColumns[level],
+          ", profile) DO UPDATE SET delta = t.delta + excluded.delta")));
+    }
+    return conn_.Exec("TRUNCATE staged_deltas");
   }
 
   absl::StatusOr<std::vector<AggregateCount>> CountActive(absl::string_view region,
@@ -398,39 +489,14 @@ class PostgresTx final : public RegistryTx {
   }
 
   absl::Status PutSpan(const EnrollmentSpan& span) override {
-    Sql sql;
-    const std::string r = sql.Text(span.region);
-    const std::string person = sql.Int(span.person);
-    const std::string e = sql.Int(span.enrollment);
-    if (span.last_day < span.first_day) {
-      return conn_
-          .Query(absl::StrCat("DELETE FROM enrollment_spans WHERE region = ", r,
-                              " AND person = ", person, " AND enrollment = ", e),
-                 sql.params())
-          .status();
-    }
-    const int64_t programmes = ProgrammeBits(span.programmes);
-    const std::string segment = sql.Int(span.segment);
-    const std::string bits = sql.Int(programmes);
-    const std::string funding = sql.Int(span.funding);
-    const std::string scheme = sql.Text(span.scheme);
-    const std::string first = sql.Int(span.first_day);
-    const std::string last = sql.Int(span.last_day);
-    return conn_
-        .Query(absl::StrCat("INSERT INTO enrollment_spans (region, person, enrollment, segment,"
-                            " programmes, funding, scheme, first_day, last_day) VALUES (",
-                            r, ", ", person, ", ", e, ", ", segment, ", ", bits, ", ", funding,
-                            ", ", scheme, ", ", first, ", ", last,
-                            ") ON CONFLICT (region, person, enrollment) DO UPDATE SET segment ="
-                            " excluded.segment, programmes = excluded.programmes, funding ="
-                            " excluded.funding, scheme = excluded.scheme, first_day ="
-                            " excluded.first_day, last_day = excluded.last_day"),
-               sql.params())
-        .status();
+    PARITRANA_RETURN_IF_ERROR(Writable("PutSpan"));
+    spans_[SpanKey{span.region, span.person, span.enrollment}] = span;
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<EnrollmentSpan>> SpansOn(absl::string_view region,
                                                       int64_t day) override {
+    PARITRANA_RETURN_IF_ERROR(Flush());
     Sql sql;
     const std::string r = sql.Text(region);
     const std::string d = sql.Int(day);
@@ -564,39 +630,177 @@ class PostgresTx final : public RegistryTx {
     return result.Bytes(0, 0);
   }
 
+  // Learns which of these participants exist (with their bodies) and which KPJs have no row in
+  // any person table or the NIK index (fresh_): inserts for those need no lookup.
+  absl::Status PrefetchParticipants(std::span<const std::string> names) {
+    std::vector<int64_t> kpjs;
+    for (const std::string& name : names) {
+      std::optional<PersonKey> key = ParsePersonKey(Kind::kParticipant, name);
+      if (key.has_value() && !participants_.contains(key->kpj)) kpjs.push_back(key->kpj);
+    }
+    if (kpjs.empty()) return absl::OkStatus();
+    PARITRANA_RETURN_IF_ERROR(Flush());  // so that the answer covers every row written so far
+    Sql sql;
+    const std::string k = sql.Ints(kpjs);
+    // What each row says: 0 a participant (with its body), 1 to 3 that the KPJ has enrollments,
+    // contributions or a NIK.
+    PARITRANA_ASSIGN_OR_RETURN(
+        Result result,
+        conn_.Query(
+            absl::StrCat("SELECT 0, kpj, body FROM participants WHERE kpj = ANY(", k,
+                         ") UNION ALL SELECT DISTINCT 1, kpj, NULL::bytea FROM enrollments WHERE"
+                         " kpj = ANY(",
+                         k,
+                         ") UNION ALL SELECT DISTINCT 2, kpj, NULL::bytea FROM contributions WHERE"
+                         " kpj = ANY(",
+                         k, ") UNION ALL SELECT 3, kpj, NULL::bytea FROM niks WHERE kpj = ANY(", k,
+                         ")"),
+            sql.params()));
+    for (int64_t kpj : kpjs) {
+      participants_[kpj] = std::nullopt;
+      fresh_.insert(kpj);
+    }
+    for (int i = 0; i < result.rows(); ++i) {
+      const int64_t kpj = result.Int(i, 1);
+      if (result.Int(i, 0) == 0) participants_[kpj] = result.Bytes(i, 2);
+      fresh_.erase(kpj);
+    }
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<std::optional<std::string>> GetPerson(Kind kind, absl::string_view name) {
     std::optional<PersonKey> key = ParsePersonKey(kind, name);
     if (!key.has_value()) return std::nullopt;
-    Sql sql;
-    const std::string where = KeyEquals(sql, *key, PersonTableOf(kind).keys);
-    PARITRANA_ASSIGN_OR_RETURN(
-        std::optional<std::string> body,
-        One(absl::StrCat("SELECT body FROM ", PersonTableOf(kind).name, " WHERE ", where), sql));
+    std::optional<std::string> body;
+    if (kind == Kind::kParticipant) {
+      if (auto known = participants_.find(key->kpj); known != participants_.end()) {
+        body = known->second;
+      } else {
+        PARITRANA_ASSIGN_OR_RETURN(body, SelectPerson(kind, *key));
+        participants_[key->kpj] = body;
+      }
+    } else if (auto held = held_bodies_.find(name); held != held_bodies_.end()) {
+      body = held->second;
+    } else if (!fresh_.contains(key->kpj)) {
+      PARITRANA_ASSIGN_OR_RETURN(body, SelectPerson(kind, *key));
+    }
     if (!body.has_value()) return std::nullopt;
     return RestoreName(name, *body);
   }
 
+  absl::StatusOr<std::optional<std::string>> SelectPerson(Kind kind, const PersonKey& key) {
+    Sql sql;
+    const std::string where = KeyEquals(sql, key, PersonTableOf(kind).keys);
+    return One(absl::StrCat("SELECT body FROM ", PersonTableOf(kind).name, " WHERE ", where), sql);
+  }
+
+  // Held back for Flush, after checking the key is free (usually without a round trip: see
+  // Prefetch).
   absl::Status InsertPerson(Kind kind, absl::string_view name, absl::string_view region,
                             absl::string_view body) {
+    PARITRANA_RETURN_IF_ERROR(Writable("Insert"));
     std::optional<PersonKey> key = ParsePersonKey(kind, name);
     if (!key.has_value()) return NotAPersonName(kind, name);
-    const PersonTable table = PersonTableOf(kind);
-    Sql sql;
-    std::string values = KeyValues(sql, *key, table.keys);
-    if (table.by_region) {
-      const std::string r = sql.Text(region);
-      absl::StrAppend(&values, ", ", r);
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> stored, GetPerson(kind, name));
+    if (stored.has_value()) return absl::AlreadyExistsError(absl::StrCat(name, " exists"));
+    std::string stripped = StripName(name, body);
+    if (kind == Kind::kParticipant) {
+      participants_[key->kpj] = stripped;
+    } else {
+      held_bodies_[std::string(name)] = stripped;
     }
-    const std::string b = sql.Bytes(StripName(name, body));
-    absl::StrAppend(&values, ", ", b);
-    PARITRANA_ASSIGN_OR_RETURN(
-        Result result,
-        conn_.Query(absl::StrCat("INSERT INTO ", table.name, " (", PersonKeyColumns(table.keys),
-                                 table.by_region ? ", region" : "", ", body) VALUES (", values,
-                                 ") ON CONFLICT DO NOTHING"),
-                    sql.params()));
-    if (result.Changed() == 0) return absl::AlreadyExistsError(absl::StrCat(name, " exists"));
+    held_rows_[PersonTableOf(kind).keys - 1].push_back(
+        {std::move(*key), std::string(region), std::move(stripped)});
     return absl::OkStatus();
+  }
+
+  // Sends the rows held back: new person rows and NIKs straight into their tables with COPY
+  // (their keys were checked free when they were inserted), spans through a staging table merged
+  // into enrollment_spans (a span may replace a stored one). Runs before any statement that could
+  // see those tables, other than the lookups answered from what the transaction knows.
+  absl::Status Flush() {
+    for (int keys = 1; keys <= 3; ++keys) {
+      std::vector<HeldRow>& held = held_rows_[keys - 1];
+      if (held.empty()) continue;
+      const PersonTable table = PersonTableOf(keys == 1   ? Kind::kParticipant
+                                              : keys == 2 ? Kind::kEnrollment
+                                                          : Kind::kContribution);
+      postgres::CopyRows rows;
+      for (const HeldRow& row : held) {
+        rows.Row(keys + (table.by_region ? 1 : 0) + 1).Int(row.key.kpj);
+        if (keys > 1) rows.Text(row.key.enrollment);
+        if (keys > 2) rows.Text(row.key.contribution);
+        if (table.by_region) rows.Text(row.region);
+        rows.Text(row.body);
+        fresh_.erase(row.key.kpj);  // it has rows in the database now
+      }
+      PARITRANA_RETURN_IF_ERROR(conn_.Copy(
+          absl::StrCat("COPY ", table.name, " (", PersonKeyColumns(keys),
+                       table.by_region ? ", region" : "", ", body) FROM STDIN (FORMAT binary)"),
+          rows));
+      held.clear();
+    }
+    held_bodies_.clear();
+    if (!niks_.empty()) {
+      postgres::CopyRows rows;
+      for (const HeldNik& nik : niks_) {
+        rows.Row(3).Int(nik.kpj).Text(nik.hash).Text(nik.sealed);
+        fresh_.erase(nik.kpj);
+      }
+      PARITRANA_RETURN_IF_ERROR(
+          conn_.Copy("COPY niks (kpj, hash, sealed) FROM STDIN (FORMAT binary)", rows));
+      niks_.clear();
+      sealed_.clear();
+    }
+    if (spans_.empty()) return absl::OkStatus();
+    postgres::CopyRows rows;
+    for (const auto& [key, span] : spans_) {
+      rows.Row(9)
+          .Text(span.region)
+          .Int(span.person)
+          .Int(span.enrollment)
+          .Int(span.segment)
+          .Int(ProgrammeBits(span.programmes))
+          .Int(span.funding)
+          .Text(span.scheme)
+          .Int(span.first_day)
+          .Int(span.last_day);
+    }
+    spans_.clear();
+    PARITRANA_RETURN_IF_ERROR(
+        conn_.Exec("CREATE TEMP TABLE IF NOT EXISTS staged_spans (LIKE enrollment_spans)"));
+    PARITRANA_RETURN_IF_ERROR(conn_.Copy("COPY staged_spans FROM STDIN (FORMAT binary)", rows));
+    // A span that is never active is removed (registry_store.h).
+    PARITRANA_RETURN_IF_ERROR(conn_.Exec(
+        "INSERT INTO enrollment_spans SELECT * FROM staged_spans WHERE last_day >= first_day"
+        " ON CONFLICT (region, person, enrollment) DO UPDATE SET segment = excluded.segment,"
+        " programmes = excluded.programmes, funding = excluded.funding, scheme ="
+        " excluded.scheme, first_day = excluded.first_day, last_day = excluded.last_day;"
+        " DELETE FROM enrollment_spans e USING staged_spans s WHERE s.last_day < s.first_day"
+        " AND (e.region, e.person, e.enrollment) = (s.region, s.person, s.enrollment);"
+        " TRUNCATE staged_spans"));
+    return absl::OkStatus();
+  }
+
+  void DropHeldRows() {
+    for (std::vector<HeldRow>& held : held_rows_) held.clear();
+    held_bodies_.clear();
+    niks_.clear();
+    sealed_.clear();
+    spans_.clear();
+  }
+
+  // Drops what the transaction knew of persons; lookups ask the database again.
+  void Forget() {
+    resources_.clear();
+    participants_.clear();
+    fresh_.clear();
+    nik_holders_.clear();
+  }
+
+  absl::Status Writable(absl::string_view what) const {
+    if (writable_) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(what, " inside a read transaction"));
   }
 
   absl::StatusOr<std::vector<StoredResource>> ListPersons(const ListQuery& q) {
@@ -626,10 +830,41 @@ class PostgresTx final : public RegistryTx {
     return out;
   }
 
+  struct HeldRow {
+    PersonKey key;
+    std::string region;
+    std::string body;  // name stripped
+  };
+  struct HeldNik {
+    int64_t kpj = 0;
+    std::string hash;
+    std::string sealed;
+  };
+  using SpanKey = std::tuple<std::string, int64_t, int64_t>;
+  using ResourceKey = std::pair<Kind, std::string>;
+
   Connection& conn_;
   const bool writable_;
   std::vector<AggregateDelta> pending_;
   Sequences sequences_;
+
+  // Held back until Flush: new rows of participants, enrollments and contributions (by key
+  // columns - 1), with the bodies of the enrollments and contributions among them by name; NIKs,
+  // with the sealed NIK by KPJ; spans, the last put of each.
+  std::vector<HeldRow> held_rows_[3];
+  absl::flat_hash_map<std::string, std::string> held_bodies_;
+  std::vector<HeldNik> niks_;
+  absl::flat_hash_map<int64_t, std::string> sealed_;
+  std::map<SpanKey, EnrollmentSpan> spans_;
+
+  // What this transaction knows, from Prefetch, its lookups and its own writes (all valid to its
+  // end: its snapshot is serializable, and its own writes update them): other resources' bodies
+  // or their absence; a participant's stored body or its absence; KPJs with no row in any person
+  // table or the NIK index; the holder of a NIK hash, or none.
+  absl::flat_hash_map<ResourceKey, std::optional<std::string>> resources_;
+  absl::flat_hash_map<int64_t, std::optional<std::string>> participants_;
+  absl::flat_hash_set<int64_t> fresh_;
+  absl::flat_hash_map<std::string, std::optional<int64_t>> nik_holders_;
 };
 
 class PostgresRegistryStore final : public RegistryStore {
