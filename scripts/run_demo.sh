@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
 # Runs the whole suite from an existing build on embedded defaults and tells Jambi's story:
 # a private redis-server, the three services on free loopback ports with SQLite files under
-# data/demo/, bearer tokens, the synthetic Jambi dataset streamed into the registry with a
-# progress bar, then coverage by regency against the 2025 target, the province's split, and the
-# award ranking.
-#   scripts/run_demo.sh [--once] [--scale S | --national N] [--build-dir DIR] [--data DIR]
-#                       [--region-catalog DIR]
+# data/demo/ (or, with --store postgres, a private PostgreSQL 15), bearer tokens, the synthetic
+# Jambi dataset streamed into the registry with a progress bar, then coverage by regency against
+# the 2025 target, the province's split, and the award ranking.
+#   scripts/run_demo.sh [--once] [--scale S | --national N] [--store sqlite|postgres]
+#                       [--build-dir DIR] [--data DIR] [--region-catalog DIR]
 # --scale S: Jambi at S times its real size (1 = 580,868 people); --national N: the national
 # dataset with N registered people (61,000,000 is the country's size) in the real regions of the
 # idn-area-data catalogue (tools/node_modules/idn-area-data, installed by scripts/install_tools.sh).
 # Both are the benchmarks' generator (bench/national_dataset.h), loaded by
-# paritrana-bench-import. --once prints and stops; otherwise the suite keeps serving until Ctrl-C,
-# which stops every process this script started.
+# paritrana-bench-import. --store postgres: registry and award keep their data in two databases
+# (registry, award) of a PostgreSQL 15 server this script starts (initdb, then postgres from
+# /usr/lib/postgresql/15/bin) in a temporary folder, listening on a Unix socket there only (no
+# TCP); as root it runs as the `postgres` user, since PostgreSQL refuses to run as root. --once
+# prints and stops; otherwise the suite keeps serving until Ctrl-C. Either way every process this
+# script started is stopped, PostgreSQL last, and its folder removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-once=false scale=0.05 national=0 build=build data=data/demo
+once=false scale=0.05 national=0 build=build data=data/demo store=sqlite
 catalog=tools/node_modules/idn-area-data
 while [[ $# -gt 0 ]]; do
   case $1 in
     --once) once=true ;;
     --scale) scale=$2; shift ;;
     --national) national=$2; shift ;;
+    --store) store=$2; shift ;;
     --region-catalog) catalog=$2; shift ;;
     --build-dir) build=$2; shift ;;
     --data) data=$2; shift ;;
@@ -28,13 +33,23 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
+case $store in
+  sqlite | postgres) ;;
+  *) echo "run_demo.sh: --store must be sqlite or postgres, not $store" >&2; exit 2 ;;
+esac
 
 rm -rf "$data"
 mkdir -p "$data/logs"
-pids=()
+pids=() pg_pid="" pg_dir=""
 stop() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # PostgreSQL after the services that use it: SIGINT is its fast shutdown.
+  if [[ -n $pg_pid ]]; then
+    kill -INT "$pg_pid" 2>/dev/null || true
+    wait "$pg_pid" 2>/dev/null || true
+  fi
+  if [[ -n $pg_dir ]]; then rm -rf "$pg_dir"; fi
 }
 trap stop EXIT
 trap 'exit 130' INT TERM
@@ -75,8 +90,57 @@ elif [[ $national != 0 ]]; then
   echo "demo: no $catalog (run scripts/install_tools.sh): the national mix is placed in Jambi only" >&2
 fi
 
+registry_store=sqlite:$data/registry.db award_store=sqlite:$data/award.db store_note=""
+if [[ $store == postgres ]]; then
+  # As tests/support/postgres_server.cc does: initdb and postgres in a fresh folder, a Unix socket
+  # there only, trusted local connections of the user paritrana; run as `postgres` when we are root.
+  pg_bin=/usr/lib/postgresql/15/bin
+  if [[ ! -x $pg_bin/initdb ]]; then
+    echo "demo: $pg_bin/initdb is not installed (scripts/setup.sh installs postgresql)" >&2
+    exit 1
+  fi
+  pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/paritrana-demo-pg.XXXXXX")
+  as_pg=()
+  if [[ $(id -u) -eq 0 ]]; then
+    if ! id postgres >/dev/null 2>&1; then
+      echo "demo: running as root, and there is no postgres user to run PostgreSQL as" >&2
+      exit 1
+    fi
+    chown postgres: "$pg_dir"
+    as_pg=(setpriv --reuid=postgres --regid=postgres --clear-groups --)
+    # That user must also reach the folder: every folder above it must be searchable.
+    if ! "${as_pg[@]}" test -x "$pg_dir"; then
+      echo "demo: the postgres user cannot reach $pg_dir; set TMPDIR to a folder it can reach, such as /tmp" >&2
+      exit 1
+    fi
+  fi
+  if ! "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U paritrana --auth=trust -E UTF8 \
+      --locale=C --no-sync --no-instructions >"$data/logs/initdb.log" 2>&1; then
+    echo "demo: initdb failed; its output:" >&2
+    cat "$data/logs/initdb.log" >&2
+    exit 1
+  fi
+  "${as_pg[@]}" "$pg_bin/postgres" -D "$pg_dir/data" -k "$pg_dir" -c listen_addresses= \
+    -c max_connections=40 -c shared_buffers=32MB >"$data/logs/postgres.log" 2>&1 &
+  pg_pid=$!
+  for _ in $(seq 600); do
+    "$pg_bin/pg_isready" -q -h "$pg_dir" -U paritrana -d postgres && break
+    kill -0 "$pg_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if ! "$pg_bin/pg_isready" -q -h "$pg_dir" -U paritrana -d postgres; then
+    echo "demo: PostgreSQL did not start (or stopped); its log:" >&2
+    cat "$data/logs/postgres.log" >&2
+    exit 1
+  fi
+  for db in registry award; do "$pg_bin/createdb" -h "$pg_dir" -U paritrana "$db"; done
+  conninfo="host=$pg_dir port=5432 user=paritrana connect_timeout=5"
+  registry_store="postgres:$conninfo dbname=registry" award_store="postgres:$conninfo dbname=award"
+  store_note="PostgreSQL 15 on a Unix socket in $pg_dir, databases registry and award"
+fi
+
 common=(--listen=127.0.0.1:0 --plaintext --drain_grace=0s --tokens_file="$data/tokens.txt")
-"$build/services/registry/paritrana-registry" "${common[@]}" --store="sqlite:$data/registry.db" \
+"$build/services/registry/paritrana-registry" "${common[@]}" --store="$registry_store" \
   --nik_key_file="$data/registry-nik.key" --create_nik_key --redis="127.0.0.1:$redis_port" \
   "${registry_catalog[@]}" >"$data/logs/registry.log" &
 pids+=($!)
@@ -85,7 +149,7 @@ registry=127.0.0.1:$(port_of "$data/logs/registry.log")
   --redis="127.0.0.1:$redis_port" --token="$service" >"$data/logs/coverage.log" &
 pids+=($!)
 coverage=127.0.0.1:$(port_of "$data/logs/coverage.log")
-"$build/services/award/paritrana-award" "${common[@]}" --store="sqlite:$data/award.db" \
+"$build/services/award/paritrana-award" "${common[@]}" --store="$award_store" \
   --registry="$registry" --coverage="$coverage" --token="$service" >"$data/logs/award.log" &
 pids+=($!)
 award=127.0.0.1:$(port_of "$data/logs/award.log")
@@ -96,6 +160,7 @@ cli=$build/cli/paritrana
 export PARITRANA_CLI=$cli
 
 echo "Paritrana on loopback: registry $registry, coverage $coverage, award $award (logs: $data/logs)"
+if [[ $store == postgres ]]; then echo "Store: $store_note"; fi
 echo
 if [[ $national != 0 ]]; then
   echo "Loading the synthetic national dataset: $national registered people (61,000,000 is the country)..."

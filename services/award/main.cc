@@ -15,7 +15,8 @@
 #include "services/award/store/open_store.h"
 
 ABSL_FLAG(std::string, store, "sqlite:data/award.db",
-          "Where the award service keeps its data: sqlite:PATH (later also postgres:DSN)");
+          "Where the award service keeps its data: sqlite:PATH, or PostgreSQL as postgresql://... "
+          "or postgres:CONNINFO (password from PGPASSWORD or a passfile, never here)");
 ABSL_FLAG(std::string, registry, "127.0.0.1:50051", "HOST:PORT of the registry service");
 ABSL_FLAG(std::string, coverage, "127.0.0.1:50052", "HOST:PORT of the coverage service");
 ABSL_FLAG(absl::Duration, registry_deadline, absl::Seconds(5),

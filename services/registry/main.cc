@@ -14,7 +14,8 @@
 #include "services/registry/store/open_store.h"
 
 ABSL_FLAG(std::string, store, "sqlite:data/registry.db",
-          "Where the registry keeps its data: sqlite:PATH (postgres:DSN planned)");
+          "Where the registry keeps its data: sqlite:PATH, or PostgreSQL as postgresql://... or "
+          "postgres:CONNINFO (password from PGPASSWORD or a passfile, never here)");
 ABSL_FLAG(std::string, redis, "",
           "HOST:PORT or unix:/path/redis.sock of Redis, whose cache generations the registry "
           "bumps after each write; empty: no cache");

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The one-command demo at a small scale: it must run end to end and print Jambi's published
 # figures (they hold at any scale because potentials scale with people).
-# Usage: demo_test.sh SOURCE_DIR BUILD_DIR
+# Usage: demo_test.sh SOURCE_DIR BUILD_DIR [--store postgres]
+# With --store postgres the demo starts its own PostgreSQL 15; the test fails (never skips) when
+# that server cannot start, and checks that the demo stopped it and removed its folder.
 set -euo pipefail
 src=$1 build=$2
+shift 2
 out=$(mktemp) data=$(mktemp -d)
 trap 'rm -rf "$out" "$data"' EXIT
-bash "$src/scripts/run_demo.sh" --once --scale 0.01 --build-dir "$build" --data "$data" >"$out" 2>&1 || {
-  cat "$out"; echo "FAIL: the demo exited with an error"; exit 1; }
+bash "$src/scripts/run_demo.sh" --once --scale 0.01 --build-dir "$build" --data "$data" "$@" \
+  >"$out" 2>&1 || { cat "$out"; echo "FAIL: the demo exited with an error"; exit 1; }
 cat "$out"
 fail=0
 expect() {
@@ -31,5 +34,16 @@ expect '^3 +15\.71 +Kota Jambi +[0-9]+\.[0-9]{2} ' "rank 3 Kota Jambi"
 expect '^[4-9] +15\.04 +Kabupaten Batanghari .*coverage_ratio 50\.7[0-9]% \(\+' \
   "Batanghari, first by coverage, below the top three"
 expect '^cycles/2024-jambi/evaluations/1 +published ' "the award ranking published"
+if [[ " $* " == *" --store postgres "* ]]; then
+  pg_dir=$(sed -n 's/^Store: PostgreSQL 15 on a Unix socket in \(.*\), databases registry and award$/\1/p' "$out")
+  if [[ -z $pg_dir ]]; then
+    echo "FAIL: the demo did not say it ran on its own PostgreSQL 15"; fail=1
+  else
+    if [[ -e $pg_dir ]]; then echo "FAIL: the demo left its PostgreSQL folder $pg_dir"; fail=1; fi
+    if pgrep -f -- "-D $pg_dir/data" >/dev/null; then
+      echo "FAIL: the demo left PostgreSQL running on $pg_dir"; fail=1
+    fi
+  fi
+fi
 [[ $fail == 0 ]] && echo "demo figures: as published"
 exit $fail

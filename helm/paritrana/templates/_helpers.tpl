@@ -144,18 +144,112 @@ does not define --tokens_file or --token yet ignores the variable instead of ref
 {{- end }}
 {{- end -}}
 
-{{/* PostgreSQL: the DSN comes from a Secret and reaches --store through the environment, so it
-never appears in the pod spec or the process arguments. */}}
+{{/* Name of the CloudNativePG Cluster holding a service's database: FULLNAME-COMPONENT-db, at most
+50 characters (CloudNativePG's limit: it derives pod, Service, Secret and Job names from it). */}}
+{{- define "paritrana.cnpgClusterName" -}}
+{{- $name := printf "%s-%s-db" (include "paritrana.fullname" .ctx | trunc (int (sub 46 (len .component))) | trimSuffix "-") .component -}}
+{{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $name) -}}
+{{- fail (printf "the CloudNativePG Cluster name %q is not a DNS-1035 label (a lowercase letter first): choose another release name or fullnameOverride" $name) -}}
+{{- end -}}
+{{- $name -}}
+{{- end -}}
+
+{{/* Where a PostgreSQL store connects: "cnpg" (the chart's CloudNativePG Cluster), "external" (the
+connection string in store.postgres.dsnSecret), or "" when the store is not PostgreSQL. Fails on
+values that name both, or neither. */}}
+{{- define "paritrana.postgresSource" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- if eq (include "paritrana.storeType" .) "postgres" -}}
+{{- $pg := $v.store.postgres -}}
+{{- if .ctx.Values.postgresql.cloudnativepg.enabled -}}
+{{- if or $pg.dsnSecret.name $pg.passwordSecret.name $pg.caSecret.name -}}
+{{- fail (printf "%s.store.postgres: with postgresql.cloudnativepg.enabled the service connects to its CloudNativePG Cluster; leave dsnSecret, passwordSecret and caSecret empty" .component) -}}
+{{- end -}}
+cnpg
+{{- else -}}
+{{- if not $pg.dsnSecret.name -}}
+{{- fail (printf "%s.store.postgres.dsnSecret.name is required with store.type postgres (or set postgresql.cloudnativepg.enabled)" .component) -}}
+{{- end -}}
+external
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* PostgreSQL settings through the environment, so that none appears in the process arguments:
+PARITRANA_STORE (--store) holds the connection string without a password; libpq reads the
+password from PGPASSWORD and the CA certificate's path from PGSSLROOTCERT. Why PGPASSWORD from the
+Secret rather than a password file (PGPASSFILE): libpq ignores a password file that its group can
+read, and a Secret volume under the pod's fsGroup always is, so a file would need a copying init
+container in every pod (as the NIK key has); the variable is the path every other credential of
+the chart takes (PARITRANA_TOKEN), CloudNativePG's `CLUSTER-app` Secret holds the bare password
+under `password`, and on Linux a process's environment is readable only by its own user and root. */}}
 {{- define "paritrana.storeEnv" -}}
 {{- $v := index .ctx.Values .component -}}
-{{- if eq (include "paritrana.storeType" .) "postgres" }}
+{{- $source := include "paritrana.postgresSource" . -}}
+{{- if eq $source "cnpg" }}
+{{- $cluster := include "paritrana.cnpgClusterName" . }}
+{{- $cnpg := .ctx.Values.postgresql.cloudnativepg }}
+- name: PARITRANA_STORE
+  value: {{ printf "postgres:host=%s-rw port=5432 dbname=%s user=%s sslmode=verify-full" $cluster $cnpg.database $cnpg.owner | quote }}
+- name: PGPASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $cluster }}-app
+      key: password
+- name: PGSSLROOTCERT
+  value: /etc/paritrana/postgres-ca/ca.crt
+{{- else if eq $source "external" }}
+{{- $pg := $v.store.postgres }}
 - name: STORE_POSTGRES_DSN
   valueFrom:
     secretKeyRef:
-      name: {{ required (printf "%s.store.postgres.dsnSecret.name is required with store.type postgres" .component) $v.store.postgres.dsnSecret.name }}
-      key: {{ $v.store.postgres.dsnSecret.key }}
+      name: {{ $pg.dsnSecret.name }}
+      key: {{ $pg.dsnSecret.key }}
 - name: PARITRANA_STORE
   value: postgres:$(STORE_POSTGRES_DSN)
+{{- with $pg.passwordSecret.name }}
+- name: PGPASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $pg.passwordSecret.key }}
+{{- end }}
+{{- if $pg.caSecret.name }}
+- name: PGSSLROOTCERT
+  value: /etc/paritrana/postgres-ca/ca.crt
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The CA certificate PGSSLROOTCERT names: from the CloudNativePG Cluster's `CLUSTER-ca` Secret
+(only its ca.crt, never the CA key beside it), or from store.postgres.caSecret. */}}
+{{- define "paritrana.storeVolumes" -}}
+{{- $v := index .ctx.Values .component -}}
+{{- $source := include "paritrana.postgresSource" . -}}
+{{- $secret := "" -}}
+{{- $key := "ca.crt" -}}
+{{- if eq $source "cnpg" -}}
+{{- $secret = printf "%s-ca" (include "paritrana.cnpgClusterName" .) -}}
+{{- else if and (eq $source "external") $v.store.postgres.caSecret.name -}}
+{{- $secret = $v.store.postgres.caSecret.name -}}
+{{- $key = $v.store.postgres.caSecret.key -}}
+{{- end -}}
+{{- if $secret }}
+- name: postgres-ca
+  secret:
+    secretName: {{ $secret }}
+    defaultMode: 0440
+    items:
+      - key: {{ $key }}
+        path: ca.crt
+{{- end }}
+{{- end -}}
+
+{{- define "paritrana.storeVolumeMounts" -}}
+{{- if include "paritrana.storeVolumes" . }}
+- name: postgres-ca
+  mountPath: /etc/paritrana/postgres-ca
+  readOnly: true
 {{- end }}
 {{- end -}}
 
