@@ -118,7 +118,86 @@ CREATE TABLE sequences (name TEXT COLLATE "C" PRIMARY KEY, value BIGINT NOT NULL
 CREATE TABLE imports (import_id TEXT COLLATE "C" PRIMARY KEY, response BYTEA NOT NULL);
 CREATE TABLE settings (name TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
 )sql",
+    // 2: the tables of counts by region carry their province first in the primary key and are
+    // partitioned by it, a partition per province (BPS codes) and one for any other code; on
+    // Citus each becomes distributed by province (docs/scale-out.md).
+    R"sql(
+ALTER TABLE active_deltas RENAME TO active_deltas_v1;
+ALTER INDEX active_deltas_pkey RENAME TO active_deltas_v1_pkey;
+ALTER TABLE active_deltas_32d RENAME TO active_deltas_32d_v1;
+ALTER INDEX active_deltas_32d_pkey RENAME TO active_deltas_32d_v1_pkey;
+ALTER TABLE active_deltas_1024d RENAME TO active_deltas_1024d_v1;
+ALTER INDEX active_deltas_1024d_pkey RENAME TO active_deltas_1024d_v1_pkey;
+ALTER TABLE enrollment_spans RENAME TO enrollment_spans_v1;
+ALTER INDEX enrollment_spans_pkey RENAME TO enrollment_spans_v1_pkey;
+
+CREATE TABLE active_deltas (
+  province TEXT COLLATE "C" NOT NULL,
+  region TEXT COLLATE "C" NOT NULL,
+  day BIGINT NOT NULL,
+  profile TEXT COLLATE "C" NOT NULL,
+  delta BIGINT NOT NULL,
+  PRIMARY KEY (province, region, day, profile)
+) PARTITION BY LIST (province);
+CREATE TABLE active_deltas_32d (
+  province TEXT COLLATE "C" NOT NULL,
+  region TEXT COLLATE "C" NOT NULL,
+  block BIGINT NOT NULL,
+  profile TEXT COLLATE "C" NOT NULL,
+  delta BIGINT NOT NULL,
+  PRIMARY KEY (province, region, block, profile)
+) PARTITION BY LIST (province);
+CREATE TABLE active_deltas_1024d (
+  province TEXT COLLATE "C" NOT NULL,
+  region TEXT COLLATE "C" NOT NULL,
+  block BIGINT NOT NULL,
+  profile TEXT COLLATE "C" NOT NULL,
+  delta BIGINT NOT NULL,
+  PRIMARY KEY (province, region, block, profile)
+) PARTITION BY LIST (province);
+CREATE TABLE enrollment_spans (
+  province TEXT COLLATE "C" NOT NULL,
+  region TEXT COLLATE "C" NOT NULL,
+  person BIGINT NOT NULL,
+  enrollment BIGINT NOT NULL,
+  segment BIGINT NOT NULL,
+  programmes BIGINT NOT NULL,
+  funding BIGINT NOT NULL,
+  scheme TEXT NOT NULL,
+  first_day BIGINT NOT NULL,
+  last_day BIGINT NOT NULL,
+  PRIMARY KEY (province, region, person, enrollment)
+) PARTITION BY LIST (province);
+DO $$
+DECLARE
+  t TEXT;
+  p TEXT;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['active_deltas', 'active_deltas_32d', 'active_deltas_1024d',
+                           'enrollment_spans'] LOOP
+    FOREACH p IN ARRAY ARRAY['11', '12', '13', '14', '15', '16', '17', '18', '19', '21', '31',
+                             '32', '33', '34', '35', '36', '51', '52', '53', '61', '62', '63',
+                             '64', '65', '71', '72', '73', '74', '75', '76', '81', '82', '91',
+                             '92', '93', '94', '95', '96'] LOOP
+      EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES IN (%L)', t || '_p' || p, t, p);
+    END LOOP;
+    EXECUTE format('CREATE TABLE %I PARTITION OF %I DEFAULT', t || '_other', t);
+  END LOOP;
+END $$;
+
+INSERT INTO active_deltas SELECT split_part(region, '.', 1), * FROM active_deltas_v1;
+INSERT INTO active_deltas_32d SELECT split_part(region, '.', 1), * FROM active_deltas_32d_v1;
+INSERT INTO active_deltas_1024d SELECT split_part(region, '.', 1), * FROM active_deltas_1024d_v1;
+INSERT INTO enrollment_spans SELECT split_part(region, '.', 1), * FROM enrollment_spans_v1;
+DROP TABLE active_deltas_v1, active_deltas_32d_v1, active_deltas_1024d_v1, enrollment_spans_v1;
+)sql",
 };
+
+// The province of a region code ("15" of "15.08.01.2001"): the partition key of the tables of
+// counts.
+absl::string_view ProvinceOf(absl::string_view region) {
+  return region.substr(0, region.find('.'));
+}
 
 // The tables of active_deltas by resolution: a row of level i sums the days d with
 // d >> kBlockShift[i] equal to its `block` (or `day`).
@@ -426,8 +505,9 @@ class PostgresTx final : public RegistryTx {
       }
       for (const auto& [row, delta] : sums) {
         if (delta == 0) continue;
-        rows.Row(5)
+        rows.Row(6)
             .Int(static_cast<int64_t>(level))
+            .Text(ProvinceOf(std::get<0>(row)))
             .Text(std::get<0>(row))
             .Int(std::get<1>(row))
             .Text(std::get<2>(row))
@@ -437,16 +517,18 @@ class PostgresTx final : public RegistryTx {
     pending_.clear();
     if (rows.rows() == 0) return absl::OkStatus();
     PARITRANA_RETURN_IF_ERROR(
-        conn_.Exec("CREATE TEMP TABLE IF NOT EXISTS staged_deltas (level BIGINT, region TEXT"
-                   " COLLATE \"C\", time BIGINT, profile TEXT COLLATE \"C\", delta BIGINT)"));
+        conn_.Exec("CREATE TEMP TABLE IF NOT EXISTS staged_deltas (level BIGINT, province TEXT"
+                   " COLLATE \"C\", region TEXT COLLATE \"C\", time BIGINT, profile TEXT COLLATE"
+                   " \"C\", delta BIGINT)"));
     PARITRANA_RETURN_IF_ERROR(conn_.Copy("COPY staged_deltas FROM STDIN (FORMAT binary)", rows));
     for (size_t level = 0; level < std::size(kDeltaTables); ++level) {
-      PARITRANA_RETURN_IF_ERROR(conn_.Exec(absl::StrCat(
-          "INSERT INTO ", kDeltaTables[level], " AS t (region, ", kDeltaTimeColumns[level],
-          ", profile, delta) SELECT region, time, profile, delta FROM"
-          " staged_deltas WHERE level = ",
-          level, " ON CONFLICT (region, ", kDeltaTimeColumns[level],
-          ", profile) DO UPDATE SET delta = t.delta + excluded.delta")));
+      PARITRANA_RETURN_IF_ERROR(conn_.Exec(
+          absl::StrCat("INSERT INTO ", kDeltaTables[level], " AS t (province, region, ",
+                       kDeltaTimeColumns[level],
+                       ", profile, delta) SELECT province, region, time, profile, delta FROM"
+                       " staged_deltas WHERE level = ",
+                       level, " ON CONFLICT (province, region, ", kDeltaTimeColumns[level],
+                       ", profile) DO UPDATE SET delta = t.delta + excluded.delta")));
     }
     return conn_.Exec("TRUNCATE staged_deltas");
   }
@@ -458,6 +540,7 @@ class PostgresTx final : public RegistryTx {
     const int64_t block32 = day >> 5;
     const int64_t block1024 = day >> 10;
     Sql sql;
+    const std::string p = sql.Text(ProvinceOf(region));
     const std::string r = sql.Text(region);
     const std::string b1024 = sql.Int(block1024);
     const std::string from32 = sql.Int(block1024 << 5);
@@ -466,17 +549,19 @@ class PostgresTx final : public RegistryTx {
     const std::string to_day = sql.Int(day);
     PARITRANA_ASSIGN_OR_RETURN(
         Result result,
-        conn_.Query(absl::StrCat("SELECT profile, SUM(delta)::bigint FROM ("
-                                 " SELECT profile, delta FROM active_deltas_1024d WHERE region = ",
-                                 r, " AND block < ", b1024,
-                                 " UNION ALL"
-                                 " SELECT profile, delta FROM active_deltas_32d WHERE region = ",
-                                 r, " AND block >= ", from32, " AND block < ", to32,
-                                 " UNION ALL"
-                                 " SELECT profile, delta FROM active_deltas WHERE region = ",
-                                 r, " AND day >= ", from_day, " AND day <= ", to_day,
-                                 ") AS d GROUP BY profile HAVING SUM(delta) <> 0 ORDER BY profile"),
-                    sql.params()));
+        conn_.Query(
+            absl::StrCat("SELECT profile, SUM(delta)::bigint FROM ("
+                         " SELECT profile, delta FROM active_deltas_1024d WHERE province"
+                         " = ",
+                         p, " AND region = ", r, " AND block < ", b1024,
+                         " UNION ALL"
+                         " SELECT profile, delta FROM active_deltas_32d WHERE province = ",
+                         p, " AND region = ", r, " AND block >= ", from32, " AND block < ", to32,
+                         " UNION ALL"
+                         " SELECT profile, delta FROM active_deltas WHERE province = ",
+                         p, " AND region = ", r, " AND day >= ", from_day, " AND day <= ", to_day,
+                         ") AS d GROUP BY profile HAVING SUM(delta) <> 0 ORDER BY profile"),
+            sql.params()));
     std::vector<AggregateCount> out;
     for (int i = 0; i < result.rows(); ++i) {
       AggregateCount c;
@@ -498,15 +583,16 @@ class PostgresTx final : public RegistryTx {
                                                       int64_t day) override {
     PARITRANA_RETURN_IF_ERROR(Flush());
     Sql sql;
+    const std::string p = sql.Text(ProvinceOf(region));
     const std::string r = sql.Text(region);
     const std::string d = sql.Int(day);
     PARITRANA_ASSIGN_OR_RETURN(
         Result result,
         conn_.Query(absl::StrCat("SELECT region, person, enrollment, segment, programmes, funding,"
-                                 " scheme, first_day, last_day FROM enrollment_spans WHERE region"
-                                 " >= ",
-                                 r, " AND region < ", r, " || '/' AND first_day <= ", d,
-                                 " AND last_day >= ", d),
+                                 " scheme, first_day, last_day FROM enrollment_spans WHERE"
+                                 " province = ",
+                                 p, " AND region >= ", r, " AND region < ", r,
+                                 " || '/' AND first_day <= ", d, " AND last_day >= ", d),
                     sql.params()));
     std::vector<EnrollmentSpan> out;
     for (int i = 0; i < result.rows(); ++i) {
@@ -755,7 +841,8 @@ class PostgresTx final : public RegistryTx {
     if (spans_.empty()) return absl::OkStatus();
     postgres::CopyRows rows;
     for (const auto& [key, span] : spans_) {
-      rows.Row(9)
+      rows.Row(10)
+          .Text(ProvinceOf(span.region))
           .Text(span.region)
           .Int(span.person)
           .Int(span.enrollment)
@@ -769,16 +856,23 @@ class PostgresTx final : public RegistryTx {
     spans_.clear();
     PARITRANA_RETURN_IF_ERROR(
         conn_.Exec("CREATE TEMP TABLE IF NOT EXISTS staged_spans (LIKE enrollment_spans)"));
-    PARITRANA_RETURN_IF_ERROR(conn_.Copy("COPY staged_spans FROM STDIN (FORMAT binary)", rows));
+    constexpr absl::string_view kColumns =
+        "province, region, person, enrollment, segment, programmes, funding, scheme, first_day,"
+        " last_day";
+    PARITRANA_RETURN_IF_ERROR(conn_.Copy(
+        absl::StrCat("COPY staged_spans (", kColumns, ") FROM STDIN (FORMAT binary)"), rows));
     // A span that is never active is removed (registry_store.h).
-    PARITRANA_RETURN_IF_ERROR(conn_.Exec(
-        "INSERT INTO enrollment_spans SELECT * FROM staged_spans WHERE last_day >= first_day"
-        " ON CONFLICT (region, person, enrollment) DO UPDATE SET segment = excluded.segment,"
+    PARITRANA_RETURN_IF_ERROR(conn_.Exec(absl::StrCat(
+        "INSERT INTO enrollment_spans (", kColumns, ") SELECT ", kColumns,
+        " FROM staged_spans WHERE last_day >= first_day"
+        " ON CONFLICT (province, region, person, enrollment) DO UPDATE SET segment ="
+        " excluded.segment,"
         " programmes = excluded.programmes, funding = excluded.funding, scheme ="
         " excluded.scheme, first_day = excluded.first_day, last_day = excluded.last_day;"
         " DELETE FROM enrollment_spans e USING staged_spans s WHERE s.last_day < s.first_day"
-        " AND (e.region, e.person, e.enrollment) = (s.region, s.person, s.enrollment);"
-        " TRUNCATE staged_spans"));
+        " AND (e.province, e.region, e.person, e.enrollment) = (s.province, s.region, s.person,"
+        " s.enrollment);"
+        " TRUNCATE staged_spans")));
     return absl::OkStatus();
   }
 
