@@ -289,9 +289,9 @@ absl::Status Importer::Start(const v1::ImportHeader& header) {
   response_.set_validate_only(header_.validate_only());
   if (header_.validate_only()) return absl::OkStatus();
   // Two streams of one import id would both apply rows and both record a response; the second is
-  // refused until the first ends (in this process: replicas sharing a database are not yet
-  // supported by the SQLite store).
-  if (!registry_.BeginImport(header_.import_id())) {
+  // refused until the first ends, whichever registry process sharing the database it reaches.
+  PARITRANA_ASSIGN_OR_RETURN(const bool claimed, registry_.BeginImport(header_.import_id()));
+  if (!claimed) {
     return WithReason(absl::AbortedError(absl::StrCat("import ", header_.import_id(),
                                                       " is still running; retry when it ends")),
                       "IMPORT_RUNNING", {{"import_id", header_.import_id()}});

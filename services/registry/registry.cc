@@ -141,9 +141,20 @@ absl::Status Registry::CheckNikKey() {
   });
 }
 
-bool Registry::BeginImport(const std::string& import_id) {
+absl::StatusOr<bool> Registry::BeginImport(const std::string& import_id) {
+  {
+    absl::MutexLock lock(&imports_mu_);
+    if (!running_imports_.emplace(import_id, nullptr).second) return false;
+  }
+  absl::StatusOr<std::unique_ptr<ImportClaim>> claim = store_.ClaimImport(import_id);
   absl::MutexLock lock(&imports_mu_);
-  return running_imports_.insert(import_id).second;
+  if (!claim.ok() || *claim == nullptr) {
+    running_imports_.erase(import_id);
+    if (!claim.ok()) return claim.status();
+    return false;
+  }
+  running_imports_[import_id] = *std::move(claim);
+  return true;
 }
 
 void Registry::EndImport(const std::string& import_id) {

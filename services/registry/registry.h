@@ -4,7 +4,7 @@
 #include <set>
 #include <string>
 
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
@@ -111,8 +111,9 @@ class Registry final {
   // touched in the same transaction and publishes them after the commit.
   absl::Status Write(std::function<absl::Status(Writer&)> fn);
 
-  // Marks `import_id` as running in this process: false when it already is. EndImport frees it.
-  bool BeginImport(const std::string& import_id);
+  // Marks `import_id` as running, in this process and in every process sharing the store
+  // (RegistryStore::ClaimImport): false when it already is. EndImport frees it.
+  absl::StatusOr<bool> BeginImport(const std::string& import_id);
   void EndImport(const std::string& import_id);
 
   RegistryStore& store() { return store_; }
@@ -125,7 +126,8 @@ class Registry final {
   GenerationPublisher publisher_;
   std::function<absl::CivilDay()> today_;
   absl::Mutex imports_mu_;
-  absl::flat_hash_set<std::string> running_imports_ ABSL_GUARDED_BY(imports_mu_);
+  absl::flat_hash_map<std::string, std::unique_ptr<ImportClaim>> running_imports_
+      ABSL_GUARDED_BY(imports_mu_);
 };
 
 }  // namespace paritrana::registry

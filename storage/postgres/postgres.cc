@@ -366,6 +366,15 @@ absl::Status ConnectionPool::InTransaction(absl::string_view begin,
   return last;
 }
 
+absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::TryLock(absl::string_view key) {
+  PARITRANA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(conninfo_));
+  PARITRANA_ASSIGN_OR_RETURN(
+      Result locked, conn->Query("SELECT pg_try_advisory_lock(hashtextextended($1::text, 0))",
+                                 Params().Text(key)));
+  if (locked.rows() != 1 || locked.Int(0, 0) == 0) return nullptr;
+  return conn;
+}
+
 absl::Status ConnectionPool::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
   absl::MutexLock lock(&write_mu_);
   return InTransaction("BEGIN ISOLATION LEVEL SERIALIZABLE", fn);

@@ -144,6 +144,10 @@ class ConnectionPool final {
 
   absl::Status Write(absl::FunctionRef<absl::Status(Connection&)> fn);
   absl::Status Read(absl::FunctionRef<absl::Status(Connection&)> fn);
+  // A connection of its own holding the session-level advisory lock named `key`, or nullptr when
+  // another session holds it. Closing the connection (or losing it: a server restart, a process
+  // that died) releases the lock.
+  absl::StatusOr<std::unique_ptr<Connection>> TryLock(absl::string_view key);
 
  private:
   ConnectionPool(std::string conninfo, int size) : conninfo_(std::move(conninfo)), size_(size) {}

@@ -180,9 +180,21 @@ class RegistryTx {
   virtual absl::Status PutSetting(absl::string_view name, absl::string_view value) = 0;
 };
 
+// Held while an import id is being streamed (RegistryStore::ClaimImport); destroying it frees the
+// id.
+class ImportClaim {
+ public:
+  virtual ~ImportClaim() = default;
+};
+
 class RegistryStore {
  public:
   virtual ~RegistryStore() = default;
+  // Claims `import_id` for one stream among every process sharing the database, until the claim
+  // is destroyed: nullptr while another process holds it. A backend whose database only one
+  // process opens (SQLite) returns a claim that holds nothing: the registry also refuses a second
+  // stream of an id within its own process (Registry::BeginImport).
+  virtual absl::StatusOr<std::unique_ptr<ImportClaim>> ClaimImport(absl::string_view import_id) = 0;
   // OK when the database answers a trivial query.
   virtual absl::Status Ping() = 0;
   // Runs `fn` in one write transaction: committed when `fn` returns OK, rolled back otherwise

@@ -961,6 +961,14 @@ class PostgresTx final : public RegistryTx {
   absl::flat_hash_map<std::string, std::optional<int64_t>> nik_holders_;
 };
 
+class LockClaim final : public ImportClaim {
+ public:
+  explicit LockClaim(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
+
+ private:
+  std::unique_ptr<Connection> conn_;
+};
+
 class PostgresRegistryStore final : public RegistryStore {
  public:
   explicit PostgresRegistryStore(std::unique_ptr<postgres::ConnectionPool> pool)
@@ -968,6 +976,14 @@ class PostgresRegistryStore final : public RegistryStore {
 
   absl::Status Ping() override {
     return Read([](RegistryTx& tx) { return tx.Generation("00").status(); });
+  }
+
+  // An advisory lock held by a connection of the claim's own, for as long as the import runs.
+  absl::StatusOr<std::unique_ptr<ImportClaim>> ClaimImport(absl::string_view import_id) override {
+    PARITRANA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
+                               pool_->TryLock(absl::StrCat("registry import ", import_id)));
+    if (conn == nullptr) return nullptr;
+    return std::make_unique<LockClaim>(std::move(conn));
   }
 
   absl::Status Write(absl::FunctionRef<absl::Status(RegistryTx&)> fn) override {

@@ -716,6 +716,10 @@ class SqliteTx final : public RegistryTx {
 
 class SqliteRegistryStore final : public RegistryStore {
  public:
+  absl::StatusOr<std::unique_ptr<ImportClaim>> ClaimImport(absl::string_view) override {
+    return std::make_unique<ImportClaim>();
+  }
+
   explicit SqliteRegistryStore(std::unique_ptr<sqlite::ConnectionPool> pool)
       : pool_(std::move(pool)) {}
 
