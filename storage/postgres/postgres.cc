@@ -166,8 +166,13 @@ absl::Status Error(const PGresult* result, const PGconn* conn, absl::string_view
     return absl::UnavailableError(absl::StrCat(what, ": the database connection is lost"));
   }
   const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  if (state == nullptr) {
+    // An error of libpq's own, not the server's: the connection failed (the server crashed or
+    // closed it) before libpq marked it lost.
+    return absl::UnavailableError(absl::StrCat(what, ": the database connection failed"));
+  }
   const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
-  const std::string sqlstate = state != nullptr ? state : "";
+  const std::string sqlstate = state;
   const std::string message = absl::StrCat(what, ": ", primary != nullptr ? primary : "error",
                                            " (SQLSTATE ", sqlstate, ")");
   if (sqlstate == "23505") return absl::AlreadyExistsError(message);
@@ -271,14 +276,15 @@ absl::Status Connection::Copy(absl::string_view copy, CopyRows& rows) {
 absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Open(
     const std::string& conninfo, absl::string_view schema,
     std::span<const absl::string_view> migrations, int size) {
-  std::unique_ptr<ConnectionPool> pool(new ConnectionPool(conninfo, size));
+  std::unique_ptr<ConnectionPool> pool(new ConnectionPool(conninfo, schema, size));
   const int64_t known = static_cast<int64_t>(migrations.size());
   for (int64_t next = 0;; ++next) {
     bool done = false;
     // READ COMMITTED, so that each statement sees what was committed before it ran: a
     // SERIALIZABLE snapshot would be taken at the lock, before the replica that held it committed.
     PARITRANA_RETURN_IF_ERROR(pool->InTransaction(
-        "BEGIN ISOLATION LEVEL READ COMMITTED", [&](Connection& conn) -> absl::Status {
+        "BEGIN ISOLATION LEVEL READ COMMITTED", /*exclusive=*/false,
+        [&](Connection& conn) -> absl::Status {
           // Replicas starting together queue here; each applies only what is still missing.
           PARITRANA_RETURN_IF_ERROR(
               conn.Query("SELECT pg_advisory_xact_lock(hashtext($1::text))", Params().Text(schema))
@@ -331,12 +337,18 @@ void ConnectionPool::Give(std::unique_ptr<Connection> conn) {
   if (static_cast<int>(idle_.size()) < size_) idle_.push_back(std::move(conn));
 }
 
-absl::Status ConnectionPool::InTransaction(absl::string_view begin,
+absl::Status ConnectionPool::InTransaction(absl::string_view begin, bool exclusive,
                                            absl::FunctionRef<absl::Status(Connection&)> fn) {
+  const Params lock_key = Params().Text(writer_lock_);
   absl::Status last;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     PARITRANA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Take());
-    absl::Status s = conn->Exec(begin);
+    // Taken before BEGIN, so that the transaction's snapshot follows the writer before it.
+    absl::Status s =
+        exclusive ? conn->Query("SELECT pg_advisory_lock(hashtextextended($1::text, 0))", lock_key)
+                        .status()
+                  : absl::OkStatus();
+    if (s.ok()) s = conn->Exec(begin);
     if (!s.ok() && !conn->ok()) {
       // A pooled connection the server dropped while it was idle (a restart, a failover): nothing
       // ran, so a fresh connection may try again.
@@ -353,6 +365,11 @@ absl::Status ConnectionPool::InTransaction(absl::string_view begin,
         conn->Exec("ROLLBACK").IgnoreError();
       }
     }
+    if (exclusive && conn->ok()) {
+      // A lost connection has lost its lock with it.
+      conn->Query("SELECT pg_advisory_unlock(hashtextextended($1::text, 0))", lock_key)
+          .IgnoreError();
+    }
     const bool retry = !s.ok() && conn->must_retry();
     Give(std::move(conn));
     if (!retry) return s;
@@ -366,22 +383,28 @@ absl::Status ConnectionPool::InTransaction(absl::string_view begin,
   return last;
 }
 
-absl::StatusOr<std::unique_ptr<Connection>> ConnectionPool::TryLock(absl::string_view key) {
+absl::StatusOr<std::unique_ptr<SessionLock>> ConnectionPool::TryLock(absl::string_view key) {
   PARITRANA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(conninfo_));
   PARITRANA_ASSIGN_OR_RETURN(
       Result locked, conn->Query("SELECT pg_try_advisory_lock(hashtextextended($1::text, 0))",
                                  Params().Text(key)));
   if (locked.rows() != 1 || locked.Int(0, 0) == 0) return nullptr;
-  return conn;
+  return std::make_unique<SessionLock>(std::move(conn), std::string(key));
+}
+
+SessionLock::~SessionLock() {
+  if (!conn_->ok()) return;
+  conn_->Query("SELECT pg_advisory_unlock(hashtextextended($1::text, 0))", Params().Text(key_))
+      .IgnoreError();
 }
 
 absl::Status ConnectionPool::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
   absl::MutexLock lock(&write_mu_);
-  return InTransaction("BEGIN ISOLATION LEVEL SERIALIZABLE", fn);
+  return InTransaction("BEGIN ISOLATION LEVEL SERIALIZABLE", /*exclusive=*/true, fn);
 }
 
 absl::Status ConnectionPool::Read(absl::FunctionRef<absl::Status(Connection&)> fn) {
-  return InTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn);
+  return InTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", /*exclusive=*/false, fn);
 }
 
 }  // namespace paritrana::postgres

@@ -13,6 +13,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
@@ -125,11 +126,13 @@ class Connection final {
 // The connections of one store. Each call is one transaction, committed when `fn` returns OK and
 // rolled back otherwise; a transaction PostgreSQL aborts for a serialization failure or a
 // deadlock is run again after a random, growing pause (up to kAttempts times in all), so `fn`
-// must only touch state it rebuilds. Writes
-// are SERIALIZABLE and, within one process, one at a time (as with SQLite); reads are REPEATABLE
-// READ READ ONLY snapshots. A connection that broke is replaced; one found broken at BEGIN (the
-// server restarted while it was idle) is replaced at once and the call goes on. Every statement
-// runs under `statement_timeout`.
+// must only touch state it rebuilds. Writes are SERIALIZABLE and one at a time, as with SQLite:
+// within a process by a mutex, across the processes sharing the database (registry replicas) by a
+// session advisory lock per schema taken before BEGIN. Without it, a long write (an import batch)
+// lost every conflict to a stream of short writes from another replica and was never committed;
+// SERIALIZABLE stays as the guard. Reads are REPEATABLE READ READ ONLY snapshots and never wait. A
+// connection that broke is replaced; one found broken at BEGIN (the server restarted while it was
+// idle) is replaced at once and the call goes on. Every statement runs under `statement_timeout`.
 class ConnectionPool final {
  public:
   static constexpr int kAttempts = 20;
@@ -144,23 +147,45 @@ class ConnectionPool final {
 
   absl::Status Write(absl::FunctionRef<absl::Status(Connection&)> fn);
   absl::Status Read(absl::FunctionRef<absl::Status(Connection&)> fn);
-  // A connection of its own holding the session-level advisory lock named `key`, or nullptr when
-  // another session holds it. Closing the connection (or losing it: a server restart, a process
-  // that died) releases the lock.
-  absl::StatusOr<std::unique_ptr<Connection>> TryLock(absl::string_view key);
+  // The session-level advisory lock named `key`, on a connection of its own, or nullptr when
+  // another session holds it.
+  absl::StatusOr<std::unique_ptr<class SessionLock>> TryLock(absl::string_view key);
 
  private:
-  ConnectionPool(std::string conninfo, int size) : conninfo_(std::move(conninfo)), size_(size) {}
+  ConnectionPool(std::string conninfo, absl::string_view schema, int size)
+      : conninfo_(std::move(conninfo)),
+        size_(size),
+        writer_lock_(absl::StrCat("paritrana writer ", schema)) {}
   absl::StatusOr<std::unique_ptr<Connection>> Take();
   void Give(std::unique_ptr<Connection> conn);
-  absl::Status InTransaction(absl::string_view begin,
+  // `exclusive`: holds the writer lock (writer_lock_) from before BEGIN until after the end.
+  absl::Status InTransaction(absl::string_view begin, bool exclusive,
                              absl::FunctionRef<absl::Status(Connection&)> fn);
 
   const std::string conninfo_;
   const int size_;
+  // The session advisory lock every write transaction of this schema holds, in every process.
+  const std::string writer_lock_;
   absl::Mutex write_mu_;  // one write transaction of this process at a time
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
+};
+
+// A session advisory lock held by a connection of its own (ConnectionPool::TryLock). Destroying
+// it unlocks at once, then closes the connection: closing alone frees the lock only once the
+// server has noticed, so a caller that locks again right away could find it still held. A lost
+// connection (a server restart, a process that died) has lost the lock with it.
+class SessionLock final {
+ public:
+  SessionLock(std::unique_ptr<Connection> conn, std::string key)
+      : conn_(std::move(conn)), key_(std::move(key)) {}
+  ~SessionLock();
+  SessionLock(const SessionLock&) = delete;
+  SessionLock& operator=(const SessionLock&) = delete;
+
+ private:
+  std::unique_ptr<Connection> conn_;
+  const std::string key_;
 };
 
 // The libpq connection string a --store URL names, if it names PostgreSQL: "postgres:CONNINFO"
@@ -169,7 +194,8 @@ std::optional<std::string> ConnInfoOfStoreUrl(absl::string_view url);
 
 // A failed statement as a status, without the statement or the server's DETAIL (which can quote
 // the values of a key): unique violation ALREADY_EXISTS, serialization failure and deadlock
-// ABORTED, statement timeout DEADLINE_EXCEEDED, a lost connection UNAVAILABLE, anything else
+// ABORTED, statement timeout DEADLINE_EXCEEDED, a lost connection (or an error of libpq's own,
+// which has no SQLSTATE: a failed connection) UNAVAILABLE, anything else
 // INTERNAL. The SQLSTATE is kept in the message.
 absl::Status Error(const PGresult* result, const PGconn* conn, absl::string_view what);
 

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -180,6 +181,39 @@ absl::Status PostgresServer::Stop() {
   const absl::Status stopped = StopChild(pid_, SIGINT, absl::Seconds(10), "postgres");
   pid_ = -1;
   return stopped;
+}
+
+absl::Status PostgresServer::Crash() {
+  if (pid_ < 0) return absl::OkStatus();
+  const absl::Status stopped = StopChild(pid_, SIGQUIT, absl::Seconds(10), "postgres");
+  pid_ = -1;
+  return stopped;
+}
+
+absl::StatusOr<std::string> PostgresServer::RunTool(std::vector<std::string> args) const {
+  if (args.empty()) return absl::InvalidArgumentError("no program to run");
+  const std::string program = args[0];
+  args[0] = absl::StrCat(kBin, "/", program);
+  // A log of its own per run, so the output returned is this run's only.
+  static std::atomic<int> runs{0};
+  const std::string log = dir_.File(absl::StrCat(program, "-", ++runs, ".log"));
+  const pid_t pid = Spawn(args, uid_, gid_, log);
+  if (pid < 0) return absl::InternalError(absl::StrCat("cannot start ", program));
+  const absl::Time deadline = absl::Now() + absl::Minutes(1);
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (absl::Now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      return absl::DeadlineExceededError(
+          absl::StrCat(program, " did not exit within a minute; its output:\n", Tail(log)));
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError(absl::StrCat(program, " failed; its output:\n", Tail(log)));
+  }
+  return Tail(log);
 }
 
 absl::Status PostgresServer::Restart() {

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -35,8 +36,18 @@ class PostgresServer final {
 
   // Fast shutdown (SIGINT), waiting for exit (SIGKILL after 10 s). Idempotent.
   absl::Status Stop();
-  // Starts a stopped server again on the same data directory.
+  // Immediate shutdown (SIGQUIT): the server and its backends exit at once, without a checkpoint,
+  // as after a crash; the next start recovers from the WAL. Idempotent.
+  absl::Status Crash();
+  // Starts a stopped server again on the same data directory and socket.
   absl::Status Restart();
+
+  // The folder of the socket (libpq's `host`), where the server's user may also write files.
+  const std::string& socket_dir() const { return dir_.path(); }
+  // Runs the PostgreSQL program args[0] (e.g. "pg_dump", from the server's bin folder) with the
+  // other arguments, as the user the server runs as, and waits up to a minute for it to exit.
+  // Returns its output (stdout and stderr); fails with that output when it exits with an error.
+  absl::StatusOr<std::string> RunTool(std::vector<std::string> args) const;
 
  private:
   PostgresServer() : dir_("postgres") {}

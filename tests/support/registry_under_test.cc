@@ -11,9 +11,20 @@ namespace paritrana::test_support {
 absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::Start(
     const std::string& dir, const std::string& redis_address, std::unique_ptr<Authorizer> auth,
     const std::string& region_catalog) {
+  return StartWith("sqlite:" + dir + "/registry.db", dir, redis_address, std::move(auth),
+                   region_catalog);
+}
+
+absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::StartOnStore(
+    const std::string& store_url, const std::string& dir, const std::string& redis_address) {
+  return StartWith(store_url, dir, redis_address, nullptr, "");
+}
+
+absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::StartWith(
+    const std::string& store_url, const std::string& dir, const std::string& redis_address,
+    std::unique_ptr<Authorizer> auth, const std::string& region_catalog) {
   std::unique_ptr<RegistryUnderTest> r(new RegistryUnderTest());
-  PARITRANA_ASSIGN_OR_RETURN(r->store_,
-                             registry::OpenRegistryStore("sqlite:" + dir + "/registry.db"));
+  PARITRANA_ASSIGN_OR_RETURN(r->store_, registry::OpenRegistryStore(store_url));
   PARITRANA_ASSIGN_OR_RETURN(NikVault vault, NikVault::FromKeyFile(dir + "/nik.key", true));
   r->vault_ = std::make_unique<NikVault>(std::move(vault));
   if (!redis_address.empty()) {

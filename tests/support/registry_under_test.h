@@ -16,15 +16,21 @@
 
 namespace paritrana::test_support {
 
-// A real registry served in-process on 127.0.0.1:0: a SQLite file in `dir`, a fresh NIK key,
-// the shipped region catalogue, and (when `redis_address` is not empty) generation bumps to a
-// real Redis. Authentication is off unless `auth` is given. For tests of the registry's callers.
-// Starting again on the same `dir` reopens the same database and key.
+// A real registry served in-process on 127.0.0.1:0: a SQLite file in `dir` (or the store
+// StartOnStore names), a fresh NIK key, the shipped region catalogue, and (when `redis_address`
+// is not empty) generation bumps to a real Redis. Authentication is off unless `auth` is given.
+// For tests of the registry's callers. Starting again on the same `dir` reopens the same database
+// and key.
 class RegistryUnderTest final {
  public:
   static absl::StatusOr<std::unique_ptr<RegistryUnderTest>> Start(
       const std::string& dir, const std::string& redis_address,
       std::unique_ptr<Authorizer> auth = nullptr, const std::string& region_catalog = "");
+  // The same on the store `store_url` (what --store takes: "postgres:CONNINFO", a postgresql://
+  // URI or "sqlite:PATH") instead of a SQLite file in `dir`; the NIK key is still `dir`/nik.key.
+  // Registries started on one database with one `dir` are replicas: one database, one key.
+  static absl::StatusOr<std::unique_ptr<RegistryUnderTest>> StartOnStore(
+      const std::string& store_url, const std::string& dir, const std::string& redis_address);
 
   // The idn-area-data package `npm ci --prefix tools` installs (tools/node_modules): the value of
   // `region_catalog` that loads the national region catalogue as --region_catalog does. Loading it
@@ -59,6 +65,9 @@ class RegistryUnderTest final {
 
  private:
   RegistryUnderTest() = default;
+  static absl::StatusOr<std::unique_ptr<RegistryUnderTest>> StartWith(
+      const std::string& store_url, const std::string& dir, const std::string& redis_address,
+      std::unique_ptr<Authorizer> auth, const std::string& region_catalog);
 
   std::unique_ptr<registry::RegistryStore> store_;
   std::unique_ptr<NikVault> vault_;

@@ -963,10 +963,10 @@ class PostgresTx final : public RegistryTx {
 
 class LockClaim final : public ImportClaim {
  public:
-  explicit LockClaim(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
+  explicit LockClaim(std::unique_ptr<postgres::SessionLock> lock) : lock_(std::move(lock)) {}
 
  private:
-  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<postgres::SessionLock> lock_;
 };
 
 class PostgresRegistryStore final : public RegistryStore {
@@ -980,10 +980,10 @@ class PostgresRegistryStore final : public RegistryStore {
 
   // An advisory lock held by a connection of the claim's own, for as long as the import runs.
   absl::StatusOr<std::unique_ptr<ImportClaim>> ClaimImport(absl::string_view import_id) override {
-    PARITRANA_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
+    PARITRANA_ASSIGN_OR_RETURN(std::unique_ptr<postgres::SessionLock> lock,
                                pool_->TryLock(absl::StrCat("registry import ", import_id)));
-    if (conn == nullptr) return nullptr;
-    return std::make_unique<LockClaim>(std::move(conn));
+    if (lock == nullptr) return nullptr;
+    return std::make_unique<LockClaim>(std::move(lock));
   }
 
   absl::Status Write(absl::FunctionRef<absl::Status(RegistryTx&)> fn) override {
@@ -1006,6 +1006,8 @@ class PostgresRegistryStore final : public RegistryStore {
 };
 
 }  // namespace
+
+std::span<const absl::string_view> PostgresRegistryMigrations() { return kMigrations; }
 
 absl::StatusOr<std::unique_ptr<RegistryStore>> OpenPostgresRegistryStore(
     const std::string& conninfo) {

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "services/registry/store/registry_store.h"
 
 namespace paritrana::registry {
@@ -14,5 +16,9 @@ namespace paritrana::registry {
 // SERIALIZABLE transactions, retried when PostgreSQL aborts one for a conflict.
 absl::StatusOr<std::unique_ptr<RegistryStore>> OpenPostgresRegistryStore(
     const std::string& conninfo);
+
+// The schema's migrations in order (migration i brings it to version i + 1), for tests that start
+// from an older version.
+std::span<const absl::string_view> PostgresRegistryMigrations();
 
 }  // namespace paritrana::registry
