@@ -18,12 +18,20 @@
 #      national generator imported (10,000 rows per batch and per message), against the same rows
 #      loaded by the sqlite3 shell; bytes per participant, memory; cache-miss GetCoverage latency
 #      of a province, regency, district and village at each size;
+#   7. SQLite and PostgreSQL side by side: a registry on each backend (PostgreSQL 15 started here,
+#      in the work directory, on a Unix socket only, stopped at exit), each with the national
+#      catalogue and the same --postgres N persons; import rows/s against each engine's own floor
+#      (the sqlite3 shell's .import, psql's \copy into a table with a primary key and an index),
+#      cache-miss GetCoverage latency per region level, the national award evaluation with the
+#      award store on the same backend, and single-write latency;
 # and rewrites docs/benchmarks.md with medians of --reps repetitions and ratios against the
 # baseline measured in the same repetition. Everything started is stopped by a trap at the end.
 #
 #   scripts/bench.sh                  full run: rewrites docs/benchmarks.md (sections 1-5 took about
 #                                     25 minutes on 2 cores; section 6 adds two national imports,
-#                                     their floors and 4 x 2 x REPS latency runs of DURATION + 1 s)
+#                                     their floors and 4 x 2 x REPS latency runs of DURATION + 1 s;
+#                                     section 7 took 14 and 22 minutes with --postgres 500000, 8
+#                                     and 15 of them PostgreSQL's import: give 1000000 25 to 40)
 #   scripts/bench.sh --quick          tiny scale, 1 repetition, for CI: writes the report to the
 #                                     work directory and prints it; docs/ is left alone
 #   options: --reps N  --large N  --small N  --import N  --duration SECONDS  --concurrency N
@@ -32,11 +40,20 @@
 #            registry, default 1000000,10000000; --quick: 2000,5000; none: skip section 6)
 #            --only national (section 6 alone; without --out its report goes to
 #            docs/benchmarks-national.md, so docs/benchmarks.md is left alone)
+#            --postgres N (section 7, "SQLite and PostgreSQL side by side": persons in each
+#            backend's registry, default 1000000; none: skip it; --quick skips it unless
+#            --postgres N or --only postgres is given, then 2000 by default)
+#            --only postgres (section 7 alone; without --out it replaces that section of
+#            docs/benchmarks.md, or inserts it before "## Goals", and leaves the rest alone)
+#            --pg-statements (section 7, diagnosis: PostgreSQL with pg_stat_statements loaded; the
+#            statements that took the most time in each step go to WORK/pg-statements-STEP.txt;
+#            use with --keep; it adds its own small cost to every statement)
 #            --out FILE  --no-build  --no-profile  --keep (keep the work directory)
 #            --bin DIR (binaries from another build directory, e.g. --no-build --bin build to
 #            reuse the default preset's build in CI; figures from it are not Release figures)
-#            --report-from DIR (with --only national and the run's --national: write the report
-#            of a run that stopped before writing one, from its kept work directory's results)
+#            --report-from DIR (with --only national and the run's --national, or --only postgres
+#            and the run's --postgres: write the report of a run that stopped before writing one,
+#            from its kept work directory's results)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -47,6 +64,7 @@ QUICK=0 REPS=3 SMALL=10000 LARGE=1000000 IMPORT_N=50000 DURATION=5 WARMUP=1 CONC
 BIN_DIR="" OPEN_FAST=2000 OPEN_SLOW=100 REDIS_N=200000 OUT="" BUILD=1 PROFILE=1 KEEP=0 PROFILE_N=10000
 EVAL_REGENCIES=514 EVAL_PER=40 EVAL_ASSESSORS=3 EVAL_REPS=7
 NATIONAL_SIZES=1000000,10000000 NATIONAL_SET=0 ONLY="" REPORT_FROM=""
+PG_N=1000000 PG_SET=0 SPLICE=0 PG_STATEMENTS=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --quick) QUICK=1; REPS=1; SMALL=500; LARGE=2000; IMPORT_N=1000; DURATION=0.5; WARMUP=0.2
@@ -66,9 +84,11 @@ while [[ $# -gt 0 ]]; do
     --no-profile) PROFILE=0 ;;
     --keep) KEEP=1 ;;
     --national) NATIONAL_SIZES=$2; NATIONAL_SET=1; shift ;;
+    --postgres) PG_N=$2; PG_SET=1; shift ;;
+    --pg-statements) PG_STATEMENTS=1 ;;
     --only) ONLY=$2; shift ;;
     --report-from) REPORT_FROM=$2; BUILD=0; KEEP=1; shift ;;
-    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,56p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -76,9 +96,18 @@ done
 
 case $ONLY in
   "") MAIN=1 ;;
-  national) MAIN=0 ;;
-  *) echo "bench.sh: --only takes national" >&2; exit 2 ;;
+  national) MAIN=0 PG_N=none ;;
+  postgres) MAIN=0 NATIONAL_SIZES=none ;;
+  *) echo "bench.sh: --only takes national or postgres" >&2; exit 2 ;;
 esac
+# Section 7 under --quick: skipped (it needs a PostgreSQL server and about a minute) unless asked
+# for by --postgres N or --only postgres; then 2,000 persons unless --postgres says otherwise.
+if [[ $QUICK == 1 && $PG_SET == 0 ]]; then
+  if [[ $ONLY == postgres ]]; then PG_N=2000; else PG_N=none; fi
+fi
+[[ $PG_N == none || $PG_N =~ ^[1-9][0-9]*$ ]] ||
+  { echo "bench.sh: --postgres takes a number of persons or none" >&2; exit 2; }
+[[ $ONLY == postgres && $PG_N == none ]] && { echo "bench.sh: --only postgres with --postgres none runs nothing" >&2; exit 2; }
 # Section 6's sizes, ascending, without duplicates; empty with --national none.
 if [[ $NATIONAL_SIZES == none ]]; then
   NATIONAL_LIST=()
@@ -88,11 +117,20 @@ else
     [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --national takes sizes like 1000000,10000000 or none" >&2; exit 2; }
   done
 fi
-[[ $MAIN == 0 && ${#NATIONAL_LIST[@]} == 0 ]] && { echo "bench.sh: --only national with --national none runs nothing" >&2; exit 2; }
-[[ -z $REPORT_FROM || $MAIN == 0 ]] || { echo "bench.sh: --report-from goes with --only national" >&2; exit 2; }
+[[ $ONLY == national && ${#NATIONAL_LIST[@]} == 0 ]] && { echo "bench.sh: --only national with --national none runs nothing" >&2; exit 2; }
+[[ -z $REPORT_FROM || $MAIN == 0 ]] || { echo "bench.sh: --report-from goes with --only national or --only postgres" >&2; exit 2; }
 CATALOG=$ROOT/tools/node_modules/idn-area-data
-if [[ ${#NATIONAL_LIST[@]} -gt 0 && ! -f $CATALOG/data/villages.csv ]]; then
-  echo "bench.sh: $CATALOG missing (scripts/setup.sh installs it); or pass --national none" >&2; exit 1
+if [[ (${#NATIONAL_LIST[@]} -gt 0 || $PG_N != none) && ! -f $CATALOG/data/villages.csv ]]; then
+  echo "bench.sh: $CATALOG missing (scripts/setup.sh installs it); or pass --national none --postgres none" >&2; exit 1
+fi
+PG_BIN=/usr/lib/postgresql/15/bin
+if [[ $PG_N != none && -z $REPORT_FROM ]]; then
+  for b in initdb postgres pg_isready createdb psql; do
+    [[ -x $PG_BIN/$b ]] || { echo "bench.sh: $PG_BIN/$b missing (scripts/setup.sh installs postgresql); or pass --postgres none" >&2; exit 1; }
+  done
+  if [[ $(id -u) == 0 ]] && ! id postgres >/dev/null 2>&1; then
+    echo "bench.sh: running as root, and there is no postgres user to run PostgreSQL as; or pass --postgres none" >&2; exit 1
+  fi
 fi
 
 BIN=${BIN_DIR:-$ROOT/build-release}
@@ -105,12 +143,20 @@ else
 fi
 if [[ -z $OUT ]]; then
   if [[ $QUICK == 1 ]]; then OUT=$WORK/benchmarks-quick.md
-  elif [[ $MAIN == 0 ]]; then OUT=$ROOT/docs/benchmarks-national.md
+  elif [[ $ONLY == national ]]; then OUT=$ROOT/docs/benchmarks-national.md
+  elif [[ $ONLY == postgres ]]; then OUT=$ROOT/docs/benchmarks.md SPLICE=1
   else OUT=$ROOT/docs/benchmarks.md; fi
 fi
 RESULTS=$WORK/results.txt
 [[ -n $REPORT_FROM ]] || : > "$RESULTS"
-PIDS=()
+# The command of the run measured (with --report-from, the one that made the results).
+RUN_ARGS=$BENCH_ARGS
+if [[ -z $REPORT_FROM ]]; then
+  echo "$BENCH_ARGS" >"$WORK/bench-args.txt"
+elif [[ -f $WORK/bench-args.txt ]]; then
+  RUN_ARGS=$(cat "$WORK/bench-args.txt")
+fi
+PIDS=() PG_PID=""
 T_START=$(date +%s)
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -122,6 +168,12 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
+  # PostgreSQL (section 7) after the services that use it: SIGINT is its fast shutdown.
+  if [[ -n $PG_PID ]]; then
+    kill -INT "$PG_PID" 2>/dev/null || true
+    for _ in $(seq 300); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$PG_PID" 2>/dev/null || true
+  fi
   if [[ $KEEP == 1 || $code != 0 ]]; then
     log "work directory kept: $WORK"
   else
@@ -135,8 +187,17 @@ trap 'exit 130' INT TERM
 # What is measured: the commit and whether tracked files differ from it, read before building.
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 CHANGED=$(git status --porcelain --untracked-files=no 2>/dev/null | awk '{ print $2 }' | paste -sd' ')
-DIRTY=""
+DIRTY="" DIRTY_CODE=""
 [[ -n $CHANGED ]] && DIRTY=" plus uncommitted changes to $CHANGED"
+# The same, shorter, for section 7's own header: how many files, and those that can change the
+# measured binaries (sources outside tests/).
+CHANGED_CODE=$(tr ' ' '\n' <<<"$CHANGED" | grep -E '\.(cc|h|proto)$|CMakeLists\.txt$' |
+               grep -vE '^tests/|_test\.cc$' | paste -sd' ' || true)
+if [[ -n $CHANGED ]]; then
+  DIRTY_CODE=" plus uncommitted changes to $(wc -w <<<"$CHANGED") tracked files"
+  if [[ -n $CHANGED_CODE ]]; then DIRTY_CODE+=", among them these sources of the measured binaries: $CHANGED_CODE"
+  else DIRTY_CODE+=", none of them a source of the measured binaries"; fi
+fi
 
 # --- build -------------------------------------------------------------------------------------
 if [[ $BUILD == 1 ]]; then
@@ -182,10 +243,11 @@ start() {
 }
 
 # start_grpc NAME CMD...: start, then wait for the "listening" log line; sets ADDR and LAST_PID.
+# Waits START_TRIES tenths of a second (default 200).
 start_grpc() {
   local name=$1
   start "$@"
-  for _ in $(seq 200); do
+  for _ in $(seq "${START_TRIES:-200}"); do
     ADDR=$(grep -o '"msg":"listening","address":"[^"]*"' "$WORK/$name.log" 2>/dev/null |
            head -1 | sed 's/.*"address":"\([^"]*\)"/\1/') || true
     [[ -n $ADDR ]] && return 0
@@ -246,10 +308,11 @@ load() {
   log "$label: $(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(qps|p50_us|p99_us|errors|from_cache)=/) printf "%s ", $i }')"
 }
 
-# start_award NAME REGISTRY COVERAGE: an award service on a fresh store with the regency rubric.
+# start_award NAME REGISTRY COVERAGE [STORE]: an award service on a fresh store (default: SQLite in
+# DIR/NAME) with the regency rubric.
 start_award() {
   mkdir -p "$WORK/$1"
-  start_grpc "$1" "$AWARD" "${COMMON[@]}" --store="sqlite:$WORK/$1/award.db" --registry="$2" \
+  start_grpc "$1" "$AWARD" "${COMMON[@]}" --store="${4:-sqlite:$WORK/$1/award.db}" --registry="$2" \
     --coverage="$3" --rubric_files="$ROOT/services/award/default_rubric_regency.json" \
     --max_message_bytes=67108864
 }
@@ -295,14 +358,40 @@ procstat() {
     END { printf "%.2f %d %d\n", t / hz, r, h }' "/proc/$pid/status"
 }
 
+# sqlite_floor REP LABEL N [CSV]: the floor of an import: N participants of the Jambi set as CSV,
+# generated by the same code, piped into the sqlite3 shell's .import (a plain table without
+# index); with CSV, that file's rows instead (nothing generated while timed).
+sqlite_floor() {
+  local rep=$1 label=$2 n=$3 csv=${4:-}
+  rm -f "$WORK/floor.db"
+  local t0 t1
+  t0=$(date +%s.%N)
+  if [[ -n $csv ]]; then
+    /usr/bin/time -f '%M' -o "$WORK/floor.time" sqlite3 "$WORK/floor.db" ".import --csv $csv participants"
+  else
+    /usr/bin/time -f '%M' -o "$WORK/floor.time" bash -c \
+      "'$IMPORT' --format=csv --participants=$n | sqlite3 '$WORK/floor.db' '.import --csv /dev/stdin participants'"
+  fi
+  t1=$(date +%s.%N)
+  local rows
+  rows=$(sqlite3 "$WORK/floor.db" 'SELECT count(*) FROM participants')
+  rm -f "$WORK/floor.db"
+  record "$rep" "$label" "$(awk -v n="$rows" -v a="$t0" -v b="$t1" -v m="$(cat "$WORK/floor.time")" \
+    'BEGIN { printf "rows=%d seconds=%.3f rows_per_s=%.1f sqlite3_maxrss_kb=%d", n, b - a, n / (b - a), m }')"
+  log "$label: $rows rows in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+}
+
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 if [[ -z $REPORT_FROM ]]; then
   # What the report says about the run, kept with its results for --report-from.
   record 0 run "commit=$COMMIT t_start=$T_START load_start=${LOAD_START// /,}"
+  echo "$DIRTY_CODE" >"$WORK/bench-source.txt"
 else
   # A report of a run that stopped before writing one (its work directory kept): the run's own
   # commit, start and load, and the end of its last measurement.
   COMMIT=$(values run commit | tail -1) DIRTY=" (report written afterwards with --report-from)"
+  DIRTY_CODE=$DIRTY
+  [[ ! -f $WORK/bench-source.txt ]] || DIRTY_CODE="$(cat "$WORK/bench-source.txt")$DIRTY"
   T_START=$(values run t_start | tail -1)
   LOAD_START=$(values run load_start | tail -1 | tr ',' ' ')
   [[ -n $COMMIT && -n $T_START ]] || { echo "bench.sh: $RESULTS has no run line" >&2; exit 2; }
@@ -394,21 +483,6 @@ for rep in $(seq "$REPS"); do
 done
 
 # --- 3. bulk import (its last, largest registry then serves the scale benchmark) -----------------
-sqlite_floor() {
-  local rep=$1 label=$2 n=$3
-  rm -f "$WORK/floor.db"
-  local t0 t1
-  t0=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$WORK/floor.time" bash -c \
-    "'$IMPORT' --format=csv --participants=$n | sqlite3 '$WORK/floor.db' '.import --csv /dev/stdin participants'"
-  t1=$(date +%s.%N)
-  local rows
-  rows=$(sqlite3 "$WORK/floor.db" 'SELECT count(*) FROM participants')
-  record "$rep" "$label" "$(awk -v n="$rows" -v a="$t0" -v b="$t1" -v m="$(cat "$WORK/floor.time")" \
-    'BEGIN { printf "rows=%d seconds=%.3f rows_per_s=%.1f sqlite3_maxrss_kb=%d", n, b - a, n / (b - a), m }')"
-  log "$label: $rows rows in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
-}
-
 # import_run REP LABEL N NAME: a fresh registry NAME, skeleton, then N participants timed.
 import_run() {
   local rep=$1 label=$2 n=$3 name=$4
@@ -548,6 +622,20 @@ nat_spans() {
     "SELECT count(*) FROM enrollment_spans WHERE region >= '$2' AND region < '$2' || '/'"
 }
 
+# nat_pick_regions DB: "PROVINCE REGENCY DISTRICT VILLAGE" of a national registry's SQLite database:
+# the regency/city holding the most enrollment spans, its province, its first district and that
+# district's first village by code (from the catalogue).
+nat_pick_regions() {
+  local regency district village
+  regency=$(sqlite3 -readonly "$1" "SELECT substr(region, 1, 5) AS r
+    FROM enrollment_spans GROUP BY r ORDER BY count(*) DESC, r LIMIT 1")
+  district=$(awk -F, -v r="$regency" 'NR > 1 && $2 == r { print $1 }' "$CATALOG/data/districts.csv" | sort | head -1)
+  village=$(awk -F, -v d="$district" 'NR > 1 && $2 == d { print $1 }' "$CATALOG/data/villages.csv" | sort | head -1)
+  [[ $village =~ ^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$ && ${village:0:5} == "$regency" ]] ||
+    { echo "bench.sh: no village found for regency '$regency' of the national registry" >&2; exit 1; }
+  echo "${regency:0:2} $regency $district $village"
+}
+
 national_run() {
   local n=$1 name=national_$1 line addr pid
   mkdir -p "$WORK/$name"
@@ -590,14 +678,9 @@ national_run() {
 
   # The four regions, chosen once, in the smallest registry.
   if [[ ${#NATIONAL_CODES[@]} == 0 ]]; then
-    local regency district village
-    regency=$(sqlite3 -readonly "$WORK/$name/registry.db" "SELECT substr(region, 1, 5) AS r
-      FROM enrollment_spans GROUP BY r ORDER BY count(*) DESC, r LIMIT 1")
-    district=$(awk -F, -v r="$regency" 'NR > 1 && $2 == r { print $1 }' "$CATALOG/data/districts.csv" | sort | head -1)
-    village=$(awk -F, -v d="$district" 'NR > 1 && $2 == d { print $1 }' "$CATALOG/data/villages.csv" | sort | head -1)
-    [[ $village =~ ^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$ && ${village:0:5} == "$regency" ]] ||
-      { echo "bench.sh: no village found for regency '$regency' of the national registry" >&2; exit 1; }
-    NATIONAL_CODES=("${regency:0:2}" "$regency" "$district" "$village")
+    local codes
+    codes=$(nat_pick_regions "$WORK/$name/registry.db")
+    read -r -a NATIONAL_CODES <<<"$codes"
     record 1 nat_regions "codes=$(IFS=,; echo "${NATIONAL_CODES[*]}")"
     log "national scale: regions ${NATIONAL_CODES[*]}"
   fi
@@ -669,6 +752,249 @@ national_run() {
 [[ -n $REPORT_FROM ]] || for n in "${NATIONAL_LIST[@]}"; do national_run "$n"; done
 if [[ -n $REPORT_FROM ]]; then
   IFS=, read -r -a NATIONAL_CODES <<<"$(values nat_regions codes | head -1)"
+fi
+
+# --- 7. SQLite and PostgreSQL side by side -------------------------------------------------------
+# A PostgreSQL 15 server in $WORK/pg (initdb, then postgres from $PG_BIN, as the postgres user when
+# we are root, on a Unix socket there only: listen_addresses=''), databases registry, award and
+# floor, PostgreSQL's defaults otherwise (fsync and synchronous_commit on: a commit waits for its
+# WAL flush, as SQLite's synchronous=FULL waits for its fsync); stopped by the trap at exit. Then,
+# for each backend in turn, a registry started with the national catalogue on that backend's
+# store, the national skeleton and PG_N persons imported as in section 6 (10,000 rows per batch
+# and message), timed, with the registry's and (PostgreSQL) the server's CPU; on PostgreSQL a
+# VACUUM (ANALYZE) after it, as autovacuum would do within a minute, timed apart. Each engine's
+# floor, REPS times: the same rows, written once to a CSV file before anything is timed, loaded by
+# the sqlite3 shell's .import into a plain table without index, and by psql's \copy into a plain
+# table with a primary key and an index on nik. With both registries up: cache-miss GetCoverage
+# latency of the four regions of section 6 (picked in the SQLite registry) through an uncached
+# coverage service per backend, the backends in turn within each repetition; the national award
+# evaluation with the award store on the registry's backend; NAT_WRITES single writes, one at a
+# time, without other load.
+SIDE_BACKENDS=(sqlite postgres)
+declare -A SIDE_ADDR SIDE_PID SIDE_COV SIDE_COV_PID
+SIDE_CODES=()
+AS_PG=() PSQL=()
+
+pg_start() {
+  PG_DIR=$WORK/pg
+  mkdir -p "$PG_DIR"
+  if [[ $(id -u) == 0 ]]; then
+    # PostgreSQL refuses to run as root: the postgres user owns its folder and may pass through
+    # the work directory (search, not listing).
+    chown postgres: "$PG_DIR"
+    chmod o+x "$WORK"
+    AS_PG=(setpriv --reuid=postgres --regid=postgres --clear-groups --)
+    "${AS_PG[@]}" test -x "$PG_DIR" ||
+      { echo "bench.sh: the postgres user cannot reach $PG_DIR" >&2; exit 1; }
+  fi
+  "${AS_PG[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U paritrana --auth=trust -E UTF8 --locale=C \
+    --no-sync --no-instructions >"$WORK/initdb.log" 2>&1 ||
+    { echo "bench.sh: initdb failed:" >&2; tail -20 "$WORK/initdb.log" >&2; exit 1; }
+  local pg_opts=()
+  [[ $PG_STATEMENTS == 0 ]] ||
+    pg_opts=(-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on)
+  "${AS_PG[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" -k "$PG_DIR" -c listen_addresses= "${pg_opts[@]}" \
+    >"$WORK/postgres.log" 2>&1 &
+  PG_PID=$!
+  for _ in $(seq 600); do
+    "$PG_BIN/pg_isready" -q -h "$PG_DIR" -U paritrana -d postgres && break
+    kill -0 "$PG_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  "$PG_BIN/pg_isready" -q -h "$PG_DIR" -U paritrana -d postgres ||
+    { echo "bench.sh: PostgreSQL did not start:" >&2; tail -20 "$WORK/postgres.log" >&2; exit 1; }
+  PSQL=(env PGOPTIONS='-c client_min_messages=warning' "$PG_BIN/psql" -h "$PG_DIR" -U paritrana -X -q
+        -v ON_ERROR_STOP=1)
+  local db
+  for db in registry award floor; do "$PG_BIN/createdb" -h "$PG_DIR" -U paritrana "$db"; done
+  record 1 pg_server "$("${PSQL[@]}" -d postgres -At -F ' ' -c "SELECT
+    'version=' || split_part(current_setting('server_version'), ' ', 1),
+    'shared_buffers=' || current_setting('shared_buffers'),
+    'max_wal_size=' || current_setting('max_wal_size'), 'fsync=' || current_setting('fsync'),
+    'synchronous_commit=' || current_setting('synchronous_commit'),
+    'wal_level=' || current_setting('wal_level')")"
+  log "PostgreSQL $(values pg_server version) in $PG_DIR (pid $PG_PID)"
+  [[ $PG_STATEMENTS == 0 ]] || "${PSQL[@]}" -d postgres -c 'CREATE EXTENSION pg_stat_statements'
+}
+
+# pg_statements STEP: with --pg-statements, the statements (of every database) that took the most
+# time since the last call, into WORK/pg-statements-STEP.txt; then the counts start again.
+pg_statements() {
+  [[ $PG_STATEMENTS == 1 ]] || return 0
+  "${PSQL[@]}" -d postgres -c "SELECT d.datname AS db, s.calls, round(s.total_exec_time) AS exec_ms,
+      round(s.total_plan_time) AS plan_ms, round(s.mean_exec_time::numeric, 3) AS mean_exec_ms,
+      s.rows, s.shared_blks_hit AS hit, s.shared_blks_read AS read,
+      left(regexp_replace(s.query, '\s+', ' ', 'g'), 160) AS query
+    FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+    ORDER BY s.total_exec_time + s.total_plan_time DESC LIMIT 25" >"$WORK/pg-statements-$1.txt"
+  "${PSQL[@]}" -d postgres -At -c "SELECT 'all statements: calls ' || sum(calls) || ', exec ms ' ||
+      round(sum(total_exec_time)) || ', plan ms ' || round(sum(total_plan_time))
+    FROM pg_stat_statements" >>"$WORK/pg-statements-$1.txt"
+  "${PSQL[@]}" -d postgres -c 'SELECT pg_stat_statements_reset()' >/dev/null
+  log "pg_stat_statements of step $1: $WORK/pg-statements-$1.txt"
+}
+
+pg_stop() {
+  [[ -n $PG_PID ]] || return 0
+  kill -INT "$PG_PID" 2>/dev/null || true  # fast shutdown
+  for _ in $(seq 300); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$PG_PID" 2>/dev/null || true
+  PG_PID=""
+}
+
+# pg_cpu: CPU seconds the PostgreSQL server has used so far: the postmaster, its children still
+# running and those it reaped.
+pg_cpu() {
+  local ticks p
+  ticks=$(awk '{ sub(/.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$PG_PID/stat")
+  for p in $(pgrep -P "$PG_PID"); do
+    ticks=$((ticks + $(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
+
+# side_store BACKEND DATABASE: the --store of a service keeping DATABASE on BACKEND.
+side_store() {
+  if [[ $1 == postgres ]]; then echo "postgres:host=$PG_DIR user=paritrana dbname=$2"
+  else echo "sqlite:$WORK/side_$1/$2.db"; fi
+}
+
+# side_import BACKEND: a registry on BACKEND with the national catalogue, the skeleton, then PG_N
+# persons through ImportRecords, timed.
+side_import() {
+  local b=$1 name=side_$1 line cpu0="" extra="" bytes t0 t1
+  mkdir -p "$WORK/$name"
+  log "side by side, $b: registry with the region catalogue"
+  START_TRIES=1200 start_grpc "$name" "$REGISTRY" "${COMMON[@]}" --store="$(side_store "$b" registry)" \
+    --nik_key_file="$WORK/$name/nik.key" --create_nik_key --redis="$REDIS_ADDR" \
+    --max_message_bytes=67108864 --region_catalog="$CATALOG"
+  SIDE_ADDR[$b]=$ADDR SIDE_PID[$b]=$LAST_PID
+  line=$(timeout 3600 "$IMPORT" --target="${SIDE_ADDR[$b]}" "${NAT_IMPORT[@]}" --participants="$PG_N" \
+         --part=skeleton | tee -a "$WORK/import.log" | grep '^RESULT' | sed 's/^RESULT //')
+  if [[ $b == postgres ]]; then
+    bytes=$("${PSQL[@]}" -d registry -At -c "SELECT pg_database_size('registry')")
+  else
+    bytes=$(nat_db_bytes "$name")
+  fi
+  record 1 "side_skeleton_$b" "$line db_bytes=$bytes"
+  log "side by side, $b: import of $PG_N persons"
+  if [[ $b == postgres ]]; then pg_statements skeleton; cpu0=$(pg_cpu); fi
+  line=$(timeout $((600 + PG_N / 100)) "$IMPORT" --target="${SIDE_ADDR[$b]}" "${NAT_IMPORT[@]}" \
+         --participants="$PG_N" --part=participants --registry_pid="${SIDE_PID[$b]}" |
+         tee -a "$WORK/import.log" | grep '^RESULT' | sed 's/^RESULT //')
+  if [[ $b == postgres ]]; then
+    extra="server_cpu_s=$(awk -v a="$cpu0" -v b="$(pg_cpu)" 'BEGIN { printf "%.2f", b - a }')"
+    pg_statements import
+    t0=$(date +%s.%N)
+    "${PSQL[@]}" -d registry -c 'VACUUM (ANALYZE)'
+    t1=$(date +%s.%N)
+    extra="$extra vacuum_analyze_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+    bytes=$("${PSQL[@]}" -d registry -At -c "SELECT pg_database_size('registry')")
+    extra="$extra $("${PSQL[@]}" -d registry -At -F ' ' -c "SELECT
+      'schema_version=' || (SELECT max(version) FROM schema_version WHERE store = 'registry'),
+      'partitions=' || (SELECT count(*) FROM pg_inherits)")"
+  else
+    bytes=$(nat_db_bytes "$name")
+  fi
+  record 1 "side_import_$b" "$line $extra db_bytes=$bytes bytes_per_person=$(awk -v a="$bytes" -v n="$PG_N" 'BEGIN { printf "%.1f", a / n }') bytes_per_person_above_skeleton=$(awk -v a="$bytes" -v k="$(med "side_skeleton_$b" db_bytes)" -v n="$PG_N" 'BEGIN { printf "%.1f", (a - k) / n }')"
+  log "side_import_$b: $(echo "$line $extra" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(rows|seconds|rows_per_s|cpu_s|server_cpu_s|vacuum_analyze_s|hwm_kb|rejected)=/) printf "%s ", $i }')database $((bytes / 1048576)) MiB"
+}
+
+# side_floors REP: the CSV file into the sqlite3 shell and into PostgreSQL with psql's \copy.
+side_floors() {
+  local rep=$1 csv=$WORK/side.csv cols t0 t1 rows
+  sqlite_floor "$rep" side_floor_sqlite "$PG_N" "$csv"
+  # The CSV's columns, all text but kpj; a person's 1 to 3 rows share a kpj, one per start date.
+  cols=$(head -1 "$csv" | tr ',' '\n' | awk '{ print $1 ($1 == "kpj" ? " bigint" : " text") }' | paste -sd,)
+  "${PSQL[@]}" -d floor -c 'DROP TABLE IF EXISTS participants' \
+    -c "CREATE TABLE participants ($cols, PRIMARY KEY (kpj, start_date))" \
+    -c 'CREATE INDEX ON participants (nik)'
+  t0=$(date +%s.%N)
+  "${PSQL[@]}" -d floor -c "\\copy participants FROM '$csv' CSV HEADER"
+  t1=$(date +%s.%N)
+  rows=$("${PSQL[@]}" -d floor -At -c 'SELECT count(*) FROM participants')
+  "${PSQL[@]}" -d floor -c 'DROP TABLE participants'
+  record "$rep" side_floor_postgres "$(awk -v n="$rows" -v a="$t0" -v b="$t1" \
+    'BEGIN { printf "rows=%d seconds=%.3f rows_per_s=%.1f", n, b - a, n / (b - a) }')"
+  log "side_floor_postgres: $rows rows in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+}
+
+# side_spans BACKEND CODE: enrollment spans of a region in BACKEND's registry.
+side_spans() {
+  if [[ $1 == postgres ]]; then
+    "${PSQL[@]}" -d registry -At -c \
+      "SELECT count(*) FROM enrollment_spans WHERE region >= '$2' AND region < '$2' || '/'"
+  else
+    nat_spans side_sqlite "$2"
+  fi
+}
+
+side_run() {
+  local b i rep line codes writes award_pid
+  log "side by side: $PG_N persons of the national generator as CSV (the floors' input)"
+  "$IMPORT" "${NAT_IMPORT[@]}" --participants="$PG_N" --format=csv >"$WORK/side.csv"
+  pg_start
+  for b in "${SIDE_BACKENDS[@]}"; do side_import "$b"; done
+  for rep in $(seq "$REPS"); do
+    log "side by side: floors, repetition $rep/$REPS"
+    side_floors "$rep"
+  done
+  rm -f "$WORK/side.csv"
+
+  codes=$(nat_pick_regions "$WORK/side_sqlite/registry.db")
+  read -r -a SIDE_CODES <<<"$codes"
+  record 1 side_regions "codes=$(IFS=,; echo "${SIDE_CODES[*]}")"
+  log "side by side: regions ${SIDE_CODES[*]}"
+  for b in "${SIDE_BACKENDS[@]}"; do
+    record 1 "side_spans_$b" "province=$(side_spans "$b" "${SIDE_CODES[0]}") regency=$(side_spans "$b" "${SIDE_CODES[1]}") district=$(side_spans "$b" "${SIDE_CODES[2]}") village=$(side_spans "$b" "${SIDE_CODES[3]}")"
+    start_grpc "side_coverage_$b" "$COVERAGE" "${COMMON[@]}" --registry="${SIDE_ADDR[$b]}"
+    SIDE_COV[$b]=$ADDR SIDE_COV_PID[$b]=$LAST_PID
+  done
+  pg_statements floors
+  for rep in $(seq "$REPS"); do
+    for b in "${SIDE_BACKENDS[@]}"; do
+      log "side by side, $b: cache misses, repetition $rep/$REPS"
+      for i in 0 1 2 3; do
+        load "$rep" "side_${b}_${NATIONAL_LEVELS[i]}" --target="${SIDE_COV[$b]}" --method=coverage \
+          --regions="regions/${SIDE_CODES[i]}" --date=$NATIONAL_DATE --mode=closed --concurrency=1
+      done
+    done
+  done
+
+  pg_statements misses
+  for b in "${SIDE_BACKENDS[@]}"; do
+    log "side by side, $b: national award evaluation, the award store on $b"
+    start_award "side_award_$b" "${SIDE_ADDR[$b]}" "${SIDE_COV[$b]}" \
+      "$([[ $b == postgres ]] && side_store postgres award)"
+    award_pid=$LAST_PID
+    evaluate "${SIDE_ADDR[$b]}" "$ADDR" "${SIDE_COV[$b]}" --part=award --label="side_eval_$b" \
+      --region_catalog="$CATALOG"
+    stop "$award_pid"
+  done
+
+  pg_statements evaluation
+  for b in "${SIDE_BACKENDS[@]}"; do
+    log "side by side, $b: $NAT_WRITES single writes"
+    writes=$(timeout 900 "$IMPORT" --target="${SIDE_ADDR[$b]}" "${NAT_IMPORT[@]}" --participants="$PG_N" \
+             --part=writes --writes="$NAT_WRITES" | tee -a "$WORK/import.log") ||
+      { echo "bench.sh: single writes on $b failed" >&2; exit 1; }
+    record 1 "side_write_contribution_$b" "$(echo "$writes" | grep 'method=CreateContribution' | sed 's/^RESULT //')"
+    record 1 "side_write_enrollment_$b" "$(echo "$writes" | grep 'method=CreateEnrollment' | sed 's/^RESULT //')"
+    log "side_write_$b: $(echo "$writes" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(method|p50_us|p99_us|failures)=/) printf "%s ", $i }')"
+  done
+
+  pg_statements writes
+  for b in "${SIDE_BACKENDS[@]}"; do stop "${SIDE_COV_PID[$b]}"; stop "${SIDE_PID[$b]}"; done
+  pg_stop
+  [[ $KEEP == 1 ]] || rm -rf "${WORK:?}/side_sqlite" "${WORK:?}/pg"
+}
+
+if [[ $PG_N != none ]]; then
+  if [[ -z $REPORT_FROM ]]; then
+    side_run
+  else
+    IFS=, read -r -a SIDE_CODES <<<"$(values side_regions codes | head -1)"
+  fi
 fi
 
 # The "What runs" rows of section 5 (and, with --only national, the rows it shares with the others).
@@ -835,9 +1161,181 @@ EOF
   fi
 }
 
+# The section "SQLite and PostgreSQL side by side" (section 7), whole in itself: it also goes alone
+# into docs/benchmarks.md (--only postgres).
+side_report() {
+  [[ $PG_N != none ]] || return 0
+  local b l i n=$PG_N name
+  local sq=side_import_sqlite pg=side_import_postgres nat='"5. National scale" in docs/benchmarks-national.md'
+  [[ ${#NATIONAL_LIST[@]} == 0 ]] || nat='"5. National scale" above'
+  cat <<EOF2
+
+## SQLite and PostgreSQL side by side
+
+Measured by \`scripts/bench.sh$RUN_ARGS\` on $(date -u -d "@$T_END" '+%Y-%m-%d %H:%M UTC') (the run took $(( (T_END - T_START) / 60 )) min), from commit
+$COMMIT$DIRTY_CODE; build: $BUILD_TEXT. Machine: $CORES cores ($CPU_MODEL), $MEM, kernel $(uname -r);
+load average (1, 5, 15 min) at start $LOAD_START, at end $LOAD_END. This machine is shared and
+noisy (other engineers build and test on it while benchmarks run; a load average above $CORES
+means other work competed for the CPU): figures are medians of $REPS repetition(s) where a
+repetition is cheap (floors, latencies) and of $EVAL_REPS evaluations, and each ratio of latencies
+is taken within one repetition. Each backend has one import of $n persons, and one run of
+$NAT_WRITES single writes of each kind.$( ((n >= 1000000)) || printf '%s' " The issue asks for 1,000,000 persons; this run has
+$n (bench/analysis.md, \"SQLite and PostgreSQL side by side\", says why).")
+
+The same $n persons of the national generator (\`bench/national_dataset.h\`, as in $nat) on each
+backend, every person in a real village of the idn-area-data catalogue:
+
+| process | command |
+|---|---|
+| PostgreSQL $(values pg_server version | tail -1) | registry schema version $(values side_import_postgres schema_version | tail -1) ($(values side_import_postgres partitions | tail -1) partitions); \`initdb -U paritrana --auth=trust -E UTF8 --locale=C\`, then \`postgres -D DIR/data -k DIR -c listen_addresses=\` (a Unix socket in the work directory, no TCP; as the \`postgres\` user), otherwise the defaults: shared_buffers $(values pg_server shared_buffers | tail -1), max_wal_size $(values pg_server max_wal_size | tail -1), fsync $(values pg_server fsync | tail -1), synchronous_commit $(values pg_server synchronous_commit | tail -1) (a commit waits for its WAL flush, as SQLite's \`synchronous=FULL\` waits for its fsync) |
+| registry | \`paritrana-registry --plaintext --listen=127.0.0.1:0 --nik_key_file=DIR/nik.key --create_nik_key --redis=unix:DIR/redis.sock --max_message_bytes=67108864 --region_catalog=tools/node_modules/idn-area-data\` with \`--store=sqlite:DIR/registry.db\` or \`--store="postgres:host=DIR user=paritrana dbname=registry"\` |
+| data | \`paritrana-bench-import --target=REGISTRY --shape=national --region_catalog=tools/node_modules/idn-area-data --batch_size=10000 --rows_per_message=10000 --participants=$n --part=skeleton\`, then the same with \`--part=participants --registry_pid=PID\` (timed) |
+| coverage, uncached | \`paritrana-coverage --plaintext --listen=127.0.0.1:0 --registry=REGISTRY\` (no \`--redis\`: every call asks \`QueryAggregates\`) |
+| award | \`paritrana-award --plaintext --listen=127.0.0.1:0 --registry=REGISTRY --coverage=COVERAGE --rubric_files=services/award/default_rubric_regency.json\` with \`--store=sqlite:DIR/award.db\` or \`--store="postgres:host=DIR user=paritrana dbname=award"\` (the registry's backend) |
+
+### Import against each engine's floor
+
+Streaming \`ImportRecords\` (LENIENT, 10,000 rows per batch and per message) into a registry that
+holds the catalogue and the skeleton. "registry CPU" is the registry process's user + system
+time during the import; "database server CPU" is PostgreSQL's (the postmaster and every backend,
+\`/proc\`), which SQLite spends inside the registry. Database size after the import: SQLite's
+\`registry.db\` plus \`-wal\`; PostgreSQL's \`pg_database_size('registry')\` after the import and a
+\`VACUUM (ANALYZE)\` ($(fmt "$(med $pg vacuum_analyze_s)" 1) s, not counted; autovacuum would do the same within minutes); "above the
+skeleton" takes off the size after the skeleton import (the catalogue's 91,599 regions, employers,
+baselines and targets).
+
+| backend | persons | rows | seconds | rows/s | registry CPU-s | database server CPU-s | registry VmHWM MiB | database MiB | bytes per person | above the skeleton | rejected |
+|---|---|---|---|---|---|---|---|---|---|---|---|
+EOF2
+  for b in sqlite postgres; do
+    l=side_import_$b
+    name=SQLite; [[ $b == postgres ]] && name=PostgreSQL
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$(fmt "$(med $l persons)")" \
+      "$(fmt "$(med $l rows)")" "$(fmt "$(med $l seconds)" 1)" "$(fmt "$(med $l rows_per_s)")" \
+      "$(fmt "$(med $l cpu_s)" 1)" "$([[ $b == postgres ]] && fmt "$(med $l server_cpu_s)" 1 || echo "(in the registry)")" \
+      "$(mib "$(med $l hwm_kb)")" "$(fmt "$(awk -v x="$(med $l db_bytes)" 'BEGIN { print x / 1048576 }')")" \
+      "$(fmt "$(med $l bytes_per_person)")" "$(fmt "$(med $l bytes_per_person_above_skeleton)")" \
+      "$(fmt "$(med $l rejected)")"
+  done
+  cat <<EOF2
+
+Floors, in the same run: the same rows as one CSV file (\`paritrana-bench-import --shape=national
+--region_catalog=tools/node_modules/idn-area-data --participants=$n --format=csv\`, one line per
+row, written before anything is timed), loaded by each engine's own bulk loader, median of $REPS.
+PostgreSQL's table has a primary key on (kpj, start_date) rather than kpj alone, since a person's
+1 to 3 rows share a KPJ and differ by start date; its columns are text but kpj (bigint).
+
+| backend | floor | rows | seconds | rows/s | import rows/s ÷ floor rows/s |
+|---|---|---|---|---|---|
+EOF2
+  printf '| %s | %s | %s | %s | %s | **%sx** |\n' SQLite \
+    "\`sqlite3 DB '.import --csv FILE participants'\`: a plain table, no index" \
+    "$(fmt "$(med side_floor_sqlite rows)")" "$(fmt "$(med side_floor_sqlite seconds)" 2)" \
+    "$(fmt "$(med side_floor_sqlite rows_per_s)")" \
+    "$(ratio "$(med $sq rows_per_s)" "$(med side_floor_sqlite rows_per_s)" 4)"
+  printf '| %s | %s | %s | %s | %s | **%sx** |\n' PostgreSQL \
+    "\`psql -c \"\\copy participants FROM 'FILE' CSV HEADER\"\` into a plain table with \`PRIMARY KEY (kpj, start_date)\` and an index on \`nik\`" \
+    "$(fmt "$(med side_floor_postgres rows)")" "$(fmt "$(med side_floor_postgres seconds)" 2)" \
+    "$(fmt "$(med side_floor_postgres rows_per_s)")" \
+    "$(ratio "$(med $pg rows_per_s)" "$(med side_floor_postgres rows_per_s)" 4)"
+  cat <<EOF2
+
+PostgreSQL ÷ SQLite: import rows/s $(ratio "$(med $pg rows_per_s)" "$(med $sq rows_per_s)")x, floor rows/s $(ratio "$(med side_floor_postgres rows_per_s)" "$(med side_floor_sqlite rows_per_s)")x, bytes per person above the skeleton $(ratio "$(med $pg bytes_per_person_above_skeleton)" "$(med $sq bytes_per_person_above_skeleton)")x.
+
+### Cache-miss latency by region level
+
+\`GetCoverage\` of one region on $NATIONAL_DATE through each backend's uncached coverage service,
+one caller at a time, ${DURATION} s after ${WARMUP} s warm-up, the backends in turn within each
+repetition; median of $REPS. Regions chosen as in $nat: regency/city ${SIDE_CODES[1]:-—} (the most
+enrollment spans), its province, its first district and that district's first village. Provinces
+and regencies/cities keep counts by delta; districts and villages count their enrollment spans on
+demand ("spans" is how many such a count reads). Latency in microseconds; "÷" is PostgreSQL ÷
+SQLite, the median of the ratios within each repetition.
+
+| level | region | spans | SQLite calls/s | p50 | p90 | p99 | PostgreSQL calls/s | p50 | p90 | p99 | p50 ÷ | p99 ÷ | errors |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+EOF2
+  for i in 0 1 2 3; do
+    local lv=${NATIONAL_LEVELS[i]} s=side_sqlite_${NATIONAL_LEVELS[i]} p=side_postgres_${NATIONAL_LEVELS[i]}
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %sx | %sx | %s |\n' "$lv" "${SIDE_CODES[i]:-—}" \
+      "$(fmt "$(med side_spans_sqlite "$lv")")" \
+      "$(fmt "$(med $s qps)")" "$(fmt "$(med $s p50_us)")" "$(fmt "$(med $s p90_us)")" "$(fmt "$(med $s p99_us)")" \
+      "$(fmt "$(med $p qps)")" "$(fmt "$(med $p p50_us)")" "$(fmt "$(med $p p90_us)")" "$(fmt "$(med $p p99_us)")" \
+      "$(fmt "$(ratio_med $p p50_us $s)" 2)" "$(fmt "$(ratio_med $p p99_us $s)" 2)" \
+      "$(fmt "$(awk -v a="$(med $s errors)" -v b="$(med $p errors)" 'BEGIN { print a + b }')")"
+  done
+  cat <<EOF2
+
+### Single writes
+
+$NAT_WRITES persons sampled evenly over the registry each get one \`CreateContribution\` and one
+\`CreateEnrollment\`, one call at a time in random order (\`paritrana-bench-import --part=writes
+--writes=$NAT_WRITES\`, as in $nat but with no read load beside them), on each backend after
+the evaluations below. Each call is one transaction that waits for its commit to reach the disk.
+Latency in microseconds.
+
+| method | backend | calls | p50 | p90 | p99 | max | failures | p99 PostgreSQL ÷ SQLite |
+|---|---|---|---|---|---|---|---|---|
+EOF2
+  for l in contribution enrollment; do
+    for b in sqlite postgres; do
+      local w=side_write_${l}_$b
+      name=SQLite; [[ $b == postgres ]] && name=PostgreSQL
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(values $w method | tail -1)" "$name" \
+        "$(fmt "$(med $w calls)")" "$(fmt "$(med $w p50_us)")" "$(fmt "$(med $w p90_us)")" \
+        "$(fmt "$(med $w p99_us)")" "$(fmt "$(med $w max_us)")" "$(fmt "$(med $w failures)")" \
+        "$([[ $b == postgres ]] && echo "$(ratio "$(med $w p99_us)" "$(med side_write_${l}_sqlite p99_us)")x" || echo "—")"
+    done
+  done
+  cat <<EOF2
+
+### Award evaluation
+
+\`paritrana-bench-evaluate --part=award --region_catalog=tools/node_modules/idn-area-data
+--assessors=$EVAL_ASSESSORS --reps=$EVAL_REPS\` against each backend's registry and uncached
+coverage service, with the award service's store on the same backend: the national cycle (the
+catalogue's regencies/cities as candidates, the shipped regency rubric, jury scores) and the
+provincial one (Jambi). Set-up: cycles, candidates and assessments created over gRPC, one call
+each. Then $EVAL_REPS timed \`EvaluateCycle\` calls of each cycle (each computes every candidate's
+indicators from the registry and stores the whole evaluation).
+
+| | SQLite | PostgreSQL | PostgreSQL ÷ SQLite |
+|---|---|---|---|
+EOF2
+  local a c
+  a=$(values side_eval_sqlite_award_setup seconds | tail -1) c=$(values side_eval_postgres_award_setup seconds | tail -1)
+  printf '| set-up: %s candidates, %s assessments, seconds | %s | %s | %sx |\n' \
+    "$(fmt "$(med side_eval_sqlite_award_setup candidates)")" "$(fmt "$(med side_eval_sqlite_award_setup assessments)")" \
+    "$(fmt "$a" 1)" "$(fmt "$c" 1)" "$(ratio "$c" "$a")"
+  for l in national province; do
+    name="national cycle, $(fmt "$(med side_eval_sqlite_national candidates)") candidates"
+    [[ $l == province ]] && name="provincial cycle (Jambi), $(fmt "$(med side_eval_sqlite_province candidates)") candidates"
+    printf '| %s: median ms (slowest) | %s (%s) | %s (%s) | %sx |\n' "$name" \
+      "$(fmt "$(med side_eval_sqlite_$l ms)" 1)" "$(fmt "$(values side_eval_sqlite_$l ms | sort -g | tail -1)" 1)" \
+      "$(fmt "$(med side_eval_postgres_$l ms)" 1)" "$(fmt "$(values side_eval_postgres_$l ms | sort -g | tail -1)" 1)" \
+      "$(ratio "$(med side_eval_postgres_$l ms)" "$(med side_eval_sqlite_$l ms)")"
+  done
+  printf '| %s | %s | %s | %sx |\n' "the national evaluation's \`BatchGetCoverage\` calls alone, median ms" \
+    "$(fmt "$(med side_eval_sqlite_coverage ms)" 1)" "$(fmt "$(med side_eval_postgres_coverage ms)" 1)" \
+    "$(ratio "$(med side_eval_postgres_coverage ms)" "$(med side_eval_sqlite_coverage ms)")"
+  cat <<EOF2
+
+What these figures mean, where PostgreSQL's time goes: bench/analysis.md, "SQLite and
+PostgreSQL side by side". Reproduce: \`scripts/bench.sh --no-build --only postgres --postgres N\`
+(this section alone, written into docs/benchmarks.md in place; \`--quick --only postgres\`: 2,000
+persons, report in the work directory).
+
+EOF2
+}
+
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 T_END=$(date +%s)
-if [[ -n $REPORT_FROM ]]; then
+if [[ -z $REPORT_FROM ]]; then
+  record 0 run_end "t_end=$T_END load_end=${LOAD_END// /,}"
+elif [[ -n $(values run_end t_end) ]]; then
+  T_END=$(values run_end t_end | tail -1)
+  LOAD_END=$(values run_end load_end | tail -1 | tr ',' ' ')
+else
   LOAD_END="(not recorded)"
   T_END=$(stat -c %Y "$RESULTS")
 fi
@@ -888,6 +1386,34 @@ if [[ $BIN == "$ROOT/build-release" ]]; then
   BUILD_TEXT='`cmake --preset release && cmake --build --preset release` (Release, -O3)'
 else
   BUILD_TEXT="binaries from \`$BIN\` (not the Release preset)"
+fi
+
+# splice_section FILE SECTION: SECTION (a file holding "## SQLite and PostgreSQL side by side" and
+# its text) in place of FILE's section of that name, up to the next "## " heading; without one,
+# before "## Goals", or else at the end. The rest of FILE is left as it is.
+splice_section() {
+  local file=$1 sec=$2 heading="## SQLite and PostgreSQL side by side"
+  if grep -qxF "$heading" "$file"; then
+    awk -v sec="$sec" -v h="$heading" '
+      skip && /^## / { skip = 0 }
+      $0 == h { while ((getline l < sec) > 0) print l; skip = 1; next }
+      !skip { print }' "$file"
+  elif grep -qx '## Goals' "$file"; then
+    awk -v sec="$sec" '$0 == "## Goals" { while ((getline l < sec) > 0) print l } { print }' "$file"
+  else
+    cat "$file"; echo; cat "$sec"
+  fi >"$file.tmp"
+  mv "$file.tmp" "$file"
+}
+
+if [[ $SPLICE == 1 ]]; then
+  # --only postgres without --out: that section alone, into docs/benchmarks.md.
+  side_report | sed '/./,$!d' >"$WORK/side-section.md"
+  if [[ -f $OUT ]]; then splice_section "$OUT" "$WORK/side-section.md"; else cp "$WORK/side-section.md" "$OUT"; fi
+  log "raw results:"
+  cat "$RESULTS" >&2
+  log "section \"SQLite and PostgreSQL side by side\" written into $OUT ($(( $(date +%s) - T_START )) s in all)"
+  exit 0
 fi
 {
   cat <<EOF
@@ -1119,6 +1645,7 @@ cost (an extrapolation, not a measurement; see the analysis).
 EOF
   fi
   national_report
+  side_report
   if [[ $MAIN == 1 ]]; then
     cat <<EOF
 
@@ -1147,6 +1674,7 @@ EOF
 scripts/bench.sh            # this report (about 25 minutes here); options: --reps N --large N --small N --import N
 scripts/bench.sh --quick    # tiny scale, 1 repetition, report in a temporary directory (CI)
 scripts/bench.sh --no-build --reps 1 --only national --national 1000000,10000000   # the national section alone
+scripts/bench.sh --no-build --only postgres --postgres 1000000   # SQLite and PostgreSQL side by side, alone, into docs/benchmarks.md
 \`\`\`
 This run: \`scripts/bench.sh$BENCH_ARGS\`.
 Raw lines of this run (\`REP LABEL key=value ...\`) are printed at the end of the script's output.
