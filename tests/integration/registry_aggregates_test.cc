@@ -16,6 +16,7 @@
 #include "services/registry/active_counts.h"
 #include "services/registry/registry.h"
 #include "services/registry/store/open_store.h"
+#include "tests/support/aggregate_recount.h"
 #include "tests/support/temp_dir.h"
 
 namespace paritrana::registry {
@@ -203,26 +204,8 @@ TEST_F(RegistryAggregatesTest, MaintainedCountsEqualABruteForceRecount) {
   std::vector<absl::CivilDay> days;
   for (int i = 0; i < 24; ++i) days.push_back(absl::CivilDay(2022, 12, 31) + i * 67);
   // expected[region][day][dimension] = distinct participants
-  using Counts = std::map<std::string, std::set<std::string>>;
-  std::map<std::string, std::map<absl::CivilDay, Counts>> expected;
-  for (const v1::Enrollment& e : all) {
-    if (!e.has_paid_through_date()) continue;
-    const std::string person = e.name().substr(0, e.name().find("/enrollments/"));
-    const std::string code = e.region().substr(8);
-    for (absl::CivilDay day : days) {
-      const bool active = Day(e.start_date()) <= day && day <= Day(e.paid_through_date()) &&
-                          (!e.has_end_date() || day < Day(e.end_date()));
-      if (!active) continue;
-      for (const std::string& region : RegionAndAncestors(code)) {
-        Counts& c = expected[region][day];
-        c["total"].insert(person);
-        c[absl::StrCat("seg", e.segment())].insert(person);
-        for (int p : e.programmes()) c[absl::StrCat("seg", e.segment(), "/prog", p)].insert(person);
-        c[absl::StrCat("seg", e.segment(), "/fund", e.funding_source(), ":", e.subsidy_scheme())]
-            .insert(person);
-      }
-    }
-  }
+  std::map<std::string, std::map<absl::CivilDay, test_support::RecountedPersons>> expected =
+      test_support::Recount(all, days);
 
   v1::QueryAggregatesRequest query;
   query.add_regions("regions/15");
@@ -240,27 +223,11 @@ TEST_F(RegistryAggregatesTest, MaintainedCountsEqualABruteForceRecount) {
   for (const v1::RegionAggregate& agg : answer->aggregates()) {
     const std::string code = agg.region().substr(8);
     const absl::CivilDay day = Day(agg.date());
-    const Counts& want = expected[code][day];
-    auto count = [&](const std::string& key) -> int64_t {
-      auto it = want.find(key);
-      return it == want.end() ? 0 : static_cast<int64_t>(it->second.size());
-    };
-    std::map<std::string, int64_t> got;
-    if (agg.active_persons() != 0) got["total"] = agg.active_persons();
-    for (const auto& s : agg.segments()) {
-      got[absl::StrCat("seg", s.segment())] = s.active_persons();
-      for (const auto& p : s.programmes()) {
-        got[absl::StrCat("seg", s.segment(), "/prog", p.programme())] = p.active_persons();
-      }
-      for (const auto& f : s.funding()) {
-        got[absl::StrCat("seg", s.segment(), "/fund", f.funding_source(), ":",
-                         f.subsidy_scheme())] = f.active_persons();
-      }
-    }
-    std::map<std::string, int64_t> recount;
-    for (const auto& [key, people] : want) recount[key] = static_cast<int64_t>(people.size());
+    const test_support::RecountedPersons& want = expected[code][day];
+    const std::map<std::string, int64_t> got = test_support::CountsOf(agg);
+    const std::map<std::string, int64_t> recount = test_support::CountsOf(want);
     EXPECT_EQ(got, recount) << agg.region() << " on " << day;
-    EXPECT_EQ(agg.active_persons(), count("total"));
+    EXPECT_EQ(agg.active_persons(), recount.count("total") ? recount.at("total") : 0);
     ++compared;
   }
   EXPECT_EQ(compared, query.regions_size() * static_cast<int>(days.size()));

@@ -39,6 +39,7 @@
 #include "services/registry/registry.h"
 #include "services/registry/store/registry_store.h"
 #include "storage/postgres/postgres.h"
+#include "tests/support/aggregate_recount.h"
 #include "tests/support/coverage_under_test.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/redis_server.h"
@@ -215,25 +216,9 @@ std::string Aggregates(Registry& registry, const std::vector<std::string>& regio
 size_t ExpectAggregatesEqualRecount(Registry& registry, const std::vector<v1::Enrollment>& all,
                                     const std::vector<std::string>& regions,
                                     const std::vector<absl::CivilDay>& days) {
-  using Counts = std::map<std::string, std::set<std::string>>;
-  std::map<std::string, std::map<absl::CivilDay, Counts>> expected;  // region code, day
-  for (const v1::Enrollment& e : all) {
-    if (!e.has_paid_through_date()) continue;
-    const std::string person = e.name().substr(0, e.name().find("/enrollments/"));
-    for (absl::CivilDay day : days) {
-      const bool active = Day(e.start_date()) <= day && day <= Day(e.paid_through_date()) &&
-                          (!e.has_end_date() || day < Day(e.end_date()));
-      if (!active) continue;
-      for (const std::string& region : RegionAndAncestors(e.region().substr(8))) {
-        Counts& c = expected[region][day];
-        c["total"].insert(person);
-        c[absl::StrCat("seg", e.segment())].insert(person);
-        for (int p : e.programmes()) c[absl::StrCat("seg", e.segment(), "/prog", p)].insert(person);
-        c[absl::StrCat("seg", e.segment(), "/fund", e.funding_source(), ":", e.subsidy_scheme())]
-            .insert(person);
-      }
-    }
-  }
+  // Region code, day.
+  std::map<std::string, std::map<absl::CivilDay, test_support::RecountedPersons>> expected =
+      test_support::Recount(all, days);
   v1::QueryAggregatesRequest query;
   for (const std::string& r : regions) query.add_regions(r);
   for (absl::CivilDay d : days) *query.add_dates() = Date(d);
@@ -242,22 +227,9 @@ size_t ExpectAggregatesEqualRecount(Registry& registry, const std::vector<v1::En
   if (!answer.ok()) return 0;
   EXPECT_EQ(answer->aggregates_size(), static_cast<int>(regions.size() * days.size()));
   for (const v1::RegionAggregate& agg : answer->aggregates()) {
-    std::map<std::string, int64_t> got;
-    if (agg.active_persons() != 0) got["total"] = agg.active_persons();
-    for (const auto& s : agg.segments()) {
-      got[absl::StrCat("seg", s.segment())] = s.active_persons();
-      for (const auto& p : s.programmes()) {
-        got[absl::StrCat("seg", s.segment(), "/prog", p.programme())] = p.active_persons();
-      }
-      for (const auto& f : s.funding()) {
-        got[absl::StrCat("seg", s.segment(), "/fund", f.funding_source(), ":",
-                         f.subsidy_scheme())] = f.active_persons();
-      }
-    }
-    std::map<std::string, int64_t> recount;
-    for (const auto& entry : expected[agg.region().substr(8)][Day(agg.date())]) {
-      recount[entry.first] = static_cast<int64_t>(entry.second.size());
-    }
+    const std::map<std::string, int64_t> got = test_support::CountsOf(agg);
+    const std::map<std::string, int64_t> recount =
+        test_support::CountsOf(expected[agg.region().substr(8)][Day(agg.date())]);
     EXPECT_EQ(got, recount) << agg.region() << " on " << Day(agg.date());
   }
   size_t busiest = 0;
