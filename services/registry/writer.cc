@@ -403,13 +403,19 @@ absl::StatusOr<v1::Contribution> Writer::NewContribution(const v1::Enrollment& s
   return c;
 }
 
+std::string Writer::NikHash(const std::string& nik) {
+  auto [it, inserted] = nik_hashes_.try_emplace(nik);
+  if (inserted) it->second = vault_.LookupHash(nik);
+  return it->second;
+}
+
 absl::Status Writer::PrefetchPersons(std::span<const v1::Participant* const> participants,
                                      std::span<const v1::Enrollment* const> enrollments) {
   std::vector<std::string> names, hashes;
   std::set<std::string> regions, employers;
   for (const v1::Participant* p : participants) {
     names.push_back(p->name());
-    hashes.push_back(vault_.LookupHash(p->nik()));
+    hashes.push_back(NikHash(p->nik()));
     regions.insert(p->domicile_region());
   }
   for (const v1::Enrollment* e : enrollments) {
@@ -439,7 +445,7 @@ absl::StatusOr<std::optional<Outcome>> Writer::CreateNewPerson(
   PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                              tx_.Get(Kind::kParticipant, participant.name()));
   if (stored.has_value()) return std::nullopt;
-  const std::string hash = vault_.LookupHash(participant.nik());
+  const std::string hash = NikHash(participant.nik());
   PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> holder, tx_.ParticipantByNikHash(hash));
   if (holder.has_value()) return std::nullopt;
   v1::Enrollment first = enrollment;

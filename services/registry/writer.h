@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <span>
@@ -124,6 +125,9 @@ class Writer final {
   const absl::CivilDay today_;
   std::set<std::string> touched_;
   std::set<std::pair<Kind, std::string>> known_;
+  // NIK -> its lookup hash, computed once by PrefetchPersons for CreateNewPerson (an HMAC a row).
+  std::map<std::string, std::string> nik_hashes_;
+  std::string NikHash(const std::string& nik);
 };
 
 // Loads a stored resource; nullopt when absent.
