@@ -61,7 +61,7 @@ REG=$ADDR REG_PID=$LAST_PID
 "$BIN/bench/paritrana-bench-import" --target="$REG" --participants="$N" >/dev/null
 start_grpc echo "$BIN/bench/paritrana-bench-echo" "${COMMON[@]}"; ECHO=$ADDR ECHO_PID=$LAST_PID
 start_grpc hit "$BIN/services/coverage/paritrana-coverage" "${COMMON[@]}" --registry="$REG" \
-  --redis=127.0.0.1:$PORT
+  --redis=127.0.0.1:$PORT --cache_key_file="$WORK/cache.key" --create_cache_key
 HIT=$ADDR HIT_PID=$LAST_PID
 start_grpc miss "$BIN/services/coverage/paritrana-coverage" "${COMMON[@]}" --registry="$REG"
 MISS=$ADDR MISS_PID=$LAST_PID

@@ -972,8 +972,8 @@ AwardCommands::AwardCommands(CLI::App& app, const std::function<void(CLI::App*)>
   award_ = app.add_subcommand(
       "award",
       "Run a Paritrana Award cycle: rubrics, cycles, candidates, jury scores, evaluation, "
-      "ranking, publication (award service; writes need an admin token, scores an assessor or "
-      "admin token).\n"
+      "ranking, publication (award service; writes need an award_admin or admin token, scores "
+      "an assessor token under its own id, or an admin token under any).\n"
       "  example: paritrana award show 2024-jambi");
   award_->require_subcommand(1);
 

@@ -3,6 +3,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
+#include "cli/audit_commands.h"
 #include "cli/award_commands.h"
 #include "cli/connection.h"
 #include "cli/coverage_commands.h"
@@ -168,6 +169,7 @@ int main(int argc, char** argv) {
                        "them); default: synthetic districts and villages in Jambi");
 
   paritrana::cli::AwardCommands award(app, add_output);
+  paritrana::cli::AuditCommands audit(app, add_output);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -185,6 +187,7 @@ int main(int argc, char** argv) {
   if (*trend_cmd) return Finish(conn, paritrana::cli::RunTrend(conn, q, from, to));
   if (*gap_cmd) return Finish(conn, paritrana::cli::RunGap(conn, q, year));
   if (award.parsed()) return Finish(conn, award.Run(conn, format()));
+  if (audit.parsed()) return Finish(conn, audit.Run(conn, format()));
   if (*demo_cmd) {
     std::string json;
     google::protobuf::util::JsonPrintOptions options;

@@ -55,11 +55,16 @@ class RpcObserver final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       auto* md = methods->GetRecvInitialMetadata();
       auto it = md->find(kRequestIdHeader);
-      // A caller's id is kept when it is a sane token; anything else is replaced.
+      // A caller's id is kept when it is a sane token; anything else is replaced, in the
+      // metadata the service sees too (RequestIdOf), so logs and the audit trail agree.
       if (it != md->end() && !it->second.empty() && it->second.size() <= 64) {
         request_id_.assign(it->second.data(), it->second.size());
       }
-      if (request_id_.empty()) request_id_ = NewRequestId();
+      if (request_id_.empty()) {
+        request_id_ = NewRequestId();
+        md->erase(kRequestIdHeader);
+        md->emplace(kRequestIdHeader, request_id_);
+      }
       if (gate_ != nullptr && gate_->refusing()) md->emplace(kRefusedMarker, "1");
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
@@ -127,6 +132,12 @@ class RpcObserverFactory final : public grpc::experimental::ServerInterceptorFac
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeRpcObserverFactory(
     CallGate* gate) {
   return std::make_unique<RpcObserverFactory>(gate);
+}
+
+std::string RequestIdOf(const grpc::ServerContextBase& ctx) {
+  auto it = ctx.client_metadata().find(kRequestIdHeader);
+  if (it == ctx.client_metadata().end()) return std::string();
+  return std::string(it->second.data(), it->second.size());
 }
 
 absl::Status CheckAdmitted(const grpc::ServerContextBase& ctx) {

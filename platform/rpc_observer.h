@@ -44,6 +44,10 @@ class CallGate final {
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> MakeRpcObserverFactory(
     CallGate* gate = nullptr);
 
+// The call's request id: the caller's `x-request-id`, or the one the RpcObserver made for it;
+// empty on a server without the observer.
+std::string RequestIdOf(const grpc::ServerContextBase& ctx);
+
 // UNAVAILABLE when the call behind `ctx` arrived while its server was refusing calls (shutting
 // down), so the caller retries on another replica. Every service method checks it first
 // (Authorizer::Authenticate does); health and reflection stay answered.

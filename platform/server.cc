@@ -16,6 +16,7 @@
 #include "platform/log.h"
 #include "platform/metrics.h"
 #include "platform/rpc_observer.h"
+#include "platform/secret_file.h"
 #include "platform/tls.h"
 
 ABSL_FLAG(std::string, listen, "",
@@ -37,6 +38,12 @@ ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(10),
 ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
           "How often dependency probes run to update health");
 ABSL_FLAG(std::string, log_level, "info", "Minimum log level: debug, info, warn or error");
+ABSL_FLAG(bool, production, false,
+          "Refuse what is only fit for development: plaintext, static tokens, authentication off, "
+          "and secret files readable by group or others");
+ABSL_FLAG(bool, reflection, true,
+          "Serve gRPC server reflection (service and message descriptions; no data, no "
+          "credential needed)");
 ABSL_FLAG(std::string, metrics_listen, "",
           "HOST:PORT for the Prometheus /metrics endpoint; empty disables it");
 
@@ -70,7 +77,19 @@ ServerOptions ServerOptionsFromFlags(std::string service_name, int default_port)
   o.shutdown_deadline = absl::GetFlag(FLAGS_shutdown_deadline);
   o.health_interval = absl::GetFlag(FLAGS_health_interval);
 
+  o.reflection = absl::GetFlag(FLAGS_reflection);
+
   const TlsOptions tls = TlsOptionsFromFlags();
+  if (absl::GetFlag(FLAGS_production)) {
+    if (tls.plaintext) {
+      ExitOnBadFlags(absl::FailedPreconditionError(
+          "--production refuses --plaintext: give --tls_cert and --tls_key"));
+    }
+    // The key is read again by ServerCredentials; this read only applies the rule for secrets.
+    if (auto key = ReadSecretFile(tls.key_file, "--tls_key", 1 << 20); !key.ok()) {
+      ExitOnBadFlags(key.status());
+    }
+  }
   auto credentials = ServerCredentials(tls);
   if (!credentials.ok()) ExitOnBadFlags(credentials.status());
   // ServerOptions spells plaintext as null credentials (logged as "tls": false).
@@ -94,7 +113,7 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   // gRPC's built-in health service carries no protobuf descriptors; touching ours links them in,
   // so reflection clients (grpcurl, buf curl) can describe grpc.health.v1.Health too.
   grpc::health::v1::HealthCheckRequest::descriptor();
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  if (options.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   std::unique_ptr<ServiceHost> host(new ServiceHost(std::move(options), std::move(dependencies)));
   const ServerOptions& o = host->options_;

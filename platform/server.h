@@ -6,6 +6,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "absl/flags/declare.h"
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
@@ -20,6 +21,10 @@
 
 // The server bootstrap every Paritrana service uses: health tied to dependency checks, server
 // reflection, keepalive enforcement, message-size limits and a bounded drain on shutdown.
+// --production: refuse what is only fit for development (plaintext here; static tokens and
+// authentication off in security/auth.h; secret files readable by others everywhere they are read).
+ABSL_DECLARE_FLAG(bool, production);
+
 namespace paritrana {
 
 // Something a service needs to work (its store, Redis, another service). A failing required
@@ -39,11 +44,15 @@ struct ServerOptions {
   absl::Duration drain_grace = absl::Seconds(5);         // NOT_SERVING before refusing new calls
   absl::Duration shutdown_deadline = absl::Seconds(10);  // then in-flight calls are cancelled
   absl::Duration health_interval = absl::Seconds(1);
+  // gRPC server reflection (grpcurl, buf curl). It lists services and messages, never data, and
+  // needs no credential; --reflection=false turns it off. Once on, it is on for the process.
+  bool reflection = true;
 };
 
 // The options given by the common flags (--listen, --plaintext, --tls_*, --drain_grace, ...).
 // `default_port` is used when --listen is empty. Exits 2 with a message on contradictory flags
-// or TLS files that cannot be read (see ServerCredentials in platform/tls.h).
+// or TLS files that cannot be read (see ServerCredentials in platform/tls.h), and with
+// --production on --plaintext or a TLS key file that group or others may read.
 ServerOptions ServerOptionsFromFlags(std::string service_name, int default_port);
 
 // A started gRPC server with its health and dependency watcher.

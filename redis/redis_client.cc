@@ -114,7 +114,60 @@ bool IsTransientError(absl::string_view code) {
          code == "CLUSTERDOWN" || code == "READONLY";
 }
 
+// Error replies about credentials or ACL permissions: the deployment is misconfigured, and
+// retrying will not help until an operator fixes it.
+bool IsAccessError(absl::string_view code) {
+  return code == "NOAUTH" || code == "WRONGPASS" || code == "NOPERM";
+}
+
+// The error code of an error reply: its leading upper-case word ("ERR" if none). The rest of a
+// Redis error message can quote the command's arguments (keys, values, a password), so it is
+// never kept.
+absl::string_view ErrorCode(const redisReply& reply) {
+  absl::string_view text(reply.str, reply.len);
+  const size_t end = std::find_if_not(text.begin(), text.end(), absl::ascii_isupper) - text.begin();
+  return end == 0 ? absl::string_view("ERR") : text.substr(0, end);
+}
+
 }  // namespace
+
+absl::Status RedisClient::Authenticate(redisContext& context, absl::string_view address,
+                                       absl::string_view username, absl::string_view password) {
+  if (password.empty()) return absl::OkStatus();
+  std::vector<const char*> argv = {"AUTH"};
+  std::vector<size_t> lengths = {4};
+  if (!username.empty()) {
+    argv.push_back(username.data());
+    lengths.push_back(username.size());
+  }
+  argv.push_back(password.data());
+  lengths.push_back(password.size());
+  const std::string who = username.empty()
+                              ? std::string("the default user")
+                              : absl::StrCat("user \"", absl::CHexEscape(username), "\"");
+  void* raw = nullptr;
+  {
+    ScopedSigpipeBlock no_sigpipe;
+    raw = redisCommandArgv(&context, static_cast<int>(argv.size()), argv.data(), lengths.data());
+  }
+  ReplyPtr reply(static_cast<redisReply*>(raw));
+  if (reply == nullptr) {
+    return absl::UnavailableError(absl::StrCat("redis at ", address, ": AUTH as ", who,
+                                               " failed: connection error: ", context.errstr));
+  }
+  if (reply->type == REDIS_REPLY_ERROR) {
+    const absl::string_view code = ErrorCode(*reply);
+    const std::string message =
+        absl::StrCat("redis at ", address, ": AUTH as ", who, " refused (", code, ")");
+    if (IsTransientError(code)) return absl::UnavailableError(message);
+    return absl::FailedPreconditionError(
+        absl::StrCat(message, ": check --redis_user and --redis_password_file"));
+  }
+  if (reply->type != REDIS_REPLY_STATUS || absl::string_view(reply->str, reply->len) != "OK") {
+    return absl::InternalError(absl::StrCat("redis at ", address, ": unexpected reply to AUTH"));
+  }
+  return absl::OkStatus();
+}
 
 void RedisClient::ContextDeleter::operator()(redisContext* context) const { redisFree(context); }
 void RedisClient::ReplyDeleter::operator()(redisReply* reply) const { freeReplyObject(reply); }
@@ -127,6 +180,9 @@ absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Create(Options options
   }
   if (options.pool_size < 1) {
     return absl::InvalidArgumentError("redis pool size must be at least 1");
+  }
+  if (!options.username.empty() && options.password.empty()) {
+    return absl::InvalidArgumentError("redis user given without a password");
   }
   if (options.initial_backoff <= absl::ZeroDuration() ||
       options.max_backoff < options.initial_backoff) {
@@ -319,15 +375,27 @@ absl::StatusOr<RedisClient::Lease> RedisClient::Acquire(absl::Time deadline) {
 
   // Connect without holding mu_: it can take up to the whole timeout.
   ContextPtr context(Connect(host_, port_, TimeLeft(deadline)));
+  absl::Status connected;
   if (context == nullptr || context->err != 0) {
-    const std::string why = context == nullptr ? "out of memory" : context->errstr;
+    connected = Unavailable(
+        absl::StrCat("cannot connect: ", context == nullptr ? "out of memory" : context->errstr));
+  } else if (!options_.password.empty()) {
+    // A connection is usable only once authenticated. Refused credentials count as a failure
+    // like any other, so a wrong password is retried at the backoff's pace, not on every call.
+    if (redisSetTimeout(context.get(), TimeLeft(deadline)) != REDIS_OK) {
+      connected = Unavailable(absl::StrCat("cannot set socket timeout: ", context->errstr));
+    } else {
+      connected = Authenticate(*context, options_.address, options_.username, options_.password);
+    }
+  }
+  if (!connected.ok()) {
     std::vector<ContextPtr> to_close;
     {
       absl::MutexLock lock(&mu_);
       --open_;
       to_close = FailLocked(lease.probe);
     }
-    return Unavailable(absl::StrCat("cannot connect: ", why));
+    return connected;
   }
   {
     absl::MutexLock lock(&mu_);
@@ -445,14 +513,19 @@ absl::Status RedisClient::Unavailable(absl::string_view what) const {
 }
 
 absl::Status RedisClient::ErrorReply(const redisReply& reply, absl::string_view command) const {
-  // Only the error code (the leading upper-case word) is kept: the rest of a Redis error message
-  // can quote the command's arguments, i.e. keys or values.
-  absl::string_view text(reply.str, reply.len);
-  const size_t end = std::find_if_not(text.begin(), text.end(), absl::ascii_isupper) - text.begin();
-  const absl::string_view code = end == 0 ? absl::string_view("ERR") : text.substr(0, end);
+  const absl::string_view code = ErrorCode(reply);
   const std::string message =
       absl::StrCat("redis at ", options_.address, ": ", command, " failed with ", code);
-  return IsTransientError(code) ? absl::UnavailableError(message) : absl::InternalError(message);
+  if (IsTransientError(code)) return absl::UnavailableError(message);
+  if (code == "NOAUTH") {
+    return absl::FailedPreconditionError(
+        absl::StrCat(message, ": Redis requires a password (--redis_password_file)"));
+  }
+  if (IsAccessError(code)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(message, ": the Redis ACL user lacks a permission (docs/operations.md)"));
+  }
+  return absl::InternalError(message);
 }
 
 absl::Status RedisClient::UnexpectedReply(absl::string_view command) const {

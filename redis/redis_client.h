@@ -36,10 +36,13 @@ struct redisReply;
 //     leaves it usable). If the failed connection had been idle in the pool, where it may have
 //     gone stale (Redis restarted, or closed idle clients), the call is retried once on a fresh
 //     connection within the same timeout; every command here is safe to repeat.
+// With a password, each new connection authenticates (AUTH) before its first command.
 // Errors: UNAVAILABLE for connection, I/O, timeout and transient server states (LOADING, BUSY,
-// READONLY, ...); INTERNAL for other error replies and unexpected reply shapes;
-// INVALID_ARGUMENT for bad options or arguments. Messages name the Redis address and never keys
-// or values. Thread-safe.
+// READONLY, ...); FAILED_PRECONDITION when Redis refuses the credentials (AUTH refused, NOAUTH:
+// a password is required, NOPERM: the ACL user may not run a command), a configuration error
+// no retry cures; INTERNAL for other error replies and unexpected reply shapes;
+// INVALID_ARGUMENT for bad options or arguments. Messages name the Redis address and never keys,
+// values or the password. Thread-safe.
 namespace paritrana {
 
 class RedisClient final {
@@ -57,6 +60,11 @@ class RedisClient final {
     int pool_size = 8;  // most connections open at once; callers beyond it wait (within timeout)
     absl::Duration initial_backoff = absl::Milliseconds(100);
     absl::Duration max_backoff = absl::Seconds(5);
+    // Credentials sent with AUTH right after each new connection: `AUTH username password` for a
+    // Redis 6+ ACL user, `AUTH password` (the `default` user) when `username` is empty. No AUTH
+    // when `password` is empty. See redis_flags.h for where services get them.
+    std::string username;
+    std::string password;
   };
 
   // Counts since creation, for metrics. A "call" is one public method invocation (one round
@@ -83,6 +91,12 @@ class RedisClient final {
   // `timeout` bounds connecting. Never null unless out of memory; check `err`. Shared with
   // RedisSubscriber so both accept the same addresses.
   static redisContext* Connect(const std::string& host, int port, timeval timeout);
+  // Sends AUTH on a fresh connection whose socket timeouts are already set; OK without sending
+  // anything when `password` is empty. FAILED_PRECONDITION when Redis refuses the credentials,
+  // UNAVAILABLE on I/O failure or a transient state; messages name `address` and the user, never
+  // the password. Shared with RedisSubscriber so both authenticate alike.
+  static absl::Status Authenticate(redisContext& context, absl::string_view address,
+                                   absl::string_view username, absl::string_view password);
 
   // The pub/sub channel on which BumpGenerations announces each bumped province (the message is
   // the province code), so that in-process caches can drop its answers at once.
@@ -122,6 +136,8 @@ class RedisClient final {
 
   Stats stats() const;
   const std::string& address() const { return options_.address; }
+  // The options it was created with, e.g. for a RedisSubscriber to the same server and user.
+  const Options& options() const { return options_; }
 
  private:
   struct ContextDeleter {

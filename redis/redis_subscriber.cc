@@ -45,6 +45,9 @@ absl::StatusOr<std::unique_ptr<RedisSubscriber>> RedisSubscriber::Start(Options 
   if (options.ping_interval <= absl::ZeroDuration() || options.liveness <= options.ping_interval) {
     return absl::InvalidArgumentError("redis subscriber needs 0 < ping_interval < liveness");
   }
+  if (!options.username.empty() && options.password.empty()) {
+    return absl::InvalidArgumentError("redis user given without a password");
+  }
   auto subscriber = std::unique_ptr<RedisSubscriber>(
       new RedisSubscriber(std::move(options), std::move(host_port->first), host_port->second,
                           std::move(on_message), std::move(on_reset)));
@@ -105,6 +108,11 @@ std::string RedisSubscriber::Session() {
   if (c->err != 0) return absl::StrCat("cannot connect: ", c->errstr);
   // Bounds writes; reads only happen after poll(2) says there is data.
   redisSetTimeout(c.get(), absl::ToTimeval(options_.connect_timeout));
+  if (absl::Status auth =
+          RedisClient::Authenticate(*c, options_.address, options_.username, options_.password);
+      !auth.ok()) {
+    return std::string(auth.message());
+  }
   redisAppendCommand(c.get(), "SUBSCRIBE %b", options_.channel.data(), options_.channel.size());
 
   bool subscribed = false;

@@ -33,12 +33,16 @@ class RedisSubscriber final {
     absl::Duration connect_timeout = absl::Milliseconds(500);
     absl::Duration initial_backoff = absl::Milliseconds(100);
     absl::Duration max_backoff = absl::Seconds(5);
+    // AUTH on each connection, as RedisClient::Options (copy them from the client's options).
+    std::string username;
+    std::string password;
   };
   using OnMessage = std::function<void(absl::string_view payload)>;
   using OnReset = std::function<void()>;
 
   // Starts the thread; does not wait for Redis (the subscriber is simply not live until then).
-  // INVALID_ARGUMENT for a bad address, an empty channel or liveness <= ping_interval.
+  // INVALID_ARGUMENT for a bad address, an empty channel, liveness <= ping_interval or a user
+  // without a password.
   static absl::StatusOr<std::unique_ptr<RedisSubscriber>> Start(Options options,
                                                                 OnMessage on_message,
                                                                 OnReset on_reset);

@@ -436,9 +436,11 @@ SMALL_ADDR=$ADDR SMALL_PID=$LAST_PID
 
 start_grpc echo "$ECHO" "${COMMON[@]}"; ECHO_ADDR=$ADDR
 start_grpc echo_bare "$ECHO" "${COMMON[@]}" --bare; ECHO_BARE_ADDR=$ADDR
-start_grpc coverage_hit "$COVERAGE" "${COMMON[@]}" --registry="$SMALL_ADDR" --redis="$REDIS_ADDR"
+start_grpc coverage_hit "$COVERAGE" "${COMMON[@]}" --registry="$SMALL_ADDR" --redis="$REDIS_ADDR" \
+  --cache_key_file="$WORK/cache.key" --create_cache_key
 HIT_ADDR=$ADDR
 start_grpc coverage_hit_redis "$COVERAGE" "${COMMON[@]}" --registry="$SMALL_ADDR" --redis="$REDIS_ADDR" \
+  --cache_key_file="$WORK/cache.key" --create_cache_key \
   --local_cache_entries=0
 HIT_REDIS_ADDR=$ADDR
 start_grpc coverage_miss "$COVERAGE" "${COMMON[@]}" --registry="$SMALL_ADDR"

@@ -92,11 +92,21 @@ render default
 render production -f "$chart/ci/production-values.yaml"
 render postgres-external -f "$chart/ci/postgres-values.yaml"
 render cnpg -f "$chart/ci/cnpg-values.yaml"
-# A third shape: SQLite with a NIK key Secret, authentication, TLS without client certificates,
-# no Redis, no metrics.
-render sqlite-hardened --set registry.nikKey.secret.name=nik --set auth.tokensSecret.name=tokens \
-  --set coverage.auth.tokenSecret.name=coverage-token --set award.auth.tokenSecret.name=award-token \
-  --set tls.enabled=true --set tls.mutual=false --set redis.enabled=false --set metrics.enabled=false
+# A third shape: SQLite with a NIK key Secret, static tokens (so production=false), TLS without
+# client certificates, no Redis, no metrics.
+render sqlite-hardened --set production=false --set registry.nikKey.secret.name=nik \
+  --set auth.tokensSecret.name=tokens --set coverage.auth.tokenSecret.name=coverage-token \
+  --set award.auth.tokenSecret.name=award-token --set tls.mutual=false --set redis.enabled=false \
+  --set metrics.enabled=false
+# A development cluster: plaintext, no --production, authentication off; and the same with tokens.
+render dev-insecure --set dev.insecure=true
+render dev-tokens --set dev.insecure=true --set auth.tokensSecret.name=tokens \
+  --set coverage.auth.tokenSecret.name=coverage-token --set award.auth.tokenSecret.name=award-token
+# Mutual TLS with JWTs as well, and the operator's own client certificates.
+render jwt --set auth.jwt.jwksSecret.name=jwks --set auth.jwt.issuer=https://sso.example \
+  --set auth.jwt.audience=paritrana --set 'auth.clientCertificates[0].name=gov.example' \
+  --set 'auth.clientCertificates[0].principal=gov' --set 'auth.clientCertificates[0].roles={registrar,pii_reader}' \
+  --set-string 'auth.clientCertificates[0].regions={15,15.08}'
 
 # Values the chart must refuse, each with the message that says why.
 refuse() {  # refuse WHAT EXPECTED-MESSAGE [helm template args...]
@@ -127,7 +137,17 @@ refuse "a writable root filesystem" "readOnlyRootFilesystem" \
   --set registry.containerSecurityContext.readOnlyRootFilesystem=false
 refuse "running as root" "runAsNonRoot" --set award.podSecurityContext.runAsNonRoot=false
 refuse "a container without limits" "limits" --set coverage.resources.limits=null
-say "helm template: rendered 5 value sets; 13 bad value sets refused"
+refuse "plaintext with --production" "refuses plaintext" --set tls.enabled=false
+refuse "static tokens with --production" "refuses static tokens" --set auth.tokensSecret.name=tokens
+refuse "authentication off with --production" "refuses authentication off" --set tls.mutual=false
+refuse "TLS Secrets for some services only" "together" --set registry.tls.secretName=registry-tls
+refuse "a JWKS without issuer and audience" "auth.jwt.issuer" --set auth.jwt.jwksSecret.name=jwks
+refuse "a client certificate listed twice" "listed twice" --set 'auth.clientCertificates[0].name=paritrana-coverage' \
+  --set 'auth.clientCertificates[0].principal=x' --set 'auth.clientCertificates[0].roles={admin}'
+refuse "an unknown role" "roles" --set 'auth.clientCertificates[0].name=a' \
+  --set 'auth.clientCertificates[0].principal=a' --set 'auth.clientCertificates[0].roles={root}'
+refuse "the award's removed principalsSecret" "principalsSecret" --set award.principalsSecret.name=p
+say "helm template: rendered 9 value sets; 21 bad value sets refused"
 
 # NOTES.txt renders (helm template skips it): render a copy of it as an ordinary template.
 cp -r "$chart" "$work/notes-chart"
@@ -144,11 +164,15 @@ for values in "" "${ci_values[@]/#/$chart/ci/}"; do
     --show-only templates/zz-notes.yaml >"$work/notes.out" 2>&1 ||
     { cat "$work/notes.out" >&2; die "templates/NOTES.txt does not render (${values:-default values})"; }
 done
+"$helm" template paritrana "$work/notes-chart" --set dev.insecure=true \
+  --show-only templates/zz-notes.yaml >"$work/notes.out" 2>&1 ||
+  { cat "$work/notes.out" >&2; die "templates/NOTES.txt does not render (dev.insecure=true)"; }
+grep -q "DEVELOPMENT" "$work/notes.out" || die "NOTES.txt does not warn of dev.insecure=true"
 say "NOTES.txt: renders"
 
 # --- rendered manifests, values documentation, deploy/ -----------------------------------------
 "$python" - "$work" "$chart" "$readme_mode" <<'PY'
-import json, os, re, sys
+import base64, json, os, re, shutil, subprocess, sys, tempfile
 import yaml
 
 work, chart, update_readme = sys.argv[1], sys.argv[2], sys.argv[3] == "update"
@@ -502,6 +526,11 @@ def check_manifests(name, expect):
     return len(docs)
 
 objects = []  # every rendered object, for the API schema validation that follows
+SECURE_ARGS = [("--plaintext", False), ("--production", True), ("--tls_cert", True), ("--tls_key", True),
+               ("--tls_ca", True), ("--client_certificates_file", True), ("--tokens_file", False)]
+JWT_ARGS = [("--jwks_file", True), ("--jwt_issuer", True), ("--jwt_audience", True)]
+INSECURE_ARGS = [("--plaintext", True), ("--production", False), ("--tls_cert", False),
+                 ("--tls_ca", False), ("--client_certificates_file", False), ("--jwks_file", False)]
 no_postgres_env = {"PARITRANA_STORE": False, "PGPASSWORD": False, "PGSSLROOTCERT": False}
 def external_env(component, ca=True):
     secret = f"paritrana-{component}-postgres"
@@ -512,25 +541,27 @@ expectations = {
         # One PodDisruptionBudget: coverage's two pods; registry and award run one each.
         "kinds": {"StatefulSet": 2, "Deployment": 2, "NetworkPolicy": 4, "HorizontalPodAutoscaler": 0,
                   "ServiceMonitor": 0, "PodDisruptionBudget": 1, "Cluster": 0},
-        "args": {"registry": [("--plaintext", True), ("--create_nik_key", True), ("--redis", True),
-                              ("--metrics_listen", True)],
-                 "coverage": [("--redis", True), ("--registry", True)],
-                 "award": [("--registry", True), ("--coverage", True), ("--store", True)]},
+        # Secure by default: mutual TLS, client certificates as identities, --production, the NIK
+        # key from a generated Secret.
+        "args": {c: SECURE_ARGS for c in ("registry", "coverage", "award")}
+                | {"registry": SECURE_ARGS + [("--create_nik_key", False), ("--nik_key_file", True),
+                                              ("--redis", True), ("--metrics_listen", True)],
+                   "coverage": SECURE_ARGS + [("--redis", True), ("--registry", True)],
+                   "award": SECURE_ARGS + [("--registry", True), ("--coverage", True), ("--store", True)]},
         "env": {"registry": no_postgres_env, "award": no_postgres_env},
     },
     "production": {
         "kinds": {"StatefulSet": 0, "Deployment": 3, "NetworkPolicy": 3, "HorizontalPodAutoscaler": 1,
                   "ServiceMonitor": 3, "PodDisruptionBudget": 3, "Cluster": 0},
-        "args": {c: [("--tls_cert", True), ("--tls_ca", True), ("--plaintext", False), ("--store", False)]
-                 for c in ("registry", "award")}
-                | {"coverage": [("--tls_cert", True), ("--plaintext", False), ("--redis", True)]},
+        "args": {c: SECURE_ARGS + JWT_ARGS + [("--store", False)] for c in ("registry", "award")}
+                | {"coverage": SECURE_ARGS + JWT_ARGS + [("--redis", True)]},
         "env": {c: external_env(c) for c in ("registry", "award")},
     },
     "postgres-external": {
         "kinds": {"StatefulSet": 0, "Deployment": 4, "NetworkPolicy": 4, "PodDisruptionBudget": 2,
                   "Cluster": 0},
-        "args": {c: [("--store", False), ("--plaintext", True)] for c in ("registry", "award")}
-                | {"registry": [("--store", False), ("--nik_key_file", True), ("--create_nik_key", False)]},
+        "args": {c: SECURE_ARGS + [("--store", False)] for c in ("registry", "award")}
+                | {"registry": SECURE_ARGS + [("--store", False), ("--nik_key_file", True), ("--create_nik_key", False)]},
         "env": {c: external_env(c) for c in ("registry", "award")},
     },
     "cnpg": {
@@ -544,11 +575,208 @@ expectations = {
     },
     "sqlite-hardened": {
         "kinds": {"StatefulSet": 2, "Deployment": 1, "NetworkPolicy": 3},
-        "args": {"registry": [("--create_nik_key", False), ("--nik_key_file", True), ("--redis", False),
-                              ("--tls_ca", False), ("--metrics_listen", False)]},
+        "args": {c: [("--tls_cert", True), ("--tls_ca", False), ("--client_certificates_file", False),
+                     ("--production", False), ("--tokens_file", True)] for c in ("registry", "coverage", "award")}
+                | {"registry": [("--create_nik_key", False), ("--nik_key_file", True), ("--redis", False),
+                                ("--tls_ca", False), ("--metrics_listen", False), ("--tokens_file", True)]},
+        "env": {c: {"PARITRANA_TOKEN": (f"{c}-token", "token")} for c in ("coverage", "award")},
+    },
+    "dev-insecure": {
+        "kinds": {"StatefulSet": 2, "Deployment": 2},
+        "args": {c: INSECURE_ARGS + [("--tokens_file", False)] for c in ("registry", "coverage", "award")},
+        "secrets": {"paritrana-ca": False, "paritrana-client-certificates": False},
+    },
+    "dev-tokens": {
+        "kinds": {"StatefulSet": 2, "Deployment": 2},
+        "args": {c: INSECURE_ARGS + [("--tokens_file", True)] for c in ("registry", "coverage", "award")},
+        "env": {c: {"PARITRANA_TOKEN": (f"{c}-token", "token")} for c in ("coverage", "award")},
+    },
+    "jwt": {
+        "kinds": {"StatefulSet": 2, "Deployment": 2},
+        "args": {c: SECURE_ARGS + JWT_ARGS for c in ("registry", "coverage", "award")},
+        "client_certificates": ["gov.example gov registrar,pii_reader 15,15.08"],
     },
 }
 counts = {name: check_manifests(name, e) for name, e in expectations.items()}
+
+def check_redis_auth(name, expect_in_cluster):
+    """Redis needs a password: the in-cluster one runs protected mode with an ACL file from a
+    Secret whose `default` user is off; registry and coverage authenticate with a password file
+    and coverage checks cached values with a MAC key, both copied from Secrets (0400) into a
+    memory emptyDir by an init container (the services refuse group-readable secret files)."""
+    docs = [d for d in yaml.safe_load_all(open(os.path.join(work, name + ".yaml"))) if d]
+    secrets = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Secret"}
+    workloads = {d["metadata"]["labels"].get("app.kubernetes.io/component"): d for d in docs
+                 if d["kind"] in ("Deployment", "StatefulSet")}
+    redis = workloads.get("redis")
+    if expect_in_cluster:
+        if redis is None:
+            return fail(name, "no in-cluster Redis")
+        rc = redis["spec"]["template"]["spec"]["containers"][0]
+        args = rc.get("args") or []
+        flag = lambda f: args[args.index(f) + 1] if f in args and args.index(f) + 1 < len(args) else None
+        if flag("--protected-mode") != "yes":
+            fail(name, f"Redis runs with --protected-mode {flag('--protected-mode')}, expected yes")
+        acl_path = flag("--aclfile") or ""
+        vols = {v["name"]: v for v in redis["spec"]["template"]["spec"].get("volumes") or []}
+        mount = [m for m in rc.get("volumeMounts") or [] if acl_path.startswith(m["mountPath"].rstrip("/") + "/")]
+        secret_name = ((vols.get(mount[0]["name"]) if mount else {}) or {}).get("secret", {}).get("secretName")
+        secret = secrets.get(secret_name)
+        if not acl_path or secret is None:
+            fail(name, "Redis has no --aclfile from a rendered Secret")
+        else:
+            data = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}
+            password = data.get("password", "")
+            if len(password) < 32:
+                fail(name, f"the Redis Secret {secret_name} has no generated password of 32+ characters")
+            acl = data.get("users.acl", "")
+            if not re.search(r"^user default off\b(?!.*\bnopass\b)", acl, re.M):
+                fail(name, "users.acl must turn the default user off, without nopass")
+            if f">{password}" not in acl or "+@all" in acl:
+                fail(name, "users.acl must give the services' user the Secret's password and no +@all")
+    for component in ("registry", "coverage"):
+        w = workloads.get(component)
+        if w is None:
+            continue
+        spec = w["spec"]["template"]["spec"]
+        args = spec["containers"][0].get("args") or []
+        vols = {v["name"]: v for v in spec.get("volumes") or []}
+        inits = spec.get("initContainers") or []
+        wanted = ["redis_password_file"] + (["cache_key_file"] if component == "coverage" else [])
+        for f in wanted:
+            path = last_flag(args, f, "")
+            if not path:
+                fail(name, f"{component}: no --{f}")
+                continue
+            copy = [i for i in inits if path.rsplit("/", 1)[0] + "/" in (i.get("command") or [])]
+            if not copy:
+                fail(name, f"{component}: --{f}={path} is not copied by an init container")
+                continue
+            sources = [a for a in copy[0]["command"][3:-1] if a.rsplit("/", 1)[1] == path.rsplit("/", 1)[1]]
+            mount = [m for m in copy[0].get("volumeMounts") or [] if sources and sources[0].startswith(m["mountPath"] + "/")]
+            vol = vols.get(mount[0]["name"]) if mount else None
+            if not vol or (vol.get("secret") or {}).get("defaultMode") != 0o400:
+                fail(name, f"{component}: --{f} does not come from a Secret mounted with mode 0400")
+        if expect_in_cluster and "--redis_user=paritrana" not in args:
+            fail(name, f"{component}: no --redis_user=paritrana")
+
+check_redis_auth("default", True)
+
+SECRET_FLAGS = ("tls_cert", "tls_key", "tls_ca", "client_certificates_file", "jwks_file", "tokens_file",
+                "nik_key_file", "redis_password_file", "cache_key_file")
+openssl = shutil.which("openssl")
+
+def check_security(name, expect):
+    """Every secret file a service reads is a copy private to the service user: an init container
+    running as that user copies it (install -m 0600) from a Secret mounted 0400 into a memory
+    emptyDir the service mounts read-only; the service mounts no Secret itself (a Secret volume
+    under fsGroup is 0440, which the services refuse). Generated certificates name the Services
+    and serve as client certificates; the client certificates file maps coverage and award."""
+    docs = [d for d in yaml.safe_load_all(open(os.path.join(work, name + ".yaml"))) if d]
+    secrets = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Secret"}
+    data = lambda secret, key: base64.b64decode((secrets[secret].get("data") or {}).get(key, "")).decode()
+    service_names = {d["metadata"]["labels"].get("app.kubernetes.io/component"): d["metadata"]["name"]
+                     for d in docs if d["kind"] == "Service" and not d["spec"].get("clusterIP") == "None"}
+    for secret, want in expect.get("secrets", {}).items():
+        if (secret in secrets) != want:
+            fail(name, f"Secret {secret} {'not ' if want else ''}rendered")
+    for w in [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]:
+        component = w["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component")
+        if component not in ("registry", "coverage", "award"):
+            continue
+        wname = f"{name}: {w['kind']} {w['metadata']['name']}"
+        spec = w["spec"]["template"]["spec"]
+        c = spec["containers"][0]
+        args = c.get("args") or []
+        vols = {v["name"]: v for v in spec.get("volumes") or []}
+        inits = spec.get("initContainers") or []
+        uid = lambda ctr: (ctr.get("securityContext") or {}).get("runAsUser", (spec.get("securityContext") or {}).get("runAsUser"))
+        for m in c.get("volumeMounts") or []:
+            if "secret" in vols.get(m["name"], {}) and m["name"] != "postgres-ca":
+                fail(wname, f"the service mounts Secret volume {m['name']} itself (0440 under fsGroup: refused)")
+        files = {}  # flag -> (Secret name, key)
+        for flag in SECRET_FLAGS:
+            path = last_flag(args, flag, "")
+            if not path:
+                continue
+            where = f"{wname}: --{flag}={path}"
+            d, base = path.rsplit("/", 1)
+            mount = [m for m in c.get("volumeMounts") or [] if m["mountPath"] == d]
+            vol = vols.get(mount[0]["name"]) if mount else None
+            if not vol or (vol.get("emptyDir") or {}).get("medium") != "Memory" or not mount[0].get("readOnly"):
+                fail(where, "not in a memory emptyDir mounted read-only")
+                continue
+            copies = [i for i in inits if (i.get("command") or [])[:3] == ["install", "-m", "0600"] and
+                      i["command"][-1] == d + "/" and any(m["name"] == mount[0]["name"] and m["mountPath"] == d
+                                                          for m in i.get("volumeMounts") or [])]
+            sources = [(i, a) for i in copies for a in i["command"][3:-1] if a.rsplit("/", 1)[1] == base]
+            if len(sources) != 1:
+                fail(where, "not copied (install -m 0600) by exactly one init container")
+                continue
+            init, src = sources[0]
+            if uid(init) != uid(c) or not uid(c):
+                fail(where, f"copied as user {uid(init)}, read as {uid(c)}: the copy must be the service user's")
+            smount = [m for m in init.get("volumeMounts") or [] if src.startswith(m["mountPath"] + "/")]
+            svol = (vols.get(smount[0]["name"]) if smount else None) or {}
+            sec = svol.get("secret") or {}
+            item = [i for i in sec.get("items") or [] if smount and i["path"] == src[len(smount[0]["mountPath"]) + 1:]]
+            if sec.get("defaultMode") != 0o400 or len(item) != 1:
+                fail(where, f"{src} is not an item of a Secret volume mounted with mode 0400")
+                continue
+            files[flag] = (sec["secretName"], item[0]["key"])
+            if sec["secretName"] in secrets and item[0]["key"] not in (secrets[sec["secretName"]].get("data") or {}):
+                fail(where, f"the rendered Secret {sec['secretName']} has no key {item[0]['key']}")
+        # Generated TLS material: the certificate names the Service in every form and is a client
+        # certificate too, signed by the CA the services trust.
+        if {"tls_cert", "tls_key", "tls_ca"} <= set(files) and files["tls_cert"][0] in secrets and openssl:
+            secret = files["tls_cert"][0]
+            with tempfile.TemporaryDirectory() as tmp:
+                for key in ("tls.crt", "tls.key", "ca.crt"):
+                    open(os.path.join(tmp, key), "w").write(data(secret, key))
+                text = subprocess.run([openssl, "x509", "-in", os.path.join(tmp, "tls.crt"), "-noout", "-text"],
+                                      capture_output=True, text=True).stdout
+                svc, ns = service_names.get(component), "paritrana"
+                for dns in (svc, f"{svc}.{ns}", f"{svc}.{ns}.svc", f"{svc}.{ns}.svc.cluster.local"):
+                    if f"DNS:{dns}," not in text + ",":
+                        fail(wname, f"the generated certificate does not name {dns}")
+                if "TLS Web Server Authentication" not in text or "TLS Web Client Authentication" not in text:
+                    fail(wname, "the generated certificate lacks serverAuth or clientAuth")
+                verify = subprocess.run([openssl, "verify", "-CAfile", os.path.join(tmp, "ca.crt"),
+                                         os.path.join(tmp, "tls.crt")], capture_output=True, text=True)
+                if verify.returncode != 0:
+                    fail(wname, f"the generated certificate is not signed by its ca.crt: {verify.stderr.strip()}")
+                moduli = [subprocess.run([openssl, kind, "-in", os.path.join(tmp, f)] + extra,
+                                         capture_output=True, text=True).stdout
+                          for kind, f, extra in (("x509", "tls.crt", ["-noout", "-pubkey"]),
+                                                 ("pkey", "tls.key", ["-pubout"]))]
+                if moduli[0] != moduli[1] or not moduli[0]:
+                    fail(wname, "tls.key does not match tls.crt")
+            if "paritrana-ca" in secrets and data(secret, "ca.crt") != data("paritrana-ca", "tls.crt"):
+                fail(wname, "ca.crt is not the generated CA (paritrana-ca)")
+        if "client_certificates_file" in files and files["client_certificates_file"][0] in secrets:
+            lines = [l.split() for l in data(*files["client_certificates_file"]).splitlines()
+                     if l.strip() and not l.startswith("#")]
+            got = {l[0]: l for l in lines}
+            if len(got) != len(lines):
+                fail(wname, "the client certificates file lists a name twice (the services refuse it)")
+            for caller, principal in (("coverage", "coverage-service"), ("award", "award-service")):
+                if got.get(service_names.get(caller)) != [service_names.get(caller), principal, "analyst"]:
+                    fail(wname, f"the client certificates file does not map {caller}'s certificate "
+                                f"({service_names.get(caller)}) to {principal} analyst")
+            for line in expect.get("client_certificates", []):
+                if line.split() not in lines:
+                    fail(wname, f"the client certificates file lacks {line!r}")
+    if "paritrana-registry-nik" in secrets:
+        nik = secrets["paritrana-registry-nik"]
+        if not re.fullmatch(r"[0-9a-f]{128}", data("paritrana-registry-nik", "nik.key")):
+            fail(name, "the generated NIK key is not 128 hex characters")
+        if (nik["metadata"].get("annotations") or {}).get("helm.sh/resource-policy") != "keep":
+            fail(name, "the generated NIK key Secret must be kept on uninstall (helm.sh/resource-policy: keep)")
+
+for render_name, e in expectations.items():
+    check_security(render_name, e)
+if not openssl:
+    print("check_chart: openssl not found: generated certificates not inspected")
 with open(os.path.join(work, "objects.json"), "w") as out:
     json.dump(objects, out)
 

@@ -68,10 +68,17 @@ port_of() {  # waits for a service's "listening" log line and prints its port
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 token() { head -c 24 /dev/urandom | base64 | tr '+/' '-_'; }
 
-admin=$(token) service=$(token)
+# Development tokens (ROLE TOKEN PRINCIPAL): the CLI acts as admin (registry writes and the award:
+# admin holds every role but pii_reader and auditor), the services call each other as analyst, and
+# pii_reader is the one role shown NIKs in clear. The services refuse a tokens file that group or
+# others may read.
+admin=$(token) pii=$(token) service=$(token)
 umask 077
-printf 'admin %s # the demo operator (CLI)\nanalyst %s # services calling each other\n' \
-  "$admin" "$service" >"$data/tokens.txt"
+printf '%s\n' "admin $admin demo-operator # the CLI: imports, award cycle" \
+  "pii_reader $pii demo-pii-reader # reads NIKs in clear, finds participants by NIK" \
+  "analyst $service demo-services # coverage and award calling the registry and coverage" \
+  >"$data/tokens.txt"
+chmod 600 "$data/tokens.txt"
 umask 022
 
 redis_port=$(free_port)
@@ -146,7 +153,8 @@ common=(--listen=127.0.0.1:0 --plaintext --drain_grace=0s --tokens_file="$data/t
 pids+=($!)
 registry=127.0.0.1:$(port_of "$data/logs/registry.log")
 "$build/services/coverage/paritrana-coverage" "${common[@]}" --registry="$registry" \
-  --redis="127.0.0.1:$redis_port" --token="$service" >"$data/logs/coverage.log" &
+  --redis="127.0.0.1:$redis_port" --cache_key_file="$data/cache.key" --create_cache_key \
+  --token="$service" >"$data/logs/coverage.log" &
 pids+=($!)
 coverage=127.0.0.1:$(port_of "$data/logs/coverage.log")
 "$build/services/award/paritrana-award" "${common[@]}" --store="$award_store" \
@@ -219,5 +227,6 @@ fi
 if $once; then exit 0; fi
 echo
 echo "The suite keeps serving; try: $cli coverage 15.08 --date $date"
+echo "Tokens (admin for the CLI, pii_reader to see NIKs, analyst for the services): $data/tokens.txt"
 echo "Press Ctrl-C to stop everything."
 wait

@@ -1,9 +1,7 @@
 #pragma once
 
-#include <initializer_list>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "absl/flags/declare.h"
@@ -12,82 +10,96 @@
 #include "absl/strings/string_view.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/server_context.h"
+#include "security/access_policy.h"
+#include "security/caller.h"
 
-// --tokens_file: the bearer tokens this service accepts, with their roles (see Authorizer).
 ABSL_DECLARE_FLAG(std::string, tokens_file);
+ABSL_DECLARE_FLAG(std::string, jwks_file);
+ABSL_DECLARE_FLAG(std::string, jwt_issuer);
+ABSL_DECLARE_FLAG(std::string, jwt_audience);
+ABSL_DECLARE_FLAG(std::string, client_certificates_file);
 // --token: the bearer token this process sends when it calls another service (see AttachToken).
 ABSL_DECLARE_FLAG(std::string, token);
 
-// Who may call what. Callers present `authorization: Bearer TOKEN`; each token carries roles, and
-// every RPC names the roles it accepts. Reading a NIK is a separate right (UU 27/2022 personal
-// data) that only registrars and admins hold, and only when they have proved who they are.
+// Who is calling, proved by one of three credentials, and whether they may make this call.
+//   1. A bearer JWT (`authorization: Bearer eyJ...`), verified against the keys of --jwks_file
+//      (RS256 or ES256) with --jwt_issuer and --jwt_audience: the subject is the caller's id, the
+//      `roles` and `regions` claims its roles and scope.
+//   2. A mutual-TLS client certificate whose subject alternative name or common name is listed
+//      in --client_certificates_file, which gives its principal, roles and regions.
+//   3. A static bearer token from --tokens_file: for development, refused with --production.
+// A bearer credential wins over the certificate (a gateway with its own certificate forwards its
+// users' tokens). With none of the three configured, authentication is off: every caller is
+// `anonymous` with every role but pii_reader and auditor; --production refuses that.
 namespace paritrana {
 
-enum class Role {
-  kRegistrar,  // writes to the registry; holds the PII right (may read NIK)
-  kAnalyst,    // reads aggregates and coverage only
-  kAssessor,   // records jury scores
-  kAdmin,      // everything, PII included
+class JwtVerifier;
+
+// One known credential's identity.
+struct Identity {
+  std::string id;
+  std::set<Role> roles;
+  std::set<std::string> regions;
 };
 
-// "registrar", "analyst", "assessor", "admin": the spelling used in tokens files and errors.
-absl::string_view RoleName(Role role);
-// The role spelled `name` (lower case, as RoleName gives it); INVALID_ARGUMENT otherwise.
-absl::StatusOr<Role> ParseRole(absl::string_view name);
-
-// The authenticated identity of one call.
-struct Caller {
-  std::set<Role> roles;
-  // False when authentication is off: the roles were granted to everyone, not proved.
-  bool authenticated = false;
-
-  // Whether the caller holds `role`; an admin holds every role.
-  bool has(Role role) const;
-  // Whether NIKs may be shown unmasked: a proved registrar or admin. With authentication off
-  // nobody may, since anyone could be calling.
-  bool can_read_pii() const;
+struct AuthOptions {
+  std::string tokens_file;
+  std::string jwks_file;
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  std::string client_certificates_file;
+  bool production = false;
 };
 
 class Authorizer final {
  public:
-  // From --tokens_file. Empty: authentication is OFF (a warning is logged once per process) and
-  // every caller gets registrar, analyst and assessor but not the PII right. Otherwise the file is
-  // read as FromTokensFile does.
+  // From the flags above.
   static absl::StatusOr<std::unique_ptr<Authorizer>> FromFlags();
+  // Loads every configured credential source. FAILED_PRECONDITION for files that cannot be read
+  // or, for the tokens and certificates files, that group or others may read (secret_file.h);
+  // INVALID_ARGUMENT naming the file and line for bad content; with `production`,
+  // FAILED_PRECONDITION when a tokens file is given or no JWKS and no certificates file is.
+  static absl::StatusOr<std::unique_ptr<Authorizer>> FromOptions(const AuthOptions& options);
 
-  // Reads a tokens file: one token per line, `ROLE[,ROLE...] TOKEN [# comment]`; blank lines and
-  // lines starting with `#` are ignored. A token is at least 16 printable ASCII characters without
-  // spaces and appears once. A bad line is INVALID_ARGUMENT naming its line number, never its
-  // token; a file that cannot be read is FAILED_PRECONDITION, one with no token INVALID_ARGUMENT
-  // (leave --tokens_file empty to turn authentication off on purpose).
-  static absl::StatusOr<std::unique_ptr<Authorizer>> FromTokensFile(const std::string& path);
-  // The same parse, from the file's text; `source` names it in errors (e.g. the path).
+  // Tokens file text: one token per line, `ROLE[,ROLE...] TOKEN [PRINCIPAL [REGION[,REGION...]]]
+  // [# comment]`; blank lines and lines starting with `#` are ignored. A token is at least 16
+  // printable ASCII characters without spaces and appears once; the principal defaults to
+  // `token-` and 12 hex digits of the token's SHA-256; no regions: national. Errors name the
+  // line, never its token. `source` names the file in errors.
   static absl::StatusOr<std::unique_ptr<Authorizer>> FromTokensText(absl::string_view text,
                                                                     absl::string_view source);
-  // Authentication off, as FromFlags with an empty --tokens_file (without the warning).
+  // Authentication off (see above), without the warning FromFlags logs.
   static std::unique_ptr<Authorizer> Disabled();
+
+  ~Authorizer();
 
   bool enabled() const { return enabled_; }
 
-  // The caller of the call behind `ctx`, from its `authorization: Bearer TOKEN` metadata.
-  // UNAUTHENTICATED (ErrorInfo reason UNAUTHENTICATED) when authentication is on and the token is
-  // missing, malformed or unknown. With authentication off, every call gets the default caller.
-  // UNAVAILABLE first when the call arrived while its server is shutting down (CheckAdmitted).
+  // The caller of the call behind `ctx`. UNAUTHENTICATED (reason UNAUTHENTICATED) with the reason
+  // when authentication is on and no credential proves an identity: no credential, a malformed
+  // header, an unknown token, a JWT that fails verification (expired, wrong audience, ...), a
+  // client certificate not in the certificates file. UNAVAILABLE first when the call arrived while
+  // its server is shutting down (CheckAdmitted).
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& ctx) const;
 
-  // OK when `caller` holds at least one of `any_of` (an admin always does); otherwise
-  // PERMISSION_DENIED with ErrorInfo reason PERMISSION_DENIED and metadata `required_role`: the
-  // accepted roles, comma-separated.
-  static absl::Status Require(const Caller& caller, std::initializer_list<Role> any_of);
+  // Authenticate, then CheckAccess for `method` ("package.Service/Method", see AccessTable).
+  absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& ctx, absl::string_view method) const;
 
  private:
-  Authorizer(bool enabled, std::map<std::string, std::set<Role>> roles_by_token_hash)
-      : enabled_(enabled), roles_by_token_hash_(std::move(roles_by_token_hash)) {}
+  Authorizer() = default;
 
-  const bool enabled_;
+  absl::Status LoadTokens(absl::string_view text, absl::string_view source);
+  absl::Status LoadCertificates(absl::string_view text, absl::string_view source);
+  absl::StatusOr<Caller> FromBearer(const grpc::ServerContextBase& ctx,
+                                    absl::string_view token) const;
+  absl::StatusOr<Caller> FromCertificate(const grpc::ServerContextBase& ctx) const;
+
+  bool enabled_ = false;
   // Keyed by SHA-256 of the token: the process never keeps the tokens themselves, and a look-up
   // by hash leaks nothing useful through timing, since a caller cannot steer a hash's prefix.
-  const std::map<std::string, std::set<Role>> roles_by_token_hash_;
+  std::map<std::string, Identity> tokens_by_hash_;
+  std::map<std::string, Identity> certificates_;  // by SAN or CN
+  std::unique_ptr<JwtVerifier> jwt_;
 };
 
 // For this suite's own clients: adds `authorization: Bearer <--token>` to `ctx` when --token is

@@ -19,6 +19,7 @@
 #include "openssl/hmac.h"
 #include "openssl/rand.h"
 #include "platform/log.h"
+#include "platform/secret_file.h"
 
 namespace paritrana {
 namespace {
@@ -168,40 +169,6 @@ absl::Status CreateKeyFile(const std::string& path) {
   return absl::OkStatus();
 }
 
-// Reads the key file through one descriptor, so the permissions checked are those of the file
-// whose bytes are used.
-absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return ErrnoStatus("cannot open NIK key file", path);
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("cannot stat NIK key file", path);
-  if (!S_ISREG(st.st_mode)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("NIK key file ", path, " is not a regular file"));
-  }
-  if ((st.st_mode & 0077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return absl::FailedPreconditionError(
-        absl::StrCat("NIK key file ", path, " has mode ", mode,
-                     ": group and other must have no access (chmod 600)"));
-  }
-  std::string content(kMaxKeyFileBytes + 1, '\0');
-  size_t got = 0;
-  while (got < content.size()) {
-    const ssize_t n = ::read(fd.get(), content.data() + got, content.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      OPENSSL_cleanse(content.data(), content.size());
-      return ErrnoStatus("cannot read NIK key file", path);
-    }
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-  }
-  content.resize(got);
-  return content;
-}
-
 }  // namespace
 
 absl::StatusOr<NikVault> NikVault::FromKeyFile(const std::string& path, bool create_if_missing) {
@@ -216,7 +183,7 @@ absl::StatusOr<NikVault> NikVault::FromKeyFile(const std::string& path, bool cre
 
   ScrubbedString content;
   {
-    absl::StatusOr<std::string> read = ReadKeyFile(path);
+    absl::StatusOr<std::string> read = ReadSecretFile(path, "NIK key file", kMaxKeyFileBytes);
     if (!read.ok()) return read.status();
     *content = std::move(*read);
   }

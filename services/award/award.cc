@@ -19,6 +19,8 @@
 #include "platform/errors.h"
 #include "platform/log.h"
 #include "region/validation.h"
+#include "security/audit.h"
+#include "security/call_context.h"
 #include "services/award/evaluation.h"
 #include "services/award/indicators.h"
 #include "services/award/rules.h"
@@ -257,18 +259,39 @@ Award::Award(AwardStore& store, Directory& directory, CoverageSource& coverage,
              std::function<absl::CivilDay()> today)
     : store_(store), directory_(directory), coverage_(coverage), today_(std::move(today)) {}
 
+absl::Status Award::Write(absl::FunctionRef<absl::Status(AwardTx&)> fn) {
+  if (CallScope::Current() == nullptr) return store_.Write(fn);
+  const absl::Status written = store_.Write([&](AwardTx& tx) -> absl::Status {
+    PARITRANA_RETURN_IF_ERROR(fn(tx));
+    // In the write's own transaction: both or neither are committed.
+    AuditEvent event = AuditEventOfCall(absl::OkStatus());
+    return tx.AppendAudit(event);
+  });
+  if (!written.ok()) {
+    AuditEvent event = AuditEventOfCall(written);
+    if (absl::Status s = store_.Write([&](AwardTx& tx) { return tx.AppendAudit(event); });
+        !s.ok()) {
+      log::Error("cannot record a failed write in the audit trail",
+                 {{"method", event.method}, {"outcome", event.outcome}, {"error", s.ToString()}});
+    }
+  }
+  return written;
+}
+
 template <typename M>
 absl::StatusOr<M> Award::Once(absl::string_view method, const std::string& request_id,
                               const std::string& fingerprint, int kind,
                               const std::function<absl::StatusOr<M>(AwardTx&)>& create) {
   M out;
-  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+  PARITRANA_RETURN_IF_ERROR(Write([&](AwardTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(out, RunOnce<M>(
                                         tx, method, request_id, fingerprint,
                                         [&](const std::string& name) {
                                           return Must<M>(tx, static_cast<Kind>(kind), name);
                                         },
                                         [&] { return create(tx); }));
+    // The audit trail names what was created (a create's request knows only its parent).
+    if (CallContext* call = CallScope::Current()) call->resource = out.name();
     return absl::OkStatus();
   }));
   return out;
@@ -380,7 +403,7 @@ absl::StatusOr<v1::RubricVersion> Award::UpdateRubricVersion(
       UpdatePaths(req.update_mask(), {"description", "declared_total_weight", "denominator_source",
                                       "jury_aggregation", "aspects", "gates", "tie_break_order"}));
   v1::RubricVersion out;
-  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+  PARITRANA_RETURN_IF_ERROR(Write([&](AwardTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(out,
                                Must<v1::RubricVersion>(tx, Kind::kRubricVersion, patch.name()));
     if (out.state() == v1::RubricVersion::STATE_FROZEN) {
@@ -499,7 +522,7 @@ absl::StatusOr<v1::AwardCycle> Award::UpdateAwardCycle(const v1::UpdateAwardCycl
       UpdatePaths(req.update_mask(),
                   {"display_name", "description", "assessment_period", "rubric_versions"}));
   v1::AwardCycle out;
-  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+  PARITRANA_RETURN_IF_ERROR(Write([&](AwardTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(const v1::AwardCycle stored,
                                Must<v1::AwardCycle>(tx, Kind::kCycle, patch.name()));
     out = stored;
@@ -725,7 +748,7 @@ absl::StatusOr<v1::Candidate> Award::UpdateCandidate(const v1::UpdateCandidateRe
     registry_name = facts.display_name;
   }
   v1::Candidate out;
-  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+  PARITRANA_RETURN_IF_ERROR(Write([&](AwardTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(out, Must<v1::Candidate>(tx, Kind::kCandidate, patch.name()));
     PARITRANA_ASSIGN_OR_RETURN(v1::AwardCycle cycle,
                                Must<v1::AwardCycle>(tx, Kind::kCycle, cn.cycle));
@@ -863,7 +886,7 @@ absl::StatusOr<v1::Assessment> Award::UpdateAssessment(const v1::UpdateAssessmen
                              UpdatePaths(req.update_mask(), {"scores"}));
   PARITRANA_RETURN_IF_ERROR(CheckOwnId(caller, an.assessor));
   v1::Assessment out;
-  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+  PARITRANA_RETURN_IF_ERROR(Write([&](AwardTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(out, Must<v1::Assessment>(tx, Kind::kAssessment, patch.name()));
     PARITRANA_ASSIGN_OR_RETURN(CandidateContext ctx, ContextOf(tx, an.candidate, an.cycle));
     if (paths.count("scores") > 0) *out.mutable_scores() = patch.scores();
@@ -981,7 +1004,7 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
   evaluation.set_evaluated_by(caller.id);
   for (auto& r : results) *evaluation.add_results() = std::move(r);
 
-  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+  PARITRANA_RETURN_IF_ERROR(Write([&](AwardTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(earlier, replay(tx));
     if (earlier.has_value()) {
       evaluation = *earlier;
@@ -1046,7 +1069,7 @@ absl::StatusOr<v1::Evaluation> Award::PublishEvaluation(const v1::PublishEvaluat
                                                         const Principal& caller) {
   PARITRANA_ASSIGN_OR_RETURN(EvaluationName en, ParseEvaluationName(req.name(), "name"));
   v1::Evaluation out;
-  PARITRANA_RETURN_IF_ERROR(store_.Write([&](AwardTx& tx) -> absl::Status {
+  PARITRANA_RETURN_IF_ERROR(Write([&](AwardTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(out, Must<v1::Evaluation>(tx, Kind::kEvaluation, req.name()));
     PARITRANA_ASSIGN_OR_RETURN(v1::AwardCycle cycle,
                                Must<v1::AwardCycle>(tx, Kind::kCycle, en.cycle));

@@ -75,7 +75,15 @@ class Award final {
   absl::StatusOr<bool> InstallRubric(const std::string& rubric_id, const v1::Rubric& rubric,
                                      const v1::RubricVersion& version);
 
+  // The store, for the audit trail's own transactions (award_audit.h).
+  AwardStore& store() { return store_; }
+
  private:
+  // Runs `fn` in one write transaction that also records the write in the audit trail (for the
+  // current call; writes outside any call, at start-up, are not recorded). A write that fails
+  // records its outcome in a transaction of its own.
+  absl::Status Write(absl::FunctionRef<absl::Status(AwardTx&)> fn);
+
   // Runs `create` in one write transaction, once per request id (see AwardService): a repeat
   // within 24 hours returns the resource the first call created, as it is now.
   template <typename M>

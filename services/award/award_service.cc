@@ -1,36 +1,15 @@
 #include "services/award/award_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "platform/errors.h"
 
 namespace paritrana::award {
 
-absl::StatusOr<Principal> AwardService::Admit(const grpc::CallbackServerContext& ctx,
-                                              Access access) const {
-  absl::StatusOr<Caller> caller = auth_.Authenticate(ctx);
-  if (!caller.ok()) return caller.status();
+Principal AwardService::PrincipalOf(const Caller& caller) {
   Principal principal;
-  if (!caller->authenticated) {
-    // Authentication is off: everyone may write, as in the registry (see class comment).
-    caller->roles.insert(Role::kAdmin);
-    principal.id = "anonymous";
-  } else {
-    principal.id = principals_.IdOf(ctx);
-  }
-  principal.admin = caller->has(Role::kAdmin);
-  principal.assessor = caller->has(Role::kAssessor);
-  absl::Status s;
-  switch (access) {
-    case Access::kRead:
-      s = Authorizer::Require(*caller, {Role::kRegistrar, Role::kAnalyst, Role::kAssessor});
-      break;
-    case Access::kAssessor:
-      s = Authorizer::Require(*caller, {Role::kAssessor});
-      break;
-    case Access::kAdmin:
-      s = Authorizer::Require(*caller, {Role::kAdmin});
-      break;
-  }
-  if (!s.ok()) return s;
+  principal.id = caller.id;
+  principal.admin = caller.has(Role::kAwardAdmin);
+  principal.assessor = caller.has(Role::kAssessor);
   return principal;
 }
 
@@ -38,11 +17,15 @@ grpc::ServerUnaryReactor* AwardService::EvaluateCycle(grpc::CallbackServerContex
                                                       const v1::EvaluateCycleRequest* req,
                                                       v1::Evaluation* resp) {
   auto* reactor = ctx->DefaultReactor();
-  absl::StatusOr<Principal> principal = Admit(*ctx, Access::kAdmin);
-  if (!principal.ok()) {
-    reactor->Finish(ToGrpcStatus(principal.status()));
+  const std::string method = FullName("EvaluateCycle");
+  absl::StatusOr<Caller> caller = auth_.Admit(*ctx, method);
+  if (!caller.ok()) {
+    ReportRefusal(&audit_, auth_, *ctx, method, caller.status(), req->name());
+    reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
+  // The evaluation runs on its own thread, which serves the call: it is that thread's call.
+  CallContext call{*std::move(caller), method, RequestIdOf(*ctx), req->name()};
   auto done = std::make_shared<std::atomic<bool>>(false);
   absl::MutexLock lock(&workers_mu_);
   // Reap the threads of earlier evaluations that have finished.
@@ -55,13 +38,15 @@ grpc::ServerUnaryReactor* AwardService::EvaluateCycle(grpc::CallbackServerContex
     }
   }
   // `req` and `resp` stay valid until Finish; the reactor may be finished from any thread.
-  workers_.push_back(Worker{std::thread([this, reactor, req, resp, done, caller = *principal] {
-                              absl::StatusOr<v1::Evaluation> s = award_.EvaluateCycle(*req, caller);
-                              if (s.ok()) *resp = *std::move(s);
-                              reactor->Finish(ToGrpcStatus(s.status()));
-                              done->store(true);
-                            }),
-                            done});
+  workers_.push_back(Worker{
+      std::thread([this, reactor, req, resp, done, call = std::move(call)]() mutable {
+        CallScope scope(&call);
+        absl::StatusOr<v1::Evaluation> s = award_.EvaluateCycle(*req, PrincipalOf(call.caller));
+        if (s.ok()) *resp = *std::move(s);
+        reactor->Finish(ToGrpcStatus(s.status()));
+        done->store(true);
+      }),
+      done});
   return reactor;
 }
 

@@ -8,9 +8,9 @@
 #include "platform/server.h"
 #include "region/validation.h"
 #include "security/auth.h"
+#include "services/audit/audit_service.h"
 #include "services/award/award.h"
 #include "services/award/award_service.h"
-#include "services/award/principals.h"
 #include "services/award/sources.h"
 #include "services/award/store/open_store.h"
 
@@ -23,9 +23,6 @@ ABSL_FLAG(absl::Duration, registry_deadline, absl::Seconds(5),
           "Deadline of each call to the registry (region and employer look-ups)");
 ABSL_FLAG(absl::Duration, coverage_deadline, absl::Seconds(20),
           "Deadline of each BatchGetCoverage call (at most 100 regions) made by EvaluateCycle");
-ABSL_FLAG(std::string, principals_file, "",
-          "File naming the principals behind bearer tokens, one per line: PRINCIPAL_ID "
-          "SHA256_HEX_OF_TOKEN; other tokens are named t-{first 16 hex digits of their SHA-256}");
 ABSL_FLAG(std::string, rubric_files, "",
           "Comma-separated rubric files (JSON, see services/award/default_rubric_regency.json) "
           "installed at start-up as version 1 of their rubric when that rubric does not exist");
@@ -50,11 +47,6 @@ int Run() {
   }
   if (!(*auth)->enabled()) {
     paritrana::log::Warn("authentication is off: every award caller acts as admin 'anonymous'");
-  }
-  auto principals = award::PrincipalMap::FromFile(absl::GetFlag(FLAGS_principals_file));
-  if (!principals.ok()) {
-    Error("cannot load principals", {{"error", principals.status().ToString()}});
-    return 1;
   }
   const auto credentials = paritrana::ClientCredentialsFromFlags();
   award::RegistryDirectory directory(
@@ -82,7 +74,7 @@ int Run() {
                          {{"file", std::string(path)}, {"rubric", file->rubric_id}});
   }
 
-  award::AwardService service(rules, **auth, *principals);
+  award::AwardService service(rules, **auth);
   // Only the store takes the service out of rotation: without the registry or coverage service
   // reads and most writes still work; only EvaluateCycle and candidate or cycle creation fail
   // (with UNAVAILABLE). Health shows both under dependency/{name}.
@@ -90,7 +82,9 @@ int Run() {
       {"store", true, [&] { return (*store)->Ping(); }},
       {"registry", false, [&] { return directory.Probe(); }},
       {"coverage", false, [&] { return coverage.Probe(); }}};
-  return paritrana::ServeProcess(server_options, {&service}, dependencies);
+  // The award service's audit trail, for auditors (security/audit.h).
+  paritrana::audit::AuditService audit_service(service.audit_log(), **auth);
+  return paritrana::ServeProcess(server_options, {&service, &audit_service}, dependencies);
 }
 
 }  // namespace

@@ -1,14 +1,16 @@
 #pragma once
 
+#include "absl/strings/str_cat.h"
 #include "paritrana/coverage/v1/coverage.grpc.pb.h"
 #include "platform/errors.h"
-#include "platform/unary_call.h"
 #include "security/auth.h"
+#include "security/serve_unary.h"
 #include "services/coverage/coverage.h"
 
 namespace paritrana::coverage {
 
-// paritrana.coverage.v1.CoverageService over gRPC: any authenticated role may read coverage.
+// paritrana.coverage.v1.CoverageService over gRPC: any authenticated role may read coverage
+// (the access table, docs/security.md).
 // Each answer carries the initial-metadata entry `paritrana-computed-from-cache: true|false`.
 class CoverageService final : public v1::CoverageService::CallbackService {
  public:
@@ -17,42 +19,42 @@ class CoverageService final : public v1::CoverageService::CallbackService {
   grpc::ServerUnaryReactor* GetCoverage(grpc::CallbackServerContext* ctx,
                                         const v1::GetCoverageRequest* req,
                                         v1::RegionCoverage* resp) override {
-    return ServeUnary(ctx, Admit(*ctx), resp,
-                      [&](const Caller&) { return Reply(*ctx, coverage_.GetCoverage(*req)); });
+    return Serve(ctx, "GetCoverage", resp,
+                 [&](const Caller&) { return Reply(*ctx, coverage_.GetCoverage(*req)); });
   }
   grpc::ServerUnaryReactor* GetTargetGap(grpc::CallbackServerContext* ctx,
                                          const v1::GetTargetGapRequest* req,
                                          v1::TargetGap* resp) override {
-    return ServeUnary(ctx, Admit(*ctx), resp,
-                      [&](const Caller&) { return Reply(*ctx, coverage_.GetTargetGap(*req)); });
+    return Serve(ctx, "GetTargetGap", resp,
+                 [&](const Caller&) { return Reply(*ctx, coverage_.GetTargetGap(*req)); });
   }
   grpc::ServerUnaryReactor* RankChildRegions(grpc::CallbackServerContext* ctx,
                                              const v1::RankChildRegionsRequest* req,
                                              v1::RankChildRegionsResponse* resp) override {
-    return ServeUnary(ctx, Admit(*ctx), resp,
-                      [&](const Caller&) { return Reply(*ctx, coverage_.RankChildRegions(*req)); });
+    return Serve(ctx, "RankChildRegions", resp,
+                 [&](const Caller&) { return Reply(*ctx, coverage_.RankChildRegions(*req)); });
   }
   grpc::ServerUnaryReactor* GetCoverageTrend(grpc::CallbackServerContext* ctx,
                                              const v1::GetCoverageTrendRequest* req,
                                              v1::GetCoverageTrendResponse* resp) override {
-    return ServeUnary(ctx, Admit(*ctx), resp,
-                      [&](const Caller&) { return Reply(*ctx, coverage_.GetCoverageTrend(*req)); });
+    return Serve(ctx, "GetCoverageTrend", resp,
+                 [&](const Caller&) { return Reply(*ctx, coverage_.GetCoverageTrend(*req)); });
   }
   grpc::ServerUnaryReactor* BatchGetCoverage(grpc::CallbackServerContext* ctx,
                                              const v1::BatchGetCoverageRequest* req,
                                              v1::BatchGetCoverageResponse* resp) override {
-    return ServeUnary(ctx, Admit(*ctx), resp,
-                      [&](const Caller&) { return Reply(*ctx, coverage_.BatchGetCoverage(*req)); });
+    return Serve(ctx, "BatchGetCoverage", resp,
+                 [&](const Caller&) { return Reply(*ctx, coverage_.BatchGetCoverage(*req)); });
   }
 
  private:
-  // Any authenticated role may read coverage.
-  absl::StatusOr<Caller> Admit(const grpc::CallbackServerContext& ctx) const {
-    absl::StatusOr<Caller> caller = auth_.Authenticate(ctx);
-    if (!caller.ok()) return caller.status();
-    PARITRANA_RETURN_IF_ERROR(
-        Authorizer::Require(*caller, {Role::kAnalyst, Role::kRegistrar, Role::kAssessor}));
-    return caller;
+  // ServeUnary for `method`, a method of this service.
+  template <typename Response, typename Handler>
+  grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* ctx, absl::string_view method,
+                                  Response* resp, Handler&& handler) {
+    return ServeUnary(ctx, auth_,
+                      absl::StrCat(v1::CoverageService::service_full_name(), "/", method), resp,
+                      std::forward<Handler>(handler));
   }
 
   // The answer's value, after saying in the initial metadata whether it came from the cache.

@@ -1,13 +1,16 @@
 #include <algorithm>
+#include <optional>
 
 #include "absl/flags/flag.h"
 #include "clients/registry_client.h"
 #include "platform/log.h"
 #include "platform/server.h"
 #include "redis/redis_client.h"
+#include "redis/redis_flags.h"
 #include "redis/redis_subscriber.h"
 #include "region/validation.h"
 #include "security/auth.h"
+#include "services/coverage/cache_mac.h"
 #include "services/coverage/coverage.h"
 #include "services/coverage/coverage_cache.h"
 #include "services/coverage/coverage_service.h"
@@ -37,22 +40,34 @@ int Run() {
     return 1;
   }
   std::unique_ptr<paritrana::RedisClient> redis;
+  std::optional<paritrana::coverage::CacheMac> cache_mac;
   if (!absl::GetFlag(FLAGS_redis).empty()) {
-    paritrana::RedisClient::Options options;
-    options.address = absl::GetFlag(FLAGS_redis);
-    options.pool_size = 16;  // sized for concurrent RPCs on the callback threads
-    auto client = paritrana::RedisClient::Create(options);
+    auto options = paritrana::RedisOptionsFromFlags(absl::GetFlag(FLAGS_redis));
+    if (!options.ok()) {
+      Error("bad Redis credentials", {{"error", options.status().ToString()}});
+      return 1;
+    }
+    options->pool_size = 16;  // sized for concurrent RPCs on the callback threads
+    auto client = paritrana::RedisClient::Create(*std::move(options));
     if (!client.ok()) {
       Error("bad --redis", {{"error", client.status().ToString()}});
       return 1;
     }
     redis = std::move(*client);
+    // Whatever Redis holds is checked against this key before it is served (cache_mac.h).
+    auto mac = paritrana::coverage::CacheMac::FromFlags();
+    if (!mac.ok()) {
+      Error("cannot load the cache key", {{"error", mac.status().ToString()}});
+      return 1;
+    }
+    cache_mac = *std::move(mac);
   }
   paritrana::coverage::RegistryClient registry(
       paritrana::coverage::RegistryClient::Connect(absl::GetFlag(FLAGS_registry),
                                                    paritrana::ClientCredentialsFromFlags()),
       absl::GetFlag(FLAGS_registry_deadline));
-  static paritrana::coverage::CoverageCache cache(redis.get(), absl::GetFlag(FLAGS_cache_ttl));
+  static paritrana::coverage::CoverageCache cache(redis.get(), std::move(cache_mac),
+                                                  absl::GetFlag(FLAGS_cache_ttl));
   cache.ExportMetrics();
   // The in-process tier (local_cache.h) is usable only while the subscription to the registry's
   // change messages is live; it is stopped explicitly below, before the cache it feeds.
@@ -64,6 +79,8 @@ int Run() {
   if (redis != nullptr && absl::GetFlag(FLAGS_local_cache_entries) > 0) {
     paritrana::RedisSubscriber::Options options;
     options.address = redis->address();
+    options.username = redis->options().username;
+    options.password = redis->options().password;
     options.channel = std::string(paritrana::RedisClient::kGenerationChannel);
     auto started = paritrana::RedisSubscriber::Start(
         options, [](absl::string_view province) { local.Invalidate(province); },

@@ -9,6 +9,7 @@
 #include "platform/errors.h"
 #include "platform/metrics.h"
 #include "region/validation.h"
+#include "security/call_context.h"
 #include "services/registry/resource_rules.h"
 #include "services/registry/writer.h"
 
@@ -127,6 +128,14 @@ absl::StatusOr<Outcome> ApplyParticipantEnrollment(Writer& w, absl::CivilDay tod
                                                    const v1::ParticipantEnrollment& pe) {
   PARITRANA_RETURN_IF_ERROR(CheckParticipantEnrollment(today, pe));
   const std::string& name = pe.participant().name();
+  // A row naming an erased participant would bring its NIK and name back: refused, whatever the
+  // row holds (the fast path never gets here for a known KPJ). Registering the person again takes
+  // a new KPJ.
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Participant> stored,
+                             Load<v1::Participant>(w.tx(), Kind::kParticipant, name));
+  if (stored.has_value() && stored->has_erase_time()) {
+    return ParticipantErased(name, "participant.name");
+  }
   PARITRANA_ASSIGN_OR_RETURN(auto person, w.PutParticipant(pe.participant(), false));
   PARITRANA_ASSIGN_OR_RETURN(auto enrollment, w.PutEnrollment(name, pe.enrollment(), false));
   Outcome outcome = Combine(person.outcome, enrollment.outcome);
@@ -286,6 +295,10 @@ absl::Status Importer::Start(const v1::ImportHeader& header) {
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   if (header_.batch_size() > 0) batch_size_ = header_.batch_size();
   response_.set_import_id(header_.import_id());
+  // The audit trail records each batch transaction of the import under its id.
+  if (CallContext* call = CallScope::Current()) {
+    call->resource = absl::StrCat("imports/", header_.import_id());
+  }
   response_.set_validate_only(header_.validate_only());
   if (header_.validate_only()) return absl::OkStatus();
   // Two streams of one import id would both apply rows and both record a response; the second is

@@ -5,9 +5,11 @@
 #include "platform/log.h"
 #include "platform/server.h"
 #include "redis/redis_client.h"
+#include "redis/redis_flags.h"
 #include "region/validation.h"
 #include "security/auth.h"
 #include "security/nik_vault.h"
+#include "services/audit/audit_service.h"
 #include "services/registry/generation_bumper.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_service.h"
@@ -43,6 +45,11 @@ int Run() {
     Error("cannot open store", {{"error", store.status().ToString()}});
     return 1;
   }
+  if (absl::GetFlag(FLAGS_production) && absl::GetFlag(FLAGS_create_nik_key)) {
+    // A new key over an existing database would start a second, unrelated set of hashes.
+    Error("--production refuses --create_nik_key: provision the NIK key and back it up");
+    return 1;
+  }
   auto vault = paritrana::NikVault::FromKeyFile(absl::GetFlag(FLAGS_nik_key_file),
                                                 absl::GetFlag(FLAGS_create_nik_key));
   if (!vault.ok()) {
@@ -58,12 +65,15 @@ int Run() {
   std::unique_ptr<paritrana::RedisClient> redis;
   std::unique_ptr<paritrana::registry::GenerationBumper> bumper;
   if (!absl::GetFlag(FLAGS_redis).empty()) {
-    paritrana::RedisClient::Options options;
-    options.address = absl::GetFlag(FLAGS_redis);
+    auto options = paritrana::RedisOptionsFromFlags(absl::GetFlag(FLAGS_redis));
+    if (!options.ok()) {
+      Error("bad Redis credentials", {{"error", options.status().ToString()}});
+      return 1;
+    }
     // Bumps that fail are retried (GenerationBumper); a short backoff cap keeps the time between
     // Redis coming back and the retry going through, which coverage may serve stale, short.
-    options.max_backoff = absl::Milliseconds(500);
-    auto client = paritrana::RedisClient::Create(options);
+    options->max_backoff = absl::Milliseconds(500);
+    auto client = paritrana::RedisClient::Create(*std::move(options));
     if (!client.ok()) {
       Error("bad --redis", {{"error", client.status().ToString()}});
       return 1;
@@ -107,7 +117,9 @@ int Run() {
   std::vector<paritrana::Dependency> dependencies = {
       {"store", true, [&] { return (*store)->Ping(); }}};
   if (redis != nullptr) dependencies.push_back({"redis", false, [&] { return redis->Ping(); }});
-  return paritrana::ServeProcess(server_options, {&service}, dependencies);
+  // The registry's audit trail, for auditors (security/audit.h).
+  paritrana::audit::AuditService audit_service(service.audit_log(), **auth);
+  return paritrana::ServeProcess(server_options, {&service, &audit_service}, dependencies);
 }
 
 }  // namespace

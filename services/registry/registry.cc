@@ -12,9 +12,12 @@
 #include "api/update_mask.h"
 #include "google/protobuf/util/time_util.h"
 #include "platform/errors.h"
+#include "platform/log.h"
 #include "region/national_catalog.h"
 #include "region/region_catalog.h"
 #include "region/validation.h"
+#include "security/audit.h"
+#include "security/call_context.h"
 #include "services/registry/active_counts.h"
 #include "services/registry/resource_rules.h"
 #include "services/registry/writer.h"
@@ -102,15 +105,29 @@ Registry::Registry(RegistryStore& store, const NikVault& vault, GenerationPublis
 
 absl::Status Registry::Write(std::function<absl::Status(Writer&)> fn) {
   std::set<std::string> touched;
-  PARITRANA_RETURN_IF_ERROR(store_.Write([&](RegistryTx& tx) -> absl::Status {
+  const absl::Status written = store_.Write([&](RegistryTx& tx) -> absl::Status {
     Writer writer(tx, vault_, today_());
     PARITRANA_RETURN_IF_ERROR(fn(writer));
     for (const std::string& province : writer.touched_provinces()) {
       PARITRANA_RETURN_IF_ERROR(tx.BumpGeneration(province).status());
     }
     touched = writer.touched_provinces();
-    return absl::OkStatus();
-  }));
+    // The audit trail records the write in its own transaction: both or neither are committed.
+    // Writes outside any call (start-up, tests of the rules) are the system's and not recorded.
+    if (CallScope::Current() == nullptr) return absl::OkStatus();
+    AuditEvent event = AuditEventOfCall(absl::OkStatus());
+    return tx.AppendAudit(event);
+  });
+  if (!written.ok() && CallScope::Current() != nullptr) {
+    // A failed write left nothing, so its outcome is recorded in a transaction of its own.
+    AuditEvent event = AuditEventOfCall(written);
+    if (absl::Status s = store_.Write([&](RegistryTx& tx) { return tx.AppendAudit(event); });
+        !s.ok()) {
+      log::Error("cannot record a failed write in the audit trail",
+                 {{"method", event.method}, {"outcome", event.outcome}, {"error", s.ToString()}});
+    }
+  }
+  if (!written.ok()) return written;
   if (!touched.empty() && publisher_) publisher_(touched);
   return absl::OkStatus();
 }
@@ -295,6 +312,8 @@ absl::StatusOr<M> Idempotent(Registry& registry, absl::string_view method,
                  w.tx(), method, request_id, fingerprint,
                  [&](const std::string& name) { return ReadIn<M>(w.tx(), kind, name); },
                  [&] { return create(w); }));
+    // The audit trail names what was created (a create's request knows only its parent).
+    if (CallContext* call = CallScope::Current()) call->resource = out.name();
     return absl::OkStatus();
   }));
   return out;
@@ -545,7 +564,10 @@ namespace {
 // Fills or clears the NIK by the caller's right.
 absl::Status Reveal(RegistryTx& tx, const NikVault& vault, bool pii, v1::Participant& p) {
   p.clear_nik();
-  if (!pii) return absl::OkStatus();
+  // An erased participant has no NIK left to show (ErasePersonalData).
+  if (!pii || p.has_erase_time()) return absl::OkStatus();
+  // A NIK is shown only within the caller's region scope, by the person's domicile.
+  PARITRANA_RETURN_IF_ERROR(CheckCallerRegion(p.domicile_region()));
   PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> sealed, tx.SealedNik(p.name()));
   if (!sealed.has_value()) return absl::DataLossError("participant has no NIK record");
   PARITRANA_ASSIGN_OR_RETURN(*p.mutable_nik(), vault.Open(*sealed));
@@ -624,6 +646,7 @@ absl::StatusOr<v1::Participant> Registry::UpdateParticipant(const v1::UpdatePart
   PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(
         out, w.Patch(Kind::kParticipant, req.participant().name(), req.participant(), mask));
+    if (out.has_erase_time()) return ParticipantErased(out.name(), "participant.name");
     FieldViolations v;
     if (out.display_name().empty() || out.display_name().size() > 200) {
       v.Add("participant.display_name", "must be 1 to 200 characters");
@@ -660,6 +683,7 @@ absl::StatusOr<v1::Participant> Registry::FindParticipantByNik(
     PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Participant> p,
                                Load<v1::Participant>(tx, Kind::kParticipant, *name));
     if (!p.has_value()) return absl::DataLossError("NIK index names a missing participant");
+    PARITRANA_RETURN_IF_ERROR(CheckCallerRegion(p->domicile_region()));
     out = *p;
     out.set_nik(req.nik());
     return absl::OkStatus();

@@ -93,6 +93,19 @@ class Registry final {
   // Callers must hold the PII right; the adapter checks it before this is called.
   absl::StatusOr<v1::Participant> FindParticipantByNik(const v1::FindParticipantByNikRequest& req);
 
+  // Data-subject rights (UU 27/2022), in data_subject.cc. The adapter checks the rights first
+  // (the PII right to export; registrar and the PII right to erase); both check the person's
+  // domicile against the caller's region scope.
+  //
+  // Everything held about the person holding `req.nik()`: the participant with the NIK, every
+  // enrollment and every contribution, from one snapshot.
+  absl::StatusOr<v1::PersonalDataExport> ExportPersonalData(
+      const v1::ExportPersonalDataRequest& req);
+  // Deletes the person's NIK (look-up hash and seal) and clears their personal fields, keeping
+  // the KPJ, enrollments, contributions and counts; idempotent. Afterwards the store is asked to
+  // scrub what the write freed (RegistryStore::ScrubDeleted).
+  absl::StatusOr<v1::Participant> ErasePersonalData(const v1::ErasePersonalDataRequest& req);
+
   absl::StatusOr<v1::Enrollment> CreateEnrollment(const v1::CreateEnrollmentRequest& req);
   absl::StatusOr<v1::Enrollment> GetEnrollment(const v1::GetEnrollmentRequest& req);
   absl::StatusOr<v1::ListEnrollmentsResponse> ListEnrollments(
@@ -129,5 +142,10 @@ class Registry final {
   absl::flat_hash_map<std::string, std::unique_ptr<ImportClaim>> running_imports_
       ABSL_GUARDED_BY(imports_mu_);
 };
+
+// FAILED_PRECONDITION, reason PARTICIPANT_ERASED, on `field`: `participant` had its personal data
+// erased (Registry::ErasePersonalData), so it can no longer be changed or imported again; a
+// person who registers again does so under a new KPJ. Defined in data_subject.cc.
+absl::Status ParticipantErased(absl::string_view participant, absl::string_view field);
 
 }  // namespace paritrana::registry

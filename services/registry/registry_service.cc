@@ -1,5 +1,6 @@
 #include "services/registry/registry_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "platform/errors.h"
 #include "platform/log.h"
 #include "services/registry/importer.h"
@@ -13,12 +14,14 @@ namespace {
 // all three abandon the import, so none is ever recorded as complete.
 class ImportReactor final : public grpc::ServerReadReactor<v1::ImportRecordsRequest> {
  public:
-  ImportReactor(Registry& registry, v1::ImportRecordsResponse* response)
-      : importer_(registry), response_(response) {
+  ImportReactor(Registry& registry, v1::ImportRecordsResponse* response, CallContext call)
+      : importer_(registry), response_(response), call_(std::move(call)) {
     StartRead(&message_);
   }
 
   void OnReadDone(bool ok) override {
+    // Each message may arrive on another gRPC thread; the import is that thread's call meanwhile.
+    CallScope scope(&call_);
     if (!ok) {
       absl::Status s = importer_.Abandon();
       log::Warn("import abandoned", {{"import_id", importer_.response().import_id()},
@@ -55,6 +58,7 @@ class ImportReactor final : public grpc::ServerReadReactor<v1::ImportRecordsRequ
 
   Importer importer_;
   v1::ImportRecordsResponse* response_;
+  CallContext call_;
   v1::ImportRecordsRequest message_;
 };
 
@@ -67,39 +71,17 @@ class RefusedImport final : public grpc::ServerReadReactor<v1::ImportRecordsRequ
 
 }  // namespace
 
-absl::StatusOr<Caller> RegistryService::Admit(const grpc::CallbackServerContext& ctx,
-                                              Access access) const {
-  absl::StatusOr<Caller> caller = auth_.Authenticate(ctx);
-  if (!caller.ok()) return caller.status();
-  PARITRANA_RETURN_IF_ERROR(
-      access == Access::kRead
-          ? Authorizer::Require(*caller, {Role::kRegistrar, Role::kAnalyst, Role::kAssessor})
-          : Authorizer::Require(*caller, {Role::kRegistrar}));
-  return caller;
-}
-
-grpc::ServerUnaryReactor* RegistryService::FindParticipantByNik(
-    grpc::CallbackServerContext* ctx, const v1::FindParticipantByNikRequest* req,
-    v1::Participant* resp) {
-  return ServeUnary(
-      ctx, Admit(*ctx, Access::kPersonal), resp,
-      [&](const Caller& caller) -> absl::StatusOr<v1::Participant> {
-        if (!caller.can_read_pii()) {
-          return WithReason(
-              absl::PermissionDeniedError(
-                  "finding a participant by NIK needs the PII right (an authenticated "
-                  "registrar or admin)"),
-              "PERMISSION_DENIED", {{"required_role", "registrar"}});
-        }
-        return registry_.FindParticipantByNik(*req);
-      });
-}
-
 grpc::ServerReadReactor<v1::ImportRecordsRequest>* RegistryService::ImportRecords(
     grpc::CallbackServerContext* ctx, v1::ImportRecordsResponse* resp) {
-  absl::StatusOr<Caller> caller = Admit(*ctx, Access::kWrite);
-  if (!caller.ok()) return new RefusedImport(caller.status());
-  return new ImportReactor(registry_, resp);
+  const std::string method =
+      absl::StrCat(v1::RegistryService::service_full_name(), "/ImportRecords");
+  absl::StatusOr<Caller> caller = auth_.Admit(*ctx, method);
+  if (!caller.ok()) {
+    ReportRefusal(&audit_, auth_, *ctx, method, caller.status());
+    return new RefusedImport(caller.status());
+  }
+  return new ImportReactor(registry_, resp,
+                           CallContext{*std::move(caller), method, RequestIdOf(*ctx), ""});
 }
 
 }  // namespace paritrana::registry

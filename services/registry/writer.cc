@@ -10,6 +10,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "platform/errors.h"
 #include "region/validation.h"
+#include "security/call_context.h"
 #include "services/registry/active_counts.h"
 #include "services/registry/resource_rules.h"
 
@@ -70,6 +71,40 @@ void Writer::Touch(const std::string& region_name) {
   if (!region_name.empty()) touched_.insert(CodeOf(region_name).substr(0, 2));
 }
 
+namespace {
+
+// The region a stored resource belongs to for region scope: a region itself, or the region or
+// domicile its message names (contributions are written through their enrollment's region).
+std::string ScopeRegionOf(Kind kind, const Message& resource) {
+  const google::protobuf::Descriptor* d = resource.GetDescriptor();
+  for (const char* field : {"region", "domicile_region"}) {
+    if (const auto* f = d->FindFieldByName(field)) {
+      return resource.GetReflection()->GetString(resource, f);
+    }
+  }
+  if (kind == Kind::kRegion) {
+    return resource.GetReflection()->GetString(resource, d->FindFieldByName("name"));
+  }
+  return std::string();
+}
+
+}  // namespace
+
+absl::Status Writer::CheckScopeOfUpdate(Kind kind, const Message& after) {
+  const CallContext* call = CallScope::Current();
+  // National callers and the system itself may write anywhere: no look-up for them.
+  if (call == nullptr || call->caller.regions.empty()) return absl::OkStatus();
+  const std::string name =
+      after.GetReflection()->GetString(after, after.GetDescriptor()->FindFieldByName("name"));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> body, tx_.Get(kind, name));
+  if (body.has_value()) {
+    std::unique_ptr<Message> before(after.New());
+    if (!before->ParseFromString(*body)) return absl::DataLossError("stored record does not parse");
+    PARITRANA_RETURN_IF_ERROR(call->caller.CheckRegion(ScopeRegionOf(kind, *before)));
+  }
+  return call->caller.CheckRegion(ScopeRegionOf(kind, after));
+}
+
 absl::StatusOr<bool> Writer::Exists(Kind kind, const std::string& name) {
   if (known_.contains({kind, name})) return true;
   PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> body, tx_.Get(kind, name));
@@ -84,6 +119,7 @@ absl::Status Writer::RequireRegion(const std::string& name, const std::string& f
 
 absl::Status Writer::Insert(Kind kind, Message& resource, const std::string& parent,
                             const std::string& region) {
+  if (!region.empty()) PARITRANA_RETURN_IF_ERROR(CheckCallerRegion(region));
   TrimText(resource);
   const auto now = TimeUtil::GetCurrentTime();  // one reading: equal until the first change
   for (const char* field : {"create_time", "update_time"}) {
@@ -97,6 +133,8 @@ absl::Status Writer::Insert(Kind kind, Message& resource, const std::string& par
 }
 
 absl::Status Writer::Replace(Kind kind, Message& resource, const std::string& region) {
+  if (!region.empty()) PARITRANA_RETURN_IF_ERROR(CheckCallerRegion(region));
+  PARITRANA_RETURN_IF_ERROR(CheckScopeOfUpdate(kind, resource));
   TrimText(resource);
   Stamp(resource, "update_time");
   const auto* name = resource.GetDescriptor()->FindFieldByName("name");

@@ -101,6 +101,9 @@ class Writer final {
 
  private:
   absl::Status RequireRegion(const std::string& name, const std::string& field);
+  // Region scope of an update by a caller limited to some regions (security/call_context.h): the
+  // stored resource's region and the new one must both be within the caller's scope.
+  absl::Status CheckScopeOfUpdate(Kind kind, const google::protobuf::Message& after);
   // The participant as stored: trimmed, KPJ and masked NIK set, the NIK itself removed.
   static v1::Participant StoredForm(const v1::Participant& input);
   // A new ACTIVE enrollment of `participant`, named with the next enrollment id.

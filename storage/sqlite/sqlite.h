@@ -85,6 +85,11 @@ class ConnectionPool final {
 
   absl::Status Write(absl::FunctionRef<absl::Status(Database&)> fn);
   absl::Status Read(absl::FunctionRef<absl::Status(Database&)> fn);
+  // Copies the whole write-ahead log into the database file and truncates the log to zero bytes,
+  // between two writes: the log keeps older images of pages, which may hold content deleted since
+  // (see secure_delete in Database::Open). Waits for readers up to the busy timeout; UNAVAILABLE
+  // when one still kept it from completing (a later call finishes it).
+  absl::Status CheckpointAndTruncate();
 
   ~ConnectionPool();
 

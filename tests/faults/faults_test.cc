@@ -404,14 +404,29 @@ class CacheFaultTest : public FaultTest {
  protected:
   void SetUp() override {
     FaultTest::SetUp();
-    auto redis = RedisServer::Start();
+    // Redis as deployed: an ACL user with a password, which both binaries read from a file.
+    auto redis = RedisServer::StartWithPassword();
     ASSERT_TRUE(redis.ok()) << "cannot start redis-server: " << redis.status();
     redis_ = *std::move(redis);
-    registry_ = StartRegistry({"--redis=" + redis_->address(), "--drain_grace=0s"});
+    const std::string password_file = dir_ + "/redis.password";
+    {
+      std::ofstream out(password_file);
+      out << redis_->password() << "\n";
+    }
+    std::filesystem::permissions(
+        password_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    const std::vector<std::string> redis_flags = {"--redis=" + redis_->address(),
+                                                  "--redis_user=" + redis_->user(),
+                                                  "--redis_password_file=" + password_file};
+    std::vector<std::string> registry_args = redis_flags;
+    registry_args.push_back("--drain_grace=0s");
+    registry_ = StartRegistry(registry_args);
     ASSERT_GT(registry_.port, 0);
-    coverage_ = StartService(
-        PARITRANA_COVERAGE_BINARY,
-        {"--registry=" + registry_.address(), "--redis=" + redis_->address(), "--drain_grace=0s"});
+    std::vector<std::string> coverage_args = redis_flags;
+    coverage_args.insert(coverage_args.end(),
+                         {"--registry=" + registry_.address(), "--drain_grace=0s",
+                          "--cache_key_file=" + dir_ + "/cache.key", "--create_cache_key"});
+    coverage_ = StartService(PARITRANA_COVERAGE_BINARY, coverage_args);
     ASSERT_GT(coverage_.port, 0);
   }
 

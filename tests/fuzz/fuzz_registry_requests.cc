@@ -176,15 +176,19 @@ const std::vector<Method>& Methods() {
       PII_RULE(UpdateParticipant),            // 19
       Call<v1::FindParticipantByNikRequest>(  // 20 (the adapter requires the PII right)
           [](Registry& r, const auto& q, bool) { return r.FindParticipantByNik(q); }, true),
-      RULE(CreateEnrollment),     // 21
-      RULE(GetEnrollment),        // 22
-      RULE(ListEnrollments),      // 23
-      RULE(TerminateEnrollment),  // 24
-      RULE(CreateContribution),   // 25
-      RULE(GetContribution),      // 26
-      RULE(ListContributions),    // 27
-      RULE(QueryAggregates),      // 28
-      Import,                     // 29 ImportRecords, with an ImportRowChunk
+      RULE(CreateEnrollment),               // 21
+      RULE(GetEnrollment),                  // 22
+      RULE(ListEnrollments),                // 23
+      RULE(TerminateEnrollment),            // 24
+      RULE(CreateContribution),             // 25
+      RULE(GetContribution),                // 26
+      RULE(ListContributions),              // 27
+      RULE(QueryAggregates),                // 28
+      Import,                               // 29 ImportRecords, with an ImportRowChunk
+      Call<v1::ExportPersonalDataRequest>(  // 30 (the adapter requires the PII right)
+          [](Registry& r, const auto& q, bool) { return r.ExportPersonalData(q); }, true),
+      Call<v1::ErasePersonalDataRequest>(  // 31 (registrar and the PII right); never shows a NIK
+          [](Registry& r, const auto& q, bool) { return r.ErasePersonalData(q); }),
   };
   return *methods;
 }

@@ -14,7 +14,6 @@
 #include "region/validation.h"
 #include "services/award/award.h"
 #include "services/award/award_service.h"
-#include "services/award/principals.h"
 #include "services/award/rules.h"
 #include "services/award/sources.h"
 #include "services/coverage/coverage.h"
@@ -40,6 +39,7 @@ constexpr char kSiti[] = "assessor-siti-2b8d4f6a";
 constexpr char kBudi[] = "assessor-budi-9e3c1a7f";
 constexpr char kAni[] = "assessor-ani-5f0b8c2d1";
 constexpr char kAnalyst[] = "analyst-token-4a6e8c0b";
+constexpr char kSecretariat[] = "award-admin-token-3d9f1e6c";
 
 google::type::Date D(int y, int m, int d) { return ToProtoDate(absl::CivilDay(y, m, d)); }
 
@@ -59,20 +59,16 @@ class AwardServiceTest : public ::testing::Test {
     coverage_ = std::move(*coverage);
     coverage_host_ = &coverage_->host();
 
-    // The award service with authentication on and named assessors.
+    // The award service with authentication on and named assessors: the tokens file's third
+    // field is the caller's principal id (an assessor's default assessment id, who evaluated).
     test_support::AwardUnderTest::Options options;
     auto auth = Authorizer::FromTokensText(
-        absl::StrCat("admin ", kAdmin, "\nassessor ", kSiti, "\nassessor ", kBudi, "\nassessor ",
-                     kAni, "\nanalyst ", kAnalyst, "\n"),
+        absl::StrCat("admin ", kAdmin, " chair\nassessor ", kSiti, " siti\nassessor ", kBudi,
+                     " budi  # juror\nassessor ", kAni, " ani\nanalyst ", kAnalyst,
+                     "\naward_admin ", kSecretariat, " secretariat\n"),
         "test tokens");
     ASSERT_TRUE(auth.ok()) << auth.status();
     options.auth = std::move(*auth);
-    auto principals = PrincipalMap::FromText(
-        absl::StrCat("siti ", Sha256Hex(kSiti), "\nbudi ", Sha256Hex(kBudi), "  # juror\nani ",
-                     Sha256Hex(kAni), "\nchair ", Sha256Hex(kAdmin), "\n"),
-        "test principals");
-    ASSERT_TRUE(principals.ok()) << principals.status();
-    options.principals = std::move(*principals);
     options.today = [this] { return today_; };
     auto award = test_support::AwardUnderTest::Start(dir_, registry_->address(),
                                                      coverage_->address(), std::move(options));
@@ -687,10 +683,11 @@ TEST_F(AwardServiceTest, PublishFreezesTheCycle) {
   publish.set_name(evaluation->name());
   EXPECT_EQ(Call(&Stub::PublishEvaluation, kSiti, publish).status().code(),
             absl::StatusCode::kPermissionDenied);
-  auto published = Call(&Stub::PublishEvaluation, kAdmin, publish);
+  // An award_admin publishes under its principal id from the tokens file.
+  auto published = Call(&Stub::PublishEvaluation, kSecretariat, publish);
   ASSERT_TRUE(published.ok()) << published.status();
   EXPECT_EQ(published->state(), v1::Evaluation::STATE_PUBLISHED);
-  EXPECT_EQ(published->published_by(), "chair");
+  EXPECT_EQ(published->published_by(), "secretariat");
   EXPECT_EQ(published->results(0).ranked_size(), 0);  // BASIC
   EXPECT_EQ(published->results(0).ranked_count(), 4);
   // Publishing it again is idempotent.
@@ -822,11 +819,16 @@ TEST_F(AwardServiceTest, InvalidRubricsAreRefusedWithFieldViolations) {
   ASSERT_TRUE(violations.has_value());
   EXPECT_EQ(violations->field_violations_size(), 3);  // id, year, province
 
-  // Only admins define rubrics.
+  // Only award_admin (which admin implies) defines rubrics.
   r.set_rubric_id("other");
-  EXPECT_EQ(Call(&Stub::CreateRubric, kSiti, r).status().code(),
+  auto by_assessor = Call(&Stub::CreateRubric, kSiti, r);
+  EXPECT_EQ(by_assessor.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Reason(by_assessor.status()), "PERMISSION_DENIED");
+  EXPECT_EQ(GetErrorInfo(by_assessor.status())->metadata().at("required_role"), "award_admin");
+  EXPECT_EQ(Call(&Stub::CreateRubric, kAnalyst, r).status().code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(Call(&Stub::CreateRubric, "", r).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(Call(&Stub::CreateRubric, kSecretariat, r).ok());
 }
 
 TEST_F(AwardServiceTest, RubricVersionsFreezeWhenACycleUsesThem) {
@@ -938,6 +940,10 @@ TEST_F(AwardServiceTest, CandidatesAndAssessmentsFollowTheirRules) {
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(Assess(kAnalyst, kerinci->name(), {{"presentation", 50}}).status().code(),
             absl::StatusCode::kPermissionDenied);
+  // Running the award is not judging it: award_admin holds no assessor right.
+  auto by_award_admin = Assess(kSecretariat, kerinci->name(), {{"presentation", 50}}, "siti");
+  EXPECT_EQ(by_award_admin.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(GetErrorInfo(by_award_admin.status())->metadata().at("required_role"), "assessor");
   auto own = Assess(kSiti, kerinci->name(), {{"presentation", 50}});
   ASSERT_TRUE(own.ok()) << own.status();
   EXPECT_EQ(own->assessor(), "siti");
@@ -955,12 +961,13 @@ TEST_F(AwardServiceTest, CandidatesAndAssessmentsFollowTheirRules) {
   auto corrected = Call(&Stub::UpdateAssessment, kSiti, update);
   ASSERT_TRUE(corrected.ok()) << corrected.status();
   EXPECT_DOUBLE_EQ(corrected->scores(0).score(), 65);
-  // Assessments are for assessors and admins to read.
+  // Assessments are for assessors and award admins to read.
   v1::ListAssessmentsRequest list;
   list.set_parent("cycles/2025-jambi/candidates/-");
   EXPECT_EQ(Call(&Stub::ListAssessments, kAnalyst, list).status().code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(Call(&Stub::ListAssessments, kBudi, list)->assessments_size(), 1);
+  EXPECT_EQ(Call(&Stub::ListAssessments, kSecretariat, list)->assessments_size(), 1);
 
   // The category's rubric version cannot change once it has assessments, and a category with
   // candidates cannot be removed.

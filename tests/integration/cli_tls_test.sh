@@ -24,6 +24,8 @@ sign() {  # sign NAME CN EXTENSIONS
 sign service localhost 'subjectAltName=IP:127.0.0.1,DNS:localhost
 extendedKeyUsage=serverAuth,clientAuth'
 sign cli paritrana-cli 'extendedKeyUsage=clientAuth'
+# Trusted by the CA but not listed in the registry's client certificates file.
+sign unlisted unlisted-client 'extendedKeyUsage=clientAuth'
 # A certificate from a CA the services do not trust.
 key other-ca
 openssl req -x509 -new -key "$dir/other-ca.key" -subj "/CN=other CA" -days 1 -out "$dir/other-ca.crt"
@@ -34,7 +36,12 @@ openssl x509 -req -in "$dir/stranger.csr" -CA "$dir/other-ca.crt" -CAkey "$dir/o
   -CAcreateserial -days 1 -extfile "$dir/stranger.ext" -out "$dir/stranger.crt" 2>/dev/null
 
 tls=(--tls_ca="$dir/ca.crt" --tls_cert="$dir/service.crt" --tls_key="$dir/service.key")
+# The registry knows callers by their certificates: the CLI's is a registrar, the services'
+# (which coverage presents when it calls) an analyst.
+(umask 077 && printf '%s\n' 'paritrana-cli cli-importer registrar' 'localhost svc-coverage analyst' \
+  >"$dir/certificates.txt")
 "$build/services/registry/paritrana-registry" --listen=127.0.0.1:0 "${tls[@]}" --drain_grace=0s \
+  --client_certificates_file="$dir/certificates.txt" \
   --store="sqlite:$dir/registry.db" --nik_key_file="$dir/nik.key" --create_nik_key >"$dir/r.log" &
 pids+=($!)
 registry=127.0.0.1:$(port_of "$dir/r.log")
@@ -95,6 +102,10 @@ expect_failure no_client_cert 'may require a client certificate.*--tls_cert and 
 expect_failure untrusted_client_cert 'may not accept this client certificate' --registry="$registry" \
   --tls_ca="$dir/ca.crt" --tls_cert="$dir/stranger.crt" --tls_key="$dir/stranger.key" \
   import "$dir/workers.csv" -q
+# A certificate the CA signed but the certificates file does not list proves no identity.
+expect_failure unlisted_client_cert 'unlisted-client.*is not in --client_certificates_file' \
+  --registry="$registry" --tls_ca="$dir/ca.crt" --tls_cert="$dir/unlisted.crt" \
+  --tls_key="$dir/unlisted.key" import "$dir/workers.csv" -q
 expect_failure cert_without_key '--tls_cert needs --tls_key' --registry="$registry" \
   --tls_ca="$dir/ca.crt" --tls_cert="$dir/cli.crt" import "$dir/workers.csv" -q
 expect_failure missing_ca "--tls_ca: cannot read $dir/nothing.crt" --registry="$registry" \

@@ -7,6 +7,7 @@
 #include "platform/errors.h"
 #include "redis/redis_subscriber.h"
 #include "region/validation.h"
+#include "services/coverage/cache_mac.h"
 #include "services/coverage/coverage.h"
 #include "tests/support/coverage_under_test.h"
 #include "tests/support/redis_server.h"
@@ -25,7 +26,9 @@ class CoverageServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = temp_.path();
-    auto redis = test_support::RedisServer::Start();
+    // Redis as deployed: protected mode, a password, and the services' ACL user (every client
+    // of this address authenticates through test_support::RedisOptionsFor).
+    auto redis = test_support::RedisServer::StartWithPassword();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = std::move(*redis);
     auto registry = test_support::RegistryUnderTest::Start(dir_, redis_->address());
@@ -295,6 +298,53 @@ TEST_F(CoverageServiceTest, ReadAfterWriteSeesTheWriteAtOnce) {
   ASSERT_TRUE(Get("regions/15.08", D(2025, 6, 30), &c, &cached).ok());
   EXPECT_FALSE(cached);
   EXPECT_EQ(c.active_persons(), 4);
+}
+
+// Whoever can write to Redis must not be able to change an answer: a value rewritten there, with
+// no MAC, a MAC under another key, or a genuine value moved from another key, is a miss that is
+// counted, answered from the registry and stored again.
+TEST_F(CoverageServiceTest, ValuesRewrittenInRedisAreNeverServed) {
+  v1::RegionCoverage c;
+  bool cached = false;
+  ASSERT_TRUE(Get("regions/15.08", D(2025, 6, 30), &c, &cached).ok());
+  ASSERT_EQ(c.active_persons(), 3);
+  // The one cached answer of province 15 so far, and a genuine one of another region.
+  auto key =
+      redis_->Command({"EVAL", "return redis.call('KEYS', ARGV[1])[1]", "0", "paritrana:cov:15:*"});
+  ASSERT_TRUE(key.ok()) << key.status();
+  v1::RegionCoverage other;
+  ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &other).ok());
+  ASSERT_NE(other.active_persons(), 3);
+  auto other_key = redis_->Command(
+      {"EVAL",
+       "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do if k ~= ARGV[2] then return k end end",
+       "0", "paritrana:cov:15:*", *key});
+  ASSERT_TRUE(other_key.ok()) << other_key.status();
+  auto genuine_other = redis_->Command({"GET", *other_key});
+  ASSERT_TRUE(genuine_other.ok()) << genuine_other.status();
+
+  v1::RegionCoverage forged = c;
+  forged.set_active_persons(999999);
+  auto attacker = CacheMac::FromKey("an attacker's own key of 32 bytes or more");
+  ASSERT_TRUE(attacker.ok());
+  const std::vector<std::pair<std::string, std::string>> rewrites = {
+      {"without a MAC", forged.SerializeAsString()},
+      {"with a MAC under another key", attacker->Seal(*key, forged.SerializeAsString())},
+      {"moved from another region's key", *genuine_other},
+  };
+  for (const auto& rewrite : rewrites) {
+    SCOPED_TRACE(rewrite.first);
+    ASSERT_TRUE(redis_->Command({"SET", *key, rewrite.second, "EX", "600"}).ok());
+    const int64_t forged_before = cache_->stats().forged;
+    ASSERT_TRUE(Get("regions/15.08", D(2025, 6, 30), &c, &cached).ok());
+    EXPECT_EQ(c.active_persons(), 3);  // the registry's figure, never 999999 or the province's
+    EXPECT_FALSE(cached);
+    EXPECT_EQ(cache_->stats().forged, forged_before + 1);
+    // Rewritten with a valid MAC: the next call is a hit again.
+    ASSERT_TRUE(Get("regions/15.08", D(2025, 6, 30), &c, &cached).ok());
+    EXPECT_EQ(c.active_persons(), 3);
+    EXPECT_TRUE(cached);
+  }
 }
 
 TEST_F(CoverageServiceTest, RedisDownStillAnswersAndHitsResumeWhenItReturns) {

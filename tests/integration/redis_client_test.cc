@@ -3,12 +3,18 @@
 // while Redis is down or hung, recover by itself when it returns, survive dropped connections).
 #include "redis/redis_client.h"
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -16,12 +22,18 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "redis/redis_flags.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/temp_dir.h"
+
+ABSL_DECLARE_FLAG(std::string, redis_user);
+ABSL_DECLARE_FLAG(std::string, redis_password_file);
 
 namespace paritrana {
 namespace {
 
 using test_support::RedisServer;
+using testing::AnyOf;
 using testing::ElementsAre;
 using testing::Eq;
 using testing::HasSubstr;
@@ -401,6 +413,75 @@ TEST(RedisClientUnixSocketTest, TalksOverAUnixSocketAndRecoversAfterARestart) {
   EXPECT_THAT(down.message(), HasSubstr((*server)->address()));
   ASSERT_TRUE((*server)->Restart().ok());
   EXPECT_TRUE(PollUntilOk([&] { return c.Ping(); }, absl::Seconds(10)).ok());
+}
+
+// Redis with a password: the services' ACL user authenticates on every new connection (here over
+// TCP, with protected mode on); wrong or missing credentials fail with FAILED_PRECONDITION naming
+// the address and never the password, and a user may run only what its ACL allows.
+TEST(RedisClientAuthTest, AclUserAuthenticatesAndWrongCredentialsFailClearly) {
+  auto server = RedisServer::StartWithPassword(/*tcp=*/true);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const RedisServer& redis = **server;
+  RedisClient::Options good = OptionsFor(redis.address());
+  good.username = redis.user();
+  good.password = redis.password();
+  auto client = RedisClient::Create(good);
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_TRUE((*client)->Ping().ok());
+  ASSERT_TRUE((*client)->SetEx("paritrana:cov:15:0:q", "v", 60).ok());
+  auto versioned = (*client)->GetVersioned("paritrana:gen:15", "paritrana:cov:15:", ":q");
+  ASSERT_TRUE(versioned.ok()) << versioned.status();
+  EXPECT_THAT(versioned->value, Optional(std::string("v")));
+  EXPECT_TRUE((*client)->BumpGenerations({"15"}).ok());
+  // Outside its keys, the ACL refuses; that too is a configuration error, not an outage.
+  const absl::Status outside = (*client)->SetEx("other:key", "v", 60);
+  EXPECT_EQ(outside.code(), absl::StatusCode::kFailedPrecondition) << outside;
+  EXPECT_THAT(outside.message(), HasSubstr("NOPERM"));
+
+  RedisClient::Options wrong = good;
+  wrong.password = "not-" + redis.password();
+  RedisClient::Options no_user = good;
+  no_user.username.clear();  // the default user, whose password is another one
+  RedisClient::Options none = OptionsFor(redis.address());
+  for (const RedisClient::Options& options : {wrong, no_user, none}) {
+    auto c = RedisClient::Create(options);
+    ASSERT_TRUE(c.ok()) << c.status();
+    const absl::Status refused = (*c)->Ping();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+    EXPECT_THAT(refused.message(), HasSubstr(redis.address()));
+    EXPECT_THAT(refused.message(), Not(HasSubstr(redis.password())));
+    EXPECT_THAT(refused.message(), AnyOf(HasSubstr("WRONGPASS"), HasSubstr("NOAUTH")));
+  }
+  RedisClient::Options user_only = OptionsFor(redis.address());
+  user_only.username = redis.user();
+  EXPECT_EQ(RedisClient::Create(user_only).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// The flags every service shares: the password comes from a private file, newline stripped.
+TEST(RedisFlagsTest, PasswordFileMustBePrivate) {
+  test_support::TempDir dir("redis-flags");
+  const std::string file = dir.File("password");
+  {
+    std::ofstream out(file);
+    out << "s3cret\n";
+  }
+  absl::FlagSaver restore;
+  absl::SetFlag(&FLAGS_redis_user, "paritrana");
+  absl::SetFlag(&FLAGS_redis_password_file, file);
+  ASSERT_EQ(chmod(file.c_str(), 0640), 0);
+  auto refused = RedisOptionsFromFlags("127.0.0.1:6379");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("--redis_password_file"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("0640"));
+  ASSERT_EQ(chmod(file.c_str(), 0400), 0);
+  auto options = RedisOptionsFromFlags("127.0.0.1:6379");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->address, "127.0.0.1:6379");
+  EXPECT_EQ(options->username, "paritrana");
+  EXPECT_EQ(options->password, "s3cret");
+  absl::SetFlag(&FLAGS_redis_password_file, "");
+  EXPECT_EQ(RedisOptionsFromFlags("127.0.0.1:6379").status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

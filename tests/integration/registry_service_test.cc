@@ -61,6 +61,7 @@ using Stub = v1::RegistryService::Stub;
 constexpr char kRegistrarToken[] = "registrar-token-0123456789abcdef";
 constexpr char kAnalystToken[] = "analyst-token-0123456789abcdef";
 constexpr char kAdminToken[] = "admin-token-0123456789abcdef";
+constexpr char kPiiReaderToken[] = "pii-reader-token-0123456789abcdef";
 constexpr absl::string_view kDomain = kErrorDomain;
 
 constexpr char kVillage[] = "regions/15.08.01.2001";
@@ -279,8 +280,9 @@ class RegistryServiceTest : public testing::TestWithParam<std::string> {
     ASSERT_TRUE(registry_->LoadCatalog().ok());
 
     auto auth = Authorizer::FromTokensText(
-        absl::StrCat("# test tokens\n", "registrar ", kRegistrarToken, "\n", "analyst ",
-                     kAnalystToken, "  # read only\n", "admin ", kAdminToken, "\n"),
+        absl::StrCat("# test tokens\n", "registrar ", kRegistrarToken, " bpjs-jambi\n", "analyst ",
+                     kAnalystToken, "  # read only\n", "admin ", kAdminToken, " ops-admin\n",
+                     "pii_reader ", kPiiReaderToken, " dpo\n"),
         "test tokens");
     ASSERT_TRUE(auth.ok()) << auth.status();
     auth_ = *std::move(auth);
@@ -971,57 +973,74 @@ TEST_P(RegistryServiceTest, ProtectsTheNik) {
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_EQ(created->name(), "participants/24000000001");
   EXPECT_EQ(created->kpj(), "24000000001");
-  EXPECT_EQ(created->nik(), siti.nik());
+  // The registrar writes the NIK but is not shown it: reading NIKs is pii_reader's right alone.
+  EXPECT_EQ(created->nik(), "");
   EXPECT_EQ(created->nik_masked(), "1508**********01");
   EXPECT_EQ(created->sex(), v1::SEX_FEMALE);
 
-  // Participants are personal data: an analyst may not read them at all.
+  // Participants are personal data: registrar, analyst and admin read them with the NIK masked;
+  // only pii_reader sees it in clear.
   v1::GetParticipantRequest get;
   get.set_name(siti.name());
-  auto as_analyst = Call(&Stub::GetParticipant, kAnalystToken, get);
-  ASSERT_EQ(as_analyst.status().code(), absl::StatusCode::kPermissionDenied) << as_analyst.status();
-  EXPECT_EQ(Reason(as_analyst.status()), "PERMISSION_DENIED");
   v1::ListParticipantsRequest list;
-  EXPECT_EQ(Call(&Stub::ListParticipants, kAnalystToken, list).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  for (const char* token : {kRegistrarToken, kAnalystToken, kAdminToken}) {
+    auto masked = Call(&Stub::GetParticipant, token, get);
+    ASSERT_TRUE(masked.ok()) << token << ": " << masked.status();
+    EXPECT_EQ(masked->nik(), "") << token;
+    EXPECT_EQ(masked->nik_masked(), "1508**********01") << token;
+    EXPECT_EQ(masked->display_name(), "Siti Aminah") << token;
+    EXPECT_EQ(masked->domicile_region(), kVillage) << token;
+    auto listed = Call(&Stub::ListParticipants, token, list);
+    ASSERT_TRUE(listed.ok()) << token << ": " << listed.status();
+    ASSERT_EQ(listed->participants_size(), 1) << token;
+    EXPECT_EQ(listed->participants(0).nik(), "") << token;
+    EXPECT_EQ(listed->participants(0).nik_masked(), "1508**********01") << token;
+  }
 
-  auto as_registrar = Call(&Stub::GetParticipant, kRegistrarToken, get);
-  ASSERT_TRUE(as_registrar.ok()) << as_registrar.status();
-  EXPECT_EQ(as_registrar->nik(), siti.nik());
-  EXPECT_EQ(as_registrar->nik_masked(), "1508**********01");
-  EXPECT_EQ(as_registrar->display_name(), "Siti Aminah");
-  EXPECT_EQ(as_registrar->domicile_region(), kVillage);
-
-  auto listed = Call(&Stub::ListParticipants, kRegistrarToken, list);
+  auto as_pii_reader = Call(&Stub::GetParticipant, kPiiReaderToken, get);
+  ASSERT_TRUE(as_pii_reader.ok()) << as_pii_reader.status();
+  EXPECT_EQ(as_pii_reader->nik(), siti.nik());
+  EXPECT_EQ(as_pii_reader->nik_masked(), "1508**********01");
+  EXPECT_EQ(as_pii_reader->display_name(), "Siti Aminah");
+  auto listed = Call(&Stub::ListParticipants, kPiiReaderToken, list);
   ASSERT_TRUE(listed.ok()) << listed.status();
   ASSERT_EQ(listed->participants_size(), 1);
   EXPECT_EQ(listed->participants(0).nik(), siti.nik());
 
-  // The same request id replays the creation.
+  // The same request id replays the creation, NIK still masked for the registrar.
   auto replay = Call(&Stub::CreateParticipant, kRegistrarToken, create);
   ASSERT_TRUE(replay.ok()) << replay.status();
   EXPECT_EQ(replay->name(), siti.name());
-  EXPECT_EQ(replay->nik(), siti.nik());
+  EXPECT_EQ(replay->nik(), "");
+  EXPECT_EQ(replay->nik_masked(), "1508**********01");
 
-  // FindParticipantByNik: the PII right is checked first.
+  // FindParticipantByNik needs pii_reader, which neither registrar nor admin holds; the role is
+  // checked first, and the refusal never repeats the NIK.
   v1::FindParticipantByNikRequest find;
   find.set_nik(siti.nik());
-  auto found = Call(&Stub::FindParticipantByNik, kRegistrarToken, find);
+  auto found = Call(&Stub::FindParticipantByNik, kPiiReaderToken, find);
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_EQ(found->name(), siti.name());
   EXPECT_EQ(found->nik(), siti.nik());
-  auto find_analyst = Call(&Stub::FindParticipantByNik, kAnalystToken, find);
-  ASSERT_EQ(find_analyst.status().code(), absl::StatusCode::kPermissionDenied)
-      << find_analyst.status();
-  EXPECT_THAT(ErrorBytes(find_analyst.status()), Not(HasSubstr(siti.nik())));
+  for (const char* token : {kAnalystToken, kRegistrarToken, kAdminToken}) {
+    auto refused = Call(&Stub::FindParticipantByNik, token, find);
+    ASSERT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied)
+        << token << ": " << refused.status();
+    EXPECT_EQ(Reason(refused.status()), "PERMISSION_DENIED");
+    EXPECT_EQ(GetErrorInfo(refused.status())->metadata().at("required_role"), "pii_reader");
+    EXPECT_THAT(ErrorBytes(refused.status()), Not(HasSubstr(siti.nik())));
+  }
+  // pii_reader reads; it does not write.
+  EXPECT_EQ(Call(&Stub::CreateParticipant, kPiiReaderToken, create).status().code(),
+            absl::StatusCode::kPermissionDenied);
   v1::FindParticipantByNikRequest unknown;
   unknown.set_nik(Nik(5, 5, 1990, true, 9));
-  auto not_found = Call(&Stub::FindParticipantByNik, kRegistrarToken, unknown);
+  auto not_found = Call(&Stub::FindParticipantByNik, kPiiReaderToken, unknown);
   EXPECT_EQ(not_found.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(ErrorBytes(not_found.status()), Not(HasSubstr(unknown.nik())));
   v1::FindParticipantByNikRequest malformed;
   malformed.set_nik("15080145059A0001");
-  auto bad = Call(&Stub::FindParticipantByNik, kRegistrarToken, malformed);
+  auto bad = Call(&Stub::FindParticipantByNik, kPiiReaderToken, malformed);
   ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(ViolationFields(bad.status()), ElementsAre("nik"));
   EXPECT_THAT(ErrorBytes(bad.status()), Not(HasSubstr(malformed.nik())));
@@ -1508,10 +1527,10 @@ TEST_P(RegistryServiceTest, ImportsLenientlyAndIdempotently) {
   EXPECT_EQ(r1.rejected_rows(1).field(), "enrollment.programmes");
   EXPECT_EQ(r1.rejected_rows(1).code(), "INVALID_ARGUMENT");
 
-  // What the import wrote.
+  // What the import wrote (the NIK in clear only for pii_reader).
   v1::GetParticipantRequest get;
   get.set_name(good.name());
-  auto joko = Call(&Stub::GetParticipant, kRegistrarToken, get);
+  auto joko = Call(&Stub::GetParticipant, kPiiReaderToken, get);
   ASSERT_TRUE(joko.ok()) << joko.status();
   EXPECT_EQ(joko->nik(), good.nik());
   get.set_name(bpu_jp.name());  // the row was rejected as a whole
@@ -1900,7 +1919,7 @@ TEST_P(RegistryServiceTest, StrictImportWritesNothingFromABatchWithARejectedRow)
         << p->kpj;
     v1::FindParticipantByNikRequest find;
     find.set_nik(p->nik());
-    EXPECT_EQ(Call(&Stub::FindParticipantByNik, kRegistrarToken, find).status().code(),
+    EXPECT_EQ(Call(&Stub::FindParticipantByNik, kPiiReaderToken, find).status().code(),
               absl::StatusCode::kNotFound)
         << p->kpj;
   }

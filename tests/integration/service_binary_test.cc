@@ -1,6 +1,7 @@
 // The three service binaries as operators run them: port 0, health, environment equivalents of
 // flags, --help, log levels, refusal to start without TLS or --plaintext, and the SIGTERM drain.
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -133,15 +134,50 @@ TEST_P(ServiceBinaryTest, HelpListsEveryFlagWithItsVariableAndDefault) {
         "--tls_ca  (PARITRANA_TLS_CA", "--tls_cert  (PARITRANA_TLS_CERT",
         "--tls_key  (PARITRANA_TLS_KEY", "--log_level  (PARITRANA_LOG_LEVEL, default: info)",
         "--drain_grace  (PARITRANA_DRAIN_GRACE, default: 5s)",
-        "--tokens_file  (PARITRANA_TOKENS_FILE"}) {
+        "--tokens_file  (PARITRANA_TOKENS_FILE", "--jwks_file  (PARITRANA_JWKS_FILE",
+        "--jwt_issuer  (PARITRANA_JWT_ISSUER", "--jwt_audience  (PARITRANA_JWT_AUDIENCE",
+        "--client_certificates_file  (PARITRANA_CLIENT_CERTIFICATES_FILE",
+        "--production  (PARITRANA_PRODUCTION, default: false)"}) {
     EXPECT_NE(run.output.find(expected), std::string::npos) << expected << "\n" << run.output;
   }
   EXPECT_NE(run.output.find("--" + b.own_flag + "  (PARITRANA_"), std::string::npos)
       << b.own_flag << "\n"
       << run.output;
-  // Abseil's own flags are not the binary's.
+  // Abseil's own flags are not the binary's; principals come from the credentials now.
   EXPECT_EQ(run.output.find("--flagfile"), std::string::npos) << run.output;
   EXPECT_EQ(run.output.find("No flags matched"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("--principals_file"), std::string::npos) << run.output;
+}
+
+// A tokens file that group or others may read is refused before the service listens, naming the
+// file and never a token; the same file with mode 0600 is served.
+TEST_P(ServiceBinaryTest, RefusesATokensFileOthersMayRead) {
+  const Binary& b = GetParam();
+  constexpr char kToken[] = "binary-test-token-5e8a1c3f7b";
+  const std::string tokens = dir_.File("tokens");
+  FILE* f = std::fopen(tokens.c_str(), "w");
+  ASSERT_NE(f, nullptr) << tokens;
+  std::fprintf(f, "admin %s ops\n", kToken);
+  std::fclose(f);
+  std::string args = "--plaintext --listen=127.0.0.1:0 --drain_grace=0s --tokens_file=" + tokens;
+  for (const std::string& a : Args(b, {})) args += " " + a;
+
+  ASSERT_EQ(chmod(tokens.c_str(), 0640), 0);
+  const Finished run = RunToEnd(b.path, args);
+  ASSERT_TRUE(WIFEXITED(run.status)) << run.status << "\n" << run.output;
+  EXPECT_NE(WEXITSTATUS(run.status), 0) << run.output;
+  EXPECT_NE(run.output.find("chmod 600"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find(tokens), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find(kToken), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("listening"), std::string::npos) << run.output;
+
+  ASSERT_EQ(chmod(tokens.c_str(), 0600), 0);
+  test_support::ChildProcess child(
+      b.path, Args(b, {"--listen=127.0.0.1:0", "--plaintext", "--drain_grace=0s",
+                       "--tokens_file=" + tokens}));
+  EXPECT_FALSE(child.WaitForLine(R"("msg":"listening")", absl::Seconds(20)).empty());
+  child.Signal(SIGTERM);
+  EXPECT_NE(child.Wait(absl::Seconds(10)), -1);
 }
 
 TEST_P(ServiceBinaryTest, LogLinesNameLevelsAsLogLevelDoes) {
@@ -183,7 +219,7 @@ INSTANTIATE_TEST_SUITE_P(All, ServiceBinaryTest,
                                                 PARITRANA_AWARD_BINARY,
                                                 "paritrana.award.v1.AwardService",
                                                 {"--store=sqlite:$DIR/award.db"},
-                                                "principals_file"}),
+                                                "rubric_files"}),
                          [](const testing::TestParamInfo<Binary>& info) {
                            return info.param.name;
                          });

@@ -25,15 +25,15 @@ absl::StatusOr<std::unique_ptr<AwardUnderTest>> AwardUnderTest::Start(
   a->award_ = std::make_unique<award::Award>(*a->store_, *a->directory_, *a->coverage_client_,
                                              std::move(options.today));
   a->auth_ = options.auth != nullptr ? std::move(options.auth) : Authorizer::Disabled();
-  a->principals_ = std::move(options.principals);
-  a->service_ = std::make_unique<award::AwardService>(*a->award_, *a->auth_, a->principals_);
+  a->service_ = std::make_unique<award::AwardService>(*a->award_, *a->auth_);
+  a->audit_service_ = std::make_unique<audit::AuditService>(a->service_->audit_log(), *a->auth_);
   ServerOptions so;
   so.service_name = "paritrana.award.v1.AwardService";
   so.drain_grace = absl::ZeroDuration();
   so.shutdown_deadline = absl::Seconds(1);
   award::AwardStore* store = a->store_.get();
   PARITRANA_ASSIGN_OR_RETURN(
-      a->host_, ServiceHost::Start(so, {a->service_.get()},
+      a->host_, ServiceHost::Start(so, {a->service_.get(), a->audit_service_.get()},
                                    {{"store", true, [store] { return store->Ping(); }}}));
   return a;
 }

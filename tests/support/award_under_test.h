@@ -9,9 +9,9 @@
 #include "platform/server.h"
 #include "region/validation.h"
 #include "security/auth.h"
+#include "services/audit/audit_service.h"
 #include "services/award/award.h"
 #include "services/award/award_service.h"
-#include "services/award/principals.h"
 #include "services/award/sources.h"
 #include "services/award/store/award_store.h"
 
@@ -25,7 +25,6 @@ class AwardUnderTest final {
  public:
   struct Options {
     std::unique_ptr<Authorizer> auth;  // null: Authorizer::Disabled()
-    award::PrincipalMap principals;
     std::function<absl::CivilDay()> today = TodayInJakarta;
   };
 
@@ -51,8 +50,8 @@ class AwardUnderTest final {
   std::unique_ptr<award::CoverageClient> coverage_client_;
   std::unique_ptr<award::Award> award_;
   std::unique_ptr<Authorizer> auth_;
-  award::PrincipalMap principals_;
   std::unique_ptr<award::AwardService> service_;
+  std::unique_ptr<audit::AuditService> audit_service_;  // the award's audit trail
   std::unique_ptr<ServiceHost> host_;
 };
 

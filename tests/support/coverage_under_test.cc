@@ -4,19 +4,22 @@
 
 #include "grpcpp/security/credentials.h"
 #include "platform/errors.h"
+#include "tests/support/redis_server.h"
 
 namespace paritrana::test_support {
 
 absl::StatusOr<std::unique_ptr<CoverageUnderTest>> CoverageUnderTest::Start(
     const std::string& registry_address, const std::string& redis_address, Options options) {
   std::unique_ptr<CoverageUnderTest> c(new CoverageUnderTest());
-  RedisClient::Options redis;
-  redis.address = redis_address;
+  const RedisClient::Options redis = RedisOptionsFor(redis_address);
   PARITRANA_ASSIGN_OR_RETURN(c->redis_, RedisClient::Create(redis));
+  PARITRANA_ASSIGN_OR_RETURN(coverage::CacheMac mac,
+                             coverage::CacheMac::FromKey(options.cache_key));
   c->registry_ = std::make_unique<coverage::RegistryClient>(
       coverage::RegistryClient::Connect(registry_address, grpc::InsecureChannelCredentials()),
       options.registry_deadline);
-  c->cache_ = std::make_unique<coverage::CoverageCache>(c->redis_.get(), absl::Hours(1));
+  c->cache_ =
+      std::make_unique<coverage::CoverageCache>(c->redis_.get(), std::move(mac), absl::Hours(1));
   if (options.local_cache) {
     // The subscriber is made after the cache it feeds, so liveness reads it through `self`.
     CoverageUnderTest* self = c.get();
@@ -24,6 +27,8 @@ absl::StatusOr<std::unique_ptr<CoverageUnderTest>> CoverageUnderTest::Start(
         1000, [self] { return self->subscriber_ != nullptr && self->subscriber_->live(); });
     RedisSubscriber::Options so;
     so.address = redis_address;
+    so.username = redis.username;
+    so.password = redis.password;
     so.channel = std::string(RedisClient::kGenerationChannel);
     so.max_backoff = absl::Milliseconds(200);  // resubscribe quickly after a test restarts Redis
     coverage::LocalCache* local = c->local_.get();
@@ -35,7 +40,7 @@ absl::StatusOr<std::unique_ptr<CoverageUnderTest>> CoverageUnderTest::Start(
   }
   c->coverage_ = std::make_unique<coverage::Coverage>(*c->registry_, *c->cache_,
                                                       std::move(options.today), c->local_.get());
-  c->auth_ = Authorizer::Disabled();
+  c->auth_ = options.auth != nullptr ? std::move(options.auth) : Authorizer::Disabled();
   c->service_ = std::make_unique<coverage::CoverageService>(*c->coverage_, *c->auth_);
   ServerOptions so;
   so.service_name = "paritrana.coverage.v1.CoverageService";

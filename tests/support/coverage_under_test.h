@@ -25,11 +25,16 @@ namespace paritrana::test_support {
 // tests of the service and of its callers (the award service), so they share one assembly.
 class CoverageUnderTest final {
  public:
+  // The default cache MAC key: fixed, so that the coverage processes of one test share it.
+  static constexpr char kCacheKey[] = "coverage-under-test cache MAC key, 32+ bytes";
   struct Options {
     // Off by default so that tests see the Redis tier's exact read-after-write.
     bool local_cache = false;
     std::function<absl::CivilDay()> today = TodayInJakarta;
     absl::Duration registry_deadline = absl::Seconds(5);
+    std::unique_ptr<Authorizer> auth;  // null: Authorizer::Disabled()
+    // The cache MAC key (--cache_key_file's bytes); replicas sharing a Redis share it.
+    std::string cache_key = kCacheKey;
   };
 
   static absl::StatusOr<std::unique_ptr<CoverageUnderTest>> Start(

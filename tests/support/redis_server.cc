@@ -11,8 +11,15 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <map>
+#include <random>
+#include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "platform/errors.h"
@@ -77,11 +84,66 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::StartTcp(
   return last;
 }
 
+namespace {
+
+// Addresses of running password-protected servers and their ACL user's credentials.
+absl::Mutex credentials_mu(absl::kConstInit);
+std::map<std::string, std::pair<std::string, std::string>>& Credentials()
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(credentials_mu) {
+  static auto* credentials = new std::map<std::string, std::pair<std::string, std::string>>();
+  return *credentials;
+}
+
+std::string RandomPassword() {
+  std::random_device random;
+  std::string out;
+  for (int i = 0; i < 4; ++i) absl::StrAppend(&out, absl::Hex(random(), absl::kZeroPad8));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::StartWithPassword(bool tcp) {
+  const std::string user = "paritrana";
+  const std::string password = RandomPassword();
+  const std::string admin_password = RandomPassword();
+  std::vector<std::string> args = {
+      "--protected-mode", "yes", "--requirepass", admin_password, "--user", user, "on",
+      ">" + password};
+  for (absl::string_view rule : absl::StrSplit(kServiceAclRules, ' ')) args.emplace_back(rule);
+  absl::StatusOr<std::unique_ptr<RedisServer>> server =
+      tcp ? StartTcp(std::move(args)) : Start(std::move(args));
+  if (!server.ok()) return server.status();
+  (*server)->user_ = user;
+  (*server)->password_ = password;
+  (*server)->admin_password_ = admin_password;
+  absl::MutexLock lock(&credentials_mu);
+  Credentials()[(*server)->address()] = {user, password};
+  return server;
+}
+
+RedisClient::Options RedisOptionsFor(const std::string& address) {
+  RedisClient::Options options;
+  options.address = address;
+  absl::MutexLock lock(&credentials_mu);
+  if (auto it = Credentials().find(address); it != Credentials().end()) {
+    options.username = it->second.first;
+    options.password = it->second.second;
+  }
+  return options;
+}
+
 RedisServer::RedisServer(bool tcp, std::vector<std::string> extra_args)
     : tcp_(tcp), dir_("redis"), extra_args_(std::move(extra_args)) {}
 
 // dir_ removes the directory after Stop.
-RedisServer::~RedisServer() { Stop().IgnoreError(); }
+RedisServer::~RedisServer() {
+  Stop().IgnoreError();
+  if (!password_.empty()) {
+    absl::MutexLock lock(&credentials_mu);
+    Credentials().erase(address());
+  }
+}
 
 std::string RedisServer::address() const {
   return tcp_ ? absl::StrCat("127.0.0.1:", port_) : absl::StrCat("unix:", socket_path());
@@ -190,6 +252,13 @@ absl::StatusOr<std::string> RedisServer::Command(const std::vector<std::string>&
     return absl::UnavailableError(absl::StrCat("cannot connect to ", address(), ": ", why));
   }
   redisSetTimeout(c, timeval{5, 0});
+  if (!admin_password_.empty()) {
+    if (absl::Status auth = RedisClient::Authenticate(*c, address(), "", admin_password_);
+        !auth.ok()) {
+      redisFree(c);
+      return auth;
+    }
+  }
   std::vector<const char*> argv;
   std::vector<size_t> lengths;
   for (const std::string& a : args) {

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "redis/redis_client.h"
 #include "tests/support/temp_dir.h"
 
 namespace paritrana::test_support {
@@ -34,12 +35,25 @@ class RedisServer final {
   // The same on 127.0.0.1:PORT instead of a Unix socket.
   static absl::StatusOr<std::unique_ptr<RedisServer>> StartTcp(
       std::vector<std::string> extra_args = {});
+  // Start() as production runs Redis: protected mode on, the `default` user behind a password
+  // (kept for Command()), and the services' ACL user `user()` with password `password()`, allowed
+  // only the commands, keys and channel the services use (kServiceAclRules). RedisOptionsFor()
+  // then hands every client of this server's address these credentials.
+  static absl::StatusOr<std::unique_ptr<RedisServer>> StartWithPassword(bool tcp = false);
   ~RedisServer();  // stops the server and removes its directory
 
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
 
+  // The services' ACL rules (after the user name and its password), as docs/operations.md and
+  // the Helm chart's in-cluster Redis give them.
+  static constexpr char kServiceAclRules[] =
+      "~paritrana:* &paritrana:gen -@all +ping +get +set +incr +publish +eval +subscribe";
+
   int port() const { return port_; }  // 0 on a Unix socket
+  // The ACL user and its password; empty unless StartWithPassword.
+  const std::string& user() const { return user_; }
+  const std::string& password() const { return password_; }
   // What RedisClient and the services' --redis take: "unix:DIR/redis.sock" or "127.0.0.1:PORT".
   std::string address() const;
 
@@ -67,7 +81,15 @@ class RedisServer final {
   const std::vector<std::string> extra_args_;
   int port_ = 0;
   pid_t pid_ = -1;  // -1 while stopped
+  std::string user_, password_, admin_password_;
 };
+
+// RedisClient options for `address` as a service would have them from --redis, --redis_user and
+// --redis_password_file: with the ACL user's credentials when `address` is that of a running
+// RedisServer started with StartWithPassword, else the address alone. Test support (RegistryUnder-
+// Test, CoverageUnderTest) passes Redis around as an address, as the services' flags do, so this is
+// how a test's server password reaches every client without threading it through each helper.
+RedisClient::Options RedisOptionsFor(const std::string& address);
 
 // A TCP port on 127.0.0.1 that was free a moment ago (nothing listens on it).
 int PickFreePort();

@@ -5,6 +5,7 @@
 #include "platform/errors.h"
 #include "region/validation.h"
 #include "services/registry/store/open_store.h"
+#include "tests/support/redis_server.h"
 
 namespace paritrana::test_support {
 
@@ -16,8 +17,9 @@ absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::Start(
 }
 
 absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::StartOnStore(
-    const std::string& store_url, const std::string& dir, const std::string& redis_address) {
-  return StartWith(store_url, dir, redis_address, nullptr, "");
+    const std::string& store_url, const std::string& dir, const std::string& redis_address,
+    std::unique_ptr<Authorizer> auth) {
+  return StartWith(store_url, dir, redis_address, std::move(auth), "");
 }
 
 absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::StartWith(
@@ -28,9 +30,7 @@ absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::StartWith(
   PARITRANA_ASSIGN_OR_RETURN(NikVault vault, NikVault::FromKeyFile(dir + "/nik.key", true));
   r->vault_ = std::make_unique<NikVault>(std::move(vault));
   if (!redis_address.empty()) {
-    RedisClient::Options options;
-    options.address = redis_address;
-    PARITRANA_ASSIGN_OR_RETURN(r->redis_, RedisClient::Create(options));
+    PARITRANA_ASSIGN_OR_RETURN(r->redis_, RedisClient::Create(RedisOptionsFor(redis_address)));
     r->bumper_ = registry::GenerationBumper::ForRedis(*r->redis_);
   }
   r->auth_ = auth != nullptr ? std::move(auth) : Authorizer::Disabled();
@@ -53,7 +53,9 @@ absl::StatusOr<std::unique_ptr<RegistryUnderTest>> RegistryUnderTest::StartWith(
   options.drain_grace = absl::ZeroDuration();
   options.shutdown_deadline = absl::Seconds(1);
   options.max_message_bytes = 64 * 1024 * 1024;
-  PARITRANA_ASSIGN_OR_RETURN(r->host_, ServiceHost::Start(options, {r->service_.get()}));
+  r->audit_service_ = std::make_unique<audit::AuditService>(r->service_->audit_log(), *r->auth_);
+  PARITRANA_ASSIGN_OR_RETURN(
+      r->host_, ServiceHost::Start(options, {r->service_.get(), r->audit_service_.get()}));
   return r;
 }
 

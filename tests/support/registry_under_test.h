@@ -9,6 +9,7 @@
 #include "redis/redis_client.h"
 #include "security/auth.h"
 #include "security/nik_vault.h"
+#include "services/audit/audit_service.h"
 #include "services/registry/generation_bumper.h"
 #include "services/registry/registry.h"
 #include "services/registry/registry_service.h"
@@ -30,7 +31,10 @@ class RegistryUnderTest final {
   // URI or "sqlite:PATH") instead of a SQLite file in `dir`; the NIK key is still `dir`/nik.key.
   // Registries started on one database with one `dir` are replicas: one database, one key.
   static absl::StatusOr<std::unique_ptr<RegistryUnderTest>> StartOnStore(
-      const std::string& store_url, const std::string& dir, const std::string& redis_address);
+      const std::string& store_url, const std::string& dir, const std::string& redis_address,
+      std::unique_ptr<Authorizer> auth = nullptr);
+  // The registry's store, e.g. to read its audit trail directly.
+  registry::RegistryStore& store() { return *store_; }
 
   // The idn-area-data package `npm ci --prefix tools` installs (tools/node_modules): the value of
   // `region_catalog` that loads the national region catalogue as --region_catalog does. Loading it
@@ -76,6 +80,7 @@ class RegistryUnderTest final {
   std::unique_ptr<Authorizer> auth_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<registry::RegistryService> service_;
+  std::unique_ptr<audit::AuditService> audit_service_;  // the registry's audit trail
   std::unique_ptr<ServiceHost> host_;
   registry::Registry::NationalLoad national_load_;
 };

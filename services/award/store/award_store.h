@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "api/request_id.h"
+#include "security/audit.h"
 
 // The award service's storage interface. Backends (sqlite/ now, postgres/ later) implement a few
 // primitives over one table of records plus request ids and counters; every rule of the award
@@ -86,6 +87,11 @@ class AwardTx {
 
   // The next value (1, 2, ...) of a named counter, e.g. a cycle's evaluation numbers.
   virtual absl::StatusOr<int64_t> NextId(absl::string_view sequence) = 0;
+
+  // The audit trail (security/audit.h), append-only. Append fills `event`'s seq, prev_hash and
+  // hash from the last event, in this (write) transaction.
+  virtual absl::Status AppendAudit(AuditEvent& event) = 0;
+  virtual absl::StatusOr<std::vector<AuditEvent>> ListAudit(const AuditQuery& query) = 0;
 };
 
 class AwardStore {

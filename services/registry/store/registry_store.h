@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "api/request_id.h"
+#include "security/audit.h"
 
 // The registry's storage interface. Backends (sqlite/ now, postgres/ later) implement a few
 // primitives; every rule of the registry lives above them in the service, so a new backend only
@@ -119,6 +120,10 @@ class RegistryTx {
   virtual absl::StatusOr<std::optional<std::string>> ParticipantByNikHash(
       absl::string_view hash) = 0;
   virtual absl::StatusOr<std::optional<std::string>> SealedNik(absl::string_view participant) = 0;
+  // Deletes the NIK index row of `participant` (look-up hash and sealed NIK), if it has one:
+  // afterwards no hash finds the participant and no seal of its NIK is left (data-subject
+  // erasure). OK when there is none.
+  virtual absl::Status DeleteNik(absl::string_view participant) = 0;
 
   // Say that the transaction is about to Get these resources, or look up these NIK hashes, one
   // by one, as an import batch does: a backend that pays a round trip per statement may fetch
@@ -178,6 +183,11 @@ class RegistryTx {
   // Settings of the installation by name (e.g. the NIK key's fingerprint); Put replaces.
   virtual absl::StatusOr<std::optional<std::string>> GetSetting(absl::string_view name) = 0;
   virtual absl::Status PutSetting(absl::string_view name, absl::string_view value) = 0;
+
+  // The audit trail (security/audit.h), append-only. Append fills `event`'s seq, prev_hash and
+  // hash from the last event, in this (write) transaction.
+  virtual absl::Status AppendAudit(AuditEvent& event) = 0;
+  virtual absl::StatusOr<std::vector<AuditEvent>> ListAudit(const AuditQuery& query) = 0;
 };
 
 // Held while an import id is being streamed (RegistryStore::ClaimImport); destroying it frees the
@@ -202,6 +212,12 @@ class RegistryStore {
   virtual absl::Status Write(absl::FunctionRef<absl::Status(RegistryTx&)> fn) = 0;
   // Runs `fn` on a consistent snapshot; writes inside it fail.
   virtual absl::Status Read(absl::FunctionRef<absl::Status(RegistryTx&)> fn) = 0;
+  // Makes what committed writes deleted or overwrote unrecoverable from the database's own files,
+  // as far as the backend can while running; called after a data-subject erasure. SQLite, which
+  // zeroes deleted content (secure_delete), checkpoints its write-ahead log and truncates it, since
+  // the log keeps older copies of pages. PostgreSQL does nothing: its dead row versions stay until
+  // (auto)vacuum, and its WAL archives and backups are the operator's (docs/security.md).
+  virtual absl::Status ScrubDeleted() { return absl::OkStatus(); }
 };
 
 }  // namespace paritrana::registry

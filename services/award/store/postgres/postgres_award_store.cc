@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "platform/errors.h"
+#include "storage/postgres/audit_events.h"
 #include "storage/postgres/postgres.h"
 #include "storage/postgres/request_ids.h"
 
@@ -51,6 +52,8 @@ CREATE TABLE request_ids (
 
 CREATE TABLE sequences (name TEXT COLLATE "C" PRIMARY KEY, value BIGINT NOT NULL);
 )sql",
+    // The audit trail (security/audit.h).
+    postgres::kAuditEventsMigration,
 };
 
 constexpr absl::string_view kColumns =
@@ -170,6 +173,14 @@ class PostgresTx final : public AwardTx {
   absl::Status PutRequest(absl::string_view method, absl::string_view request_id,
                           const RequestRecord& record) override {
     return postgres::WriteRequestId(conn_, method, request_id, record);
+  }
+
+  absl::Status AppendAudit(AuditEvent& event) override {
+    return postgres::AppendAuditEvent(conn_, event);
+  }
+
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(const AuditQuery& query) override {
+    return postgres::ListAuditEvents(conn_, query);
   }
 
   absl::StatusOr<int64_t> NextId(absl::string_view sequence) override {

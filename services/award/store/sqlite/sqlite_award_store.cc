@@ -6,6 +6,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "platform/errors.h"
+#include "storage/sqlite/audit_events.h"
 #include "storage/sqlite/request_ids.h"
 #include "storage/sqlite/sqlite.h"
 
@@ -49,6 +50,8 @@ CREATE TABLE request_ids (
 
 CREATE TABLE sequences (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 )sql",
+    // The audit trail (security/audit.h).
+    sqlite::kAuditEventsMigration,
 };
 
 constexpr absl::string_view kColumns =
@@ -130,6 +133,14 @@ class SqliteTx final : public AwardTx {
   absl::Status PutRequest(absl::string_view method, absl::string_view request_id,
                           const RequestRecord& record) override {
     return sqlite::WriteRequestId(db_, method, request_id, record);
+  }
+
+  absl::Status AppendAudit(AuditEvent& event) override {
+    return sqlite::AppendAuditEvent(db_, event);
+  }
+
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(const AuditQuery& query) override {
+    return sqlite::ListAuditEvents(db_, query);
   }
 
   absl::StatusOr<int64_t> NextId(absl::string_view sequence) override {

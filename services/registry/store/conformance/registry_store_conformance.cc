@@ -729,6 +729,52 @@ TEST_P(RegistryStoreConformance, NikIndex) {
   EXPECT_EQ(ParticipantByNikHash(hash), "participants/00000000001");
 }
 
+TEST_P(RegistryStoreConformance, DeleteNikForgetsTheHashAndTheSeal) {
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_RETURN_IF_ERROR(
+                        tx.InsertNik("hash-1", "sealed-1", "participants/00000000001"));
+                    return tx.InsertNik("hash-2", "sealed-2", "participants/00000000002");
+                  })
+                  .ok());
+  // Looked up, then deleted, then looked up again in one transaction: what the transaction knew
+  // must not outlive the deletion.
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_ASSIGN_OR_RETURN(auto holder, tx.ParticipantByNikHash("hash-1"));
+                    EXPECT_EQ(holder, "participants/00000000001");
+                    PARITRANA_RETURN_IF_ERROR(tx.DeleteNik("participants/00000000001"));
+                    PARITRANA_ASSIGN_OR_RETURN(holder, tx.ParticipantByNikHash("hash-1"));
+                    EXPECT_EQ(holder, std::nullopt);
+                    PARITRANA_ASSIGN_OR_RETURN(auto sealed,
+                                               tx.SealedNik("participants/00000000001"));
+                    EXPECT_EQ(sealed, std::nullopt);
+                    return tx.DeleteNik("participants/00000000009");  // none: OK
+                  })
+                  .ok());
+  EXPECT_EQ(ParticipantByNikHash("hash-1"), std::nullopt);
+  EXPECT_EQ(SealedNik("participants/00000000001"), std::nullopt);
+  EXPECT_EQ(ParticipantByNikHash("hash-2"), "participants/00000000002");
+  EXPECT_EQ(SealedNik("participants/00000000002"), "sealed-2");
+
+  // A NIK inserted and deleted in one transaction (held back by a backend that batches) is gone,
+  // and the hash is free for another participant afterwards.
+  ASSERT_TRUE(store_
+                  ->Write([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_RETURN_IF_ERROR(
+                        tx.InsertNik("hash-3", "sealed-3", "participants/00000000003"));
+                    PARITRANA_RETURN_IF_ERROR(tx.DeleteNik("participants/00000000003"));
+                    PARITRANA_ASSIGN_OR_RETURN(auto holder, tx.ParticipantByNikHash("hash-3"));
+                    EXPECT_EQ(holder, std::nullopt);
+                    return tx.InsertNik("hash-1", "sealed-1b", "participants/00000000004");
+                  })
+                  .ok());
+  EXPECT_EQ(ParticipantByNikHash("hash-3"), std::nullopt);
+  EXPECT_EQ(SealedNik("participants/00000000003"), std::nullopt);
+  EXPECT_EQ(ParticipantByNikHash("hash-1"), "participants/00000000004");
+  EXPECT_EQ(SealedNik("participants/00000000004"), "sealed-1b");
+}
+
 // --- Aggregates ----------------------------------------------------------------------------------
 
 TEST_P(RegistryStoreConformance, DeltasAccumulateAndCountActiveSumsThePast) {

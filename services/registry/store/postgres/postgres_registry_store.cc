@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "platform/errors.h"
 #include "services/registry/store/person_keys.h"
+#include "storage/postgres/audit_events.h"
 #include "storage/postgres/postgres.h"
 #include "storage/postgres/request_ids.h"
 
@@ -191,6 +192,8 @@ INSERT INTO active_deltas_1024d SELECT split_part(region, '.', 1), * FROM active
 INSERT INTO enrollment_spans SELECT split_part(region, '.', 1), * FROM enrollment_spans_v1;
 DROP TABLE active_deltas_v1, active_deltas_32d_v1, active_deltas_1024d_v1, enrollment_spans_v1;
 )sql",
+    // The audit trail (security/audit.h).
+    postgres::kAuditEventsMigration,
 };
 
 // The province of a region code ("15" of "15.08.01.2001"): the partition key of the tables of
@@ -392,6 +395,22 @@ class PostgresTx final : public RegistryTx {
     Sql sql;
     const std::string k = sql.Int(key->kpj);
     return One(absl::StrCat("SELECT sealed FROM niks WHERE kpj = ", k), sql);
+  }
+
+  absl::Status DeleteNik(absl::string_view participant) override {
+    PARITRANA_RETURN_IF_ERROR(Writable("DeleteNik"));
+    std::optional<PersonKey> key = ParsePersonKey(Kind::kParticipant, participant);
+    if (!key.has_value()) return absl::OkStatus();
+    PARITRANA_RETURN_IF_ERROR(Flush());  // a NIK held back is in the table now, and sealed_ empty
+    Sql sql;
+    const std::string k = sql.Int(key->kpj);
+    PARITRANA_RETURN_IF_ERROR(
+        conn_.Query(absl::StrCat("DELETE FROM niks WHERE kpj = ", k), sql.params()).status());
+    // What the transaction knew of the NIK's holder is wrong now: no hash finds the participant.
+    for (auto& known : nik_holders_) {
+      if (known.second == key->kpj) known.second = std::nullopt;
+    }
+    return absl::OkStatus();
   }
 
   absl::Status Prefetch(Kind kind, std::span<const std::string> names) override {
@@ -609,6 +628,14 @@ class PostgresTx final : public RegistryTx {
       out.push_back(std::move(span));
     }
     return out;
+  }
+
+  absl::Status AppendAudit(AuditEvent& event) override {
+    return postgres::AppendAuditEvent(conn_, event);
+  }
+
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(const AuditQuery& query) override {
+    return postgres::ListAuditEvents(conn_, query);
   }
 
   absl::StatusOr<std::optional<RequestRecord>> GetRequest(absl::string_view method,

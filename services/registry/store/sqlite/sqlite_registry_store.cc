@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "platform/errors.h"
 #include "services/registry/store/person_keys.h"
+#include "storage/sqlite/audit_events.h"
 #include "storage/sqlite/request_ids.h"
 #include "storage/sqlite/sqlite.h"
 
@@ -215,6 +216,8 @@ INSERT INTO niks (kpj, hash, sealed)
 DELETE FROM resources WHERE kind IN (5, 6, 7);
 DROP TABLE nik_index;
 )sql",
+    // The audit trail (security/audit.h).
+    sqlite::kAuditEventsMigration,
 };
 
 // The tables of active_deltas by resolution: a row of level i sums the days d with
@@ -381,6 +384,15 @@ class SqliteTx final : public RegistryTx {
                [&](sqlite::Statement& s) { s.Bind(1, key->kpj); });
   }
 
+  absl::Status DeleteNik(absl::string_view participant) override {
+    std::optional<PersonKey> key = ParsePersonKey(Kind::kParticipant, participant);
+    if (!key.has_value()) return absl::OkStatus();
+    auto st = db_.Prepare("DELETE FROM niks WHERE kpj = ?1");
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, key->kpj);
+    return (*st)->Run();
+  }
+
   absl::Status ClaimKey(absl::string_view scope, absl::string_view key,
                         absl::string_view owner) override {
     PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> holder,
@@ -533,6 +545,14 @@ class SqliteTx final : public RegistryTx {
       out.push_back(std::move(span));
     }
     return out;
+  }
+
+  absl::Status AppendAudit(AuditEvent& event) override {
+    return sqlite::AppendAuditEvent(db_, event);
+  }
+
+  absl::StatusOr<std::vector<AuditEvent>> ListAudit(const AuditQuery& query) override {
+    return sqlite::ListAuditEvents(db_, query);
   }
 
   absl::StatusOr<std::optional<RequestRecord>> GetRequest(absl::string_view method,
@@ -741,6 +761,10 @@ class SqliteRegistryStore final : public RegistryStore {
       return fn(tx);
     });
   }
+
+  // Deleted content is zeroed in the file as it is deleted (secure_delete, storage/sqlite); what
+  // is left are older page images in the write-ahead log.
+  absl::Status ScrubDeleted() override { return pool_->CheckpointAndTruncate(); }
 
  private:
   std::unique_ptr<sqlite::ConnectionPool> pool_;

@@ -125,12 +125,13 @@ TEST_F(SqliteRegistryStoreTest, RefusesADatabaseNewerThanTheCode) {
 // contributions and NIKs move to their own tables.
 TEST_F(SqliteRegistryStoreTest, MigratesADatabaseOfVersion2AndAsksForARecount) {
   ASSERT_NO_FATAL_FAILURE(WriteProvince15());
-  ASSERT_EQ(UserVersion(path_), 6);
+  ASSERT_EQ(UserVersion(path_), 7);
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
     const std::string sql = R"sql(
 BEGIN;
+DROP TABLE audit_events;
 DROP TABLE active_deltas;
 DROP TABLE active_deltas_32d;
 DROP TABLE active_deltas_1024d;
@@ -175,7 +176,7 @@ COMMIT;
 
   auto store = OpenSqlite(dir_);
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ(UserVersion(path_), 6);
+  EXPECT_EQ(UserVersion(path_), 7);
   std::optional<std::string> rebuild;
   std::vector<AggregateCount> counts;
   ASSERT_TRUE((*store)
