@@ -4,11 +4,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "paritrana/audit/v1/audit.grpc.pb.h"
 #include "platform/errors.h"
 #include "security/audit.h"
+#include "security/audit_proto.h"
 
 namespace paritrana::cli {
 namespace {
@@ -43,21 +43,6 @@ absl::Status ListAll(const Connection& c, const AuditArgs& a, av1::ListAuditEven
     if (resp.next_page_token().empty()) return absl::OkStatus();
     req.set_page_token(resp.next_page_token());
   }
-}
-
-AuditEvent FromProto(const av1::AuditEvent& e) {
-  AuditEvent out;
-  out.seq = e.seq();
-  out.time = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(e.time()));
-  out.principal = e.principal();
-  out.how = e.how();
-  out.method = e.method();
-  out.resource = e.resource();
-  out.request_id = e.request_id();
-  out.outcome = e.outcome();
-  out.prev_hash = e.prev_hash();
-  out.hash = e.hash();
-  return out;
 }
 
 }  // namespace
@@ -117,7 +102,7 @@ absl::Status RunAuditVerify(const Connection& c, const AuditArgs& a) {
   std::vector<AuditEvent> events;
   PARITRANA_RETURN_IF_ERROR(
       ListAll(c, a, av1::ListAuditEventsRequest(),
-              [&](const av1::AuditEvent& e) { events.push_back(FromProto(e)); }));
+              [&](const av1::AuditEvent& e) { events.push_back(AuditEventFromProto(e)); }));
   if (std::optional<AuditChainBreak> bad = VerifyAuditChain(events, kAuditGenesis);
       bad.has_value()) {
     return absl::DataLossError(absl::StrCat("the ", a.service, " audit trail is broken at seq ",

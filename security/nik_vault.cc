@@ -1,8 +1,6 @@
 #include "security/nik_vault.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -18,6 +16,7 @@
 #include "openssl/evp.h"
 #include "openssl/hmac.h"
 #include "openssl/rand.h"
+#include "platform/errors.h"
 #include "platform/log.h"
 #include "platform/secret_file.h"
 
@@ -35,27 +34,6 @@ struct CipherCtxDeleter {
   void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
-
-// Holds a file descriptor and closes it on every return path.
-class Fd final {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Closes now, reporting the error close() returns (the last chance to see a failed write).
-  int Close() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
 
 // Secrets do not outlive their use in freed heap memory.
 class ScrubbedString final {
@@ -87,41 +65,9 @@ absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
   std::abort();
 }
 
-// Creates `dir` and its missing parents with mode 0700: the directory of a key file is nobody
-// else's business either.
-absl::Status MakeDirs(const std::string& dir) {
-  if (dir.empty() || dir == "/" || dir == ".") return absl::OkStatus();
-  struct stat st;
-  if (::stat(dir.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrCat(dir, " exists and is not a directory"));
-  }
-  const size_t slash = dir.find_last_of('/');
-  if (slash != std::string::npos) {
-    absl::Status parent = MakeDirs(dir.substr(0, slash));
-    if (!parent.ok()) return parent;
-  }
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return ErrnoStatus("cannot create directory", dir);
-  }
-  return absl::OkStatus();
-}
-
-std::string ParentDir(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-// Writes a fresh key to `path` unless a file is already there. The key goes to a private temporary
-// file first and is then hard-linked into place: link() fails on an existing name, so two
-// processes starting together cannot overwrite each other's key, and no reader ever sees a
-// half-written file.
+// Writes a fresh key to `path` unless a file is already there (CreateSecretFileIfMissing: mode
+// 0600, private directories, never half a file, never over another process's key).
 absl::Status CreateKeyFile(const std::string& path) {
-  const std::string dir = ParentDir(path);
-  if (absl::Status s = MakeDirs(dir); !s.ok()) return s;
-
   uint8_t key[kKeyBytes];
   if (RAND_bytes(key, sizeof(key)) != 1) {
     return absl::InternalError("RAND_bytes failed: cannot generate a NIK key");
@@ -131,41 +77,9 @@ absl::Status CreateKeyFile(const std::string& path) {
       absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(key), sizeof(key))) +
       "\n";
   OPENSSL_cleanse(key, sizeof(key));
-
-  std::string tmp = path + ".tmp.XXXXXX";
-  Fd fd(::mkstemp(tmp.data()));  // mkstemp creates the file with mode 0600
-  if (fd.get() < 0) return ErrnoStatus("cannot create a temporary key file next to", path);
-  auto fail = [&](absl::string_view what) {
-    absl::Status s = ErrnoStatus(what, tmp);
-    ::unlink(tmp.c_str());
-    return s;
-  };
-  // umask cannot widen mkstemp's mode, but be explicit: the reader refuses anything else.
-  if (::fchmod(fd.get(), 0600) != 0) return fail("cannot chmod");
-  size_t written = 0;
-  while (written < line->size()) {
-    const ssize_t n = ::write(fd.get(), line->data() + written, line->size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("cannot write");
-    written += static_cast<size_t>(n);
-  }
-  // The key must reach the disk before anything is sealed with it.
-  if (::fsync(fd.get()) != 0) return fail("cannot fsync");
-  if (fd.Close() != 0) return fail("cannot close");
-
-  const bool linked = ::link(tmp.c_str(), path.c_str()) == 0;
-  const int link_errno = errno;
-  ::unlink(tmp.c_str());
-  if (!linked && link_errno != EEXIST) {
-    errno = link_errno;
-    return ErrnoStatus("cannot create key file", path);
-  }
-  if (linked) {
-    Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir_fd.get() >= 0) ::fsync(dir_fd.get());  // best effort: makes the new name durable
-    log::Warn("created a new NIK key file; back it up: sealed NIKs cannot be read without it",
-              {{"path", path}});
-  }
+  PARITRANA_RETURN_IF_ERROR(CreateSecretFileIfMissing(path, *line));
+  log::Warn("created a new NIK key file; back it up: sealed NIKs cannot be read without it",
+            {{"path", path}});
   return absl::OkStatus();
 }
 

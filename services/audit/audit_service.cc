@@ -8,6 +8,7 @@
 #include "api/pagination.h"
 #include "google/protobuf/util/time_util.h"
 #include "platform/errors.h"
+#include "security/audit_proto.h"
 #include "security/serve_unary.h"
 
 namespace paritrana::audit {
@@ -60,17 +61,7 @@ absl::StatusOr<v1::ListAuditEventsResponse> ListAuditEvents(AuditLog& log,
       },
       [](const AuditEvent& e) { return absl::StrCat(e.seq); },
       [&](const AuditEvent& e) -> absl::Status {
-        v1::AuditEvent* out = resp.add_audit_events();
-        out->set_seq(e.seq);
-        *out->mutable_time() = TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(e.time));
-        out->set_principal(e.principal);
-        out->set_how(e.how);
-        out->set_method(e.method);
-        out->set_resource(e.resource);
-        out->set_request_id(e.request_id);
-        out->set_outcome(e.outcome);
-        out->set_prev_hash(e.prev_hash);
-        out->set_hash(e.hash);
+        *resp.add_audit_events() = AuditEventToProto(e);
         return absl::OkStatus();
       });
   if (!token.ok()) return token.status();

@@ -20,6 +20,7 @@
 #include "paritrana/registry/v1/registry.grpc.pb.h"
 #include "platform/errors.h"
 #include "security/audit.h"
+#include "security/audit_proto.h"
 #include "security/auth.h"
 #include "storage/postgres/postgres.h"
 #include "tests/support/award_under_test.h"
@@ -87,21 +88,7 @@ absl::StatusOr<std::vector<av1::AuditEvent>> ListAll(const std::string& address,
 
 std::vector<AuditEvent> FromProto(const std::vector<av1::AuditEvent>& events) {
   std::vector<AuditEvent> out;
-  for (const auto& e : events) {
-    AuditEvent a;
-    a.seq = e.seq();
-    a.time =
-        absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(e.time()));
-    a.principal = e.principal();
-    a.how = e.how();
-    a.method = e.method();
-    a.resource = e.resource();
-    a.request_id = e.request_id();
-    a.outcome = e.outcome();
-    a.prev_hash = e.prev_hash();
-    a.hash = e.hash();
-    out.push_back(std::move(a));
-  }
+  for (const auto& e : events) out.push_back(AuditEventFromProto(e));
   return out;
 }
 

@@ -62,9 +62,14 @@ constexpr char kRegistrarToken[] = "registrar-token-0123456789abcdef";
 constexpr char kAnalystToken[] = "analyst-token-0123456789abcdef";
 constexpr char kAdminToken[] = "admin-token-0123456789abcdef";
 constexpr char kPiiReaderToken[] = "pii-reader-token-0123456789abcdef";
+// Registrar and PII reader: the only combination that may erase personal data.
+constexpr char kEraserToken[] = "eraser-token-0123456789abcdef";
 constexpr absl::string_view kDomain = kErrorDomain;
 
 constexpr char kVillage[] = "regions/15.08.01.2001";
+
+// The data subject's name (ExportPersonalData, ErasePersonalData).
+constexpr char kSecretName[] = "Siti Rahmawati Zubaidah Kerinci";
 
 google::type::Date Date(int year, int month, int day) {
   google::type::Date d;
@@ -282,7 +287,8 @@ class RegistryServiceTest : public testing::TestWithParam<std::string> {
     auto auth = Authorizer::FromTokensText(
         absl::StrCat("# test tokens\n", "registrar ", kRegistrarToken, " bpjs-jambi\n", "analyst ",
                      kAnalystToken, "  # read only\n", "admin ", kAdminToken, " ops-admin\n",
-                     "pii_reader ", kPiiReaderToken, " dpo\n"),
+                     "pii_reader ", kPiiReaderToken, " dpo\n", "registrar,pii_reader ",
+                     kEraserToken, " dpo-erasure\n"),
         "test tokens");
     ASSERT_TRUE(auth.ok()) << auth.status();
     auth_ = *std::move(auth);
@@ -439,6 +445,78 @@ class RegistryServiceTest : public testing::TestWithParam<std::string> {
     return (*values)[0];
   }
 
+  // ----- Data-subject rights -----
+
+  // With the NIK key's fingerprint recorded, as the registry's start does: the village, then
+  // subject_ with two enrollments (the first terminated) and three contributions, and neighbour_
+  // with one enrollment and one contribution, whose data must stay out of the subject's export.
+  void PopulateDataSubjects() {
+    ASSERT_TRUE(registry_->CheckNikKey().ok());
+    CreateVillage();
+    const auto contribute = [&](const v1::Enrollment& e, const v1::Contribution& c) {
+      auto r = Contribute(e.name(), c);
+      EXPECT_TRUE(r.ok()) << "CreateContribution " << e.name() << ": " << r.status();
+    };
+    CreateParticipant(subject_);
+    const v1::Enrollment first = Enroll(subject_, Bpu(Date(2023, 1, 1)));
+    contribute(first, Paid(Date(2023, 1, 2), Date(2023, 3, 31)));
+    contribute(first, Paid(Date(2023, 4, 2), Date(2023, 6, 30)));
+    v1::TerminateEnrollmentRequest end;
+    end.set_name(first.name());
+    *end.mutable_end_date() = Date(2023, 7, 1);
+    ASSERT_TRUE(Call(&Stub::TerminateEnrollment, kRegistrarToken, end).ok());
+    const v1::Enrollment second = Enroll(subject_, Bpu(Date(2024, 1, 1)));
+    contribute(second, Paid(Date(2024, 1, 2), Date(2024, 12, 31)));
+    CreateParticipant(neighbour_);
+    contribute(Enroll(neighbour_, Bpu(Date(2023, 6, 1))),
+               Paid(Date(2023, 6, 1), Date(2024, 6, 30)));
+  }
+
+  // A BPU enrollment in the village, worker-funded, JKK and JKM.
+  static v1::Enrollment Bpu(const google::type::Date& start) {
+    return BpuEnrollment(kVillage, start, type::v1::FUNDING_SOURCE_WORKER, "", false);
+  }
+
+  static v1::Contribution Paid(const google::type::Date& paid, const google::type::Date& covers) {
+    return MakeContribution(16800, paid, covers);
+  }
+
+  absl::StatusOr<v1::PersonalDataExport> Export(const std::string& token, const std::string& nik) {
+    v1::ExportPersonalDataRequest req;
+    req.set_nik(nik);
+    return Call(&Stub::ExportPersonalData, token, req);
+  }
+
+  absl::StatusOr<v1::Participant> Erase(const std::string& token, const std::string& name) {
+    v1::ErasePersonalDataRequest req;
+    req.set_name(name);
+    return Call(&Stub::ErasePersonalData, token, req);
+  }
+
+  // Every count of the province, the regency and the district (with their children) on days
+  // before, during and after the subject's enrollments; read_time and generations left out.
+  std::string Counts() {
+    auto resp = Query({"regions/15", "regions/15.08", "regions/15.08.01", kVillage},
+                      {Date(2022, 12, 31), Date(2023, 2, 1), Date(2023, 6, 30), Date(2023, 7, 1),
+                       Date(2024, 3, 1), Date(2025, 1, 1)},
+                      /*include_children=*/true);
+    EXPECT_TRUE(resp.ok()) << resp.status();
+    if (!resp.ok()) return "";
+    resp->clear_read_time();
+    resp->clear_province_generations();
+    return resp->SerializeAsString();
+  }
+
+  // The database files of the SQLite backend, concatenated.
+  std::string SqliteBytes() {
+    std::string all;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      const std::filesystem::path path = dir_ + "/registry.db" + suffix;
+      if (std::filesystem::exists(path)) all += ReadFile(path);
+    }
+    return all;
+  }
+
   test_support::TempDir temp_{"registry_service"};  // first: removed after everything using it
   std::string dir_;
   std::unique_ptr<RedisServer> redis_;
@@ -450,6 +528,11 @@ class RegistryServiceTest : public testing::TestWithParam<std::string> {
   std::unique_ptr<RegistryService> service_;
   std::unique_ptr<ServiceHost> host_;
   std::unique_ptr<Stub> stub_;
+
+  // A woman born 1991-03-12 whose name appears nowhere else in the database, so finding its bytes
+  // means finding her; and her neighbour (the data-subject tests).
+  const Person subject_{"24000000101", 12, 3, 1991, true, 7, kSecretName};
+  const Person neighbour_{"24000000102", 12, 3, 1991, true, 8, "Ahmad Tetangga"};
 };
 
 // ===== 1. Regions =====
@@ -2074,6 +2157,215 @@ TEST_P(RegistryServiceTest, RequiresATokenAndTheRightRole) {
   auto import_anonymous = Import("", {Header("anonymous", v1::IMPORT_MODE_LENIENT, 0)});
   EXPECT_EQ(import_anonymous.status.code(), absl::StatusCode::kUnauthenticated)
       << import_anonymous.status;
+}
+
+// ===== 9. Data-subject rights (UU 27/2022) =====
+// ExportPersonalData and ErasePersonalData, as the contract in registry.proto states them.
+
+TEST_P(RegistryServiceTest, ExportReturnsTheParticipantItsEnrollmentsAndContributions) {
+  PopulateDataSubjects();
+  const absl::Time before = absl::Now();
+  auto out = Export(kPiiReaderToken, subject_.nik());
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->participant().name(), subject_.name());
+  EXPECT_EQ(out->participant().nik(), subject_.nik());
+  EXPECT_EQ(out->participant().display_name(), kSecretName);
+  EXPECT_EQ(out->participant().birth_date().year(), 1991);
+  EXPECT_FALSE(out->participant().has_erase_time());
+  ASSERT_EQ(out->enrollments_size(), 2);
+  for (const auto& e : out->enrollments()) {
+    EXPECT_TRUE(absl::StartsWith(e.name(), subject_.name() + "/")) << e.name();
+  }
+  EXPECT_EQ(out->enrollments(0).state(), v1::ENROLLMENT_STATE_TERMINATED);
+  ASSERT_EQ(out->contributions_size(), 3);
+  EXPECT_EQ(out->contributions(0).covers_through().month(), 3);
+  EXPECT_EQ(out->contributions(1).covers_through().month(), 6);
+  EXPECT_EQ(out->contributions(2).covers_through().year(), 2024);
+  for (const auto& c : out->contributions()) {
+    EXPECT_TRUE(absl::StartsWith(c.name(), subject_.name() + "/")) << c.name();
+  }
+  const absl::Time exported = absl::FromUnixSeconds(out->export_time().seconds());
+  EXPECT_GE(exported, absl::FromUnixSeconds(absl::ToUnixSeconds(before)));
+  EXPECT_LE(exported, absl::Now());
+
+  // A NIK nobody holds, and a malformed one (not echoed).
+  auto missing = Export(kPiiReaderToken, "1508015203910999");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound) << missing.status();
+  auto bad = Export(kPiiReaderToken, "15080152039");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(absl::StrContains(bad.status().message(), "15080152039"));
+}
+
+TEST_P(RegistryServiceTest, OnlyPiiReadersExportAndOnlyRegistrarsWithThePiiRightErase) {
+  PopulateDataSubjects();
+  for (const char* token : {kRegistrarToken, kAnalystToken, kAdminToken}) {
+    auto out = Export(token, subject_.nik());
+    EXPECT_EQ(out.status().code(), absl::StatusCode::kPermissionDenied) << token;
+    EXPECT_FALSE(absl::StrContains(out.status().ToString(), subject_.nik()));
+  }
+  EXPECT_TRUE(Export(kPiiReaderToken, subject_.nik()).ok());
+  EXPECT_TRUE(Export(kEraserToken, subject_.nik()).ok());
+
+  for (const char* token : {kRegistrarToken, kPiiReaderToken, kAnalystToken, kAdminToken}) {
+    auto out = Erase(token, subject_.name());
+    EXPECT_EQ(out.status().code(), absl::StatusCode::kPermissionDenied) << token;
+  }
+  // Nothing was erased by the refused calls.
+  EXPECT_TRUE(Export(kPiiReaderToken, subject_.nik()).ok());
+  EXPECT_TRUE(Erase(kEraserToken, subject_.name()).ok());
+  EXPECT_EQ(Erase(kEraserToken, "participants/24000000999").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Erase(kEraserToken, "people/1").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(RegistryServiceTest, ErasureMakesThePersonAnonymousAndKeepsEveryCount) {
+  PopulateDataSubjects();
+  const std::string counts = Counts();
+  ASSERT_FALSE(counts.empty());
+  auto exported = Export(kPiiReaderToken, subject_.nik());
+  ASSERT_TRUE(exported.ok()) << exported.status();
+
+  auto erased = Erase(kEraserToken, subject_.name());
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_TRUE(erased->has_erase_time());
+  EXPECT_EQ(erased->display_name(), "");
+  EXPECT_EQ(erased->nik(), "");
+  EXPECT_EQ(erased->nik_masked(), "");
+  EXPECT_FALSE(erased->has_birth_date());
+  EXPECT_EQ(erased->kpj(), subject_.kpj);
+  EXPECT_EQ(erased->sex(), v1::SEX_FEMALE);
+  EXPECT_EQ(erased->domicile_region(), kVillage);
+
+  // Every count as before.
+  EXPECT_EQ(Counts(), counts);
+
+  // Not found by NIK, not exportable, and shown without any personal field even to a PII reader.
+  v1::FindParticipantByNikRequest find;
+  find.set_nik(subject_.nik());
+  EXPECT_EQ(Call(&Stub::FindParticipantByNik, kPiiReaderToken, find).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Export(kPiiReaderToken, subject_.nik()).status().code(), absl::StatusCode::kNotFound);
+  v1::GetParticipantRequest get;
+  get.set_name(subject_.name());
+  for (const char* token : {kPiiReaderToken, kRegistrarToken, kAnalystToken}) {
+    auto p = Call(&Stub::GetParticipant, token, get);
+    ASSERT_TRUE(p.ok()) << token << ": " << p.status();
+    EXPECT_EQ(p->display_name(), "");
+    EXPECT_EQ(p->nik(), "");
+    EXPECT_EQ(p->nik_masked(), "");
+    EXPECT_FALSE(p->has_birth_date());
+    EXPECT_TRUE(p->has_erase_time());
+  }
+  v1::ListParticipantsRequest list;
+  auto all = Call(&Stub::ListParticipants, kPiiReaderToken, list);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->participants_size(), 2);
+  EXPECT_EQ(all->participants(0).nik(), "");
+  EXPECT_EQ(all->participants(1).nik(), neighbour_.nik());
+
+  // History stays: the same enrollments and contributions.
+  v1::ListEnrollmentsRequest enrollments;
+  enrollments.set_parent(subject_.name());
+  auto listed = Call(&Stub::ListEnrollments, kRegistrarToken, enrollments);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->enrollments_size(), exported->enrollments_size());
+
+  // Idempotent: erasing again changes nothing and returns the erased participant.
+  auto again = Erase(kEraserToken, subject_.name());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->SerializeAsString(), erased->SerializeAsString());
+  v1::ErasePersonalDataRequest with_id;
+  with_id.set_name(subject_.name());
+  with_id.set_request_id("erase-24000000101");
+  EXPECT_TRUE(Call(&Stub::ErasePersonalData, kEraserToken, with_id).ok());
+  EXPECT_TRUE(Call(&Stub::ErasePersonalData, kEraserToken, with_id).ok());
+
+  // No change, no resurrection through an update.
+  v1::UpdateParticipantRequest update;
+  update.mutable_participant()->set_name(subject_.name());
+  update.mutable_participant()->set_display_name("Nama Baru");
+  update.mutable_update_mask()->add_paths("display_name");
+  auto updated = Call(&Stub::UpdateParticipant, kRegistrarToken, update);
+  EXPECT_EQ(updated.status().code(), absl::StatusCode::kFailedPrecondition) << updated.status();
+  EXPECT_EQ(Reason(updated.status()), "PARTICIPANT_ERASED");
+
+  // The neighbour is untouched.
+  auto neighbour = Export(kPiiReaderToken, neighbour_.nik());
+  ASSERT_TRUE(neighbour.ok()) << neighbour.status();
+  EXPECT_EQ(neighbour->participant().display_name(), "Ahmad Tetangga");
+
+  // A new registration of the same NIK takes a new KPJ, deliberately.
+  Person again_registered = subject_;
+  again_registered.kpj = "24000000103";
+  again_registered.display_name = "Siti Baru";
+  CreateParticipant(again_registered);
+  auto found = Call(&Stub::FindParticipantByNik, kPiiReaderToken, find);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->name(), again_registered.name());
+}
+
+TEST_P(RegistryServiceTest, AnImportRowNamingAnErasedParticipantIsRejected) {
+  PopulateDataSubjects();
+  ASSERT_TRUE(Erase(kEraserToken, subject_.name()).ok());
+
+  ImportOutcome out =
+      Import(kRegistrarToken,
+             {Header("dsr-reimport", v1::IMPORT_MODE_LENIENT, 0),
+              Rows({PersonRow(1, subject_, kVillage, Bpu(Date(2024, 1, 1)), std::nullopt)})});
+  ASSERT_TRUE(out.status.ok()) << out.status;
+  const v1::ImportRecordsResponse& response = out.response;
+  EXPECT_EQ(response.rows_rejected(), 1);
+  ASSERT_EQ(response.rejected_rows_size(), 1);
+  EXPECT_EQ(response.rejected_rows(0).field(), "participant.name");
+  EXPECT_EQ(response.rejected_rows(0).code(), "FAILED_PRECONDITION");
+  EXPECT_TRUE(absl::StrContains(response.rejected_rows(0).reason(), "erased"))
+      << response.rejected_rows(0).reason();
+
+  v1::FindParticipantByNikRequest find;
+  find.set_nik(subject_.nik());
+  EXPECT_EQ(Call(&Stub::FindParticipantByNik, kPiiReaderToken, find).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(RegistryServiceTest, TheStoreKeepsNeitherTheNameNorTheSealedNik) {
+  PopulateDataSubjects();
+  std::optional<std::string> sealed;
+  ASSERT_TRUE(store_
+                  ->Read([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_ASSIGN_OR_RETURN(sealed, tx.SealedNik(subject_.name()));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_TRUE(sealed.has_value());
+  const std::string hash = vault_->LookupHash(subject_.nik());
+  const bool sqlite = GetParam() == "sqlite";
+  if (sqlite) {
+    // The check below means something: the bytes are there before.
+    const std::string before = SqliteBytes();
+    EXPECT_TRUE(absl::StrContains(before, kSecretName));
+    EXPECT_TRUE(absl::StrContains(before, *sealed));
+  }
+
+  ASSERT_TRUE(Erase(kEraserToken, subject_.name()).ok());
+
+  ASSERT_TRUE(store_
+                  ->Read([&](RegistryTx& tx) -> absl::Status {
+                    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> seal,
+                                               tx.SealedNik(subject_.name()));
+                    EXPECT_FALSE(seal.has_value());
+                    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> holder,
+                                               tx.ParticipantByNikHash(hash));
+                    EXPECT_FALSE(holder.has_value());
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  if (sqlite) {
+    const std::string after = SqliteBytes();
+    EXPECT_FALSE(absl::StrContains(after, kSecretName)) << "the erased name is in the file";
+    EXPECT_FALSE(absl::StrContains(after, *sealed)) << "the erased NIK seal is in the file";
+    EXPECT_FALSE(absl::StrContains(after, hash)) << "the erased NIK hash is in the file";
+    EXPECT_TRUE(absl::StrContains(after, "Ahmad Tetangga"));  // and the rest is still there
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RegistryServiceTest, testing::Values("sqlite", "postgres"),
