@@ -5,8 +5,10 @@
 set -euo pipefail
 build=$1
 source "$(dirname "$0")/../support/servers.sh"
+# At debug level, so that the check at the end covers the most the registry ever logs.
 "$build/services/registry/paritrana-registry" --listen=127.0.0.1:0 --plaintext --drain_grace=0s \
-  --store="sqlite:$dir/registry.db" --nik_key_file="$dir/nik.key" --create_nik_key >"$dir/r.log" &
+  --log_level=debug --store="sqlite:$dir/registry.db" --nik_key_file="$dir/nik.key" \
+  --create_nik_key >"$dir/r.log" 2>&1 &
 pids+=($!)
 export PARITRANA_REGISTRY=127.0.0.1:$(port_of "$dir/r.log") PARITRANA_PLAINTEXT=true
 "$build/services/coverage/paritrana-coverage" --listen=127.0.0.1:0 --plaintext --drain_grace=0s \
@@ -78,6 +80,10 @@ if "$cli" import "$dir/messy.csv" --rejects "$dir/messy_rejects.csv" -q >"$dir/m
 else
   echo "FAIL: the messy import failed:"; cut -c1-300 "$dir/messy.txt"; fail=1
 fi
+
+# Every import above sent NIKs, valid and not: none may reach the registry's log, at any level.
+check 'grep -q "\"level\":\"debug\"" "$dir/r.log"' "the registry logged nothing at debug level"
+check '! grep -Eq "15040[0-9]{10,11}" "$dir/r.log"' "a NIK in the registry's debug log: $(grep -Eo "15040[0-9]{10,11}" "$dir/r.log" | head -1)"
 
 [[ $fail == 0 ]] && echo "cli round trip: ok"
 exit $fail
