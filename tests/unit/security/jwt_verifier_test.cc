@@ -367,12 +367,23 @@ TEST(JwtVerifierJwksTest, RefusesBadSets) {
   rsa = Rsa().PublicJwk();
   rsa.erase("e");
   ExpectBadJwks(json{{"keys", {rsa}}}.dump(), "JWKS key 0: \"e\" must be a base64url string");
-  // A modulus that is not a product of two primes (the real one, halved and made odd).
+  // A modulus of the right size that is not a product of two large primes: the real one made
+  // odd and divisible by 3, which OpenSSL's small-factor check refuses every time.
   rsa = Rsa().PublicJwk();
   std::string n;
   ASSERT_TRUE(absl::WebSafeBase64Unescape(rsa["n"].get<std::string>(), &n));
-  n.resize(n.size() / 2);
-  n.back() |= 1;
+  int remainder = 0;
+  for (unsigned char byte : n) remainder = (remainder * 256 + byte) % 3;
+  // n -= remainder, then n -= 3 if that made it even; small enough never to shorten n.
+  auto subtract = [&n](int value) {
+    for (size_t i = n.size(); value > 0 && i-- > 0;) {
+      int byte = static_cast<unsigned char>(n[i]) - value;
+      value = byte < 0 ? 1 : 0;
+      n[i] = static_cast<char>(byte < 0 ? byte + 256 : byte);
+    }
+  };
+  subtract(remainder);
+  if ((static_cast<unsigned char>(n.back()) & 1) == 0) subtract(3);
   rsa["n"] = JwtIssuer::Base64Url(n);
   ExpectBadJwks(json{{"keys", {rsa}}}.dump(), "JWKS key 0: the public key is not valid");
   // A genuine key that is too small.
