@@ -2185,7 +2185,9 @@ TEST_P(RegistryServiceTest, ExportReturnsTheParticipantItsEnrollmentsAndContribu
     EXPECT_TRUE(absl::StartsWith(c.name(), subject_.name() + "/")) << c.name();
   }
   const absl::Time exported = absl::FromUnixSeconds(out->export_time().seconds());
-  EXPECT_GE(exported, absl::FromUnixSeconds(absl::ToUnixSeconds(before)));
+  // A second of slack: absl::Now() and protobuf's clock (gettimeofday) may disagree by a little,
+  // which truncating to seconds turns into a whole second at a second's boundary.
+  EXPECT_GE(exported, absl::FromUnixSeconds(absl::ToUnixSeconds(before)) - absl::Seconds(1));
   EXPECT_LE(exported, absl::Now());
 
   // A NIK nobody holds, and a malformed one (not echoed).
