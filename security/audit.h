@@ -88,6 +88,32 @@ class AuditLog {
   virtual absl::StatusOr<std::vector<AuditEvent>> List(const AuditQuery& query) = 0;
 };
 
+// The AuditLog of a service's store: `Store` has Write and Read taking a function of its
+// transaction, whose AppendAudit and ListAudit reach the store's audit_events table. Writes record
+// themselves in their own transaction; this log records what happens outside one.
+template <typename Store>
+class StoreAuditLog final : public AuditLog {
+ public:
+  explicit StoreAuditLog(Store& store) : store_(store) {}
+
+  absl::Status Record(AuditEvent event) override {
+    return store_.Write([&](auto& tx) { return tx.AppendAudit(event); });
+  }
+
+  absl::StatusOr<std::vector<AuditEvent>> List(const AuditQuery& query) override {
+    absl::StatusOr<std::vector<AuditEvent>> events;
+    absl::Status read = store_.Read([&](auto& tx) -> absl::Status {
+      events = tx.ListAudit(query);
+      return events.status();
+    });
+    if (!read.ok()) return read;
+    return events;
+  }
+
+ private:
+  Store& store_;
+};
+
 // Records a call refused before it ran (UNAUTHENTICATED or PERMISSION_DENIED; other errors are
 // not refusals and are ignored) to `log`, or, without one (coverage keeps no store), to the
 // process log. `principal` and `how` are "" when the caller is unknown. Never fails: a refusal

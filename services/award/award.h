@@ -75,7 +75,7 @@ class Award final {
   absl::StatusOr<bool> InstallRubric(const std::string& rubric_id, const v1::Rubric& rubric,
                                      const v1::RubricVersion& version);
 
-  // The store, for the audit trail's own transactions (award_audit.h).
+  // The store, for the audit trail's own transactions (StoreAuditLog, security/audit.h).
   AwardStore& store() { return store_; }
 
  private:

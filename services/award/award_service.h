@@ -12,7 +12,6 @@
 #include "security/auth.h"
 #include "security/serve_unary.h"
 #include "services/award/award.h"
-#include "services/award/award_audit.h"
 
 namespace paritrana::award {
 
@@ -194,7 +193,7 @@ class AwardService final : public v1::AwardService::CallbackService {
 
   Award& award_;
   const Authorizer& auth_;
-  AwardAuditLog audit_;
+  StoreAuditLog<AwardStore> audit_;
 
   struct Worker {
     std::thread thread;

@@ -7,7 +7,6 @@
 #include "security/auth.h"
 #include "security/serve_unary.h"
 #include "services/registry/registry.h"
-#include "services/registry/registry_audit.h"
 
 namespace paritrana::registry {
 
@@ -264,7 +263,7 @@ class RegistryService final : public v1::RegistryService::CallbackService {
 
   Registry& registry_;
   const Authorizer& auth_;
-  RegistryAuditLog audit_;
+  StoreAuditLog<RegistryStore> audit_;
 };
 
 }  // namespace paritrana::registry
