@@ -21,6 +21,9 @@ packages=(
   # the asan preset and fuzzing (scripts/fuzz.sh): clang++ with libFuzzer and the sanitizer
   # runtimes; clang-format checks the C++ formatting (.clang-format)
   clang libclang-rt-14-dev clang-format
+  # the gateway (paritrana-gateway): Boost.Beast and Asio for HTTP/1.1, nghttp2 for HTTP/2,
+  # zlib for gzip; its dashboard test drives Debian's headless Chromium (with a font to draw text)
+  libboost-dev libnghttp2-dev zlib1g-dev chromium fonts-dejavu-core
   # buf (lint) and helm checks come from the npm registry
   nodejs npm unzip curl python3-yaml
 )
