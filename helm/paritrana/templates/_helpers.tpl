@@ -112,21 +112,49 @@ app.kubernetes.io/part-of: paritrana
 {{- if and .Values.production (not .Values.dev.insecure) -}}true{{- end -}}
 {{- end -}}
 
-{{/* "true" when the chart generates the CA and the services' certificates: TLS on and no
-<service>.tls.secretName given. Giving some but not all is refused: the generated certificates and
-the given ones would not trust each other. */}}
+{{/* The components the chart deploys, space-separated: the three services, and the gateway when
+it is enabled. Each has a workload, a ServiceAccount, optionally an autoscaler and a disruption
+budget, and, under TLS, a certificate (the gateway's: its client certificate to the services, and
+its HTTPS certificate). */}}
+{{- define "paritrana.components" -}}
+{{- $components := list "registry" "coverage" "award" -}}
+{{- if .Values.gateway.enabled -}}{{- $components = append $components "gateway" -}}{{- end -}}
+{{- join " " $components -}}
+{{- end -}}
+
+{{/* "true" when the chart generates the CA and the certificates: TLS on and no
+<component>.tls.secretName given. Giving some but not all is refused: the generated certificates
+and the given ones would not trust each other. */}}
 {{- define "paritrana.generateTls" -}}
 {{- if include "paritrana.tlsOn" . -}}
+{{- $components := splitList " " (include "paritrana.components" .) -}}
 {{- $given := list -}}
-{{- range $component := list "registry" "coverage" "award" -}}
+{{- range $component := $components -}}
 {{- if (index $.Values $component).tls.secretName -}}{{- $given = append $given $component -}}{{- end -}}
 {{- end -}}
 {{- if not $given -}}
 true
-{{- else if lt (len $given) 3 -}}
-{{- fail (printf "tls: give registry.tls.secretName, coverage.tls.secretName and award.tls.secretName together (only %s given), or none of them to let the chart generate a CA and every certificate" (join ", " $given)) -}}
+{{- else if lt (len $given) (len $components) -}}
+{{- $names := list -}}
+{{- range $component := $components -}}{{- $names = append $names (printf "%s.tls.secretName" $component) -}}{{- end -}}
+{{- fail (printf "tls: give %s together (only %s given), or none of them to let the chart generate a CA and every certificate" (join ", " $names) (join ", " $given)) -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The DNS names of a component's generated certificate, comma-separated: its Service (and the
+services' `-headless` twin) as NAME, NAME.NAMESPACE, NAME.NAMESPACE.svc and
+NAME.NAMESPACE.svc.DOMAIN. The first is also the certificate's common name. */}}
+{{- define "paritrana.dnsNames" -}}
+{{- $service := include "paritrana.componentName" . -}}
+{{- $ns := .ctx.Release.Namespace -}}
+{{- $hosts := list $service -}}
+{{- if ne .component "gateway" -}}{{- $hosts = append $hosts (printf "%s-headless" $service) -}}{{- end -}}
+{{- $names := list -}}
+{{- range $host := $hosts -}}
+{{- $names = concat $names (list $host (printf "%s.%s" $host $ns) (printf "%s.%s.svc" $host $ns) (printf "%s.%s.svc.%s" $host $ns $.ctx.Values.tls.generate.clusterDomain)) -}}
+{{- end -}}
+{{- join "," $names -}}
 {{- end -}}
 
 {{- define "paritrana.tlsSecretName" -}}
@@ -149,7 +177,14 @@ auth.clientCertificates. A name listed twice is refused here, as the services wo
 {{- $_ := set $names $name true -}}
 {{- $lines = append $lines (printf "%s %s analyst" $name $principal) -}}
 {{- end -}}
+{{- /* The gateway's certificate is never listed: alone it must grant nothing, every call through
+the gateway being the caller's own (its bearer token). */ -}}
+{{- $gateway := list -}}
+{{- if .Values.gateway.enabled -}}{{- $gateway = splitList "," (include "paritrana.dnsNames" (dict "ctx" $ "component" "gateway")) -}}{{- end -}}
 {{- range $i, $c := .Values.auth.clientCertificates -}}
+{{- if has $c.name $gateway -}}
+{{- fail (printf "auth.clientCertificates[%d]: %s is the gateway's certificate, which must grant no role: the gateway forwards each caller's bearer token, and the services identify the caller by it" $i $c.name) -}}
+{{- end -}}
 {{- if hasKey $names $c.name -}}
 {{- fail (printf "auth.clientCertificates[%d]: %s is listed twice (the services' own certificates are %s)" $i $c.name (keys $names | sortAlpha | join ", ")) -}}
 {{- end -}}
@@ -373,7 +408,8 @@ in-cluster Redis's is generated (redis.yaml). */}}
 {{- end -}}
 
 {{/* Secret files of a service: TLS key pair and CA, client certificates file, JWKS, tokens file,
-NIK key (registry), Redis password (registry, coverage), cache MAC key (coverage). The services
+NIK key (registry), Redis password (registry, coverage), cache MAC key (coverage); of the gateway:
+its TLS key pair and CA, and its own HTTPS key pair when gateway.http.tls.secretName is set. The services
 refuse a secret file its group or others may read, but a Secret volume's 0400 becomes 0440 under
 fsGroup (and without fsGroup the file is root's alone); so each Secret is mounted (0400) only into
 an init container that runs as the service user and copies the files with mode 0600 into a
@@ -391,10 +427,19 @@ sees each file owned by itself, mode 0600. Renders a dict of "args" (the Redis f
 {{- $files := list "tls.crt" "tls.key" -}}
 {{- if $values.tls.mutual -}}{{- $files = append $files "ca.crt" -}}{{- end -}}
 {{- $sources = append $sources (dict "volume" "tls" "secret" (include "paritrana.tlsSecretName" .) "keys" $files "files" $files) -}}
-{{- if $values.tls.mutual -}}
+{{- if and $values.tls.mutual (ne .component "gateway") -}}
 {{- $sources = append $sources (dict "volume" "client-certificates" "secret" (include "paritrana.clientCertificatesSecret" $ctx) "keys" (list "client-certificates") "files" (list "client-certificates")) -}}
 {{- end -}}
 {{- end -}}
+{{- /* The gateway authenticates nobody (the services do, by the token it forwards): no JWKS, no
+tokens file; only its own HTTPS key pair when that is a Secret of its own. */ -}}
+{{- if eq .component "gateway" -}}
+{{- with $v.http.tls.secretName -}}
+{{- if $v.http.tls.enabled -}}
+{{- $sources = append $sources (dict "volume" "http-tls" "secret" . "keys" (list "tls.crt" "tls.key") "files" (list "http-tls.crt" "http-tls.key")) -}}
+{{- end -}}
+{{- end -}}
+{{- else -}}
 {{- with $values.auth.jwt.jwksSecret -}}
 {{- if .name -}}
 {{- $sources = append $sources (dict "volume" "jwks" "secret" .name "keys" (list .key) "files" (list "jwks.json")) -}}
@@ -403,6 +448,7 @@ sees each file owned by itself, mode 0600. Renders a dict of "args" (the Redis f
 {{- with $values.auth.tokensSecret -}}
 {{- if .name -}}
 {{- $sources = append $sources (dict "volume" "tokens" "secret" .name "keys" (list .key) "files" (list "tokens")) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- if eq .component "registry" -}}
@@ -497,7 +543,9 @@ livenessProbe:
 {{/*
 The workload of one service: a StatefulSet with a volumeClaimTemplate when its store is SQLite,
 otherwise a Deployment. Takes the dict of the component helpers plus, as YAML list fragments:
-"args", "env", "volumes", "volumeMounts", "initContainers".
+"args", "env", "volumes", "volumeMounts", "initContainers", and optionally "ports", "probes" and
+"lifecycle" (the gateway's: an HTTP port and HTTP probes instead of the gRPC port and gRPC probes,
+and a preStop pause).
 */}}
 {{- define "paritrana.workload" -}}
 {{- $ctx := .ctx -}}
@@ -589,6 +637,9 @@ spec:
             {{- end }}
           {{- end }}
           ports:
+            {{- if .ports }}
+            {{- .ports | nindent 12 }}
+            {{- else }}
             - name: grpc
               containerPort: {{ $v.port }}
               protocol: TCP
@@ -597,7 +648,16 @@ spec:
               containerPort: {{ $ctx.Values.metrics.port }}
               protocol: TCP
             {{- end }}
+            {{- end }}
+          {{- if .probes }}
+          {{- .probes | nindent 10 }}
+          {{- else }}
           {{- include "paritrana.probes" . | nindent 10 }}
+          {{- end }}
+          {{- with .lifecycle }}
+          lifecycle:
+            {{- . | nindent 12 }}
+          {{- end }}
           resources:
             {{- toYaml $v.resources | nindent 12 }}
           securityContext:
@@ -638,4 +698,11 @@ spec:
           requests:
             storage: {{ $v.store.sqlite.size }}
   {{- end }}
+{{- end -}}
+
+{{/* "true" when the gateway serves HTTPS: gateway.http.tls.enabled, with a certificate to serve,
+its own HTTPS Secret (gateway.http.tls.secretName) or the gateway's TLS certificate (TLS on). */}}
+{{- define "paritrana.gatewayHttps" -}}
+{{- $h := .Values.gateway.http.tls -}}
+{{- if and .Values.gateway.enabled $h.enabled (or $h.secretName (include "paritrana.tlsOn" .)) -}}true{{- end -}}
 {{- end -}}
