@@ -18,6 +18,9 @@
 #      national generator imported (10,000 rows per batch and per message), against the same rows
 #      loaded by the sqlite3 shell; bytes per participant, memory; cache-miss GetCoverage latency
 #      of a province, regency, district and village at each size;
+#   8. JSON over HTTP: a GET of a cached coverage answer through paritrana-gateway (plain and
+#      gzip) and its 304 revalidation, against the gRPC cache hit of the same region measured in
+#      the same repetition (paritrana-bench-http-load, a keep-alive connection per caller);
 #   7. SQLite and PostgreSQL side by side: a registry on each backend (PostgreSQL 15 started here,
 #      in the work directory, on a Unix socket only, stopped at exit), each with the national
 #      catalogue and the same --postgres N persons; import rows/s against each engine's own floor
@@ -43,6 +46,9 @@
 #            --postgres N (section 7, "SQLite and PostgreSQL side by side": persons in each
 #            backend's registry, default 1000000; none: skip it; --quick skips it unless
 #            --postgres N or --only postgres is given, then 2000 by default)
+#            --only gateway (section 8 alone, "JSON over HTTP": a small registry, a cached
+#            coverage service and the gateway; without --out it replaces that section of
+#            docs/benchmarks.md, or inserts it before "## Goals", and leaves the rest alone)
 #            --only postgres (section 7 alone; without --out it replaces that section of
 #            docs/benchmarks.md, or inserts it before "## Goals", and leaves the rest alone)
 #            --pg-statements (section 7, diagnosis: PostgreSQL with pg_stat_statements loaded; the
@@ -98,7 +104,8 @@ case $ONLY in
   "") MAIN=1 ;;
   national) MAIN=0 PG_N=none ;;
   postgres) MAIN=0 NATIONAL_SIZES=none ;;
-  *) echo "bench.sh: --only takes national or postgres" >&2; exit 2 ;;
+  gateway) MAIN=0 NATIONAL_SIZES=none PG_N=none ;;
+  *) echo "bench.sh: --only takes national, postgres or gateway" >&2; exit 2 ;;
 esac
 # Section 7 under --quick: skipped (it needs a PostgreSQL server and about a minute) unless asked
 # for by --postgres N or --only postgres; then 2,000 persons unless --postgres says otherwise.
@@ -144,7 +151,7 @@ fi
 if [[ -z $OUT ]]; then
   if [[ $QUICK == 1 ]]; then OUT=$WORK/benchmarks-quick.md
   elif [[ $ONLY == national ]]; then OUT=$ROOT/docs/benchmarks-national.md
-  elif [[ $ONLY == postgres ]]; then OUT=$ROOT/docs/benchmarks.md SPLICE=1
+  elif [[ $ONLY == postgres || $ONLY == gateway ]]; then OUT=$ROOT/docs/benchmarks.md SPLICE=1
   else OUT=$ROOT/docs/benchmarks.md; fi
 fi
 RESULTS=$WORK/results.txt
@@ -205,12 +212,13 @@ if [[ $BUILD == 1 ]]; then
   cmake --preset release >"$WORK/cmake.log"
   cmake --build --preset release --target paritrana-registry paritrana-coverage \
     paritrana-award paritrana-bench-echo paritrana-bench-load paritrana-bench-import \
-    paritrana-bench-evaluate >>"$WORK/cmake.log" 2>&1 ||
+    paritrana-bench-evaluate paritrana-gateway paritrana-bench-http-load >>"$WORK/cmake.log" 2>&1 ||
     { tail -40 "$WORK/cmake.log" >&2; exit 1; }
 fi
 for b in services/registry/paritrana-registry services/coverage/paritrana-coverage \
          services/award/paritrana-award bench/paritrana-bench-echo bench/paritrana-bench-load \
-         bench/paritrana-bench-import bench/paritrana-bench-evaluate; do
+         bench/paritrana-bench-import bench/paritrana-bench-evaluate gateway/paritrana-gateway \
+         bench/paritrana-bench-http-load; do
   [[ -x $BIN/$b ]] || { echo "bench.sh: $BIN/$b missing; build first" >&2; exit 1; }
 done
 for tool in redis-server redis-benchmark redis-cli sqlite3; do
@@ -223,6 +231,8 @@ LOAD=$BIN/bench/paritrana-bench-load
 IMPORT=$BIN/bench/paritrana-bench-import
 AWARD=$BIN/services/award/paritrana-award
 EVALUATE=$BIN/bench/paritrana-bench-evaluate
+GATEWAY=$BIN/gateway/paritrana-gateway
+HTTP_LOAD=$BIN/bench/paritrana-bench-http-load
 
 # --- processes ---------------------------------------------------------------------------------
 free_port() {
@@ -306,6 +316,17 @@ load() {
     echo "bench.sh: load $label failed" >&2; exit 1; }
   record "$rep" "$label" "$line"
   log "$label: $(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(qps|p50_us|p99_us|errors|from_cache)=/) printf "%s ", $i }')"
+}
+
+# http_load REP LABEL ARGS...: one paritrana-bench-http-load run, recorded like load's.
+http_load() {
+  local rep=$1 label=$2; shift 2
+  local line
+  line=$(timeout 120 "$HTTP_LOAD" --label="$label" --duration="${DURATION}s" --warmup="${WARMUP}s" "$@" |
+         tee -a "$WORK/load.log" | grep '^RESULT' | sed 's/^RESULT //') || {
+    echo "bench.sh: http load $label failed" >&2; exit 1; }
+  record "$rep" "$label" "$line"
+  log "$label: $(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(qps|p50_us|p99_us|errors|not_modified)=/) printf "%s ", $i }')"
 }
 
 # start_award NAME REGISTRY COVERAGE [STORE]: an award service on a fresh store (default: SQLite in
@@ -427,18 +448,40 @@ done
 fi
 REDIS_ADDR=unix:$REDIS_SOCK
 
-if [[ $MAIN == 1 ]]; then  # sections 1 to 5 (not with --only national)
+if [[ $MAIN == 1 || $ONLY == gateway ]]; then  # what sections 1 to 5 and 8 read
 log "registry with $SMALL participants"
 start_registry small
 SMALL_ADDR=$ADDR SMALL_PID=$LAST_PID
 "$IMPORT" --target="$SMALL_ADDR" --part=skeleton >>"$WORK/import.log"
 "$IMPORT" --target="$SMALL_ADDR" --participants="$SMALL" --rows_per_message=1000 >>"$WORK/import.log"
-
-start_grpc echo "$ECHO" "${COMMON[@]}"; ECHO_ADDR=$ADDR
-start_grpc echo_bare "$ECHO" "${COMMON[@]}" --bare; ECHO_BARE_ADDR=$ADDR
 start_grpc coverage_hit "$COVERAGE" "${COMMON[@]}" --registry="$SMALL_ADDR" --redis="$REDIS_ADDR" \
   --cache_key_file="$WORK/cache.key" --create_cache_key
 HIT_ADDR=$ADDR
+DATE=2025-06-30
+CLOSED=(--mode=closed --concurrency="$CONC")
+fi
+
+# --- 8. JSON over HTTP ----------------------------------------------------------------------------
+# The gateway in front of the cached coverage service above (its registry for the rest; no award
+# calls are made); every caller asks province 15 on $DATE, over gRPC and as JSON.
+if [[ $MAIN == 1 || $ONLY == gateway ]]; then
+start_grpc gateway "$GATEWAY" --listen=127.0.0.1:0 --plaintext --registry="$SMALL_ADDR" \
+  --coverage="$HIT_ADDR" --award="$SMALL_ADDR" --rate_limit=0
+GATEWAY_PORT=${ADDR##*:}
+JSON_PATH="/v1/regions/15/coverage?date=$DATE"
+HTTP=(--port="$GATEWAY_PORT" --path="$JSON_PATH" --concurrency="$CONC")
+for rep in $(seq "$REPS"); do
+  log "JSON over HTTP, repetition $rep/$REPS (closed loop, $CONC callers, ${DURATION}s)"
+  load "$rep" hit_one --target="$HIT_ADDR" --method=coverage --regions=regions/15 --date=$DATE "${CLOSED[@]}"
+  http_load "$rep" json_get "${HTTP[@]}"
+  http_load "$rep" json_get_gzip "${HTTP[@]}" --gzip
+  http_load "$rep" json_304 "${HTTP[@]}" --if_none_match
+done
+fi
+
+if [[ $MAIN == 1 ]]; then  # sections 1 to 5 (not with --only national, postgres or gateway)
+start_grpc echo "$ECHO" "${COMMON[@]}"; ECHO_ADDR=$ADDR
+start_grpc echo_bare "$ECHO" "${COMMON[@]}" --bare; ECHO_BARE_ADDR=$ADDR
 start_grpc coverage_hit_redis "$COVERAGE" "${COMMON[@]}" --registry="$SMALL_ADDR" --redis="$REDIS_ADDR" \
   --cache_key_file="$WORK/cache.key" --create_cache_key \
   --local_cache_entries=0
@@ -450,7 +493,6 @@ REGIONS=regions/15
 for r in 15.01 15.02 15.03 15.04 15.05 15.06 15.07 15.08 15.09 15.71 15.72; do
   REGIONS=$REGIONS,regions/$r
 done
-DATE=2025-06-30
 
 # The answer the cache holds, to size the echo answer and the redis-benchmark value alike.
 "$LOAD" --target="$HIT_ADDR" --method=coverage --regions="$REGIONS" --date=$DATE \
@@ -464,7 +506,6 @@ redis-cli -s "$REDIS_SOCK" set key:__rand_int__ "$(head -c "$VALUE_BYTES" /dev/z
 SCRIPT="local g = redis.call('GET', KEYS[1]) or '0' return {g, redis.call('GET', ARGV[1] .. g .. ARGV[2])}"
 
 # --- 1. read path -------------------------------------------------------------------------------
-CLOSED=(--mode=closed --concurrency="$CONC")
 for rep in $(seq "$REPS"); do
   log "read path, repetition $rep/$REPS (closed loop, $CONC callers, ${DURATION}s)"
   load "$rep" echo --target="$ECHO_ADDR" --method=echo --echo_reply_bytes="$ANSWER_BYTES" "${CLOSED[@]}"
@@ -1163,6 +1204,56 @@ EOF
   fi
 }
 
+# The section "JSON over HTTP" (section 8), whole in itself: it also goes alone into
+# docs/benchmarks.md (--only gateway).
+gateway_report() {
+  [[ $MAIN == 1 || $ONLY == gateway ]] || return 0
+  local get_ratio p99_ratio nm_ratio nm_p99
+  get_ratio=$(ratio_med json_get qps hit_one) p99_ratio=$(ratio_med json_get p99_us hit_one)
+  nm_ratio=$(ratio_med json_304 qps hit_one) nm_p99=$(ratio_med json_304 p99_us hit_one)
+  row() {  # LABEL NAME
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %sx | %sx |\n' "$2" "$(fmt "$(med "$1" qps)")" \
+      "$(fmt "$(med "$1" p50_us)")" "$(fmt "$(med "$1" p90_us)")" "$(fmt "$(med "$1" p99_us)")" \
+      "$(fmt "$(med "$1" p999_us)")" "$(fmt "$(med "$1" errors)")" "$(fmt "$(med "$1" answer_bytes)")" \
+      "$(fmt "$(ratio_med "$1" qps hit_one)" 2)" "$(fmt "$(ratio_med "$1" p99_us hit_one)" 2)"
+  }
+  cat <<EOF2
+
+## JSON over HTTP (gateway)
+
+Measured by \`scripts/bench.sh$RUN_ARGS\` on $(date -u -d "@$T_END" '+%Y-%m-%d %H:%M UTC'), from commit $COMMIT$DIRTY_CODE;
+build: $BUILD_TEXT. Machine: $CORES cores ($CPU_MODEL), $MEM, kernel $(uname -r); load average
+(1, 5, 15 min) at start $LOAD_START, at end $LOAD_END. Medians of $REPS repetition(s) of
+${DURATION} s each after ${WARMUP} s of warm-up, $CONC callers in a closed loop; each ratio is taken
+within one repetition against the gRPC cache hit of the same region, measured just before.
+
+| process | command |
+|---|---|
+| coverage, cached | \`paritrana-coverage --plaintext --listen=127.0.0.1:0 --registry=REGISTRY --redis=unix:DIR/redis.sock --cache_key_file=DIR/cache.key --create_cache_key\` (a registry of $SMALL participants) |
+| gateway | \`paritrana-gateway --listen=127.0.0.1:0 --plaintext --registry=REGISTRY --coverage=COVERAGE --rate_limit=0\` |
+| gRPC hit | \`paritrana-bench-load --target=COVERAGE --method=coverage --regions=regions/15 --date=$DATE --mode=closed --concurrency=$CONC\` |
+| JSON GET | \`paritrana-bench-http-load --port=GATEWAY --path='$JSON_PATH' --concurrency=$CONC\` (HTTP/1.1, a keep-alive connection per caller; \`--gzip\` adds \`Accept-Encoding: gzip\`; \`--if_none_match\` sends the first answer's ETag back, so every answer is a 304) |
+
+| | calls/s | p50 µs | p90 µs | p99 µs | p99.9 µs | errors | bytes/answer | calls/s vs gRPC hit | p99 vs gRPC hit |
+|---|---|---|---|---|---|---|---|---|---|
+$(row hit_one "gRPC GetCoverage, cache hit")
+$(row json_get "JSON GET through the gateway")
+$(row json_get_gzip "JSON GET, gzip")
+$(row json_304 "If-None-Match revalidation (304)")
+
+| goal | measured | |
+|---|---|---|
+| JSON GET ≥ 0.5x the gRPC hit's calls/s | $(fmt "$get_ratio" 2)x (p99 $(fmt "$p99_ratio" 2)x) | $(yes_no "$(awk -v r="$get_ratio" 'BEGIN { print (r >= 0.5) }')") |
+| a 304 revalidation at least as fast as the gRPC hit | $(fmt "$nm_ratio" 2)x the calls/s, p99 $(fmt "$nm_p99" 2)x | $(yes_no "$(awk -v r="$nm_ratio" -v p="$nm_p99" 'BEGIN { print (r >= 1 && p <= 1) }')") |
+
+Every JSON answer goes through the gRPC hit it is compared with: the gateway makes the same
+\`GetCoverage\` call to the same coverage service, then prints the answer as JSON (or, for a
+matching ETag, only compares hashes). Both clients and the three servers share the machine's
+$CORES cores, so the gateway's own work (HTTP parsing, JSON printing, the extra hop) comes out of
+the same CPU the coverage service answers with.
+EOF2
+}
+
 # The section "SQLite and PostgreSQL side by side" (section 7), whole in itself: it also goes alone
 # into docs/benchmarks.md (--only postgres).
 side_report() {
@@ -1390,11 +1481,12 @@ else
   BUILD_TEXT="binaries from \`$BIN\` (not the Release preset)"
 fi
 
-# splice_section FILE SECTION: SECTION (a file holding "## SQLite and PostgreSQL side by side" and
-# its text) in place of FILE's section of that name, up to the next "## " heading; without one,
-# before "## Goals", or else at the end. The rest of FILE is left as it is.
+# splice_section FILE SECTION HEADING: SECTION (a file holding HEADING, e.g. "## SQLite and
+# PostgreSQL side by side", and its text) in place of FILE's section of that name, up to the next
+# "## " heading; without one, before "## Goals", or else at the end. The rest of FILE is left as
+# it is.
 splice_section() {
-  local file=$1 sec=$2 heading="## SQLite and PostgreSQL side by side"
+  local file=$1 sec=$2 heading=$3
   if grep -qxF "$heading" "$file"; then
     awk -v sec="$sec" -v h="$heading" '
       skip && /^## / { skip = 0 }
@@ -1409,12 +1501,14 @@ splice_section() {
 }
 
 if [[ $SPLICE == 1 ]]; then
-  # --only postgres without --out: that section alone, into docs/benchmarks.md.
-  side_report | sed '/./,$!d' >"$WORK/side-section.md"
-  if [[ -f $OUT ]]; then splice_section "$OUT" "$WORK/side-section.md"; else cp "$WORK/side-section.md" "$OUT"; fi
+  # --only postgres or gateway without --out: that section alone, into docs/benchmarks.md.
+  if [[ $ONLY == gateway ]]; then heading="## JSON over HTTP (gateway)" report=gateway_report
+  else heading="## SQLite and PostgreSQL side by side" report=side_report; fi
+  "$report" | sed '/./,$!d' >"$WORK/section.md"
+  if [[ -f $OUT ]]; then splice_section "$OUT" "$WORK/section.md" "$heading"; else cp "$WORK/section.md" "$OUT"; fi
   log "raw results:"
   cat "$RESULTS" >&2
-  log "section \"SQLite and PostgreSQL side by side\" written into $OUT ($(( $(date +%s) - T_START )) s in all)"
+  log "section \"${heading#\#\# }\" written into $OUT ($(( $(date +%s) - T_START )) s in all)"
   exit 0
 fi
 {
@@ -1647,6 +1741,7 @@ cost (an extrapolation, not a measurement; see the analysis).
 EOF
   fi
   national_report
+  gateway_report
   side_report
   if [[ $MAIN == 1 ]]; then
     cat <<EOF
