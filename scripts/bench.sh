@@ -307,27 +307,19 @@ ratio_med() {
 }
 fmt() { awk -v v="$1" -v d="${2:-0}" 'BEGIN { if (v == "nan" || v == "") print "—"; else printf "%.*f\n", d, v }'; }
 
-# load REP LABEL ARGS...: one paritrana-bench-load run, recorded.
-load() {
-  local rep=$1 label=$2; shift 2
+# measure TOOL REP LABEL ARGS...: one run of a load generator (paritrana-bench-load or
+# paritrana-bench-http-load, which print the same RESULT line), recorded.
+measure() {
+  local tool=$1 rep=$2 label=$3; shift 3
   local line
-  line=$(timeout 120 "$LOAD" --label="$label" --duration="${DURATION}s" --warmup="${WARMUP}s" "$@" |
+  line=$(timeout 120 "$tool" --label="$label" --duration="${DURATION}s" --warmup="${WARMUP}s" "$@" |
          tee -a "$WORK/load.log" | grep '^RESULT' | sed 's/^RESULT //') || {
     echo "bench.sh: load $label failed" >&2; exit 1; }
   record "$rep" "$label" "$line"
-  log "$label: $(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(qps|p50_us|p99_us|errors|from_cache)=/) printf "%s ", $i }')"
+  log "$label: $(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(qps|p50_us|p99_us|errors|from_cache|not_modified)=/) printf "%s ", $i }')"
 }
-
-# http_load REP LABEL ARGS...: one paritrana-bench-http-load run, recorded like load's.
-http_load() {
-  local rep=$1 label=$2; shift 2
-  local line
-  line=$(timeout 120 "$HTTP_LOAD" --label="$label" --duration="${DURATION}s" --warmup="${WARMUP}s" "$@" |
-         tee -a "$WORK/load.log" | grep '^RESULT' | sed 's/^RESULT //') || {
-    echo "bench.sh: http load $label failed" >&2; exit 1; }
-  record "$rep" "$label" "$line"
-  log "$label: $(echo "$line" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(qps|p50_us|p99_us|errors|not_modified)=/) printf "%s ", $i }')"
-}
+load() { measure "$LOAD" "$@"; }            # gRPC
+http_load() { measure "$HTTP_LOAD" "$@"; }  # HTTP/1.1 GET of the gateway
 
 # start_award NAME REGISTRY COVERAGE [STORE]: an award service on a fresh store (default: SQLite in
 # DIR/NAME) with the regency rubric.
