@@ -92,7 +92,7 @@ HttpResponse MethodNotAllowed(absl::string_view method, const std::vector<std::s
   r.status = 405;
   nlohmann::json body = nlohmann::json::parse(r.body);
   body["error"]["code"] = 405;
-  r.body = body.dump();
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   r.headers.emplace_back("allow", absl::StrJoin(allowed, ", "));
   return r;
 }
@@ -163,12 +163,12 @@ void Gateway::Handle(HttpRequest request, std::function<void(HttpResponse)> resp
   std::string request_id(request.Header("x-request-id"));
   if (!ValidRequestId(request_id)) request_id = NewRequestId();
   const bool head = request.method == "HEAD";
-  // Every answer, whichever way it is made, gets the request id and the CORS headers.
-  auto finish = [this, request_id, head, origin = std::string(request.Header("origin")),
+  // Every answer, whichever way it is made, gets the request id and the CORS headers. A HEAD's
+  // body is dropped by the transport, which still sends the length a GET would have had.
+  auto finish = [this, request_id, origin = std::string(request.Header("origin")),
                  respond = std::move(respond)](HttpResponse r) {
     r.headers.emplace_back("x-request-id", request_id);
     AddCorsHeaders(origin, r);
-    if (head) r.body.clear();
     respond(std::move(r));
   };
 
@@ -233,6 +233,15 @@ void Gateway::Handle(HttpRequest request, std::function<void(HttpResponse)> resp
 void Gateway::HandleApi(const HttpRequest& request, absl::string_view path, absl::string_view query,
                         const std::string& request_id, std::function<void(HttpResponse)> respond) {
   const absl::string_view authorization = request.Header("authorization");
+  // gRPC metadata values are printable ASCII; HTTP allows more (a tab, bytes above 0x7E), and a
+  // value gRPC refuses would abort the process inside it. No credential has such characters.
+  if (std::any_of(authorization.begin(), authorization.end(),
+                  [](char c) { return c < 0x20 || c > 0x7E; })) {
+    return respond(ErrorResponse(GatewayError(grpc::StatusCode::UNAUTHENTICATED,
+                                              "the authorization header holds characters no "
+                                              "credential has",
+                                              "CREDENTIAL_MALFORMED")));
+  }
   if (options_.require_authorization && authorization.empty()) {
     HttpResponse r =
         ErrorResponse(GatewayError(grpc::StatusCode::UNAUTHENTICATED,

@@ -71,6 +71,39 @@ int LiteralCount(const PathTemplate& t) {
 
 }  // namespace
 
+// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+bool IsUtf8(absl::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    int more = 0;
+    unsigned char low = 0x80, high = 0xBF;  // the range of the byte after the lead
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      more = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      more = 2;
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      more = 3;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + more >= text.size()) return false;  // cut short
+    for (int k = 1; k <= more; ++k) {
+      const unsigned char b = static_cast<unsigned char>(text[i + k]);
+      if (b < (k == 1 ? low : 0x80) || b > (k == 1 ? high : 0xBF)) return false;
+    }
+    i += more + 1;
+  }
+  return true;
+}
+
 absl::StatusOr<std::string> PercentDecode(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -85,6 +118,7 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view text) {
     out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
     i += 2;
   }
+  if (!IsUtf8(out)) return absl::InvalidArgumentError("not UTF-8 once decoded");
   return out;
 }
 

@@ -49,7 +49,8 @@ absl::StatusOr<PathTemplate> ParsePathTemplate(absl::string_view text);
 std::optional<std::vector<std::pair<std::string, std::string>>> MatchPath(const PathTemplate& tmpl,
                                                                           absl::string_view path);
 
-// Percent-decodes `text` ('+' stays '+'). INVALID_ARGUMENT on a malformed escape.
+// Percent-decodes `text` ('+' stays '+'). INVALID_ARGUMENT on a malformed escape or when the
+// result is not UTF-8: every field it can fill is a proto string, which must be UTF-8.
 absl::StatusOr<std::string> PercentDecode(absl::string_view text);
 
 struct Route {

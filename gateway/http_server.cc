@@ -366,19 +366,33 @@ class Connection final : public ConnectionBase {
         status = 431;
         text = "request header fields too large";
       }
-      read_stopped_ = true;
-      Slot& slot = slots_.emplace_back();
-      slot.context.method = "GET";
-      slot.close_after = true;
-      slot.ready = true;
-      slot.response = PlainResponse(status, text);
-      FinishResponse(slot.context, slot.response);
-      MaybeWrite();
+      RefuseAndClose(status, text);
+      return;
+    }
+    // A Transfer-Encoding that does not end in chunked, or one beside a Content-Length, frames
+    // the body in a way a proxy in front may read differently (request smuggling): refuse it.
+    const http::request<http::string_body>& message = parser_->get();
+    if (message.count(http::field::transfer_encoding) > 0 &&
+        (!message.chunked() || message.count(http::field::content_length) > 0)) {
+      RefuseAndClose(400, "ambiguous message framing (Transfer-Encoding)");
       return;
     }
     Touch();
     Dispatch(parser_->release());
     ReadRequest();
+  }
+
+  // Answers `status` in turn after the requests before it, then closes: the byte stream cannot be
+  // trusted past this request.
+  void RefuseAndClose(int status, absl::string_view text) {
+    read_stopped_ = true;
+    Slot& slot = slots_.emplace_back();
+    slot.context.method = "GET";
+    slot.close_after = true;
+    slot.ready = true;
+    slot.response = PlainResponse(status, text);
+    FinishResponse(slot.context, slot.response);
+    MaybeWrite();
   }
 
   void Dispatch(http::request<http::string_body> message) {

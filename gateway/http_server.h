@@ -20,8 +20,10 @@ struct HttpServerOptions {
   // (prior knowledge: the client starts with the HTTP/2 preface).
   std::string tls_cert_file;
   std::string tls_key_file;
-  // A larger request body is answered with 413 (and, on HTTP/1.1, the connection closed).
-  size_t max_body_bytes = 1 << 20;
+  // A larger request body is answered with 413 (and, on HTTP/1.1, the connection closed). Every
+  // route of the gateway is a GET, so a small limit bounds what a connection can make it hold
+  // (HTTP/2 buffers up to 100 streams' bodies at once).
+  size_t max_body_bytes = 64 << 10;
   // A connection with no request in progress and no traffic for this long is closed.
   absl::Duration idle_timeout = absl::Seconds(60);
 };

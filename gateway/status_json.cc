@@ -62,7 +62,10 @@ std::string ErrorJson(const grpc::Status& status) {
     }
   }
   if (!details.empty()) error["details"] = std::move(details);
-  return nlohmann::json{{"error", std::move(error)}}.dump();
+  // Messages may quote what the caller sent (a path, a parameter's name); bytes that are not
+  // UTF-8 become U+FFFD rather than an exception.
+  return nlohmann::json{{"error", std::move(error)}}.dump(-1, ' ', false,
+                                                          nlohmann::json::error_handler_t::replace);
 }
 
 HttpResponse ErrorResponse(const grpc::Status& status) {

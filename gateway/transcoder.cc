@@ -212,7 +212,7 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ParseQuery(
       }
       absl::StatusOr<std::string> decoded = PercentDecode(*s);
       if (!decoded.ok()) {
-        return InvalidField(key, "malformed percent-encoding in the query");
+        return InvalidField(key, "malformed percent-encoding, or not UTF-8, in the query");
       }
       *s = *std::move(decoded);
     }

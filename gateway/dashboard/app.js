@@ -522,7 +522,13 @@
     let rest = raw;
     if (raw.startsWith('token=')) {
       const amp = raw.indexOf('&');
-      token = decodeURIComponent(raw.slice(6, amp < 0 ? undefined : amp));
+      const encoded = raw.slice(6, amp < 0 ? undefined : amp);
+      // A malformed escape must not leave the token in the address bar: it is taken as it is.
+      try {
+        token = decodeURIComponent(encoded);
+      } catch {
+        token = encoded;
+      }
       rest = '/';
     } else {
       const q = raw.indexOf('?');

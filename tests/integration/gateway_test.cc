@@ -461,6 +461,31 @@ TEST_F(GatewayTest, UnknownResourcesAndUnservedMethodsAre404) {
   EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD, OPTIONS");
 }
 
+// Input that HTTP allows but gRPC or a proto string does not: each is refused with an error
+// answer, and the gateway keeps serving (a tab in a metadata value once aborted the process
+// inside gRPC; bytes that are not UTF-8 once made the error's JSON throw).
+TEST_F(GatewayTest, HostileInputIsRefusedAndTheGatewayKeepsServing) {
+  const std::string coverage = "/v1/regions/15/coverage?date=2024-08-12";
+  EXPECT_TRUE(absl::StrContains(
+      Error(Get(coverage, "a\tb"), 401, "UNAUTHENTICATED")["message"].get<std::string>(),
+      "characters no credential has"));
+  Error(Get(coverage, "caf\xc3\xa9"), 401, "UNAUTHENTICATED");
+  json error = Error(Get("/v1/regions?%FF=1"), 400, "INVALID_ARGUMENT");
+  EXPECT_TRUE(Detail(error, "google.rpc.BadRequest").is_object());
+  Error(Get("/v1/regions/15/coverage?date=2024-08-12&region=%C0%AF"), 400, "INVALID_ARGUMENT");
+  Error(Get("/v1/regions/%FF/coverage"), 404, "NOT_FOUND");
+  Error(Get("/v1/no/\xff/such"), 404, "NOT_FOUND");
+  auto still = Get(coverage);
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200) << still->body;
+  // HEAD answers the length its GET would have, without the body.
+  httplib::Client client("127.0.0.1", served_->port());
+  auto head = client.Head(coverage.c_str(), {{"Authorization", absl::StrCat("Bearer ", kAdmin)}});
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->get_header_value("Content-Length"), std::to_string(still->body.size()));
+}
+
 TEST_F(GatewayTest, RateLimitIs429WithRetryAfterPerCaller) {
   GatewayOptions options;
   options.rate_limit = 0.5;

@@ -433,6 +433,23 @@ TEST_F(HttpServerTest, GarbageIs400AndCloses) {
   EXPECT_TRUE(handler_.peers().empty());
 }
 
+// Framing a proxy in front might read differently (request smuggling) is refused, and nothing of
+// it reaches the handler.
+TEST_F(HttpServerTest, AmbiguousFramingIs400AndCloses) {
+  StartServer();
+  for (const std::string framing : {"Transfer-Encoding: gzip\r\nContent-Length: 5\r\n",
+                                    "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"}) {
+    RawConnection connection(server_->port());
+    ASSERT_TRUE(connection.connected());
+    connection.Send("POST /echo HTTP/1.1\r\nHost: x\r\n" + framing +
+                    "\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
+    const std::string all = connection.ReadAll();  // returns: the server closed
+    EXPECT_EQ(Parse(all).status, 400) << framing << all;
+    EXPECT_EQ(all.find("/smuggled"), std::string::npos) << all;
+  }
+  EXPECT_TRUE(handler_.peers().empty());
+}
+
 TEST_F(HttpServerTest, HugeHeaderIs431) {
   StartServer();
   RawConnection connection(server_->port());
