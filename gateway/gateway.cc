@@ -223,9 +223,18 @@ void Gateway::Handle(HttpRequest request, std::function<void(HttpResponse)> resp
   const std::string lookup =
       asset_path.empty() || asset_path == "/" ? "/index.html" : std::string(asset_path);
   if (const Asset* asset = FindDashboardAsset(lookup); asset != nullptr) {
-    return finish(Cacheable(request.Header("if-none-match"), std::string(asset->content_type),
-                            "no-cache", StableHash64(asset->body),
-                            [asset] { return std::string(asset->body); }));
+    HttpResponse r =
+        Cacheable(request.Header("if-none-match"), std::string(asset->content_type), "no-cache",
+                  StableHash64(asset->body), [asset] { return std::string(asset->body); });
+    // The dashboard holds a token: no framing by other sites (clickjacking of the sign-in), no
+    // script or connection from elsewhere, no guessing of content types.
+    r.headers.emplace_back("content-security-policy",
+                           "default-src 'self'; img-src 'self' data: blob:; "
+                           "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; "
+                           "base-uri 'none'; form-action 'self'");
+    r.headers.emplace_back("x-content-type-options", "nosniff");
+    r.headers.emplace_back("referrer-policy", "no-referrer");
+    return finish(std::move(r));
   }
   finish(NotFound(path));
 }

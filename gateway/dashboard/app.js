@@ -748,7 +748,10 @@
   };
 
   const csvCell = (v) => {
-    const x = v === undefined || v === null ? '' : String(v);
+    let x = v === undefined || v === null ? '' : String(v);
+    // Text a spreadsheet would run as a formula (a name starting with =, +, - or @) is quoted
+    // with a leading apostrophe; numbers are left as they are.
+    if (typeof v === 'string' && /^[=+\-@\t\r]/.test(x)) x = "'" + x;
     return /[",\n]/.test(x) ? '"' + x.replace(/"/g, '""') + '"' : x;
   };
   const downloadCsv = (filename, columns, rows) => {

@@ -486,6 +486,18 @@ TEST_F(GatewayTest, HostileInputIsRefusedAndTheGatewayKeepsServing) {
   EXPECT_EQ(head->get_header_value("Content-Length"), std::to_string(still->body.size()));
 }
 
+TEST_F(GatewayTest, DashboardFilesCarryProtectiveHeaders) {
+  for (const std::string path : {"/", "/app.js", "/dashboard/style.css"}) {
+    auto r = Get(path, "");
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 200) << path;
+    EXPECT_TRUE(
+        absl::StrContains(r->get_header_value("Content-Security-Policy"), "frame-ancestors 'none'"))
+        << path;
+    EXPECT_EQ(r->get_header_value("X-Content-Type-Options"), "nosniff") << path;
+  }
+}
+
 TEST_F(GatewayTest, RateLimitIs429WithRetryAfterPerCaller) {
   GatewayOptions options;
   options.rate_limit = 0.5;
