@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 targets=(fuzz_validators fuzz_page_token fuzz_csv fuzz_jsonl_row fuzz_rubric_file
-  fuzz_registry_requests fuzz_award_requests)
+  fuzz_registry_requests fuzz_award_requests fuzz_gateway_requests)
 
 start=$SECONDS
 cmake --preset asan >/dev/null
