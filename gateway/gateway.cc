@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "api/request_id.h"
 #include "gateway/dashboard_assets.h"
 #include "gateway/openapi.h"
 #include "gateway/status_json.h"
@@ -38,12 +39,8 @@ constexpr char kApiCacheControl[] = "private, no-cache";
 constexpr char kRequestsMetric[] = "paritrana_gateway_requests_total";
 constexpr char kRateLimitedMetric[] = "paritrana_gateway_rate_limited_total";
 
-bool ValidRequestId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
-  });
-}
+// The request-id grammar is the API's (api/request_id.h), where "" means no id.
+bool ValidRequestId(absl::string_view id) { return !id.empty() && CheckRequestId(id).ok(); }
 
 std::string NewRequestId() {
   static absl::Mutex mu(absl::kConstInit);
