@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
@@ -47,7 +48,8 @@ class Draws {
 };
 
 // Streams of Draws.
-constexpr uint64_t kPersonStream = 1, kEmployerStream = 2, kRegencyStream = 3;
+constexpr uint64_t kPersonStream = 1, kEmployerStream = 2, kRegencyStream = 3, kBillStream = 4,
+                   kVillageStream = 5;
 
 // Largest-remainder apportionment of `total` in proportion to `weights`; sums to `total` when
 // some weight is positive.
@@ -113,6 +115,8 @@ constexpr std::array<JambiRegency, 11> kJambiRegencies = {{
     {"15.72", 45'500, 0.4034},   // Kota Sungai Penuh
 }};
 constexpr double kJambiPotential = 1'312'370;
+// Jambi's 2024 coverage target [synthetic: none is published; a step towards 2025's 55%].
+constexpr double kJambiTarget2024 = 45;
 
 // A provincial subsidy scheme: the share of the province's BPU persons it pays for.
 struct ProvincialScheme {
@@ -179,7 +183,7 @@ const Mix& MixOf(DatasetShape shape) {
         .regency_budget = 0,
         .village_budget = 0,
         .csr = 0,
-        .employers_per_person = 0.55 / 1.12 / 60,
+        .employers_per_person = 0.55 / 1.12 / 31,
         .baseline_year = 2024,
     };
   }();
@@ -195,7 +199,8 @@ bool IsCity(const std::string& regency_code) { return regency_code.substr(3, 2) 
 
 std::string Digits(const std::string& code) { return absl::StrReplaceAll(code, {{".", ""}}); }
 
-// Employer size classes: share of employers, attach weight (typical workers), declared workers.
+// Employer size classes (BPS, by persons employed): share of employers, attach weight (typical
+// workers), the class's range of workers.
 struct SizeClass {
   rv1::EmployerSizeClass value;
   double share;
@@ -206,19 +211,43 @@ struct SizeClass {
 constexpr std::array<SizeClass, 4> kSizeClasses = {{
     {rv1::EMPLOYER_SIZE_CLASS_MICRO, 0.60, 3, 1, 4, "UD"},
     {rv1::EMPLOYER_SIZE_CLASS_SMALL, 0.28, 12, 5, 19, "CV"},
-    {rv1::EMPLOYER_SIZE_CLASS_MEDIUM, 0.09, 50, 20, 99, "PT"},
-    {rv1::EMPLOYER_SIZE_CLASS_LARGE, 0.03, 300, 100, 2999, "PT"},
+    {rv1::EMPLOYER_SIZE_CLASS_MEDIUM, 0.09, 60, 20, 99, "PT"},
+    {rv1::EMPLOYER_SIZE_CLASS_LARGE, 0.03, 700, 100, 2999, "PT"},
 }};
 constexpr char kSectors[] = "ACFGHIP";  // agriculture, manufacturing, construction, trade, ...
+
+// The class of a reported headcount.
+const SizeClass& ClassOf(int64_t headcount) {
+  for (const SizeClass& s : kSizeClasses) {
+    if (headcount <= s.max_workers) return s;
+  }
+  return kSizeClasses.back();
+}
+
+// Registration days are kept as days after this one.
+constexpr absl::CivilDay kDayZero(2000, 1, 1);
+
+// A bill's contribution per enrolled worker and month: about 9.24% (JKK 0.24%, JKM 0.3%, JHT
+// 5.7%, JP 3%) of Jambi's 2024 minimum wage, Rp 3,037,121 [approximate].
+constexpr double kBillPerWorker = 280'000;
+
+absl::CivilDay Day(const google::type::Date& d) {
+  return absl::CivilDay(d.year(), d.month(), d.day());
+}
 
 }  // namespace
 
 struct NationalDataset::Employer {
-  const SizeClass* size;
+  const SizeClass* size;  // the drawn class: its attach weight
   int regency;
   uint64_t village;
-  int workers;
+  int workers;  // a draw in the drawn class's range: 1 + workers % 4 is the headcount reported
+                // by an employer without enrolled workers (a micro business)
   char sector;
+  absl::CivilDay registered;
+  int count_date_days;  // the headcount was reported this many days before the query date
+  double compliance;    // enrolled active workers / reported headcount
+  double punctuality;   // picks the bill payment profile
 };
 
 bool ParseDatasetShape(const std::string& text, DatasetShape* shape) {
@@ -280,11 +309,48 @@ NationalDataset::NationalDataset(RegionTables tables, const DatasetOptions& opti
     employer_first_[r + 1] = employer_first_[r] + regency_employers_[r];
   }
   employer_weight_cum_.resize(employer_first_.back());
+  employer_registered_.resize(employer_first_.back());
   for (size_t r = 0; r < n; ++r) {
     uint64_t cum = 0;
     for (uint64_t e = employer_first_[r]; e < employer_first_[r + 1]; ++e) {
-      cum += EmployerAt(e).size->weight;
+      const Employer em = EmployerAt(e);
+      cum += em.size->weight;
       employer_weight_cum_[e] = cum;
+      employer_registered_[e] = static_cast<int32_t>(em.registered - kDayZero);
+    }
+  }
+
+  // The village round's villages: the desa (codes 2xxx; kelurahan have no village budget) of
+  // kVillageRoundDistrict, each with its officials paid by the village budget: 6 to 24 at scale
+  // 1, at least one, at most half of the regency's active persons with one enrollment in all.
+  if (options_.shape == DatasetShape::kJambi) {
+    for (const auto& district : tables_.districts()) {
+      if (district.code != kVillageRoundDistrict) continue;
+      judged_regency_ = district.parent;
+      for (int v = district.first_child; v < district.first_child + district.children; ++v) {
+        const std::string& code = tables_.villages()[static_cast<size_t>(v)].code;
+        if (code.size() > 4 && code[code.size() - 4] == '2') judged_villages_.push_back(v);
+      }
+    }
+    if (judged_regency_ < 0 || regency_persons_[static_cast<size_t>(judged_regency_)] == 0) {
+      judged_villages_.clear();
+    }
+    const double scale = static_cast<double>(options_.participants) / kJambiPersons;
+    const uint64_t limit =
+        judged_villages_.empty()
+            ? 0
+            : static_cast<uint64_t>(
+                  static_cast<double>(regency_persons_[static_cast<size_t>(judged_regency_)]) *
+                  mix.active1 / 2);
+    official_cum_.assign(1, 0);
+    for (int v : judged_villages_) {
+      Draws d(options_.seed, kVillageStream, static_cast<uint64_t>(v));
+      const uint64_t officials = std::max<uint64_t>(
+          1, static_cast<uint64_t>(std::llround(static_cast<double>(6 + d.Below(19)) * scale)));
+      judged_funded_share_.push_back(0.1 + 0.4 * d.Unit());
+      judged_spread_.push_back(0.6 + 0.8 * d.Unit());
+      official_cum_.push_back(official_cum_.back() +
+                              (official_cum_.back() + officials <= limit ? officials : 0));
     }
   }
 
@@ -339,19 +405,62 @@ NationalDataset::Employer NationalDataset::EmployerAt(uint64_t e) const {
   out.workers = out.size->min_workers + static_cast<int>(d.Below(static_cast<uint64_t>(
                                             out.size->max_workers - out.size->min_workers + 1)));
   out.sector = kSectors[d.Below(sizeof(kSectors) - 1)];
+  // kJambi: Kota Jambi's first four employers are large, medium, small and micro, registered
+  // before the query year, so each business category has candidates with bills at any scale.
+  const uint64_t rank = e - employer_first_[static_cast<size_t>(out.regency)];
+  const bool anchor = options_.shape == DatasetShape::kJambi && rank < kSizeClasses.size() &&
+                      tables_.regencies()[static_cast<size_t>(out.regency)].code == "15.71";
+  if (anchor) {
+    out.size = &kSizeClasses[kSizeClasses.size() - 1 - rank];
+  }
+  const Mix& mix = MixOf(options_.shape);
+  const absl::CivilDay year_start(mix.query.year(), 1, 1);
+  const double when = d.Unit();
+  const uint64_t day = d.Next();
+  auto within = [day](absl::CivilDay from, absl::CivilDay to) {
+    return from + static_cast<int>(day % static_cast<uint64_t>(to - from + 1));
+  };
+  if (rank == 0) {  // every regency's first employer is old: workers of any time have one
+    out.registered = within(kDayZero, absl::CivilDay(2002, 12, 31));
+  } else if (when < 0.10 && !anchor) {
+    out.registered = within(year_start, mix.query);
+  } else if (when < 0.40) {
+    out.registered = within(absl::CivilDay(2015, 1, 1), year_start - 1);
+  } else {
+    out.registered = within(kDayZero, absl::CivilDay(2014, 12, 31));
+  }
+  out.count_date_days = d.Days(121);
+  out.compliance = 0.6 + 0.4 * d.Unit();
+  out.punctuality = d.Unit();
   return out;
 }
 
-std::string NationalDataset::EmployerOf(int regency, uint64_t draw) const {
+std::string NationalDataset::EmployerOf(int regency, uint64_t draw, absl::CivilDay start) const {
   const uint64_t first = employer_first_[static_cast<size_t>(regency)];
   const uint64_t last = employer_first_[static_cast<size_t>(regency) + 1];
   const uint64_t total = employer_weight_cum_[last - 1];
   const uint64_t pick = draw % total;
-  const uint64_t e = static_cast<uint64_t>(
+  uint64_t e = static_cast<uint64_t>(
       std::upper_bound(employer_weight_cum_.begin() + static_cast<int64_t>(first),
                        employer_weight_cum_.begin() + static_cast<int64_t>(last), pick) -
       employer_weight_cum_.begin());
+  // Nobody works for an employer before it registered: take the next one that had, else the
+  // regency's first (registered by 2002, before any enrollment starts).
+  const int32_t by = static_cast<int32_t>(start - kDayZero);
+  uint64_t c = e;
+  for (uint64_t step = 0; step < std::min<uint64_t>(64, last - first); ++step) {
+    if (employer_registered_[c] <= by) break;
+    c = c + 1 == last ? first : c + 1;
+  }
+  e = employer_registered_[c] <= by ? c : first;
   return absl::StrFormat("employers/%08d", 10'000'000 + e);
+}
+
+int NationalDataset::JudgedSlot(uint64_t village) const {
+  const auto it =
+      std::lower_bound(judged_villages_.begin(), judged_villages_.end(), static_cast<int>(village));
+  if (it == judged_villages_.end() || *it != static_cast<int>(village)) return -1;
+  return static_cast<int>(it - judged_villages_.begin());
 }
 
 NationalDataset::Place NationalDataset::PlaceOf(uint64_t i) const {
@@ -399,27 +508,122 @@ int64_t NationalDataset::Skeleton(
       }
     }
   }
+  // The employers' active PU workers on the query date and the judged villages' active persons:
+  // counted (kJambi, one pass over the people) or expected (kNational, whose people are too many
+  // to walk twice).
+  const absl::CivilDay q = mix.query;
+  const double active_share = mix.active1 + mix.active2 + mix.active3;
+  std::vector<int64_t> workers(employers(), 0);
+  std::vector<int64_t> judged_active(judged_villages_.size(), 0);
+  if (jambi) {
+    absl::flat_hash_map<std::string, int> judged;
+    for (size_t j = 0; j < judged_villages_.size(); ++j) {
+      judged[RegionName(tables_.villages()[static_cast<size_t>(judged_villages_[j])].code)] =
+          static_cast<int>(j);
+    }
+    std::vector<rv1::ParticipantEnrollment> rows;
+    for (uint64_t i = 0; i < options_.participants; ++i) {
+      Person(i, rows);
+      const rv1::Enrollment& e = rows.back().enrollment();
+      if (e.has_end_date() || Day(e.start_date()) > q ||
+          Day(rows.back().contribution().covers_through()) < q) {
+        continue;
+      }
+      uint64_t npp = 0;
+      if (e.segment() == tv1::SEGMENT_PU && absl::SimpleAtoi(e.employer().substr(10), &npp)) {
+        ++workers[npp - 10'000'000];
+      }
+      if (const auto it = judged.find(e.region()); it != judged.end()) ++judged_active[it->second];
+    }
+  } else {
+    for (size_t r = 0; r < regencies.size(); ++r) {
+      const uint64_t first = employer_first_[r], last = employer_first_[r + 1];
+      if (first == last) continue;
+      const double pu = static_cast<double>(regency_persons_[r]) * active_share * mix.pu /
+                        static_cast<double>(employer_weight_cum_[last - 1]);
+      for (uint64_t e = first; e < last; ++e) {
+        const uint64_t w = employer_weight_cum_[e] - (e > first ? employer_weight_cum_[e - 1] : 0);
+        workers[e] = std::llround(pu * static_cast<double>(w));
+      }
+    }
+  }
+
   for (uint64_t e = 0; e < employers(); ++e) {
     const Employer em = EmployerAt(e);
+    const int64_t headcount =
+        workers[e] > 0
+            ? std::max<int64_t>(workers[e],
+                                std::llround(static_cast<double>(workers[e]) / em.compliance))
+            : 1 + em.workers % 4;
+    const SizeClass& size = ClassOf(headcount);
     rv1::Employer* out = row.mutable_employer();
     out->set_name(absl::StrFormat("employers/%08d", 10'000'000 + e));
-    out->set_display_name(
-        absl::StrFormat("%s Contoh %s-%d (synthetic)", em.size->prefix,
-                        regencies[static_cast<size_t>(em.regency)].code,
-                        e - employer_first_[static_cast<size_t>(em.regency)] + 1));
-    out->set_size_class(em.size->value);
+    out->set_display_name(absl::StrFormat(
+        "%s Contoh %s-%d (synthetic)", size.prefix, regencies[static_cast<size_t>(em.regency)].code,
+        e - employer_first_[static_cast<size_t>(em.regency)] + 1));
+    out->set_size_class(size.value);
     out->set_sector(std::string(1, em.sector));
     out->set_region(RegionName(tables_.villages()[em.village].code));
-    out->set_worker_count_declared(em.workers);
+    out->set_worker_count_declared(headcount);
+    *out->mutable_registration_date() = ToProtoDate(em.registered);
+    *out->mutable_worker_count_date() =
+        ToProtoDate(std::max(em.registered, q - em.count_date_days));
     send();
   }
 
+  // Bills, after every employer: those due from 1 January of the query date's year to the query
+  // date, of the months since the employer registered; employers without workers are not billed.
+  const absl::CivilMonth first_month = absl::CivilMonth(absl::CivilDay(q.year(), 1, 1)) - 1;
+  for (uint64_t e = 0; e < employers(); ++e) {
+    if (workers[e] <= 0) continue;
+    const Employer em = EmployerAt(e);
+    std::vector<absl::CivilMonth> months;
+    for (absl::CivilMonth m = std::max(first_month, absl::CivilMonth(em.registered));; ++m) {
+      const absl::CivilMonth next = m + 1;
+      if (absl::CivilDay(next.year(), next.month(), 15) > q) break;
+      months.push_back(m);
+    }
+    Draws d(options_.seed, kBillStream, e);
+    // The employer's profile: punctual, late 1 in 4, late 7 in 10, or in arrears.
+    const double p = em.punctuality;
+    const double late_share = p < 0.55 ? 0 : p < 0.80 ? 0.25 : p < 0.92 ? 0.70 : 0.50;
+    const size_t unpaid = p < 0.92 ? 0 : 1 + d.Below(3);
+    for (size_t k = 0; k < months.size(); ++k) {
+      const absl::CivilMonth m = months[k], next = m + 1;
+      const absl::CivilDay due(next.year(), next.month(), 15);
+      const int64_t amount = std::llround(static_cast<double>(workers[e]) * kBillPerWorker *
+                                          (0.95 + 0.1 * d.Unit()) / 100) *
+                             100;
+      const double late = d.Unit(), part = d.Unit(), part_share = d.Unit();
+      const absl::CivilDay late_day = due + 1 + d.Days(40), on_time_day = due - d.Days(15);
+      rv1::ContributionBill* b = row.mutable_bill();
+      b->set_name(
+          absl::StrFormat("employers/%08d/bills/%04d-%02d", 10'000'000 + e, m.year(), m.month()));
+      *b->mutable_due_date() = ToProtoDate(due);
+      b->set_amount_due_rupiah(amount);
+      if (k + unpaid >= months.size()) {  // in arrears, half of them partly paid
+        if (part < 0.5) b->set_amount_paid_rupiah(std::llround(amount * (0.2 + 0.4 * part_share)));
+      } else if (late < late_share) {  // late; unpaid on the query date when paid after it
+        if (late_day <= q) {
+          b->set_amount_paid_rupiah(amount);
+          *b->mutable_paid_date() = ToProtoDate(late_day);
+        }
+      } else {
+        b->set_amount_paid_rupiah(amount);
+        *b->mutable_paid_date() = ToProtoDate(on_time_day);
+      }
+      send();
+    }
+  }
+
   // Baselines: regencies first, so each province's is their sum.
-  const double active_share = mix.active1 + mix.active2 + mix.active3;
   const double scale = static_cast<double>(options_.participants) / kJambiPersons;
   std::vector<int64_t> province_potential(tables_.provinces().size(), 0);
-  auto baseline = [&](const std::string& code, int64_t potential, const std::string& note) {
+  std::vector<int64_t> province_employers(tables_.provinces().size(), 0);
+  auto baseline = [&](const std::string& code, int64_t potential, const std::string& note,
+                      std::optional<int64_t> potential_employers) {
     rv1::WorkforceBaseline* b = row.mutable_baseline();
+    if (potential_employers.has_value()) b->set_potential_employers(*potential_employers);
     b->set_name(
         absl::StrCat("regions/", code, "/baselines/", mix.baseline_year, "-bpjs-potential"));
     b->set_year(mix.baseline_year);
@@ -434,10 +638,11 @@ int64_t NationalDataset::Skeleton(
     bpu->set_potential_workers(b->potential_workers() - pu->potential_workers());
     send();
   };
-  auto target = [&](const std::string& code, double percent, const std::string& note) {
+  auto target = [&](const std::string& code, double percent, const std::string& note,
+                    int year = 2025) {
     rv1::CoverageTarget* t = row.mutable_target();
-    t->set_name(absl::StrCat("regions/", code, "/targets/2025"));
-    t->set_year(2025);
+    t->set_name(absl::StrCat("regions/", code, "/targets/", year));
+    t->set_year(year);
     t->set_target_ratio_percent(percent);
     t->set_denominator_source(tv1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
     t->set_note(note);
@@ -445,11 +650,12 @@ int64_t NationalDataset::Skeleton(
   };
   // National: a regency's coverage is 35.68% times a spread of 0.6-1.4 drawn per regency,
   // normalised so that the whole dataset's coverage is 35.68% (the national UCJ).
-  std::vector<double> inverse_spread(regencies.size(), 0.0);
+  std::vector<double> inverse_spread(regencies.size(), 0.0), registered_share(regencies.size());
   double persons = 0, weighted = 0;
   for (size_t r = 0; r < regencies.size(); ++r) {
     Draws d(options_.seed, kRegencyStream, r);
     inverse_spread[r] = 1 / (0.6 + 0.8 * d.Unit());
+    registered_share[r] = 0.45 + 0.4 * d.Unit();
     persons += static_cast<double>(regency_persons_[r]);
     weighted += static_cast<double>(regency_persons_[r]) * inverse_spread[r];
   }
@@ -468,24 +674,61 @@ int64_t NationalDataset::Skeleton(
                                inverse_spread[r] * normalise);
       note = "Synthetic: active persons / national UCJ 35.68% (Apr 2025), spread 0.6-1.4";
     }
-    province_potential[static_cast<size_t>(regencies[r].parent)] += std::max<int64_t>(1, potential);
-    baseline(regencies[r].code, potential, note);
+    // Potential employers [synthetic]: the registered ones are a share of 45-85% of them.
+    const auto registered = static_cast<int64_t>(regency_employers_[r]);
+    const int64_t potential_employers = std::max<int64_t>(
+        registered, std::llround(static_cast<double>(registered) / registered_share[r]));
+    const size_t province = static_cast<size_t>(regencies[r].parent);
+    province_potential[province] += std::max<int64_t>(1, potential);
+    province_employers[province] += potential_employers;
+    baseline(regencies[r].code, potential,
+             absl::StrCat(note, "; potential employers synthetic: registered / 45-85%"),
+             potential_employers);
   }
   for (size_t p = 0; p < tables_.provinces().size(); ++p) {
     if (province_potential[p] == 0) continue;
     const std::string& code = tables_.provinces()[p].code;
     if (jambi) {
       baseline(code, std::llround(kJambiPotential * scale),
-               "BPJS Ketenagakerjaan, Jambi potential workers, 12 Aug 2024");
+               "BPJS Ketenagakerjaan, Jambi potential workers, 12 Aug 2024; potential employers "
+               "synthetic: the sum of the regencies'",
+               province_employers[p]);
       target(code, 55, "Governor of Jambi, Paritrana Award 2024 (10 Jun 2024)");
+      // The award's 2024 round measures the gap closed against the period's year's target.
+      target(code, kJambiTarget2024, "Synthetic: a 2024 step towards the 2025 target of 55%", 2024);
     } else {
-      baseline(code, province_potential[p], "Synthetic: the sum of the province's regencies");
+      baseline(code, province_potential[p], "Synthetic: the sum of the province's regencies",
+               province_employers[p]);
       if (code == "15") {
         target(code, 55, "Governor of Jambi, Paritrana Award 2024 (10 Jun 2024)");
       } else {
         target(code, 32.15, "RPJMN 2025 national target applied to the province (synthetic)");
       }
     }
+  }
+  // The village round's villages: their active persons at a ratio of 0.6-1.4 times their
+  // regency's [synthetic].
+  double judged_ratio = 0.4;
+  int64_t judged_potential = 0;
+  if (!judged_villages_.empty()) {
+    const std::string& code = regencies[static_cast<size_t>(judged_regency_)].code;
+    for (const JambiRegency& j : kJambiRegencies) {
+      if (code == j.code) {
+        judged_ratio = j.ratio;
+        judged_potential = std::llround(j.potential * scale);
+      }
+    }
+  }
+  for (size_t j = 0; j < judged_villages_.size(); ++j) {
+    const int64_t active = judged_active[j];
+    const double ratio = std::clamp(judged_ratio * judged_spread_[j], 0.05, 0.95);
+    const int64_t potential =
+        active > 0
+            ? std::max<int64_t>(active, std::llround(static_cast<double>(active) / ratio))
+            : judged_potential / std::max(1, tables_.VillagesOfRegency(judged_regency_).second);
+    baseline(tables_.villages()[static_cast<size_t>(judged_villages_[j])].code, potential,
+             "Synthetic: the village's active persons / 0.6-1.4 times its regency's coverage",
+             std::nullopt);
   }
   // Every regency/city takes its province's target.
   for (size_t r = 0; r < regencies.size(); ++r) {
@@ -494,6 +737,10 @@ int64_t NationalDataset::Skeleton(
         tables_.provinces()[static_cast<size_t>(regencies[r].parent)].code == "15";
     target(regencies[r].code, in_jambi ? 55 : 32.15,
            "The province's target applied to each regency");
+    if (jambi) {
+      target(regencies[r].code, kJambiTarget2024,
+             "The province's 2024 target applied to each regency (synthetic)", 2024);
+    }
   }
   return number;
 }
@@ -504,8 +751,20 @@ void NationalDataset::Person(uint64_t i, std::vector<rv1::ParticipantEnrollment>
   const Place place = PlaceOf(i);
   const int regency = place.regency;
   const auto [first_village, villages] = tables_.VillagesOfRegency(regency);
-  const auto& village = tables_.villages()[static_cast<size_t>(first_village) +
-                                           d.Below(static_cast<uint64_t>(villages))];
+  const uint64_t village_draw = d.Below(static_cast<uint64_t>(villages));
+  // A village official of the village round's villages (the first ranks of their regency, all
+  // active with one enrollment), paid by the village budget; else anyone, in a random village.
+  int official = -1;
+  if (regency == judged_regency_ && !official_cum_.empty() && place.rank < official_cum_.back()) {
+    official =
+        static_cast<int>(std::upper_bound(official_cum_.begin(), official_cum_.end(), place.rank) -
+                         official_cum_.begin() - 1);
+  }
+  const uint64_t village_index =
+      official >= 0 ? static_cast<uint64_t>(judged_villages_[static_cast<size_t>(official)])
+                    : static_cast<uint64_t>(first_village) + village_draw;
+  const int judged = official >= 0 ? official : JudgedSlot(village_index);
+  const auto& village = tables_.villages()[village_index];
   const auto& district = tables_.districts()[static_cast<size_t>(village.parent)];
   const std::string village_name = RegionName(village.code);
 
@@ -580,15 +839,15 @@ void NationalDataset::Person(uint64_t i, std::vector<rv1::ParticipantEnrollment>
     e->add_programmes(tv1::PROGRAMME_JKM);
     const double segment = d.Unit(), extra = d.Unit();
     int64_t monthly = 16'800;
-    if (segment < mix.pu) {
+    if (segment < mix.pu && official < 0) {
       e->set_segment(tv1::SEGMENT_PU);
-      e->set_employer(EmployerOf(regency, d.Next()));
+      e->set_employer(EmployerOf(regency, d.Next(), ep.start));
       e->add_programmes(tv1::PROGRAMME_JHT);
       e->add_programmes(tv1::PROGRAMME_JP);
       if (extra < 0.75) e->add_programmes(tv1::PROGRAMME_JKP);
       e->set_funding_source(tv1::FUNDING_SOURCE_EMPLOYER);
       monthly = 300'000;
-    } else if (segment < mix.pu + mix.bpu) {
+    } else if (segment < mix.pu + mix.bpu || official >= 0) {
       e->set_segment(tv1::SEGMENT_BPU);
       if (extra < 0.15) {
         e->add_programmes(tv1::PROGRAMME_JHT);
@@ -605,17 +864,30 @@ void NationalDataset::Person(uint64_t i, std::vector<rv1::ParticipantEnrollment>
         }
       }
       const double pay = d.Unit();
-      if (pay < scheme_share) {
+      // The village round's villages pay for a share of their worker-paid BPU.
+      const double village_share = judged >= 0 ? judged_funded_share_[static_cast<size_t>(judged)] *
+                                                     (1 - scheme_share - mix.regency_budget)
+                                               : mix.village_budget;
+      auto village_budget = [&] {
+        e->set_funding_source(tv1::FUNDING_SOURCE_VILLAGE_BUDGET);
+        e->set_subsidy_scheme(
+            judged >= 0
+                ? absl::StrCat("apbdes-",
+                               Digits(tables_.regencies()[static_cast<size_t>(regency)].code))
+                : "apbdes");
+      };
+      if (official >= 0) {
+        village_budget();
+      } else if (pay < scheme_share) {
         e->set_funding_source(tv1::FUNDING_SOURCE_PROVINCIAL_BUDGET);
         e->set_subsidy_scheme(slug);
       } else if (pay < scheme_share + mix.regency_budget) {
         e->set_funding_source(tv1::FUNDING_SOURCE_REGENCY_BUDGET);
         e->set_subsidy_scheme(absl::StrCat(
             "pemkab-", Digits(tables_.regencies()[static_cast<size_t>(regency)].code)));
-      } else if (pay < scheme_share + mix.regency_budget + mix.village_budget) {
-        e->set_funding_source(tv1::FUNDING_SOURCE_VILLAGE_BUDGET);
-        e->set_subsidy_scheme("apbdes");
-      } else if (pay < scheme_share + mix.regency_budget + mix.village_budget + mix.csr) {
+      } else if (pay < scheme_share + mix.regency_budget + village_share) {
+        village_budget();
+      } else if (pay < scheme_share + mix.regency_budget + village_share + mix.csr) {
         e->set_funding_source(tv1::FUNDING_SOURCE_OTHER);
         e->set_subsidy_scheme("csr");
       } else {

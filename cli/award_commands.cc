@@ -227,6 +227,8 @@ std::string RawText(const av1::IndicatorResult& r) {
       return absl::StrFormat("%.1f%% of gap", v);
     case av1::COMPUTED_INDICATOR_BUDGET_FUNDED_WORKERS:
       return absl::StrFormat("%.1f/1000", v);
+    case av1::COMPUTED_INDICATOR_ARREARS_MONTHS:
+      return absl::StrFormat("%s months", Number(v));
     default:
       return Percent(v);
   }
@@ -535,8 +537,20 @@ absl::Status RunCycleCreate(const Connection& c, const AwardArgs& a, Format f) {
   req.set_request_id(RequestId());
   av1::AwardCycle* cy = req.mutable_award_cycle();
   cy->set_year(a.year);
-  const std::string province = SubjectName(a.province);
-  cy->set_province(province);
+  if (a.province.empty() == a.zone.empty()) {
+    return absl::InvalidArgumentError(
+        "give --province for a provincial round or --zone for a national one");
+  }
+  const std::string province = a.province.empty() ? "" : SubjectName(a.province);
+  if (!province.empty()) {
+    cy->set_province(province);
+  } else {
+    if (a.zone_name.empty()) {
+      return absl::InvalidArgumentError("--zone needs --zone-name, e.g. \"Zona Sumatera\"");
+    }
+    cy->mutable_zone()->set_display_name(a.zone_name);
+    for (const std::string& p : a.zone) cy->mutable_zone()->add_provinces(SubjectName(p));
+  }
 
   if (a.rubric_versions.size() > 1 && !a.category.empty()) {
     return absl::InvalidArgumentError(
@@ -585,7 +599,9 @@ absl::Status RunCycleCreate(const Connection& c, const AwardArgs& a, Format f) {
   }
 
   std::string display_name = a.display_name;
-  if (display_name.empty()) {
+  if (display_name.empty() && province.empty()) {
+    display_name = absl::StrCat("Paritrana Award ", a.year, " ", a.zone_name);
+  } else if (display_name.empty()) {
     // "Paritrana Award 2024 Provinsi Jambi", with the registry's name for the province.
     display_name = absl::StrCat("Paritrana Award ", a.year, " ", province);
     auto registry = rv1::RegistryService::NewStub(c.Channel(c.registry));
@@ -686,6 +702,33 @@ absl::Status RunCandidatesAdd(const Connection& c, const AwardArgs& a, Format f)
     *added.add_candidates() = std::move(cand);
   }
   Print(f, t, added);
+  return absl::OkStatus();
+}
+
+absl::Status RunCandidatesPromote(const Connection& c, const AwardArgs& a, Format f) {
+  auto stub = av1::AwardService::NewStub(c.Channel(c.award));
+  av1::PromoteCandidatesRequest req;
+  req.set_cycle(CycleName(a.cycle));
+  req.set_source_cycle(CycleName(a.source_cycle));
+  req.set_top_n(a.top);
+  for (const std::string& text : a.categories) {
+    PARITRANA_ASSIGN_OR_RETURN(av1::AwardCategory category, ParseCategory(text));
+    req.add_categories(category);
+  }
+  av1::PromoteCandidatesResponse resp;
+  PARITRANA_RETURN_IF_ERROR(FromWire(stub->PromoteCandidates(c.Context().get(), req, &resp)));
+  Table t;
+  t.header = {"candidate", "subject", "name", "category", "promoted from", "rank", "result"};
+  auto row = [&](const av1::Candidate& cand, const std::string& result) {
+    t.rows.push_back(
+        {std::string(absl::StripPrefix(cand.name(), req.cycle() + "/candidates/")),
+         ShortSubject(cand.subject()), cand.display_name(), CategoryText(cand.category()),
+         cand.promoted_from().empty() ? "-" : cand.promoted_from(),
+         cand.promoted_rank() == 0 ? "-" : absl::StrCat(cand.promoted_rank()), result});
+  };
+  for (const av1::Candidate& cand : resp.created()) row(cand, "promoted");
+  for (const av1::Candidate& cand : resp.unchanged()) row(cand, "already a candidate");
+  Print(f, t, resp);
   return absl::OkStatus();
 }
 
@@ -998,13 +1041,24 @@ AwardCommands::AwardCommands(CLI::App& app, const std::function<void(CLI::App*)>
   cycle->require_subcommand(1);
   cycle_create_ = cycle->add_subcommand(
       "create",
-      "Open a provincial award cycle. Its rubric versions become FROZEN. The assessment period "
-      "defaults to the whole year; the cycle can only be evaluated once the period has ended.\n"
+      "Open a provincial award cycle (--province), or a national one for a zone of provinces "
+      "(--zone, --zone-name) that takes the provincial winners with `candidates promote`. Its "
+      "rubric versions become FROZEN. The assessment period defaults to the whole year; the "
+      "cycle can only be evaluated once the period has ended.\n"
       "  example: paritrana award cycle create 2024-jambi --year 2024 --province 15 "
-      "--rubric-version rubrics/regency-government/versions/1 --period-end 2024-08-12");
+      "--rubric-version rubrics/regency-government/versions/1 --period-end 2024-08-12\n"
+      "  example: paritrana award cycle create 2024-sumatera --year 2024 --zone 15,16 "
+      "--zone-name \"Zona Sumatera\" --rubric-version rubrics/regency-government/versions/1");
   cycle_create_->add_option("id", a.cycle, "cycle id, e.g. 2024-jambi")->required();
   cycle_create_->add_option("--year", a.year, "assessment year")->required();
-  cycle_create_->add_option("--province", a.province, "province code, e.g. 15")->required();
+  auto* province = cycle_create_->add_option("--province", a.province, "province code, e.g. 15");
+  auto* zone =
+      cycle_create_
+          ->add_option("--zone", a.zone, "the provinces of a national round's zone, e.g. 15,16")
+          ->delimiter(',')
+          ->excludes(province);
+  cycle_create_->add_option("--zone-name", a.zone_name, "the zone's name, e.g. \"Zona Sumatera\"")
+      ->needs(zone);
   cycle_create_
       ->add_option("--rubric-version", a.rubric_versions,
                    "rubrics/{rubric}/versions/{n}; repeat for several categories")
@@ -1039,6 +1093,23 @@ AwardCommands::AwardCommands(CLI::App& app, const std::function<void(CLI::App*)>
   candidates_add_->add_option("--category", a.category,
                               "regency, province, village, ... (default: the cycle's only one)");
   add_output(candidates_add_);
+
+  candidates_promote_ = candidates->add_subcommand(
+      "promote",
+      "Make the top ranked candidates of a published provincial cycle candidates of a national "
+      "(zone) cycle of the same year, per category both judge (or --category), linked to the "
+      "provincial evaluation and rank. Subjects already candidates of the national cycle are "
+      "reported, not added again.\n"
+      "  example: paritrana award candidates promote 2024-sumatera --from 2024-jambi --top 3");
+  candidates_promote_->add_option("cycle", a.cycle, "national (zone) cycle id")->required();
+  candidates_promote_->add_option("--from", a.source_cycle, "published provincial cycle id")
+      ->required();
+  candidates_promote_->add_option("--top", a.top, "ranked candidates per category (default 3)")
+      ->check(CLI::Range(1, 100));
+  candidates_promote_->add_option("--category", a.categories,
+                                  "regency, province, village, ...; repeat for several "
+                                  "(default: every category both cycles judge)");
+  add_output(candidates_promote_);
 
   auto* scores = award_->add_subcommand("scores", "Jury scores (assessments).");
   scores->require_subcommand(1);
@@ -1099,6 +1170,7 @@ absl::Status AwardCommands::Run(const Connection& c, Format format) const {
   if (rubric_load_->parsed()) return RunRubricLoad(c, args_, format);
   if (cycle_create_->parsed()) return RunCycleCreate(c, args_, format);
   if (candidates_add_->parsed()) return RunCandidatesAdd(c, args_, format);
+  if (candidates_promote_->parsed()) return RunCandidatesPromote(c, args_, format);
   if (scores_set_->parsed()) return RunScoresSet(c, args_, format);
   if (evaluate_->parsed()) return RunEvaluate(c, args_, format);
   if (show_->parsed()) return RunShow(c, args_, format);

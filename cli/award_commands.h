@@ -20,12 +20,17 @@ struct AwardArgs {
   std::string cycle;                         // `2024-jambi` or `cycles/2024-jambi`
   int year = 0;                              // cycle create
   std::string province;                      // cycle create: `15` or `regions/15`
+  std::vector<std::string> zone;             // cycle create: a national round's provinces
+  std::string zone_name;                     // cycle create: the zone's display name
   std::vector<std::string> rubric_versions;  // cycle create
   std::string category;                      // `regency`, ... or AWARD_CATEGORY_...
   std::string period_start, period_end;      // cycle create, YYYY-MM-DD
   std::string display_name;                  // cycle create
   std::vector<std::string> subjects;         // candidates add: regions or employers/{npp}
   std::string all_children;                  // candidates add: every child region of this one
+  std::string source_cycle;                  // candidates promote: the provincial cycle
+  int top = 0;                               // candidates promote: 0 means the server's 3
+  std::vector<std::string> categories;       // candidates promote: empty means all shared
   std::string assessor;                      // scores set
   std::string evaluation;                    // show, publish: `3` or the full name
   std::string candidate;                     // show: one candidate's full breakdown
@@ -48,6 +53,7 @@ class AwardCommands {
   CLI::App* rubric_load_ = nullptr;
   CLI::App* cycle_create_ = nullptr;
   CLI::App* candidates_add_ = nullptr;
+  CLI::App* candidates_promote_ = nullptr;
   CLI::App* scores_set_ = nullptr;
   CLI::App* evaluate_ = nullptr;
   CLI::App* show_ = nullptr;
@@ -58,6 +64,7 @@ class AwardCommands {
 absl::Status RunRubricLoad(const Connection& c, const AwardArgs& a, Format f);
 absl::Status RunCycleCreate(const Connection& c, const AwardArgs& a, Format f);
 absl::Status RunCandidatesAdd(const Connection& c, const AwardArgs& a, Format f);
+absl::Status RunCandidatesPromote(const Connection& c, const AwardArgs& a, Format f);
 absl::Status RunScoresSet(const Connection& c, const AwardArgs& a, Format f);
 absl::Status RunEvaluate(const Connection& c, const AwardArgs& a, Format f);
 absl::Status RunShow(const Connection& c, const AwardArgs& a, Format f);

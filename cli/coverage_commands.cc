@@ -68,6 +68,7 @@ absl::Status RunCoverage(const Connection& c, const CoverageQuery& q) {
   cv1::GetCoverageRequest req;
   req.set_region(RegionName(q.region));
   PARITRANA_RETURN_IF_ERROR(Fill(q, req));
+  req.set_target_year(q.target_year);
   cv1::RegionCoverage r;
   PARITRANA_RETURN_IF_ERROR(FromWire(stub->GetCoverage(c.Context().get(), req, &r)));
   Table t;
@@ -91,6 +92,17 @@ absl::Status RunCoverage(const Connection& c, const CoverageQuery& q) {
         {"  paid by " + Short(type::v1::FundingSource_Name(f.funding_source()), "FUNDING_SOURCE_") +
              (f.subsidy_scheme().empty() ? "" : " (" + f.subsidy_scheme() + ")"),
          Thousands(f.active_persons()), "", ""});
+  }
+  if (r.denominator_origin() == type::v1::DENOMINATOR_ORIGIN_DERIVED_FROM_CHILDREN) {
+    t.rows.push_back({absl::StrCat("  potential workers: the sum of ", r.denominator_year(),
+                                   " regency/city baselines"),
+                      "", Thousands(r.potential_workers()), ""});
+  }
+  if (r.has_denominator_disagreement()) {
+    const auto& d = r.denominator_disagreement();
+    t.rows.push_back({absl::StrCat("  regencies/cities sum (", d.children_with_baseline(), " of ",
+                                   d.children(), ") differ by ", Percent(d.difference_percent())),
+                      "", Thousands(d.children_potential_workers()), ""});
   }
   if (r.has_target()) {
     t.rows.push_back({absl::StrCat("  target ", r.target().year(), " (",

@@ -12,10 +12,12 @@ struct CoverageQuery {
   std::string region;   // "15" or "regions/15"
   std::string date;     // YYYY-MM-DD; "" for today
   std::string segment;  // PU, BPU, JAKON, PMI or ""
+  int target_year = 0;  // coverage: the target's year; 0 for the date's
   Format format = Format::kTable;
 };
 
-// Coverage of a region: totals, segments, programmes, funding and the year's target.
+// Coverage of a region: totals, segments, programmes, funding, the target of the date's year (or
+// of q.target_year) and, when the denominator is a province's, whether it adds up.
 absl::Status RunCoverage(const Connection& c, const CoverageQuery& q);
 // Ranking of a region's children; `order` is ratio, ratio-asc, gap or active.
 absl::Status RunRank(const Connection& c, const CoverageQuery& q, const std::string& order);

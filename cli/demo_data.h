@@ -14,7 +14,11 @@
 //   Batanghari 50.71%, Kota Jambi 48.64%, Tebo 31.49%, Tanjung Jabung Timur 26.66%; about
 //   117,000 vulnerable workers paid by the province's Dumisake programme; a 55% target for 2025).
 //   Everything else (districts, villages, people, employers, the other regencies' ratios and
-//   workforce split) is invented and marked synthetic;
+//   workforce split) is invented and marked synthetic, including what the award's rounds need
+//   (scripts/run_award_demo.sh): employers' registration dates, reported headcounts and monthly
+//   contribution bills paid on time, late or not at all; potential employers in the baselines;
+//   2024 targets; and for the village round, the desa of Kecamatan Tanah Tumbuh (15.08.01) with
+//   a baseline each and officials paid by their village budgets;
 // - with `national` set, the national shape (41.38M active of 61M registered in Feb 2025,
 //   scaled to `national` registered persons).
 // Deterministic for a given seed; rows are produced one at a time, so any scale streams in

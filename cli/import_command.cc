@@ -77,13 +77,30 @@ class CsvRows {
     if (Has("kpj") || Has("npp") || Has("potential_workers")) return absl::OkStatus();
     return absl::InvalidArgumentError(
         "the CSV header names no known record: participants need a `kpj` column, employers "
-        "`npp`, baselines `potential_workers`");
+        "`npp`, contribution bills `npp` and `amount_due_rupiah`, baselines `potential_workers`");
   }
 
   absl::StatusOr<rv1::ImportRow> Parse(const std::vector<std::string>& cells) {
     cells_ = &cells;
     rv1::ImportRow row;
-    if (Has("kpj")) {
+    if (Has("npp") && Has("amount_due_rupiah")) {  // a billing export: a bill a row
+      auto* b = row.mutable_bill();
+      b->set_name(absl::StrCat("employers/", Get("npp"), "/bills/", Get("month")));
+      PARITRANA_RETURN_IF_ERROR(DateOf("due_date", b->mutable_due_date()));
+      int64_t due = 0, paid = 0;
+      if (!absl::SimpleAtoi(Get("amount_due_rupiah"), &due)) {
+        return Bad("amount_due_rupiah", "must be a whole number of rupiah");
+      }
+      if (!Get("amount_paid_rupiah").empty() &&
+          !absl::SimpleAtoi(Get("amount_paid_rupiah"), &paid)) {
+        return Bad("amount_paid_rupiah", "must be a whole number of rupiah");
+      }
+      b->set_amount_due_rupiah(due);
+      b->set_amount_paid_rupiah(paid);
+      if (!Get("paid_date").empty()) {
+        PARITRANA_RETURN_IF_ERROR(DateOf("paid_date", b->mutable_paid_date()));
+      }
+    } else if (Has("kpj")) {
       auto* pe = row.mutable_participant_enrollment();
       auto* p = pe->mutable_participant();
       p->set_name("participants/" + Get("kpj"));
@@ -147,6 +164,13 @@ class CsvRows {
         return Bad("worker_count_declared", "must be a whole number");
       }
       e->set_worker_count_declared(workers);
+      // Both optional: an employer without registration_date is registered on the import's day.
+      if (!Get("registration_date").empty()) {
+        PARITRANA_RETURN_IF_ERROR(DateOf("registration_date", e->mutable_registration_date()));
+      }
+      if (!Get("worker_count_date").empty()) {
+        PARITRANA_RETURN_IF_ERROR(DateOf("worker_count_date", e->mutable_worker_count_date()));
+      }
     } else {
       auto* b = row.mutable_baseline();
       type::v1::DenominatorSource source;

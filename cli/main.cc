@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "cli/audit_commands.h"
 #include "cli/award_commands.h"
+#include "cli/baseline_commands.h"
 #include "cli/connection.h"
 #include "cli/coverage_commands.h"
 #include "cli/demo_data.h"
@@ -121,6 +122,8 @@ int main(int argc, char** argv) {
   coverage_cmd->add_option("region", q.region, "region code, e.g. 15 or 15.04")->required();
   coverage_cmd->add_option("--date", q.date, "YYYY-MM-DD (default: today in Asia/Jakarta)");
   coverage_cmd->add_option("--segment", q.segment, "PU, BPU, JAKON or PMI");
+  coverage_cmd->add_option("--target-year", q.target_year,
+                           "measure progress against this year's target (default: the date's)");
   add_output(coverage_cmd);
 
   std::string order = "ratio";
@@ -170,6 +173,7 @@ int main(int argc, char** argv) {
 
   paritrana::cli::AwardCommands award(app, add_output);
   paritrana::cli::AuditCommands audit(app, add_output);
+  paritrana::cli::BaselineCommands baselines(app, add_output);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -188,6 +192,7 @@ int main(int argc, char** argv) {
   if (*gap_cmd) return Finish(conn, paritrana::cli::RunGap(conn, q, year));
   if (award.parsed()) return Finish(conn, award.Run(conn, format()));
   if (audit.parsed()) return Finish(conn, audit.Run(conn, format()));
+  if (baselines.parsed()) return Finish(conn, baselines.Run(conn, format()));
   if (*demo_cmd) {
     std::string json;
     google::protobuf::util::JsonPrintOptions options;

@@ -3,8 +3,10 @@
 # a private redis-server, the three services and the JSON/HTTP gateway on free loopback ports with
 # SQLite files under data/demo/ (or, with --store postgres, a private PostgreSQL 15), bearer
 # tokens, the synthetic Jambi dataset streamed into the registry with a progress bar, then coverage
-# by regency against the 2025 target, the province's split, and the award ranking; while it keeps
-# serving, the dashboard's URL (signed in as an analyst by a token in the URL's fragment).
+# by regency against the 2025 target, the province's split, and the award's rankings (Jambi's
+# regencies, businesses and villages, then the national round of Zona Sumatera:
+# scripts/run_award_demo.sh); while it keeps serving, the dashboard's URL (signed in as an
+# analyst by a token in the URL's fragment).
 #   scripts/run_demo.sh [--once] [--scale S | --national N] [--store sqlite|postgres]
 #                       [--build-dir DIR] [--data DIR] [--region-catalog DIR]
 # --scale S: Jambi at S times its real size (1 = 580,868 people); --national N: the national
@@ -174,7 +176,8 @@ gateway=127.0.0.1:$(port_of "$data/logs/gateway.log")
 export PARITRANA_REGISTRY=$registry PARITRANA_COVERAGE=$coverage PARITRANA_AWARD=$award
 export PARITRANA_PLAINTEXT=true PARITRANA_TOKEN=$admin
 cli=$build/cli/paritrana
-export PARITRANA_CLI=$cli
+# The award demo lists the employers through the gateway (the CLI has no such command).
+export PARITRANA_CLI=$cli PARITRANA_GATEWAY=$gateway
 
 echo "Paritrana on loopback: registry $registry, coverage $coverage, award $award, gateway $gateway" \
   "(logs: $data/logs)"

@@ -42,6 +42,8 @@ constexpr MethodAccess kTable[] = {
     {"paritrana.registry.v1.RegistryService/ListContributions", Access::kPersonalRead},
     {"paritrana.registry.v1.RegistryService/ImportRecords", Access::kRegistryWrite},
     {"paritrana.registry.v1.RegistryService/QueryAggregates", Access::kAnyRole},
+    {"paritrana.registry.v1.RegistryService/ListContributionBills", Access::kAnyRole},
+    {"paritrana.registry.v1.RegistryService/QueryEmployerFigures", Access::kAnyRole},
     // paritrana.coverage.v1.CoverageService
     {"paritrana.coverage.v1.CoverageService/GetCoverage", Access::kAnyRole},
     {"paritrana.coverage.v1.CoverageService/GetTargetGap", Access::kAnyRole},
@@ -72,6 +74,7 @@ constexpr MethodAccess kTable[] = {
     {"paritrana.award.v1.AwardService/GetEvaluation", Access::kAnyRole},
     {"paritrana.award.v1.AwardService/ListEvaluations", Access::kAnyRole},
     {"paritrana.award.v1.AwardService/PublishEvaluation", Access::kAwardAdmin},
+    {"paritrana.award.v1.AwardService/PromoteCandidates", Access::kAwardAdmin},
     // paritrana.audit.v1.AuditService (served by the registry and the award service)
     {"paritrana.audit.v1.AuditService/ListAuditEvents", Access::kAudit},
 };

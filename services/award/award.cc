@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "api/pagination.h"
 #include "api/request_id.h"
@@ -623,6 +624,66 @@ absl::StatusOr<SubjectFacts> LookUpSubject(Directory& directory, const v1::Candi
   return SubjectFacts{e->display_name(), ProvinceOf(e->region())};
 }
 
+// FAILED_PRECONDITION unless `cycle` takes new candidates of `category`: it is not PUBLISHED and
+// has a rubric version for the category.
+absl::Status AcceptsCandidates(const v1::AwardCycle& cycle, v1::AwardCategory category) {
+  if (cycle.state() == v1::AwardCycle::STATE_PUBLISHED) return CyclePublished(cycle.name());
+  if (VersionFor(cycle, category) == nullptr) {
+    return Precondition(
+        "CATEGORY_NOT_IN_CYCLE",
+        absl::StrCat(cycle.name(), " has no rubric version for ", v1::AwardCategory_Name(category),
+                     "; add one with UpdateAwardCycle first"),
+        {{"category", v1::AwardCategory_Name(category)}});
+  }
+  return absl::OkStatus();
+}
+
+// The candidate of `cycle` whose subject is `subject`, if there is one.
+absl::StatusOr<std::optional<Record>> CandidateOfSubject(AwardTx& tx, const std::string& cycle,
+                                                         const std::string& subject) {
+  ListQuery same;
+  same.kind = Kind::kCandidate;
+  same.cycle = cycle;
+  same.subject = subject;
+  same.limit = 1;
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<Record> taken, tx.List(same));
+  if (taken.empty()) return std::nullopt;
+  return std::move(taken.front());
+}
+
+// Inserts `c` as the candidate `id` of `cycle`, in the write transaction `tx`, with the checks
+// and defaults of every new candidate (CreateCandidate and PromoteCandidates): the cycle takes
+// the category, the subject (as `facts` describe it) lies in the cycle's scope and is not a
+// candidate yet, the display name defaults to the registry's, the stage to SCREENING, the status
+// to ACTIVE. Returns the stored candidate.
+absl::StatusOr<v1::Candidate> InsertCandidate(AwardTx& tx, const v1::AwardCycle& cycle,
+                                              const std::string& id, v1::Candidate c,
+                                              const SubjectFacts& facts) {
+  PARITRANA_RETURN_IF_ERROR(AcceptsCandidates(cycle, c.category()));
+  if (!InScope(cycle, facts.province)) {
+    return InvalidField("candidate.subject",
+                        absl::StrCat(c.subject(), " lies outside the scope of ", cycle.name()));
+  }
+  c.set_name(absl::StrCat(cycle.name(), "/candidates/", id));
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> existing, tx.Get(Kind::kCandidate, c.name()));
+  if (existing.has_value()) return AlreadyExists(c.name());
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> taken,
+                             CandidateOfSubject(tx, cycle.name(), c.subject()));
+  if (taken.has_value()) {
+    return WithReason(
+        absl::AlreadyExistsError(absl::StrCat(c.subject(), " is already a candidate of ",
+                                              cycle.name(), " (", taken->name, ")")),
+        "ALREADY_EXISTS", {{"resource", taken->name}});
+  }
+  if (c.display_name().empty()) c.set_display_name(facts.display_name);
+  if (c.stage() == v1::Candidate::STAGE_UNSPECIFIED) c.set_stage(v1::Candidate::STAGE_SCREENING);
+  if (c.status() == v1::Candidate::STATUS_UNSPECIFIED) c.set_status(v1::Candidate::STATUS_ACTIVE);
+  *c.mutable_create_time() = Now();
+  *c.mutable_update_time() = c.create_time();
+  PARITRANA_RETURN_IF_ERROR(tx.Insert(RecordOf(c, cycle.name())));
+  return c;
+}
+
 }  // namespace
 
 absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRequest& req) {
@@ -636,18 +697,10 @@ absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRe
   // The cycle's own preconditions first (cheap, and more telling than a registry answer); they
   // are checked again in the write transaction. A replayed request skips them: it only returns
   // what its first call created.
-  auto cycle_allows = [&](AwardTx& tx) -> absl::StatusOr<v1::AwardCycle> {
+  auto cycle_allows = [&](AwardTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(v1::AwardCycle cycle,
                                Must<v1::AwardCycle>(tx, Kind::kCycle, req.parent()));
-    if (cycle.state() == v1::AwardCycle::STATE_PUBLISHED) return CyclePublished(cycle.name());
-    if (VersionFor(cycle, req.candidate().category()) == nullptr) {
-      return Precondition("CATEGORY_NOT_IN_CYCLE",
-                          absl::StrCat(cycle.name(), " has no rubric version for ",
-                                       v1::AwardCategory_Name(req.candidate().category()),
-                                       "; add one with UpdateAwardCycle first"),
-                          {{"category", v1::AwardCategory_Name(req.candidate().category())}});
-    }
-    return cycle;
+    return AcceptsCandidates(cycle, req.candidate().category());
   };
   bool replay = false;
   PARITRANA_RETURN_IF_ERROR(store_.Read([&](AwardTx& tx) -> absl::Status {
@@ -660,7 +713,7 @@ absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRe
           Replay(seen, "CreateCandidate", req.request_id(), Fingerprint(req));
       replay = !first.ok() || first->has_value();
     }
-    return replay ? absl::OkStatus() : cycle_allows(tx).status();
+    return replay ? absl::OkStatus() : cycle_allows(tx);
   }));
   std::optional<SubjectFacts> facts;
   if (!replay) {
@@ -670,41 +723,17 @@ absl::StatusOr<v1::Candidate> Award::CreateCandidate(const v1::CreateCandidateRe
   return Once<v1::Candidate>(
       "CreateCandidate", req.request_id(), Fingerprint(req), static_cast<int>(Kind::kCandidate),
       [&](AwardTx& tx) -> absl::StatusOr<v1::Candidate> {
-        PARITRANA_ASSIGN_OR_RETURN(v1::AwardCycle cycle, cycle_allows(tx));
+        PARITRANA_ASSIGN_OR_RETURN(v1::AwardCycle cycle,
+                                   Must<v1::AwardCycle>(tx, Kind::kCycle, req.parent()));
+        PARITRANA_RETURN_IF_ERROR(AcceptsCandidates(cycle, req.candidate().category()));
         if (!facts.has_value()) {  // the first call's record expired meanwhile
           return absl::AbortedError("the request changed state concurrently; retry it");
         }
-        if (!InScope(cycle, facts->province)) {
-          return InvalidField(
-              "candidate.subject",
-              absl::StrCat(req.candidate().subject(), " lies outside the scope of ", cycle.name()));
-        }
         v1::Candidate c = req.candidate();
-        c.set_name(absl::StrCat(cycle.name(), "/candidates/", id));
-        PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> existing,
-                                   tx.Get(Kind::kCandidate, c.name()));
-        if (existing.has_value()) return AlreadyExists(c.name());
-        ListQuery same;
-        same.kind = Kind::kCandidate;
-        same.cycle = cycle.name();
-        same.subject = c.subject();
-        same.limit = 1;
-        PARITRANA_ASSIGN_OR_RETURN(std::vector<Record> taken, tx.List(same));
-        if (!taken.empty()) {
-          return WithReason(
-              absl::AlreadyExistsError(absl::StrCat(c.subject(), " is already a candidate of ",
-                                                    cycle.name(), " (", taken.front().name, ")")),
-              "ALREADY_EXISTS", {{"resource", taken.front().name}});
-        }
-        if (c.display_name().empty()) c.set_display_name(facts->display_name);
-        if (c.stage() == v1::Candidate::STAGE_UNSPECIFIED)
-          c.set_stage(v1::Candidate::STAGE_SCREENING);
-        if (c.status() == v1::Candidate::STATUS_UNSPECIFIED)
-          c.set_status(v1::Candidate::STATUS_ACTIVE);
-        *c.mutable_create_time() = Now();
-        *c.mutable_update_time() = c.create_time();
-        PARITRANA_RETURN_IF_ERROR(tx.Insert(RecordOf(c, cycle.name())));
-        return c;
+        // Output only: only PromoteCandidates links a candidate to a provincial round.
+        c.clear_promoted_from();
+        c.clear_promoted_rank();
+        return InsertCandidate(tx, cycle, id, std::move(c), *facts);
       });
 }
 
@@ -772,6 +801,152 @@ absl::StatusOr<v1::Candidate> Award::UpdateCandidate(const v1::UpdateCandidateRe
     return tx.Update(RecordOf(out, cn.cycle));
   }));
   return out;
+}
+
+// ----- The national tier -----
+
+namespace {
+
+// PromoteCandidatesRequest.top_n: 0 means kDefaultTopN.
+constexpr int kDefaultTopN = 3;
+constexpr int kMaxTopN = 100;
+
+std::string StateName(v1::AwardCycle::State state) {
+  return std::string(absl::StripPrefix(v1::AwardCycle::State_Name(state), "STATE_"));
+}
+
+}  // namespace
+
+absl::StatusOr<v1::PromoteCandidatesResponse> Award::PromoteCandidates(
+    const v1::PromoteCandidatesRequest& req) {
+  FieldViolations v;
+  v.Check("cycle", ParseCycleName(req.cycle(), "cycle"));
+  v.Check("source_cycle", ParseCycleName(req.source_cycle(), "source_cycle"));
+  if (req.top_n() < 0 || req.top_n() > kMaxTopN) {
+    v.Add("top_n", absl::StrCat("must be 0 (meaning ", kDefaultTopN, ") or 1 to ", kMaxTopN));
+  }
+  std::set<int> listed;
+  for (int i = 0; i < req.categories_size(); ++i) {
+    const v1::AwardCategory category = req.categories(i);
+    const std::string field = absl::StrCat("categories[", i, "]");
+    if (category == v1::AWARD_CATEGORY_UNSPECIFIED || !v1::AwardCategory_IsValid(category)) {
+      v.Add(field, "must be one of the AWARD_CATEGORY_* values");
+    } else if (!listed.insert(category).second) {
+      v.Add(field, absl::StrCat(v1::AwardCategory_Name(category), " is listed twice"));
+    }
+  }
+  PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+  const int top_n = req.top_n() == 0 ? kDefaultTopN : req.top_n();
+  // The audit trail names the cycle receiving the candidates (the request has no `name`).
+  if (CallContext* call = CallScope::Current()) call->resource = req.cycle();
+
+  // Everything is read and written in one transaction: the candidates of every category are
+  // created together or not at all, against the cycles' states as they are now. The subjects
+  // need no registry look-up: the source cycle's scope held them when they became its
+  // candidates, and that province must lie in the zone.
+  v1::PromoteCandidatesResponse resp;
+  PARITRANA_RETURN_IF_ERROR(Write([&](AwardTx& tx) -> absl::Status {
+    resp.Clear();
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::AwardCycle> target,
+                               Load<v1::AwardCycle>(tx, Kind::kCycle, req.cycle()));
+    if (!target.has_value()) {
+      return FieldNotFound("cycle", req.cycle(), absl::StrCat(req.cycle(), " does not exist"));
+    }
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::AwardCycle> source,
+                               Load<v1::AwardCycle>(tx, Kind::kCycle, req.source_cycle()));
+    if (!source.has_value()) {
+      return FieldNotFound("source_cycle", req.source_cycle(),
+                           absl::StrCat(req.source_cycle(), " does not exist"));
+    }
+    // What the request asks for is checked before the cycles' states: those may change (a
+    // provincial round gets published), these never do.
+    if (!target->has_zone()) {
+      return InvalidField(
+          "cycle", absl::StrCat(target->name(), " is a provincial cycle (", target->province(),
+                                "); candidates are promoted into a national (zone) cycle"));
+    }
+    if (source->has_zone()) {
+      return InvalidField("source_cycle",
+                          absl::StrCat(source->name(), " is a national (zone) cycle (",
+                                       source->zone().display_name(),
+                                       "); candidates are promoted from a provincial cycle"));
+    }
+    const std::string province = ProvinceOf(source->province());
+    if (!InScope(*target, province)) {
+      return InvalidField("source_cycle",
+                          absl::StrCat(source->province(), ", the province of ", source->name(),
+                                       ", lies outside the zone of ", target->name(), " (",
+                                       target->zone().display_name(), ")"));
+    }
+    std::set<int> both;  // the categories both cycles judge, in enum order
+    for (const auto& crv : source->rubric_versions()) {
+      if (VersionFor(*target, crv.category()) != nullptr) both.insert(crv.category());
+    }
+    for (int i = 0; i < req.categories_size(); ++i) {
+      if (both.count(req.categories(i)) == 0) {
+        return InvalidField(
+            absl::StrCat("categories[", i, "]"),
+            absl::StrCat(v1::AwardCategory_Name(req.categories(i)), " is not judged by both ",
+                         source->name(), " and ", target->name()));
+      }
+    }
+    const std::set<int>& promoted = listed.empty() ? both : listed;
+    if (target->year() != source->year()) {
+      return Precondition("CYCLE_YEAR_MISMATCH",
+                          absl::StrCat(source->name(), " is the ", source->year(), " round and ",
+                                       target->name(), " the ", target->year(),
+                                       " one; a national round takes the provincial "
+                                       "winners of its own year"),
+                          {{"cycle_year", absl::StrCat(target->year())},
+                           {"source_year", absl::StrCat(source->year())}});
+    }
+    if (source->state() != v1::AwardCycle::STATE_PUBLISHED) {
+      return Precondition(
+          "SOURCE_CYCLE_NOT_PUBLISHED",
+          absl::StrCat(source->name(), " is ", StateName(source->state()),
+                       ": only the published ranking of a provincial round is promoted; publish "
+                       "its evaluation first"),
+          {{"source_cycle", source->name()}, {"state", StateName(source->state())}});
+    }
+    if (target->state() == v1::AwardCycle::STATE_PUBLISHED) return CyclePublished(target->name());
+    PARITRANA_ASSIGN_OR_RETURN(
+        v1::Evaluation evaluation,
+        Must<v1::Evaluation>(tx, Kind::kEvaluation, source->published_evaluation()));
+
+    for (int category : promoted) {
+      for (const v1::CategoryResult& result : evaluation.results()) {
+        if (result.category() != category) continue;
+        std::vector<const v1::RankedEntry*> entries;
+        for (const v1::RankedEntry& e : result.ranked()) entries.push_back(&e);
+        std::sort(entries.begin(), entries.end(),
+                  [](const auto* a, const auto* b) { return a->rank() < b->rank(); });
+        if (static_cast<int>(entries.size()) > top_n) entries.resize(top_n);
+        for (const v1::RankedEntry* e : entries) {
+          PARITRANA_ASSIGN_OR_RETURN(std::optional<Record> taken,
+                                     CandidateOfSubject(tx, target->name(), e->subject()));
+          if (taken.has_value()) {
+            PARITRANA_ASSIGN_OR_RETURN(*resp.add_unchanged(), Parse<v1::Candidate>(*taken));
+            continue;
+          }
+          v1::Candidate c;
+          c.set_category(result.category());
+          c.set_subject(e->subject());
+          c.set_display_name(e->display_name());
+          c.set_promoted_from(evaluation.name());
+          c.set_promoted_rank(e->rank());
+          PARITRANA_ASSIGN_OR_RETURN(*resp.add_created(),
+                                     InsertCandidate(tx, *target, RandomId(), std::move(c),
+                                                     SubjectFacts{e->display_name(), province}));
+        }
+      }
+    }
+    return absl::OkStatus();
+  }));
+  log::Info("candidates promoted", {{"cycle", req.cycle()},
+                                    {"source_cycle", req.source_cycle()},
+                                    {"created", resp.created_size()},
+                                    {"unchanged", resp.unchanged_size()}});
+  return resp;
 }
 
 // ----- Assessments -----
@@ -994,7 +1169,7 @@ absl::StatusOr<v1::Evaluation> Award::EvaluateCycle(const v1::EvaluateCycleReque
 
   const absl::Time started = absl::Now();
   PARITRANA_ASSIGN_OR_RETURN(std::vector<v1::CategoryResult> results,
-                             EvaluateSnapshot(snapshot, coverage_));
+                             EvaluateSnapshot(snapshot, directory_, coverage_));
 
   v1::Evaluation evaluation;
   evaluation.set_state(v1::Evaluation::STATE_DRAFT);

@@ -70,6 +70,11 @@ class Award final {
   absl::StatusOr<v1::Evaluation> PublishEvaluation(const v1::PublishEvaluationRequest& req,
                                                    const Principal& caller);
 
+  // The national tier: the top ranked entries of a published provincial cycle become
+  // candidates of a national (zone) cycle, in one write (award.proto, PromoteCandidates).
+  absl::StatusOr<v1::PromoteCandidatesResponse> PromoteCandidates(
+      const v1::PromoteCandidatesRequest& req);
+
   // Creates `rubrics/{rubric_id}` with `version` as its version 1 unless the rubric exists (then
   // nothing changes and false is returned). Used to install rubric files at start-up.
   absl::StatusOr<bool> InstallRubric(const std::string& rubric_id, const v1::Rubric& rubric,

@@ -18,8 +18,8 @@ namespace paritrana::award {
 // paritrana.award.v1.AwardService over gRPC: authenticates each call, checks the role the
 // contract gives the method, runs it on the Award and turns the outcome into a wire status.
 // Roles are those of the access table (docs/security.md): reads any role; rubrics, cycles,
-// candidates, evaluation and publication award_admin; assessments assessor. The caller's id is
-// its principal: an assessor's default assessment id, and who evaluated or published.
+// candidates, promotion, evaluation and publication award_admin; assessments assessor. The caller's
+// id is its principal: an assessor's default assessment id, and who evaluated or published.
 class AwardService final : public v1::AwardService::CallbackService {
  public:
   AwardService(Award& award, const Authorizer& auth)
@@ -159,6 +159,12 @@ class AwardService final : public v1::AwardService::CallbackService {
                                               v1::Evaluation* resp) override {
     return Serve(ctx, "PublishEvaluation", req, resp,
                  [&](const Principal& caller) { return award_.PublishEvaluation(*req, caller); });
+  }
+  grpc::ServerUnaryReactor* PromoteCandidates(grpc::CallbackServerContext* ctx,
+                                              const v1::PromoteCandidatesRequest* req,
+                                              v1::PromoteCandidatesResponse* resp) override {
+    return Serve(ctx, "PromoteCandidates", req, resp,
+                 [&](const Principal&) { return award_.PromoteCandidates(*req); });
   }
 
   // Runs on a thread of its own rather than a gRPC callback thread: an evaluation waits on the

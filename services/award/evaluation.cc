@@ -14,19 +14,26 @@ namespace {
 
 using coverage::v1::RegionCoverage;
 
-// What the rubric version needs from the coverage service.
+// What the rubric version needs from the other services for its subjects.
 struct Needs {
-  bool end = false;
-  bool start = false;
+  bool end = false;        // coverage on the period's end date (region subjects)
+  bool start = false;      // coverage on its start date (region subjects)
+  bool employers = false;  // the registry's employer figures over the period
 };
 
-Needs CoverageNeeds(const v1::RubricVersion& version) {
+Needs NeedsOf(const v1::RubricVersion& version, bool regions) {
   Needs n;
   for (const v1::Aspect& a : version.aspects()) {
     for (const v1::Indicator& i : a.indicators()) {
-      if (!i.has_computed() || !UsesCoverage(i.computed())) continue;
-      n.end = true;
-      n.start = n.start || NeedsStartDate(i.computed());
+      if (!i.has_computed()) continue;
+      if (!regions) {
+        n.employers = true;  // every computed indicator of an employer comes from its figures
+      } else if (UsesRegionEmployerFigures(i.computed())) {
+        n.employers = true;
+      } else {
+        n.end = true;
+        n.start = n.start || NeedsStartDate(i.computed());
+      }
     }
   }
   return n;
@@ -35,21 +42,57 @@ Needs CoverageNeeds(const v1::RubricVersion& version) {
 absl::StatusOr<std::map<std::string, RegionCoverage>> Fetch(CoverageSource& coverage,
                                                             const std::vector<std::string>& regions,
                                                             absl::CivilDay day,
-                                                            type::v1::DenominatorSource source) {
+                                                            type::v1::DenominatorSource source,
+                                                            int target_year) {
   std::map<std::string, RegionCoverage> out;
   if (regions.empty()) return out;
   PARITRANA_ASSIGN_OR_RETURN(std::vector<RegionCoverage> answers,
-                             coverage.BatchGetCoverage(regions, day, source));
+                             coverage.BatchGetCoverage(regions, day, source, target_year));
   for (size_t i = 0; i < regions.size() && i < answers.size(); ++i) {
     out[regions[i]] = std::move(answers[i]);
   }
   return out;
 }
 
-}  // namespace
+// The employer figures of a category's subjects, by subject name: employers for a business
+// category, provinces and regencies for a government one (the registry keeps none for
+// villages, whose employer indicators rubrics cannot use).
+struct Figures {
+  std::map<std::string, registry::v1::EmployerFigures> employers;
+  std::map<std::string, registry::v1::RegionEmployerFigures> regions;
+};
 
-absl::StatusOr<std::vector<v1::CategoryResult>> EvaluateSnapshot(const CycleSnapshot& snapshot,
-                                                                 CoverageSource& coverage) {
+absl::StatusOr<Figures> FetchFigures(Directory& registry, const std::vector<std::string>& subjects,
+                                     v1::AwardCategory category, absl::CivilDay start,
+                                     absl::CivilDay end, type::v1::DenominatorSource source) {
+  Figures out;
+  const bool regions = IsRegionCategory(category);
+  if (subjects.empty() || category == v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT) return out;
+  const std::vector<std::string> none;
+  PARITRANA_ASSIGN_OR_RETURN(
+      registry::v1::QueryEmployerFiguresResponse figures,
+      registry.QueryEmployerFigures(regions ? none : subjects, regions ? subjects : none, start,
+                                    end, source));
+  for (auto& e : *figures.mutable_employers()) {
+    std::string name = e.employer();
+    out.employers[std::move(name)] = std::move(e);
+  }
+  for (auto& r : *figures.mutable_regions()) {
+    std::string name = r.region();
+    out.regions[std::move(name)] = std::move(r);
+  }
+  return out;
+}
+
+template <typename Map>
+const typename Map::mapped_type* Find(const Map& map, const std::string& key) {
+  auto it = map.find(key);
+  return it != map.end() ? &it->second : nullptr;
+}
+
+absl::StatusOr<std::vector<v1::CategoryResult>> Evaluate(const CycleSnapshot& snapshot,
+                                                         Directory& registry,
+                                                         CoverageSource& coverage) {
   PARITRANA_ASSIGN_OR_RETURN(absl::CivilDay start,
                              ToCivilDay(snapshot.cycle.assessment_period().start_date()));
   PARITRANA_ASSIGN_OR_RETURN(absl::CivilDay end,
@@ -91,18 +134,24 @@ absl::StatusOr<std::vector<v1::CategoryResult>> EvaluateSnapshot(const CycleSnap
         continue;
       }
       active.push_back(&c);
-      if (regions) subjects.push_back(c.subject());
+      subjects.push_back(c.subject());
     }
 
-    const Needs needs = regions ? CoverageNeeds(version) : Needs{};
+    const Needs needs = NeedsOf(version, regions);
+    const int target_year = TargetYear(version, end);
     std::map<std::string, RegionCoverage> at_end, at_start;
     if (needs.end) {
-      PARITRANA_ASSIGN_OR_RETURN(at_end,
-                                 Fetch(coverage, subjects, end, version.denominator_source()));
+      PARITRANA_ASSIGN_OR_RETURN(
+          at_end, Fetch(coverage, subjects, end, version.denominator_source(), target_year));
     }
     if (needs.start) {
-      PARITRANA_ASSIGN_OR_RETURN(at_start,
-                                 Fetch(coverage, subjects, start, version.denominator_source()));
+      PARITRANA_ASSIGN_OR_RETURN(
+          at_start, Fetch(coverage, subjects, start, version.denominator_source(), target_year));
+    }
+    Figures figures;
+    if (needs.employers) {
+      PARITRANA_ASSIGN_OR_RETURN(figures, FetchFigures(registry, subjects, crv.category(), start,
+                                                       end, version.denominator_source()));
     }
 
     const std::vector<v1::IndicatorResult> skeletons = IndicatorSkeletons(version);
@@ -120,16 +169,16 @@ absl::StatusOr<std::vector<v1::CategoryResult>> EvaluateSnapshot(const CycleSnap
           CombineJuryIndicator(
               it != scores.end() ? it->second : std::vector<std::pair<std::string, double>>{}, r);
         } else if (!regions) {
-          ComputeEmployerIndicator(r);
+          ComputeEmployerIndicator(Find(figures.employers, c->subject()), r);
+        } else if (UsesRegionEmployerFigures(r.computed())) {
+          ComputeRegionEmployerIndicator(Find(figures.regions, c->subject()), r);
         } else {
-          auto e = at_end.find(c->subject());
-          auto s = at_start.find(c->subject());
-          if (e == at_end.end()) {
-            ComputeEmployerIndicator(r);  // employer indicators on a region: NO_DATA
-            continue;
+          const RegionCoverage* e = Find(at_end, c->subject());
+          if (e == nullptr) {
+            return absl::InternalError(absl::StrCat("no coverage was fetched for ", c->subject()));
           }
-          ComputeRegionIndicator(SubjectLevel(crv.category()), snapshot.cycle.year(),
-                                 s != at_start.end() ? &s->second : nullptr, e->second, r);
+          ComputeRegionIndicator(SubjectLevel(crv.category()), target_year,
+                                 Find(at_start, c->subject()), *e, r);
         }
       }
       values.push_back(std::move(cv));
@@ -138,6 +187,14 @@ absl::StatusOr<std::vector<v1::CategoryResult>> EvaluateSnapshot(const CycleSnap
                                     std::move(values), std::move(excluded)));
   }
   return results;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::CategoryResult>> EvaluateSnapshot(const CycleSnapshot& snapshot,
+                                                                 Directory& registry,
+                                                                 CoverageSource& coverage) {
+  return Evaluate(snapshot, registry, coverage);
 }
 
 }  // namespace paritrana::award

@@ -32,7 +32,8 @@ const coverage::v1::SegmentCoverage* SegmentOf(const RegionCoverage& c, type::v1
   return nullptr;
 }
 
-// The target ratio for the cycle's year, from whichever answer carries that year's target.
+// The target ratio for the target year, from whichever answer carries that year's target (both
+// are asked for it; the end answer lacks it when the end date has no denominator).
 const coverage::v1::TargetProgress* TargetFor(int year, const RegionCoverage* start,
                                               const RegionCoverage& end) {
   if (end.has_target() && end.target().year() == year) return &end.target();
@@ -40,6 +41,21 @@ const coverage::v1::TargetProgress* TargetFor(int year, const RegionCoverage* st
     return &start->target();
   }
   return nullptr;
+}
+
+// part / whole x 100; whole > 0.
+double Percent(int64_t part, int64_t whole) {
+  return 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+// Bills paid in full by their due date among those due in the period; NO_DATA when none was due.
+void OnTimeShare(const registry::v1::BillCounts& bills, v1::IndicatorResult& out) {
+  AddInput(out, "on_time", static_cast<double>(bills.on_time()));
+  AddInput(out, "late", static_cast<double>(bills.late()));
+  AddInput(out, "unpaid", static_cast<double>(bills.unpaid()));
+  AddInput(out, "total", static_cast<double>(bills.due()));
+  if (bills.due() <= 0) return NoData(out);
+  Value(out, Percent(bills.on_time(), bills.due()));
 }
 
 // active / potential x 100 with the segment's figures (or all segments).
@@ -85,15 +101,39 @@ bool ComputedFits(v1::ComputedIndicator indicator, v1::AwardCategory category) {
     case v1::COMPUTED_INDICATOR_COVERAGE_RATIO:
     case v1::COMPUTED_INDICATOR_PU_COVERAGE_RATIO:
     case v1::COMPUTED_INDICATOR_COVERAGE_GROWTH:
-    case v1::COMPUTED_INDICATOR_EMPLOYER_ON_TIME_SHARE:
       return true;  // region and employer subjects
     case v1::COMPUTED_INDICATOR_BPU_COVERAGE_RATIO:
     case v1::COMPUTED_INDICATOR_TARGET_GAP_CLOSED:
     case v1::COMPUTED_INDICATOR_BUDGET_FUNDED_WORKERS:
-    case v1::COMPUTED_INDICATOR_EMPLOYER_REGISTERED_SHARE:
       return IsRegionCategory(category);
+    case v1::COMPUTED_INDICATOR_EMPLOYER_REGISTERED_SHARE:
+      return category == v1::AWARD_CATEGORY_PROVINCIAL_GOVERNMENT ||
+             category == v1::AWARD_CATEGORY_REGENCY_GOVERNMENT;
+    case v1::COMPUTED_INDICATOR_EMPLOYER_ON_TIME_SHARE:
+      return category != v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT;
+    case v1::COMPUTED_INDICATOR_PROGRAMME_COMPLETENESS:
+    case v1::COMPUTED_INDICATOR_ARREARS_MONTHS:
+      return !IsRegionCategory(category);
     default:
       return false;
+  }
+}
+
+absl::string_view FittingSubjects(v1::ComputedIndicator indicator) {
+  switch (indicator) {
+    case v1::COMPUTED_INDICATOR_BPU_COVERAGE_RATIO:
+    case v1::COMPUTED_INDICATOR_TARGET_GAP_CLOSED:
+    case v1::COMPUTED_INDICATOR_BUDGET_FUNDED_WORKERS:
+      return "region subjects only";
+    case v1::COMPUTED_INDICATOR_EMPLOYER_REGISTERED_SHARE:
+      return "province and regency/city subjects only";
+    case v1::COMPUTED_INDICATOR_EMPLOYER_ON_TIME_SHARE:
+      return "employer, province and regency/city subjects only";
+    case v1::COMPUTED_INDICATOR_PROGRAMME_COMPLETENESS:
+    case v1::COMPUTED_INDICATOR_ARREARS_MONTHS:
+      return "employer subjects only";
+    default:
+      return "region and employer subjects";
   }
 }
 
@@ -102,9 +142,15 @@ bool NeedsStartDate(v1::ComputedIndicator indicator) {
          indicator == v1::COMPUTED_INDICATOR_TARGET_GAP_CLOSED;
 }
 
-bool UsesCoverage(v1::ComputedIndicator indicator) {
-  return indicator != v1::COMPUTED_INDICATOR_EMPLOYER_REGISTERED_SHARE &&
-         indicator != v1::COMPUTED_INDICATOR_EMPLOYER_ON_TIME_SHARE;
+bool UsesCoverage(v1::ComputedIndicator indicator) { return !UsesRegionEmployerFigures(indicator); }
+
+bool UsesRegionEmployerFigures(v1::ComputedIndicator indicator) {
+  return indicator == v1::COMPUTED_INDICATOR_EMPLOYER_REGISTERED_SHARE ||
+         indicator == v1::COMPUTED_INDICATOR_EMPLOYER_ON_TIME_SHARE;
+}
+
+int TargetYear(const v1::RubricVersion& version, absl::CivilDay period_end) {
+  return version.target_year() != 0 ? version.target_year() : static_cast<int>(period_end.year());
 }
 
 type::v1::FundingSource OwnBudget(type::v1::RegionLevel level) {
@@ -120,7 +166,7 @@ type::v1::FundingSource OwnBudget(type::v1::RegionLevel level) {
   }
 }
 
-void ComputeRegionIndicator(type::v1::RegionLevel level, int cycle_year,
+void ComputeRegionIndicator(type::v1::RegionLevel level, int target_year,
                             const RegionCoverage* start, const RegionCoverage& end,
                             v1::IndicatorResult& out) {
   out.clear_inputs();
@@ -147,7 +193,7 @@ void ComputeRegionIndicator(type::v1::RegionLevel level, int cycle_year,
         if (!measured) return NoData(out);
         return Value(out, growth);
       }
-      const coverage::v1::TargetProgress* target = TargetFor(cycle_year, start, end);
+      const coverage::v1::TargetProgress* target = TargetFor(target_year, start, end);
       if (target == nullptr) return NoData(out);
       AddInput(out, "target", target->target_ratio_percent());
       if (!measured) return NoData(out);
@@ -169,14 +215,77 @@ void ComputeRegionIndicator(type::v1::RegionLevel level, int cycle_year,
       return Value(
           out, 1000.0 * static_cast<double>(funded) / static_cast<double>(end.potential_workers()));
     }
-    default:  // employer indicators: no registry data yet
+    default:  // not computed from coverage (ComputeRegionEmployerIndicator)
       return NoData(out);
   }
 }
 
-void ComputeEmployerIndicator(v1::IndicatorResult& out) {
+void ComputeRegionEmployerIndicator(const registry::v1::RegionEmployerFigures* figures,
+                                    v1::IndicatorResult& out) {
   out.clear_inputs();
-  NoData(out);
+  if (figures == nullptr) return NoData(out);
+  switch (out.computed()) {
+    case v1::COMPUTED_INDICATOR_EMPLOYER_REGISTERED_SHARE: {
+      // No baseline, or one that does not say how many employers there should be: no
+      // denominator, so no share (the registered count is still reported).
+      const int64_t potential =
+          figures->has_baseline() && figures->baseline().has_potential_employers()
+              ? figures->baseline().potential_employers()
+              : 0;
+      AddInput(out, "registered", static_cast<double>(figures->registered_employers_end()));
+      AddInput(out, "potential", static_cast<double>(potential));
+      if (potential <= 0) return NoData(out);
+      return Value(out, Percent(figures->registered_employers_end(), potential));
+    }
+    case v1::COMPUTED_INDICATOR_EMPLOYER_ON_TIME_SHARE:
+      return OnTimeShare(figures->bills(), out);
+    default:
+      return NoData(out);
+  }
+}
+
+void ComputeEmployerIndicator(const registry::v1::EmployerFigures* figures,
+                              v1::IndicatorResult& out) {
+  out.clear_inputs();
+  if (figures == nullptr) return NoData(out);
+  const int64_t headcount = figures->reported_headcount();
+  switch (out.computed()) {
+    case v1::COMPUTED_INDICATOR_COVERAGE_RATIO:
+    case v1::COMPUTED_INDICATOR_PU_COVERAGE_RATIO:
+      // An employer's workers are all PU, so both are its worker coverage.
+      AddInput(out, "active", static_cast<double>(figures->active_workers_end()));
+      AddInput(out, "potential", static_cast<double>(headcount));
+      if (headcount <= 0) return NoData(out);
+      return Value(out, Percent(figures->active_workers_end(), headcount));
+    case v1::COMPUTED_INDICATOR_COVERAGE_GROWTH: {
+      // Both ratios share the one reported headcount, so the growth is the change in workers
+      // over that headcount.
+      if (headcount <= 0) {
+        AddInput(out, "ratio_start", 0);
+        AddInput(out, "ratio_end", 0);
+        return NoData(out);
+      }
+      AddInput(out, "ratio_start", Percent(figures->active_workers_start(), headcount));
+      AddInput(out, "ratio_end", Percent(figures->active_workers_end(), headcount));
+      return Value(
+          out, Percent(figures->active_workers_end() - figures->active_workers_start(), headcount));
+    }
+    case v1::COMPUTED_INDICATOR_PROGRAMME_COMPLETENESS:
+      AddInput(out, "complete", static_cast<double>(figures->complete_programme_workers()));
+      AddInput(out, "active", static_cast<double>(figures->active_workers_end()));
+      if (figures->active_workers_end() <= 0) return NoData(out);
+      return Value(out,
+                   Percent(figures->complete_programme_workers(), figures->active_workers_end()));
+    case v1::COMPUTED_INDICATOR_EMPLOYER_ON_TIME_SHARE:
+      return OnTimeShare(figures->bills(), out);
+    case v1::COMPUTED_INDICATOR_ARREARS_MONTHS:
+      // No overdue bill is a value (0 months), the best one, not a missing measurement.
+      AddInput(out, "arrears_months", static_cast<double>(figures->arrears_months()));
+      AddInput(out, "arrears_rupiah", static_cast<double>(figures->arrears_rupiah()));
+      return Value(out, static_cast<double>(figures->arrears_months()));
+    default:  // region-only indicators
+      return NoData(out);
+  }
 }
 
 void CombineJuryIndicator(std::vector<std::pair<std::string, double>> scores,

@@ -20,12 +20,14 @@ ABSL_FLAG(std::string, store, "sqlite:data/award.db",
 ABSL_FLAG(std::string, registry, "127.0.0.1:50051", "HOST:PORT of the registry service");
 ABSL_FLAG(std::string, coverage, "127.0.0.1:50052", "HOST:PORT of the coverage service");
 ABSL_FLAG(absl::Duration, registry_deadline, absl::Seconds(5),
-          "Deadline of each call to the registry (region and employer look-ups)");
+          "Deadline of each call to the registry (region and employer look-ups, and each "
+          "QueryEmployerFigures call of EvaluateCycle: at most 1000 employers or regions)");
 ABSL_FLAG(absl::Duration, coverage_deadline, absl::Seconds(20),
           "Deadline of each BatchGetCoverage call (at most 100 regions) made by EvaluateCycle");
 ABSL_FLAG(std::string, rubric_files, "",
-          "Comma-separated rubric files (JSON, see services/award/default_rubric_regency.json) "
-          "installed at start-up as version 1 of their rubric when that rubric does not exist");
+          "Comma-separated rubric files (JSON, see services/award/default_rubric_*.json, one per "
+          "category) installed at start-up as version 1 of their rubric when that rubric does "
+          "not exist");
 
 namespace {
 

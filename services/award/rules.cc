@@ -81,10 +81,10 @@ void CheckSource(const v1::Indicator& ind, v1::AwardCategory category, const std
       } else if (v1::AwardCategory_IsValid(category) &&
                  category != v1::AWARD_CATEGORY_UNSPECIFIED &&
                  !ComputedFits(ind.computed(), category)) {
-        v.Add(At(p, "computed"),
-              absl::StrCat(v1::ComputedIndicator_Name(ind.computed()),
-                           " does not apply to the rubric's category ",
-                           v1::AwardCategory_Name(category), " (region subjects only)"));
+        v.Add(At(p, "computed"), absl::StrCat(v1::ComputedIndicator_Name(ind.computed()),
+                                              " does not apply to the rubric's category ",
+                                              v1::AwardCategory_Name(category), " (",
+                                              FittingSubjects(ind.computed()), ")"));
       }
       break;
     case v1::Indicator::kJury:
@@ -256,6 +256,11 @@ void CheckRubricVersion(const v1::RubricVersion& version, v1::AwardCategory cate
   }
   if (!v1::JuryAggregation_IsValid(version.jury_aggregation())) {
     v.Add(At(prefix, "jury_aggregation"), "unknown jury aggregation");
+  }
+  if (version.target_year() != 0 &&
+      (version.target_year() < 2000 || version.target_year() > 2100)) {
+    v.Add(At(prefix, "target_year"),
+          "must be 0 (the year of the period's end date) or a year from 2000 to 2100");
   }
   if (version.aspects_size() < 1 || version.aspects_size() > kMaxAspects) {
     v.Add(At(prefix, "aspects"), absl::StrCat("must have 1 to ", kMaxAspects, " aspects"));

@@ -1,5 +1,6 @@
 #include "services/award/sources.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -68,6 +69,50 @@ absl::StatusOr<registry::v1::Employer> RegistryDirectory::GetEmployer(const std:
   return out;
 }
 
+absl::StatusOr<registry::v1::QueryEmployerFiguresResponse> RegistryDirectory::QueryEmployerFigures(
+    const std::vector<std::string>& employers, const std::vector<std::string>& regions,
+    absl::CivilDay start, absl::CivilDay end, type::v1::DenominatorSource source) {
+  registry::v1::QueryEmployerFiguresResponse out;
+  // Chunk i carries the i-th thousand of each list; a cycle's category rarely needs more than one.
+  for (size_t first = 0; first < employers.size() || first < regions.size();
+       first += kMaxEmployerFiguresBatch) {
+    registry::v1::QueryEmployerFiguresRequest req;
+    for (size_t i = first; i < employers.size() && i < first + kMaxEmployerFiguresBatch; ++i) {
+      req.add_employers(employers[i]);
+    }
+    for (size_t i = first; i < regions.size() && i < first + kMaxEmployerFiguresBatch; ++i) {
+      req.add_regions(regions[i]);
+    }
+    *req.mutable_start_date() = ToProtoDate(start);
+    *req.mutable_end_date() = ToProtoDate(end);
+    req.set_denominator_source(source);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
+    AttachToken(ctx);
+    registry::v1::QueryEmployerFiguresResponse resp;
+    const grpc::Status s = stub_->QueryEmployerFigures(&ctx, req, &resp);
+    if (!s.ok()) {
+      absl::Status mapped = Mapped(s, "registry", "REGISTRY_UNAVAILABLE");
+      // The subjects were checked when their candidates were created: a name the registry does
+      // not know is a fault of this deployment, not of the caller's request (Mapped turns every
+      // other refusal into INTERNAL already).
+      if (absl::IsNotFound(mapped)) {
+        return absl::InternalError(
+            absl::StrCat("the registry refused QueryEmployerFigures: ", mapped.ToString()));
+      }
+      return mapped;
+    }
+    for (auto& e : *resp.mutable_employers()) *out.add_employers() = std::move(e);
+    for (auto& r : *resp.mutable_regions()) *out.add_regions() = std::move(r);
+    *out.mutable_read_time() = resp.read_time();
+  }
+  std::sort(out.mutable_employers()->begin(), out.mutable_employers()->end(),
+            [](const auto& a, const auto& b) { return a.employer() < b.employer(); });
+  std::sort(out.mutable_regions()->begin(), out.mutable_regions()->end(),
+            [](const auto& a, const auto& b) { return a.region() < b.region(); });
+  return out;
+}
+
 absl::Status RegistryDirectory::Probe() {
   return ProbeService(channel_, "paritrana.registry.v1.RegistryService", kProbeDeadline);
 }
@@ -79,7 +124,7 @@ CoverageClient::CoverageClient(std::shared_ptr<grpc::Channel> channel, absl::Dur
 
 absl::StatusOr<std::vector<coverage::v1::RegionCoverage>> CoverageClient::BatchGetCoverage(
     const std::vector<std::string>& regions, absl::CivilDay date,
-    type::v1::DenominatorSource source) {
+    type::v1::DenominatorSource source, int target_year) {
   // All chunks are in flight at once: each costs the registry one count per region, so a
   // national cycle's chunks are answered by as many cores as the registry and coverage have
   // (measured in docs/benchmarks.md, section 4), not one after another.
@@ -97,6 +142,7 @@ absl::StatusOr<std::vector<coverage::v1::RegionCoverage>> CoverageClient::BatchG
     }
     *chunk->req.mutable_date() = ToProtoDate(date);
     chunk->req.set_denominator_source(source);
+    chunk->req.set_target_year(target_year);
     chunk->ctx.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
     AttachToken(chunk->ctx);
     chunks.push_back(std::move(chunk));

@@ -66,6 +66,17 @@ Lens LensOf(const Req& req, FieldViolations& v) {
   return lens;
 }
 
+// The year of the target asked for: 0 means the year of `day`; otherwise 2000 to 2100.
+int ResolveTargetYear(int32_t requested, const std::optional<absl::CivilDay>& day,
+                      FieldViolations& v) {
+  if (requested == 0) return day.has_value() ? static_cast<int>(day->year()) : 0;
+  if (requested < 2000 || requested > 2100) {
+    v.Add("target_year", "when set, must be a year from 2000 to 2100");
+    return 0;
+  }
+  return requested;
+}
+
 QueryAggregatesRequest Query(std::initializer_list<std::string> regions,
                              std::initializer_list<absl::CivilDay> days, bool children = false) {
   QueryAggregatesRequest q;
@@ -75,9 +86,13 @@ QueryAggregatesRequest Query(std::initializer_list<std::string> regions,
   return q;
 }
 
-// A cache question: the method and the request as answered (with the resolved date).
+// A cache question: the method and the request as answered (with the resolved date), under a
+// version of what answers hold. Bump kAnswerVersion when an answer gains content for the same
+// request (v2: target years, denominator origin and disagreements), so that answers cached by an
+// older release are never served as current ones.
+constexpr absl::string_view kAnswerVersion = "v2";
 std::string Question(absl::string_view method, const google::protobuf::Message& normalized) {
-  return absl::StrCat(method, ":", Fingerprint(normalized).substr(0, 32));
+  return absl::StrCat(kAnswerVersion, ":", method, ":", Fingerprint(normalized).substr(0, 32));
 }
 
 }  // namespace
@@ -121,14 +136,19 @@ absl::StatusOr<Answer<v1::RegionCoverage>> Coverage::GetCoverage(
   const std::optional<absl::CivilDay> day =
       ResolveDate(req.has_date(), req.date(), today_(), "date", v);
   const Lens lens = LensOf(req, v);
+  const int target_year = ResolveTargetYear(req.target_year(), day, v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+  // Asked as answered: the date and the target year resolved, so the same question spelt with
+  // or without the defaults shares one cache entry, and different target years never do.
   v1::GetCoverageRequest normalized = req;
   *normalized.mutable_date() = ToProtoDate(*day);
+  normalized.set_target_year(target_year);
   return Cached<v1::RegionCoverage>(
       req.region(), "coverage", normalized, [&]() -> absl::StatusOr<v1::RegionCoverage> {
-        PARITRANA_ASSIGN_OR_RETURN(QueryAggregatesResponse s,
-                                   registry_.QueryAggregates(Query({req.region()}, {*day})));
-        return CoverageOf(s, req.region(), *day, lens);
+        QueryAggregatesRequest q = Query({req.region()}, {*day});
+        q.add_target_years(target_year);
+        PARITRANA_ASSIGN_OR_RETURN(QueryAggregatesResponse s, registry_.QueryAggregates(q));
+        return CoverageOf(s, req.region(), *day, lens, target_year);
       });
 }
 
@@ -284,6 +304,7 @@ absl::StatusOr<Answer<v1::BatchGetCoverageResponse>> Coverage::BatchGetCoverage(
   const std::optional<absl::CivilDay> day =
       ResolveDate(req.has_date(), req.date(), today_(), "date", v);
   const Lens lens = LensOf(req, v);
+  const int target_year = ResolveTargetYear(req.target_year(), day, v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
 
   // Each region is cached as its own GetCoverage answer, in process and in Redis alike; the
@@ -298,6 +319,7 @@ absl::StatusOr<Answer<v1::BatchGetCoverageResponse>> Coverage::BatchGetCoverage(
   std::vector<Slot> slots(req.regions_size());
   QueryAggregatesRequest misses;
   *misses.add_dates() = ToProtoDate(*day);
+  misses.add_target_years(target_year);
   for (int i = 0; i < req.regions_size(); ++i) {
     Slot& slot = slots[i];
     v1::GetCoverageRequest single;
@@ -305,6 +327,7 @@ absl::StatusOr<Answer<v1::BatchGetCoverageResponse>> Coverage::BatchGetCoverage(
     *single.mutable_date() = ToProtoDate(*day);
     if (lens.segment) single.set_segment(*lens.segment);
     if (req.has_denominator_source()) single.set_denominator_source(lens.source);
+    single.set_target_year(target_year);  // as GetCoverage normalizes it
     slot.province = Province(req.regions(i));
     if (local_ != nullptr) {
       slot.local_key = absl::StrCat("coverage:", SerializeDeterministic(single));
@@ -336,7 +359,7 @@ absl::StatusOr<Answer<v1::BatchGetCoverageResponse>> Coverage::BatchGetCoverage(
       *c = std::move(*slot.cached);
       if (slot.from_process) continue;
     } else {
-      *c = CoverageOf(snapshot, req.regions(i), *day, lens);
+      *c = CoverageOf(snapshot, req.regions(i), *day, lens, target_year);
       if (slot.lookup.available) {
         cache_.Put(slot.province, slot.lookup.generation, slot.question, c->SerializeAsString());
       }

@@ -99,7 +99,7 @@ int64_t TargetWorkers(int64_t potential, double target_percent) {
 }
 
 v1::RegionCoverage CoverageOf(const QueryAggregatesResponse& s, const std::string& region,
-                              absl::CivilDay date, const Lens& lens) {
+                              absl::CivilDay date, const Lens& lens, int target_year) {
   const RegionAggregate* a = FindAggregate(s, region, date);
   const int year = static_cast<int>(date.year());
   const WorkforceBaseline* b = FindBaseline(s, region, year, lens.source);
@@ -121,6 +121,18 @@ v1::RegionCoverage CoverageOf(const QueryAggregatesResponse& s, const std::strin
   if (b != nullptr) {
     out.set_denominator_year(b->year());
     out.set_denominator_note(b->source_note());
+    // A registry from before origins were reported only ever sent stored, i.e. given, baselines.
+    out.set_denominator_origin(b->origin() != type::v1::DENOMINATOR_ORIGIN_UNSPECIFIED
+                                   ? b->origin()
+                                   : type::v1::DENOMINATOR_ORIGIN_GIVEN);
+    for (const registry::v1::BaselineDisagreement& d : s.baseline_disagreements()) {
+      if (d.baseline() != b->name()) continue;
+      auto* dd = out.mutable_denominator_disagreement();
+      dd->set_children_potential_workers(d.children_potential_workers());
+      dd->set_children_with_baseline(d.children_with_baseline());
+      dd->set_children(d.children());
+      dd->set_difference_percent(d.difference_percent());
+    }
   }
   for (int seg = 1; seg <= 4; ++seg) {
     const auto segment = static_cast<type::v1::Segment>(seg);
@@ -155,11 +167,13 @@ v1::RegionCoverage CoverageOf(const QueryAggregatesResponse& s, const std::strin
     fc->set_subsidy_scheme(key.second);
     fc->set_active_persons(count);
   }
-  const registry::v1::CoverageTarget* t = FindTarget(s, region, year);
+  const int goal_year = target_year != 0 ? target_year : year;
+  const registry::v1::CoverageTarget* t = FindTarget(s, region, goal_year);
   if (t != nullptr && b != nullptr) {
     const double target = TargetPercent(*t, lens);
     auto* tp = out.mutable_target();
-    tp->set_year(year);
+    tp->set_target(t->name());
+    tp->set_year(goal_year);
     tp->set_target_ratio_percent(target);
     tp->set_target_workers(TargetWorkers(f.potential, target));
     tp->set_workers_to_enroll(std::max<int64_t>(0, tp->target_workers() - f.active));

@@ -19,9 +19,13 @@ struct Lens {
   type::v1::DenominatorSource source = type::v1::DENOMINATOR_SOURCE_BPJS_POTENTIAL;
 };
 
-// Coverage of `region` on `date` from `snapshot`, which must hold that region and date.
+// Coverage of `region` on `date` from `snapshot`, which must hold that region and date, with
+// progress towards the target of `target_year` (0: the year of `date`), which the snapshot holds
+// when it was asked for (QueryAggregatesRequest.target_years). The denominator is the baseline
+// applying to `date`, given or derived, with the registry's disagreement when it reports one.
 v1::RegionCoverage CoverageOf(const registry::v1::QueryAggregatesResponse& snapshot,
-                              const std::string& region, absl::CivilDay date, const Lens& lens);
+                              const std::string& region, absl::CivilDay date, const Lens& lens,
+                              int target_year = 0);
 
 // Target and gap for `year`, with counts on `date`. FAILED_PRECONDITION (TARGET_NOT_FOUND or
 // BASELINE_NOT_FOUND) when the registry holds no target or baseline for that year.

@@ -45,7 +45,8 @@ std::set<CountKey> KeysOfProfile(absl::string_view profile) {
   return keys;
 }
 
-// Per region at the delta levels, +1 where a profile starts and -1 where it ends.
+// Per region at the delta levels, and per employer from the spans of the person's enrollments
+// with it, +1 where a profile starts and -1 where it ends.
 std::map<std::pair<AggregateKey, int64_t>, int64_t> Events(std::span<const EnrollmentSpan> spans) {
   std::map<std::string, std::vector<const EnrollmentSpan*>> by_region;
   for (const EnrollmentSpan& span : spans) {
@@ -53,6 +54,8 @@ std::map<std::pair<AggregateKey, int64_t>, int64_t> Events(std::span<const Enrol
     std::vector<std::string> regions = RegionAndAncestors(span.region);
     if (regions.size() > kDeltaLevels) regions.resize(kDeltaLevels);
     for (const std::string& region : regions) by_region[region].push_back(&span);
+    // An employer's name ("employers/{npp}") is no region code, so the keys never meet.
+    if (!span.employer.empty()) by_region[span.employer].push_back(&span);
   }
   std::map<std::pair<AggregateKey, int64_t>, int64_t> events;
   for (const auto& [region, list] : by_region) {
@@ -99,6 +102,7 @@ EnrollmentSpan SpanOf(const v1::Enrollment& e) {
   EnrollmentSpan span;
   span.region = e.region().substr(e.region().find('/') + 1);
   std::tie(span.person, span.enrollment) = PersonAndEnrollment(e.name());
+  span.employer = e.employer();
   span.segment = e.segment();
   for (int p : e.programmes()) span.programmes.push_back(p);
   std::sort(span.programmes.begin(), span.programmes.end());
@@ -132,6 +136,19 @@ Counts CountsOfProfiles(std::span<const AggregateCount> profiles) {
   }
   std::erase_if(counts, [](const auto& entry) { return entry.second == 0; });
   return counts;
+}
+
+int64_t CountHolding(std::span<const AggregateCount> profiles, int segment,
+                     std::span<const int> programmes) {
+  int64_t holding = 0;
+  for (const AggregateCount& c : profiles) {
+    std::set<CountKey> keys = KeysOfProfile(c.key.profile);
+    const bool all = std::all_of(programmes.begin(), programmes.end(), [&](int programme) {
+      return keys.contains(CountKey{segment, programme, 0, ""});
+    });
+    if (all) holding += c.active;
+  }
+  return holding;
 }
 
 Counts CountSpansOn(std::span<const EnrollmentSpan> spans, int64_t day) {

@@ -45,16 +45,25 @@ int64_t DayNumber(absl::CivilDay day);
 absl::CivilDay DayFromNumber(int64_t day);
 
 // The span of a stored enrollment: start_date to the earlier of paid_through_date and the day
-// before end_date. No paid-through date yet means never active.
+// before end_date. No paid-through date yet means never active. The span carries the employer of
+// a PU enrollment, whose own counts (key: the employer's name) it joins.
 EnrollmentSpan SpanOf(const v1::Enrollment& enrollment);
 
 // The deltas that turn one person's contribution to the counts from what `before` gives into what
-// `after` gives, at the delta levels. Empty when nothing changes.
+// `after` gives, at the delta levels and for the employers of the spans (key "employers/{npp}",
+// profiles made of the person's spans with that employer only, so a person working for two
+// employers counts for each). Empty when nothing changes.
 std::vector<AggregateDelta> PersonDeltas(std::span<const EnrollmentSpan> before,
                                          std::span<const EnrollmentSpan> after);
 
 // The counts by key from a region's counts by profile (RegistryTx::CountActive).
 Counts CountsOfProfiles(std::span<const AggregateCount> profiles);
+
+// The persons among `profiles` (RegistryTx::CountActive) whose active combinations of `segment`
+// together insure every one of `programmes`: e.g. an employer's workers with every programme
+// the PU segment allows, whether one enrollment or several give them.
+int64_t CountHolding(std::span<const AggregateCount> profiles, int segment,
+                     std::span<const int> programmes);
 
 // The counts of a district or village on `day` from the spans of its enrollments and its
 // descendants' (RegistryTx::SpansOn): a person counts once per key however many of their spans

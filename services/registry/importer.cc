@@ -1,6 +1,7 @@
 #include "services/registry/importer.h"
 
 #include <map>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -194,7 +195,7 @@ absl::StatusOr<Outcome> ApplyRow(Writer& w, absl::CivilDay today, const v1::Impo
       if (name.rfind("employers/", 0) != 0 || !CheckNpp(name.substr(10)).ok()) {
         v.Add("employer.name", "must look like employers/{npp} with an 8-digit NPP");
       }
-      CheckEmployer(row.employer(), "employer", v);
+      CheckEmployer(row.employer(), "employer", today, v);
       PARITRANA_RETURN_IF_ERROR(v.ToStatus());
       PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutEmployer(row.employer(), false));
       return written.outcome;
@@ -207,10 +208,17 @@ absl::StatusOr<Outcome> ApplyRow(Writer& w, absl::CivilDay today, const v1::Impo
       return ApplyTarget(w, row.target());
     case v1::ImportRow::kContribution:
       return ApplyPosting(w, row.contribution());
+    case v1::ImportRow::kBill: {
+      FieldViolations v;
+      CheckBill(row.bill(), "bill", v);
+      PARITRANA_RETURN_IF_ERROR(v.ToStatus());
+      PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutBill(row.bill()));
+      return written.outcome;
+    }
     default:
       return InvalidField("record",
                           "is required: region, employer, participant_enrollment, "
-                          "baseline, target or contribution");
+                          "baseline, target, contribution or bill");
   }
 }
 
@@ -382,13 +390,22 @@ absl::Status Importer::Flush() {
     last = last_row_number_;
     std::vector<const v1::Participant*> persons;
     std::vector<const v1::Enrollment*> enrollments;
+    std::vector<std::string> bills;
+    std::set<std::string> bill_employers;
     for (const v1::ImportRow& row : batch_) {
       if (row.has_participant_enrollment()) {
         persons.push_back(&row.participant_enrollment().participant());
         enrollments.push_back(&row.participant_enrollment().enrollment());
+      } else if (row.has_bill()) {
+        bills.push_back(row.bill().name());
+        bill_employers.insert(EmployerOfBill(row.bill().name()));
       }
     }
     PARITRANA_RETURN_IF_ERROR(w.PrefetchPersons(persons, enrollments));
+    // A billing export is a bill a row, mostly of a few employers: one look-up for them all.
+    PARITRANA_RETURN_IF_ERROR(w.tx().Prefetch(
+        Kind::kEmployer, std::vector<std::string>(bill_employers.begin(), bill_employers.end())));
+    PARITRANA_RETURN_IF_ERROR(w.tx().Prefetch(Kind::kContributionBill, bills));
     for (const v1::ImportRow& row : batch_) {
       if (row.row_number() < 1 || row.row_number() <= last) {
         rejected.emplace_back(row.row_number(),

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -29,6 +30,12 @@ ABSL_FLAG(std::string, region_catalog, "",
           "the national region catalogue, all 91,599 regions, loaded in one transaction at the "
           "first start with it and whenever the package version changes; real regions outside it "
           "are then refused. Empty: only the shipped catalogue (provinces, Jambi's regencies)");
+ABSL_FLAG(double, baseline_tolerance_percent, paritrana::registry::kDefaultBaselineTolerancePercent,
+          "How far, in percent of its potential workers, a province's given baseline may differ "
+          "from the sum of its regencies'/cities' baselines of the same source and year before "
+          "QueryAggregates (and so GetCoverage) reports the disagreement; such baselines are "
+          "always accepted. 0 reports every difference; a province whose children do not all "
+          "have a baseline is reported only when their sum exceeds its figure. At least 0");
 ABSL_FLAG(bool, create_nik_key, false,
           "Create --nik_key_file when missing (first start of a new installation only)");
 
@@ -86,7 +93,13 @@ int Run() {
     if (bumper != nullptr) bumper->Bump(provinces);
   };
 
+  const double tolerance = absl::GetFlag(FLAGS_baseline_tolerance_percent);
+  if (!(tolerance >= 0) || !std::isfinite(tolerance)) {
+    Error("--baseline_tolerance_percent must be a finite number of at least 0");
+    return 1;
+  }
   paritrana::registry::Registry registry(**store, *vault, publish, paritrana::TodayInJakarta);
+  registry.set_baseline_tolerance_percent(tolerance);
   if (absl::Status s = registry.CheckNikKey(); !s.ok()) {
     Error("refusing the NIK key", {{"error", s.ToString()}});
     return 1;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -19,6 +20,7 @@
 #include "security/audit.h"
 #include "security/call_context.h"
 #include "services/registry/active_counts.h"
+#include "services/registry/baselines.h"
 #include "services/registry/resource_rules.h"
 #include "services/registry/writer.h"
 
@@ -207,17 +209,32 @@ absl::Status Registry::LoadCatalog() {
 
 absl::Status Registry::RebuildCounts() {
   constexpr absl::string_view kSetting = "counts_rebuild";
+  // The setting says how far the rebuild got, written in the transaction of each page so that a
+  // rebuild stopped half-way resumes instead of counting a page twice: "pending" (from the
+  // start), "participants:{last}", "employers:{last}", then "done".
+  constexpr absl::string_view kParticipantsAfter = "participants:";
+  constexpr absl::string_view kEmployersAfter = "employers:";
   std::optional<std::string> state;
   PARITRANA_RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(state, tx.GetSetting(kSetting));
     return absl::OkStatus();
   }));
-  if (state != "pending") return absl::OkStatus();
-  // A page of people per transaction: each person's enrollments give their spans and deltas.
+  if (!state.has_value() || *state == "done") return absl::OkStatus();
+  if (*state != "pending" && !absl::StartsWith(*state, kParticipantsAfter) &&
+      !absl::StartsWith(*state, kEmployersAfter)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the setting ", kSetting, " holds an unknown state: ", *state));
+  }
+  // A page of people per transaction: each person's enrollments give their spans and deltas
+  // (the employers' worker counts among them).
   ListQuery people;
   people.kind = Kind::kParticipant;
   people.limit = 1000;
-  bool more = true;
+  bool more = !absl::StartsWith(*state, kEmployersAfter);
+  if (absl::StartsWith(*state, kParticipantsAfter)) {
+    people.after_name = state->substr(kParticipantsAfter.size());
+  }
+  std::string last;
   while (more) {
     PARITRANA_RETURN_IF_ERROR(store_.Write([&](RegistryTx& tx) -> absl::Status {
       PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> page, tx.List(people));
@@ -237,9 +254,35 @@ absl::Status Registry::RebuildCounts() {
         PARITRANA_RETURN_IF_ERROR(tx.AddDeltas(PersonDeltas({}, spans)));
       }
       more = static_cast<int>(page.size()) == people.limit;
-      if (!page.empty()) people.after_name = page.back().name;
-      return more ? absl::OkStatus() : tx.PutSetting(kSetting, "done");
+      last = page.empty() ? people.after_name : page.back().name;
+      return tx.PutSetting(
+          kSetting, more ? absl::StrCat(kParticipantsAfter, last) : std::string(kEmployersAfter));
     }));
+    people.after_name = last;  // only once committed: a write may be run again
+  }
+  // Then the employers: their registrations and their bills (a bill a month each, so a smaller
+  // page).
+  ListQuery employers;
+  employers.kind = Kind::kEmployer;
+  employers.limit = 100;
+  if (absl::StartsWith(*state, kEmployersAfter)) {
+    employers.after_name = state->substr(kEmployersAfter.size());
+  }
+  more = true;
+  while (more) {
+    PARITRANA_RETURN_IF_ERROR(store_.Write([&](RegistryTx& tx) -> absl::Status {
+      PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> page, tx.List(employers));
+      Writer writer(tx, vault_, today_());
+      for (const StoredResource& r : page) {
+        v1::Employer e;
+        if (!e.ParseFromString(r.body)) return absl::DataLossError("bad employer record");
+        PARITRANA_RETURN_IF_ERROR(writer.RecountEmployer(e));
+      }
+      more = static_cast<int>(page.size()) == employers.limit;
+      last = page.empty() ? employers.after_name : page.back().name;
+      return tx.PutSetting(kSetting, more ? absl::StrCat(kEmployersAfter, last) : "done");
+    }));
+    employers.after_name = last;
   }
   return absl::OkStatus();
 }
@@ -380,6 +423,16 @@ absl::StatusOr<v1::Region> Registry::UpdateRegion(const v1::UpdateRegionRequest&
 
 // ----- Baselines and targets -----
 
+namespace {
+
+// Every stored baseline is given for its region: only QueryAggregates derives (baseline_check.h).
+v1::WorkforceBaseline Given(v1::WorkforceBaseline b) {
+  b.set_origin(type::v1::DENOMINATOR_ORIGIN_GIVEN);
+  return b;
+}
+
+}  // namespace
+
 absl::StatusOr<v1::WorkforceBaseline> Registry::CreateWorkforceBaseline(
     const v1::CreateWorkforceBaselineRequest& req) {
   FieldViolations v;
@@ -389,18 +442,24 @@ absl::StatusOr<v1::WorkforceBaseline> Registry::CreateWorkforceBaseline(
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::WorkforceBaseline b = req.workforce_baseline();
   b.set_region(req.parent());
-  return Idempotent<v1::WorkforceBaseline>(
-      *this, "CreateWorkforceBaseline", req.request_id(), Fingerprint(req), Kind::kBaseline,
-      [&](Writer& w) -> absl::StatusOr<v1::WorkforceBaseline> {
-        PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutBaseline(b, true));
-        return written.resource;
-      });
+  b.clear_origin();  // output only
+  PARITRANA_ASSIGN_OR_RETURN(
+      v1::WorkforceBaseline out,
+      Idempotent<v1::WorkforceBaseline>(
+          *this, "CreateWorkforceBaseline", req.request_id(), Fingerprint(req), Kind::kBaseline,
+          [&](Writer& w) -> absl::StatusOr<v1::WorkforceBaseline> {
+            PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutBaseline(b, true));
+            return written.resource;
+          }));
+  return Given(std::move(out));
 }
 
 absl::StatusOr<v1::WorkforceBaseline> Registry::GetWorkforceBaseline(
     const v1::GetWorkforceBaselineRequest& req) {
   if (req.name().empty()) return InvalidField("name", "is required");
-  return ReadOne<v1::WorkforceBaseline>(store_, Kind::kBaseline, req.name());
+  PARITRANA_ASSIGN_OR_RETURN(v1::WorkforceBaseline b,
+                             ReadOne<v1::WorkforceBaseline>(store_, Kind::kBaseline, req.name()));
+  return Given(std::move(b));
 }
 
 absl::StatusOr<v1::ListWorkforceBaselinesResponse> Registry::ListWorkforceBaselines(
@@ -419,7 +478,7 @@ absl::StatusOr<v1::ListWorkforceBaselinesResponse> Registry::ListWorkforceBaseli
                                if (!b.ParseFromString(body))
                                  return absl::DataLossError("bad record");
                                if (req.year() == 0 || b.year() == req.year()) {
-                                 *resp.add_workforce_baselines() = std::move(b);
+                                 *resp.add_workforce_baselines() = Given(std::move(b));
                                }
                                return absl::OkStatus();
                              }));
@@ -441,7 +500,7 @@ absl::StatusOr<v1::WorkforceBaseline> Registry::UpdateWorkforceBaseline(
     PARITRANA_RETURN_IF_ERROR(v.ToStatus());
     return w.Replace(Kind::kBaseline, out, out.region());
   }));
-  return out;
+  return Given(std::move(out));
 }
 
 absl::StatusOr<v1::CoverageTarget> Registry::CreateCoverageTarget(
@@ -504,7 +563,7 @@ absl::StatusOr<v1::CoverageTarget> Registry::UpdateCoverageTarget(
 absl::StatusOr<v1::Employer> Registry::CreateEmployer(const v1::CreateEmployerRequest& req) {
   FieldViolations v;
   v.Check("employer_id", CheckNpp(req.employer_id()));
-  CheckEmployer(req.employer(), "employer", v);
+  CheckEmployer(req.employer(), "employer", today(), v);
   CheckRequestId(req.request_id(), v);
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::Employer e = req.employer();
@@ -541,14 +600,19 @@ absl::StatusOr<v1::Employer> Registry::UpdateEmployer(const v1::UpdateEmployerRe
   PARITRANA_RETURN_IF_ERROR(CheckEmployerName(req.employer().name(), "employer.name"));
   PARITRANA_ASSIGN_OR_RETURN(
       const FieldMask mask,
-      ExpandUpdateMask(req.update_mask(), {"display_name", "size_class", "sector", "region",
-                                           "worker_count_declared"}));
+      ExpandUpdateMask(req.update_mask(),
+                       {"display_name", "size_class", "sector", "region", "worker_count_declared",
+                        "registration_date", "worker_count_date"}));
   v1::Employer out;
   PARITRANA_RETURN_IF_ERROR(Write([&](Writer& w) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(
         out, w.Patch(Kind::kEmployer, req.employer().name(), req.employer(), mask));
     FieldViolations v;
-    CheckEmployer(out, "employer", v);
+    CheckEmployer(out, "employer", today(), v);
+    // Every stored employer has its day; worker_count_date may be cleared (unknown).
+    if (!out.has_registration_date()) {
+      v.Add("employer.registration_date", "cannot be cleared: every employer has one");
+    }
     PARITRANA_RETURN_IF_ERROR(v.ToStatus());
     PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutEmployer(out, false));
     out = written.resource;
@@ -789,6 +853,8 @@ absl::StatusOr<v1::ListContributionsResponse> Registry::ListContributions(
 
 namespace {
 
+constexpr int kMaxTargetYears = 10;
+
 // The distinct days a QueryAggregates request asks, once every field is checked.
 absl::StatusOr<std::set<absl::CivilDay>> CheckAggregatesQuery(
     const v1::QueryAggregatesRequest& req) {
@@ -812,6 +878,14 @@ absl::StatusOr<std::set<absl::CivilDay>> CheckAggregatesQuery(
       continue;
     }
     days.insert(*d);
+  }
+  if (req.target_years_size() > kMaxTargetYears) {
+    v.Add("target_years", absl::StrCat("must list at most ", kMaxTargetYears, " years"));
+  }
+  for (int i = 0; i < req.target_years_size(); ++i) {
+    if (req.target_years(i) < 2000 || req.target_years(i) > 2100) {
+      v.Add(absl::StrCat("target_years[", i, "]"), "must be a year from 2000 to 2100");
+    }
   }
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   return days;
@@ -889,27 +963,32 @@ absl::StatusOr<v1::RegionAggregate> AggregateOf(RegistryTx& tx, const v1::Region
   return agg;
 }
 
-// For each year asked, the region's baseline of that year or the latest earlier one (per source),
-// and its target of that year, added to the maps (by name, so the answer holds each once).
-absl::Status AddBaselinesAndTargets(RegistryTx& tx, const v1::Region& region,
-                                    const std::set<int>& years,
-                                    std::map<std::string, v1::WorkforceBaseline>& baselines,
-                                    std::map<std::string, v1::CoverageTarget>& targets) {
-  ListQuery q;
-  q.kind = Kind::kBaseline;
-  q.parent = region.name();
-  q.limit = kMaxQueryAnswers;
-  PARITRANA_ASSIGN_OR_RETURN(std::vector<StoredResource> rows, tx.List(q));
-  std::vector<v1::WorkforceBaseline> all(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) all[i].ParseFromString(rows[i].body);
+// For each year asked, the region's baseline of that year or the latest earlier one (per source)
+// added to `baselines` (by name, so the answer holds each once); the sources it has one of for
+// every year go to `given`.
+absl::Status AddBaselines(BaselineReader& reader, const v1::Region& region,
+                          const std::set<int>& years,
+                          std::map<std::string, v1::WorkforceBaseline>& baselines,
+                          std::map<int, std::set<int>>& given) {
+  PARITRANA_ASSIGN_OR_RETURN(const std::vector<v1::WorkforceBaseline>* all,
+                             reader.Of(region.name()));
   for (int year : years) {
-    std::map<int, const v1::WorkforceBaseline*> best;  // by source
-    for (const auto& b : all) {
-      if (b.year() > year) continue;
-      auto& slot = best[b.source()];
-      if (slot == nullptr || slot->year() < b.year()) slot = &b;
+    for (int source = 1; source <= 3; ++source) {
+      // The rule QueryEmployerFigures applies too (baselines.h).
+      const v1::WorkforceBaseline* b =
+          BaselineApplying(*all, static_cast<type::v1::DenominatorSource>(source), year);
+      if (b == nullptr) continue;
+      baselines[b->name()] = *b;
+      given[year].insert(source);
     }
-    for (const auto& [_, b] : best) baselines[b->name()] = *b;
+  }
+  return absl::OkStatus();
+}
+
+// The region's targets of `years`, added to `targets` by name.
+absl::Status AddTargets(RegistryTx& tx, const v1::Region& region, const std::set<int>& years,
+                        std::map<std::string, v1::CoverageTarget>& targets) {
+  for (int year : years) {
     PARITRANA_ASSIGN_OR_RETURN(
         std::optional<v1::CoverageTarget> t,
         Load<v1::CoverageTarget>(tx, Kind::kTarget,
@@ -926,6 +1005,7 @@ absl::StatusOr<v1::QueryAggregatesResponse> Registry::QueryAggregates(
   PARITRANA_ASSIGN_OR_RETURN(const std::set<absl::CivilDay> days, CheckAggregatesQuery(req));
   v1::QueryAggregatesResponse resp;
   PARITRANA_RETURN_IF_ERROR(store_.Read([&](RegistryTx& tx) -> absl::Status {
+    resp.Clear();  // a backend may run a read again (e.g. after a lost connection)
     PARITRANA_ASSIGN_OR_RETURN(const auto regions, QueriedRegions(tx, req));
     if (regions.size() * days.size() > static_cast<size_t>(kMaxQueryAnswers)) {
       return WithReason(absl::InvalidArgumentError(absl::StrCat(
@@ -935,17 +1015,45 @@ absl::StatusOr<v1::QueryAggregatesResponse> Registry::QueryAggregates(
     }
     std::set<int> years;
     for (absl::CivilDay d : days) years.insert(static_cast<int>(d.year()));
+    std::set<int> target_years = years;
+    target_years.insert(req.target_years().begin(), req.target_years().end());
+    BaselineReader reader(tx);
     std::map<std::string, v1::WorkforceBaseline> baselines;
     std::map<std::string, v1::CoverageTarget> targets;
+    std::map<std::string, ProvinceChildren> provinces_children;  // by province name
     std::set<std::string> provinces;
     for (const auto& [code, region] : regions) {
       provinces.insert(code.substr(0, 2));
       for (absl::CivilDay day : days) {
         PARITRANA_ASSIGN_OR_RETURN(*resp.add_aggregates(), AggregateOf(tx, region, day));
       }
-      PARITRANA_RETURN_IF_ERROR(AddBaselinesAndTargets(tx, region, years, baselines, targets));
+      std::map<int, std::set<int>> given;  // year -> sources with a baseline applying
+      PARITRANA_RETURN_IF_ERROR(AddBaselines(reader, region, years, baselines, given));
+      PARITRANA_RETURN_IF_ERROR(AddTargets(tx, region, target_years, targets));
+      if (region.level() != type::v1::REGION_LEVEL_PROVINCE) continue;
+      // A province without a baseline of a source for a year gets its children's sum.
+      PARITRANA_ASSIGN_OR_RETURN(ProvinceChildren children, ChildrenOf(tx, reader, region));
+      for (int year : years) {
+        for (int source = 1; source <= 3; ++source) {
+          if (given[year].contains(source)) continue;
+          std::optional<v1::WorkforceBaseline> derived = DeriveProvinceBaseline(
+              children, static_cast<type::v1::DenominatorSource>(source), year);
+          if (derived.has_value()) baselines[derived->name()] = *std::move(derived);
+        }
+      }
+      provinces_children[region.name()] = std::move(children);
     }
-    for (auto& [_, b] : baselines) *resp.add_baselines() = std::move(b);
+    for (auto& [name, b] : baselines) {
+      if (b.origin() == type::v1::DENOMINATOR_ORIGIN_GIVEN) {
+        auto p = provinces_children.find(b.region());
+        if (p != provinces_children.end()) {
+          std::optional<v1::BaselineDisagreement> d =
+              CheckProvinceBaseline(b, p->second, baseline_tolerance_percent_);
+          if (d.has_value()) *resp.add_baseline_disagreements() = *std::move(d);
+        }
+      }
+      *resp.add_baselines() = std::move(b);
+    }
     for (auto& [_, t] : targets) *resp.add_targets() = std::move(t);
     for (const std::string& p : provinces) {
       PARITRANA_ASSIGN_OR_RETURN(int64_t generation, tx.Generation(p));

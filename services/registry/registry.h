@@ -10,6 +10,7 @@
 #include "absl/time/civil_time.h"
 #include "paritrana/registry/v1/registry.pb.h"
 #include "security/nik_vault.h"
+#include "services/registry/baseline_check.h"
 #include "services/registry/store/registry_store.h"
 
 // The registry's rules, independent of gRPC: validation, idempotent creates, pagination, NIK
@@ -36,9 +37,11 @@ class Registry final {
   // Loads the shipped region catalogue (provinces, Jambi's regencies and cities) when missing.
   absl::Status LoadCatalog();
 
-  // Recounts every person (enrollment spans and deltas) when the store's migration asked for it
-  // with a setting, because the way counts are kept changed; a page of people per transaction.
-  // Run at start; does nothing once done.
+  // Recounts every person (enrollment spans and deltas, employers' worker counts included), then
+  // every employer's registration and bills (employer_counts.h), when the store's migration asked
+  // for it with a setting because the way counts are kept changed; a page per transaction, the
+  // progress recorded with it so that an interrupted rebuild resumes. Run at start; does nothing
+  // once done.
   absl::Status RebuildCounts();
 
   // What LoadNationalCatalog did.
@@ -119,6 +122,10 @@ class Registry final {
 
   absl::StatusOr<v1::QueryAggregatesResponse> QueryAggregates(
       const v1::QueryAggregatesRequest& req);
+  // How far, in percent of its potential workers, a province's given baseline may differ from
+  // its children's sum before QueryAggregates reports it (baseline_check.h); 0 reports every
+  // difference. The registry's --baseline_tolerance_percent; set before serving.
+  void set_baseline_tolerance_percent(double percent) { baseline_tolerance_percent_ = percent; }
 
   // Runs `fn` in one write transaction with a Writer, bumps the generations of the provinces it
   // touched in the same transaction and publishes them after the commit.
@@ -138,6 +145,7 @@ class Registry final {
   const NikVault& vault_;
   GenerationPublisher publisher_;
   std::function<absl::CivilDay()> today_;
+  double baseline_tolerance_percent_ = kDefaultBaselineTolerancePercent;
   absl::Mutex imports_mu_;
   absl::flat_hash_map<std::string, std::unique_ptr<ImportClaim>> running_imports_
       ABSL_GUARDED_BY(imports_mu_);

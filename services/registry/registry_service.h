@@ -6,6 +6,7 @@
 #include "paritrana/registry/v1/registry.grpc.pb.h"
 #include "security/auth.h"
 #include "security/serve_unary.h"
+#include "services/registry/employer_figures.h"
 #include "services/registry/registry.h"
 
 namespace paritrana::registry {
@@ -219,6 +220,22 @@ class RegistryService final : public v1::RegistryService::CallbackService {
                                             v1::QueryAggregatesResponse* resp) override {
     return Serve(ctx, "QueryAggregates", req, resp,
                  [&](const Caller&) { return registry_.QueryAggregates(*req); });
+  }
+
+  grpc::ServerUnaryReactor* ListContributionBills(
+      grpc::CallbackServerContext* ctx, const v1::ListContributionBillsRequest* req,
+      v1::ListContributionBillsResponse* resp) override {
+    return Serve(ctx, "ListContributionBills", req, resp, [&](const Caller&) {
+      return registry::ListContributionBills(registry_.store(), *req);
+    });
+  }
+
+  grpc::ServerUnaryReactor* QueryEmployerFigures(grpc::CallbackServerContext* ctx,
+                                                 const v1::QueryEmployerFiguresRequest* req,
+                                                 v1::QueryEmployerFiguresResponse* resp) override {
+    return Serve(ctx, "QueryEmployerFigures", req, resp, [&](const Caller&) {
+      return registry::QueryEmployerFigures(registry_.store(), *req);
+    });
   }
 
   grpc::ServerUnaryReactor* FindParticipantByNik(grpc::CallbackServerContext* ctx,

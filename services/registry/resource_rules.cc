@@ -109,6 +109,29 @@ void CheckFunding(type::v1::FundingSource funding, const std::string& scheme,
   }
 }
 
+// A bill's month from its name `employers/{npp}/bills/{yyyy-mm}`; the error says what to fix.
+absl::StatusOr<absl::CivilMonth> BillMonth(absl::string_view name) {
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 4 || parts[0] != "employers" || parts[2] != "bills" ||
+      !CheckNpp(parts[1]).ok()) {
+    return absl::InvalidArgumentError(
+        "must look like employers/{npp}/bills/{yyyy-mm} with an 8-digit NPP");
+  }
+  absl::CivilMonth month;
+  // ParseCivilTime would take "2025-3" too: the id must be exactly YYYY-MM.
+  const absl::string_view id = parts[3];
+  bool shaped = id.size() == 7 && id[4] == '-';
+  for (size_t i = 0; shaped && i < id.size(); ++i) {
+    shaped = i == 4 || absl::ascii_isdigit(static_cast<unsigned char>(id[i]));
+  }
+  if (!shaped || !absl::ParseCivilTime(id, &month) || month < absl::CivilMonth(2000, 1) ||
+      month > absl::CivilMonth(2100, 12)) {
+    return absl::InvalidArgumentError(
+        "the bill's id must be its month, YYYY-MM from 2000-01 to 2100-12");
+  }
+  return month;
+}
+
 }  // namespace
 
 void TrimText(google::protobuf::Message& m) {
@@ -203,6 +226,10 @@ void CheckBaseline(const v1::WorkforceBaseline& b, const std::string& prefix, Fi
     v.Add(Path(prefix, "informal_workers"),
           "formal_workers + informal_workers must not exceed potential_workers");
   }
+  if (b.has_potential_employers() &&
+      (b.potential_employers() < 0 || b.potential_employers() > 100'000'000)) {
+    v.Add(Path(prefix, "potential_employers"), "must be between 0 and 100,000,000");
+  }
 }
 
 void CheckTarget(const v1::CoverageTarget& t, const std::string& prefix, FieldViolations& v) {
@@ -230,7 +257,8 @@ void CheckTarget(const v1::CoverageTarget& t, const std::string& prefix, FieldVi
   CheckText(t.note(), Path(prefix, "note"), 500, false, v);
 }
 
-void CheckEmployer(const v1::Employer& e, const std::string& prefix, FieldViolations& v) {
+void CheckEmployer(const v1::Employer& e, const std::string& prefix, absl::CivilDay today,
+                   FieldViolations& v) {
   CheckText(e.display_name(), Path(prefix, "display_name"), 200, true, v);
   if (e.size_class() == v1::EMPLOYER_SIZE_CLASS_UNSPECIFIED ||
       !v1::EmployerSizeClass_IsValid(e.size_class())) {
@@ -242,6 +270,51 @@ void CheckEmployer(const v1::Employer& e, const std::string& prefix, FieldViolat
   CheckRegionRef(e.region(), Path(prefix, "region"), v);
   if (e.worker_count_declared() < 0 || e.worker_count_declared() > 10'000'000) {
     v.Add(Path(prefix, "worker_count_declared"), "must be between 0 and 10,000,000");
+  }
+  // Both optional: an unset registration_date is the request's day (set by the registry).
+  if (e.has_registration_date()) {
+    CheckDate(e.registration_date(), true, Path(prefix, "registration_date"), v);
+    absl::StatusOr<absl::CivilDay> day = ToCivilDay(e.registration_date());
+    if (day.ok() && *day > today) {
+      v.Add(Path(prefix, "registration_date"), "must not be after today (Asia/Jakarta)");
+    }
+  }
+  if (e.has_worker_count_date()) {
+    CheckDate(e.worker_count_date(), true, Path(prefix, "worker_count_date"), v);
+  }
+}
+
+void CheckBill(const v1::ContributionBill& b, const std::string& prefix, FieldViolations& v) {
+  const absl::StatusOr<absl::CivilMonth> month = BillMonth(b.name());
+  v.Check(Path(prefix, "name"), month.status());
+  const std::string due_field = Path(prefix, "due_date");
+  CheckDate(b.due_date(), b.has_due_date(), due_field, v);
+  const absl::StatusOr<absl::CivilDay> due = ToCivilDay(b.due_date());
+  if (month.ok() && b.has_due_date() && due.ok() && *due < absl::CivilDay(*month)) {
+    v.Add(due_field, "must not be before the bill's month");
+  }
+  constexpr int64_t kMaxRupiah = 1'000'000'000'000;
+  const bool due_ok = b.amount_due_rupiah() >= 1 && b.amount_due_rupiah() <= kMaxRupiah;
+  const bool paid_ok = b.amount_paid_rupiah() >= 0 && b.amount_paid_rupiah() <= kMaxRupiah;
+  if (!due_ok) {
+    v.Add(Path(prefix, "amount_due_rupiah"), "must be between 1 and 1,000,000,000,000");
+  }
+  if (!paid_ok) {
+    v.Add(Path(prefix, "amount_paid_rupiah"), "must be between 0 and 1,000,000,000,000");
+  }
+  const std::string paid_field = Path(prefix, "paid_date");
+  // paid_date says when the bill was paid in full, so it is there exactly when it was.
+  const bool paid_in_full = b.amount_paid_rupiah() >= b.amount_due_rupiah();
+  if (due_ok && paid_ok && paid_in_full && !b.has_paid_date()) {
+    v.Add(paid_field, "is required when amount_paid_rupiah covers amount_due_rupiah");
+  } else if (due_ok && paid_ok && !paid_in_full && b.has_paid_date()) {
+    v.Add(paid_field, "must be empty while amount_paid_rupiah is less than amount_due_rupiah");
+  } else if (b.has_paid_date()) {
+    const absl::StatusOr<absl::CivilDay> paid = ToCivilDay(b.paid_date());
+    if (!v.Check(paid_field, paid.status())) return;
+    if (month.ok() && *paid < absl::CivilDay(*month)) {
+      v.Add(paid_field, "must not be before the bill's month");
+    }
   }
 }
 
@@ -350,6 +423,16 @@ absl::Status CheckParticipantName(absl::string_view name, absl::string_view fiel
                              NameParts(name, {"participants", "*"}, field, "participants/{kpj}"));
   if (!CheckKpj(parts[1]).ok()) return InvalidField(field, "KPJ must be exactly 11 digits");
   return absl::OkStatus();
+}
+
+absl::StatusOr<absl::CivilMonth> ParseBillName(absl::string_view name, absl::string_view field) {
+  absl::StatusOr<absl::CivilMonth> month = BillMonth(name);
+  if (!month.ok()) return InvalidField(field, month.status().message());
+  return month;
+}
+
+std::string EmployerOfBill(absl::string_view name) {
+  return std::string(name.substr(0, name.find("/bills/")));
 }
 
 absl::Status CheckEnrollmentName(absl::string_view name, absl::string_view field) {

@@ -12,6 +12,7 @@
 #include "region/validation.h"
 #include "security/call_context.h"
 #include "services/registry/active_counts.h"
+#include "services/registry/employer_counts.h"
 #include "services/registry/resource_rules.h"
 
 namespace paritrana::registry {
@@ -328,16 +329,86 @@ absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& in
   PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Employer> stored,
                              Load<v1::Employer>(tx_, Kind::kEmployer, e.name()));
   if (!stored.has_value()) {
+    if (!e.has_registration_date()) *e.mutable_registration_date() = ToProtoDate(today_);
     PARITRANA_RETURN_IF_ERROR(Insert(Kind::kEmployer, e, "", e.region()));
+    PARITRANA_RETURN_IF_ERROR(tx_.AddDeltas(RegistrationDeltas(nullptr, &e)));
     return Written<v1::Employer>{e, Outcome::kCreated};
   }
   if (create_only) {
     return AlreadyExists(e.name(), "employer_id", absl::StrCat(e.name(), " already exists"));
   }
+  // An import row without the day keeps the recorded one (unset means "the day of the request"
+  // only when the employer is created).
+  if (!e.has_registration_date()) {
+    *e.mutable_registration_date() =
+        stored->has_registration_date() ? stored->registration_date() : ToProtoDate(today_);
+  }
   e.mutable_create_time()->CopyFrom(stored->create_time());
   if (SameContent(e, *stored)) return Written<v1::Employer>{*stored, Outcome::kUnchanged};
   PARITRANA_RETURN_IF_ERROR(Replace(Kind::kEmployer, e, ""));
+  PARITRANA_RETURN_IF_ERROR(tx_.AddDeltas(RegistrationDeltas(&*stored, &e)));
+  if (stored->region() != e.region()) {
+    PARITRANA_RETURN_IF_ERROR(MoveBills(e.name(), stored->region(), e.region()));
+  }
   return Written<v1::Employer>{e, Outcome::kUpdated};
+}
+
+absl::Status Writer::MoveBills(const std::string& employer, const std::string& from,
+                               const std::string& to) {
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<v1::ContributionBill> bills,
+                             LoadAll<v1::ContributionBill>(tx_, Kind::kContributionBill, employer));
+  std::vector<AggregateDelta> deltas;
+  for (const v1::ContributionBill& b : bills) {
+    std::vector<AggregateDelta> moved = BillDeltas(from, &b, to, &b);
+    deltas.insert(deltas.end(), moved.begin(), moved.end());
+  }
+  return tx_.AddDeltas(deltas);
+}
+
+absl::StatusOr<Written<v1::ContributionBill>> Writer::PutBill(const v1::ContributionBill& input) {
+  const std::string employer_name = EmployerOfBill(input.name());
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::Employer> employer,
+                             Load<v1::Employer>(tx_, Kind::kEmployer, employer_name));
+  if (!employer.has_value()) return NotFoundAt("bill.name", employer_name);
+  // A bill carries no region of its own: it is its employer's.
+  PARITRANA_RETURN_IF_ERROR(CheckCallerRegion(employer->region()));
+  v1::ContributionBill b = input;
+  b.set_employer(employer_name);
+  b.clear_create_time();
+  b.clear_update_time();
+  PARITRANA_ASSIGN_OR_RETURN(std::optional<v1::ContributionBill> stored,
+                             Load<v1::ContributionBill>(tx_, Kind::kContributionBill, b.name()));
+  if (!stored.has_value()) {
+    PARITRANA_RETURN_IF_ERROR(Insert(Kind::kContributionBill, b, employer_name, ""));
+    PARITRANA_RETURN_IF_ERROR(
+        tx_.AddDeltas(BillDeltas(employer->region(), nullptr, employer->region(), &b)));
+    return Written<v1::ContributionBill>{b, Outcome::kCreated};
+  }
+  b.mutable_create_time()->CopyFrom(stored->create_time());
+  if (SameContent(b, *stored)) return Written<v1::ContributionBill>{*stored, Outcome::kUnchanged};
+  Stamp(b, "update_time");
+  PARITRANA_RETURN_IF_ERROR(tx_.Update(Kind::kContributionBill, b.name(), b.SerializeAsString()));
+  PARITRANA_RETURN_IF_ERROR(
+      tx_.AddDeltas(BillDeltas(employer->region(), &*stored, employer->region(), &b)));
+  return Written<v1::ContributionBill>{b, Outcome::kUpdated};
+}
+
+absl::Status Writer::RecountEmployer(const v1::Employer& stored) {
+  v1::Employer e = stored;
+  if (!e.has_registration_date()) {
+    // WIB is UTC+7 with no daylight saving, as TodayInJakarta reckons it.
+    const absl::Time created = absl::FromUnixSeconds(e.create_time().seconds());
+    *e.mutable_registration_date() = ToProtoDate(
+        e.has_create_time() ? absl::ToCivilDay(created, absl::FixedTimeZone(7 * 3600)) : today_);
+    PARITRANA_RETURN_IF_ERROR(tx_.Update(Kind::kEmployer, e.name(), e.SerializeAsString()));
+  }
+  PARITRANA_RETURN_IF_ERROR(tx_.AddDeltas(RegistrationDeltas(nullptr, &e)));
+  PARITRANA_ASSIGN_OR_RETURN(std::vector<v1::ContributionBill> bills,
+                             LoadAll<v1::ContributionBill>(tx_, Kind::kContributionBill, e.name()));
+  for (const v1::ContributionBill& b : bills) {
+    PARITRANA_RETURN_IF_ERROR(tx_.AddDeltas(BillDeltas(e.region(), nullptr, e.region(), &b)));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Written<v1::Participant>> Writer::PutParticipant(const v1::Participant& input,

@@ -52,7 +52,18 @@ class Writer final {
                                                              bool create_only);
   absl::StatusOr<Written<v1::CoverageTarget>> PutTarget(const v1::CoverageTarget& t,
                                                         bool create_only);
+  // An employer's registration_date, when unset, is the stored one or (new employer) today; it
+  // counts among its region's registered employers from that day (employer_counts.h), and an
+  // employer that moves to another region takes its bills' counts along.
   absl::StatusOr<Written<v1::Employer>> PutEmployer(const v1::Employer& e, bool create_only);
+  // Creates or updates the bill named in `bill.name` (fields checked by CheckBill); the employer
+  // must exist (NOT_FOUND on `bill.name`) and be within the caller's region scope. An identical
+  // bill is unchanged. The employer's region's bill counts follow (employer_counts.h).
+  absl::StatusOr<Written<v1::ContributionBill>> PutBill(const v1::ContributionBill& bill);
+  // Adds a stored employer's registration and its bills to the counts as if they were new, for
+  // Registry::RebuildCounts on emptied count tables. An employer stored before registration
+  // dates were kept gets the day (Asia/Jakarta) it was created in the registry.
+  absl::Status RecountEmployer(const v1::Employer& employer);
   // The participant's NIK is sealed into the NIK index; the stored message never holds it.
   absl::StatusOr<Written<v1::Participant>> PutParticipant(const v1::Participant& p,
                                                           bool create_only);
@@ -120,6 +131,9 @@ class Writer final {
   void Touch(const std::string& region_name);
   absl::Status Insert(Kind kind, google::protobuf::Message& resource, const std::string& parent,
                       const std::string& region);
+  // Moves the counts of every bill of `employer` from region `from` to region `to`.
+  absl::Status MoveBills(const std::string& employer, const std::string& from,
+                         const std::string& to);
   absl::Status RecountPerson(const std::string& participant, const v1::Enrollment& before,
                              const v1::Enrollment& after);
 

@@ -75,6 +75,47 @@ class FakeDirectory final : public paritrana::award::Directory {
     employer.set_region("regions/15.08");
     return employer;
   }
+  // Figures that depend only on the name (FNV-1a, as FakeCoverage): every computed indicator of
+  // an employer or a region's employers gets values, some of them zero denominators.
+  absl::StatusOr<paritrana::registry::v1::QueryEmployerFiguresResponse> QueryEmployerFigures(
+      const std::vector<std::string>& employers, const std::vector<std::string>& regions,
+      absl::CivilDay, absl::CivilDay, paritrana::type::v1::DenominatorSource) override {
+    auto hash = [](const std::string& name) {
+      uint64_t h = 14695981039346656037ull;
+      for (char ch : name) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+      return h;
+    };
+    auto bills = [](uint64_t h, paritrana::registry::v1::BillCounts* b) {
+      b->set_due(static_cast<int64_t>(h % 13));
+      b->set_on_time(b->due() / 2);
+      b->set_late(b->due() / 4);
+      b->set_unpaid(b->due() - b->on_time() - b->late());
+    };
+    paritrana::registry::v1::QueryEmployerFiguresResponse out;
+    for (const std::string& name : employers) {
+      const uint64_t h = hash(name);
+      auto* e = out.add_employers();
+      e->set_employer(name);
+      e->set_reported_headcount(static_cast<int64_t>(h % 50));
+      e->set_active_workers_start(static_cast<int64_t>((h >> 8) % 60));
+      e->set_active_workers_end(static_cast<int64_t>((h >> 16) % 60));
+      e->set_complete_programme_workers(e->active_workers_end() / 2);
+      bills(h >> 24, e->mutable_bills());
+      e->set_arrears_months(static_cast<int64_t>((h >> 32) % 4));
+      e->set_arrears_rupiah(e->arrears_months() * 1500000);
+    }
+    for (const std::string& name : regions) {
+      const uint64_t h = hash(name);
+      auto* r = out.add_regions();
+      r->set_region(name);
+      r->set_registered_employers_start(static_cast<int64_t>(h % 900));
+      r->set_registered_employers_end(r->registered_employers_start() + 10);
+      if (h % 5 != 0)
+        r->mutable_baseline()->set_potential_employers(static_cast<int64_t>(h % 2000));
+      bills(h >> 24, r->mutable_bills());
+    }
+    return out;
+  }
 };
 
 // Coverage figures that depend only on the region, the date and the denominator.
@@ -82,7 +123,7 @@ class FakeCoverage final : public paritrana::award::CoverageSource {
  public:
   absl::StatusOr<std::vector<paritrana::coverage::v1::RegionCoverage>> BatchGetCoverage(
       const std::vector<std::string>& regions, absl::CivilDay date,
-      paritrana::type::v1::DenominatorSource source) override {
+      paritrana::type::v1::DenominatorSource source, int /*target_year*/) override {
     std::vector<paritrana::coverage::v1::RegionCoverage> out;
     for (const std::string& region : regions) {
       // FNV-1a: the same figures in every run (absl::Hash is seeded per process).
@@ -209,6 +250,7 @@ const std::vector<Method>& Methods() {
       CALLER_RULE(GetEvaluation),      // 20
       CALLER_RULE(ListEvaluations),    // 21
       CALLER_RULE(PublishEvaluation),  // 22
+      RULE(PromoteCandidates),         // 23
   };
   return *methods;
 }

@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/stubs/logging.h"
 #include "security/nik_vault.h"
+#include "services/registry/employer_figures.h"
 #include "services/registry/importer.h"
 #include "services/registry/registry.h"
 #include "services/registry/store/open_store.h"
@@ -189,6 +190,14 @@ const std::vector<Method>& Methods() {
           [](Registry& r, const auto& q, bool) { return r.ExportPersonalData(q); }, true),
       Call<v1::ErasePersonalDataRequest>(  // 31 (registrar and the PII right); never shows a NIK
           [](Registry& r, const auto& q, bool) { return r.ErasePersonalData(q); }),
+      Call<v1::ListContributionBillsRequest>(  // 32 (services/registry/employer_figures.h)
+          [](Registry& r, const auto& q, bool) {
+            return paritrana::registry::ListContributionBills(r.store(), q);
+          }),
+      Call<v1::QueryEmployerFiguresRequest>(  // 33
+          [](Registry& r, const auto& q, bool) {
+            return paritrana::registry::QueryEmployerFigures(r.store(), q);
+          }),
   };
   return *methods;
 }

@@ -83,8 +83,9 @@ def jsonl():
 
 
 def rubric_files():
-    shutil.copy(ROOT / "services/award/default_rubric_regency.json",
-                CORPUS / "fuzz_rubric_file" / "default_rubric_regency.json")
+    # Every shipped default rubric, one per category.
+    for path in sorted((ROOT / "services/award").glob("default_rubric_*.json")):
+        shutil.copy(path, CORPUS / "fuzz_rubric_file" / path.name)
     write("fuzz_rubric_file", "minimal", '{"rubric_id":"r","rubric":{},"version":{}}')
     write("fuzz_rubric_file", "unknown_key", '{"rubric_id":"r","rubric":{},"version":{},"extra":1}')
     write("fuzz_rubric_file", "not_object", '["rubric"]')

@@ -320,7 +320,7 @@ class AwardServiceTest : public ::testing::Test {
     return v;
   }
 
-  // UMKM: compliance 100: coverage (w 1; NO_DATA for employers), order (jury, w 1).
+  // UMKM: compliance 100: coverage (w 1; the employer's worker coverage), order (jury, w 1).
   static v1::RubricVersion BusinessVersion() {
     v1::RubricVersion v;
     v.set_declared_total_weight(1);
@@ -574,7 +574,7 @@ TEST_F(AwardServiceTest, FullCycleRanksAsComputedByHand) {
   const auto& budget = Indicator(k, "budget");
   EXPECT_DOUBLE_EQ(Input(budget, "budget_funded"), 2);
   EXPECT_DOUBLE_EQ(budget.raw_value(), 100);          // 2 / 20 x 1000
-  const auto& employers = Indicator(k, "employers");  // no registry data yet
+  const auto& employers = Indicator(k, "employers");  // the baseline has no potential employers
   EXPECT_EQ(employers.value_status(), v1::INDICATOR_VALUE_STATUS_NO_DATA);
   EXPECT_FALSE(employers.has_raw_value());
   const auto& presentation = Indicator(k, "presentation");
@@ -616,13 +616,18 @@ TEST_F(AwardServiceTest, FullCycleRanksAsComputedByHand) {
   EXPECT_EQ(r.screened_out_count(), 1);
   EXPECT_EQ(r.excluded_count(), 1);
 
-  // UMKM: computed indicators are NO_DATA for employers; the jury decides (90 / 2 vs 60 / 2).
+  // UMKM: worker coverage is 2 active PU workers of the 10 each employer reports (Bungo's third
+  // worker left in March), 20% for both; the jury decides: (20 + 90) / 2 vs (20 + 60) / 2.
   const v1::CategoryResult& b = evaluation->results(1);
   ASSERT_EQ(b.ranked_size(), 2);
   EXPECT_EQ(b.ranked(0).subject(), "employers/10000008");
-  EXPECT_DOUBLE_EQ(b.ranked(0).total_score(), 45);
-  EXPECT_EQ(Indicator(b.ranked(0), "coverage").value_status(), v1::INDICATOR_VALUE_STATUS_NO_DATA);
-  EXPECT_DOUBLE_EQ(b.ranked(1).total_score(), 30);
+  EXPECT_DOUBLE_EQ(b.ranked(0).total_score(), 55);
+  const auto& worker_coverage = Indicator(b.ranked(0), "coverage");
+  EXPECT_EQ(worker_coverage.value_status(), v1::INDICATOR_VALUE_STATUS_AVAILABLE);
+  EXPECT_DOUBLE_EQ(worker_coverage.raw_value(), 20);
+  EXPECT_DOUBLE_EQ(Input(worker_coverage, "active"), 2);
+  EXPECT_DOUBLE_EQ(Input(worker_coverage, "potential"), 10);
+  EXPECT_DOUBLE_EQ(b.ranked(1).total_score(), 40);
 
   // Stored: GetEvaluation returns the same result; BASIC drops the entries but keeps counts.
   v1::GetEvaluationRequest get;
@@ -992,8 +997,11 @@ TEST_F(AwardServiceTest, CandidatesAndAssessmentsFollowTheirRules) {
   change.mutable_award_cycle()->mutable_rubric_versions(0)->set_rubric_version(umkm);
   crv = change.mutable_award_cycle()->add_rubric_versions();
   crv->set_category(v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT);
+  v1::RubricVersion village_version = RegencyVersion();
+  // The registry keeps no employer figures for villages: no registered share of employers.
+  village_version.mutable_aspects(1)->mutable_indicators()->RemoveLast();
   crv->set_rubric_version(
-      CreateRubric("village", v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT, RegencyVersion()));
+      CreateRubric("village", v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT, village_version));
   auto changed = Call(&Stub::UpdateAwardCycle, kAdmin, change);
   ASSERT_TRUE(changed.ok()) << changed.status();
   EXPECT_EQ(changed->rubric_versions_size(), 3);

@@ -52,6 +52,34 @@ check 'grep -q "^Kabupaten Batanghari (regions/15.04) on 2025-06-30,2,100,2.00%$
   "coverage of 15.04: 2 of 100"
 check 'grep -q "^  paid by provincial_budget (dumisake),1,," "$dir/coverage.csv"' "Dumisake count"
 
+# Issue 19: a province figure below its one regency's alone (90 < 100) is accepted, reported by
+# `baselines check` and beside the province's coverage; --target-year reaches the service.
+cat >"$dir/province.csv" <<'CSV'
+region,year,source,potential_workers,source_note
+15,2025,bpjs-potential,90,test figure that does not add up
+CSV
+"$cli" import "$dir/province.csv" -q >"$dir/province.txt"
+check 'grep -q "1 accepted" "$dir/province.txt"' "a disagreeing province baseline is accepted"
+"$cli" baselines check --year 2025 -o csv >"$dir/check.csv"
+cat "$dir/check.csv"
+expected='province,code,baseline,given,children sum,children with baseline,difference
+Jambi,15,2025-bpjs-potential,90,100,1 / 11,-11.11%'
+check '[[ "$(cat "$dir/check.csv")" == "$expected" ]]' "baselines check lists Jambi's -11.11%"
+"$cli" baselines check --year 2025 --source bps-sakernas -o csv >"$dir/check_sakernas.csv"
+check '[[ "$(cat "$dir/check_sakernas.csv")" == "province,code,baseline,given,children sum,children with baseline,difference" ]]' \
+  "baselines check --source bps-sakernas lists nothing"
+"$cli" baselines check --year 2025 >"$dir/check.txt"
+check 'grep -Eq "^Jambi +15 +2025-bpjs-potential +90 +100 +1 / 11 +-11.11%$" "$dir/check.txt"' \
+  "baselines check table"
+"$cli" coverage 15 --date 2025-06-30 -o csv >"$dir/province_coverage.csv"
+check 'grep -q "^  regencies/cities sum (1 of 11) differ by -11.11%,,100,$" "$dir/province_coverage.csv"' \
+  "coverage of 15 shows the disagreement"
+if "$cli" coverage 15 --date 2025-06-30 --target-year 1999 >"$dir/bad_year.txt" 2>&1; then
+  echo "FAIL: --target-year 1999 was accepted"; fail=1
+fi
+check 'grep -q "target_year: when set, must be a year from 2000 to 2100" "$dir/bad_year.txt"' \
+  "--target-year reaches the coverage service: $(cat "$dir/bad_year.txt")"
+
 # Importing the same file again changes nothing.
 "$cli" import "$dir/workers.csv" -q | tee "$dir/again.txt"
 check 'grep -q "0 accepted, 2 unchanged" "$dir/again.txt"' "re-import is idempotent"

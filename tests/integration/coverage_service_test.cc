@@ -522,6 +522,142 @@ TEST_F(CoverageServiceTest, RegistryDownServesCachedAnswersAndFailsFastOtherwise
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
+// Issue 19: the target follows the year asked, not only the date's; each target year is its own
+// cached answer.
+TEST_F(CoverageServiceTest, TargetYearChoosesTheTargetAndIsPartOfTheCacheKey) {
+  rv1::CreateCoverageTargetRequest t;
+  t.set_parent("regions/15");
+  t.mutable_coverage_target()->set_year(2026);
+  t.mutable_coverage_target()->set_target_ratio_percent(60);
+  t.mutable_coverage_target()->set_denominator_source(type::v1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
+  Ok(registry_->registry().CreateCoverageTarget(t).status());
+
+  auto get = [&](int target_year, v1::RegionCoverage* out, bool* cached) {
+    grpc::ClientContext ctx;
+    v1::GetCoverageRequest req;
+    req.set_region("regions/15");
+    *req.mutable_date() = D(2025, 6, 30);
+    req.set_target_year(target_year);
+    grpc::Status s = stub_->GetCoverage(&ctx, req, out);
+    auto it = ctx.GetServerInitialMetadata().find("paritrana-computed-from-cache");
+    *cached = it != ctx.GetServerInitialMetadata().end() && it->second == "true";
+    return s;
+  };
+  v1::RegionCoverage c;
+  bool cached = true;
+  // The default: the date's year, 55% of the 2025 baseline's 1,000.
+  ASSERT_TRUE(get(0, &c, &cached).ok());
+  EXPECT_FALSE(cached);
+  EXPECT_EQ(c.target().target(), "regions/15/targets/2025");
+  EXPECT_EQ(c.target().year(), 2025);
+  EXPECT_EQ(c.target().target_workers(), 550);
+  // 2026's 60% of the same denominator (the baseline applying to the date): 600, 594 to enroll.
+  ASSERT_TRUE(get(2026, &c, &cached).ok());
+  EXPECT_FALSE(cached) << "another target year must not come from the cache";
+  EXPECT_EQ(c.target().target(), "regions/15/targets/2026");
+  EXPECT_EQ(c.target().year(), 2026);
+  EXPECT_DOUBLE_EQ(c.target().target_ratio_percent(), 60);
+  EXPECT_EQ(c.target().target_workers(), 600);
+  EXPECT_EQ(c.target().workers_to_enroll(), 594);
+  EXPECT_EQ(c.potential_workers(), 1000);
+  EXPECT_EQ(c.denominator_year(), 2025);
+  // Both are now cached, each with its own target; 2025 spelt out is the default's entry.
+  ASSERT_TRUE(get(2026, &c, &cached).ok());
+  EXPECT_TRUE(cached);
+  EXPECT_EQ(c.target().year(), 2026);
+  ASSERT_TRUE(get(2025, &c, &cached).ok());
+  EXPECT_TRUE(cached);
+  EXPECT_EQ(c.target().target(), "regions/15/targets/2025");
+  EXPECT_EQ(c.target().target_workers(), 550);
+  // A year without a target: none.
+  ASSERT_TRUE(get(2027, &c, &cached).ok());
+  EXPECT_FALSE(c.has_target());
+
+  auto batch = [&](int target_year, v1::BatchGetCoverageResponse* out) {
+    grpc::ClientContext ctx;
+    v1::BatchGetCoverageRequest req;
+    req.add_regions("regions/15");
+    req.add_regions("regions/15.71");
+    *req.mutable_date() = D(2025, 6, 30);
+    req.set_target_year(target_year);
+    return stub_->BatchGetCoverage(&ctx, req, out);
+  };
+  v1::BatchGetCoverageResponse b;
+  ASSERT_TRUE(batch(2026, &b).ok());
+  ASSERT_EQ(b.coverages_size(), 2);
+  EXPECT_EQ(b.coverages(0).target().target(), "regions/15/targets/2026");
+  EXPECT_EQ(b.coverages(0).target().target_workers(), 600);
+  EXPECT_FALSE(b.coverages(1).has_target());  // Kota Jambi has no target
+  ASSERT_TRUE(batch(0, &b).ok());
+  EXPECT_EQ(b.coverages(0).target().target(), "regions/15/targets/2025");
+  EXPECT_EQ(b.coverages(0).target().year(), 2025);
+
+  for (int bad : {1999, 2101, -1}) {
+    SCOPED_TRACE(bad);
+    grpc::Status s = get(bad, &c, &cached);
+    ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(GetBadRequest(FromGrpcStatus(s))->field_violations(0).field(), "target_year");
+    s = batch(bad, &b);
+    ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(GetBadRequest(FromGrpcStatus(s))->field_violations(0).field(), "target_year");
+  }
+}
+
+// Issue 19: the denominator says whether it was given or summed from the regencies/cities, and
+// carries the registry's disagreement when the province's own figure does not add up.
+TEST_F(CoverageServiceTest, DenominatorOriginAndDisagreement) {
+  v1::RegionCoverage c;
+  ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c).ok());
+  EXPECT_EQ(c.denominator_origin(), type::v1::DENOMINATOR_ORIGIN_GIVEN);
+  // Bungo 400 + Kota Jambi 200 of 11 children fall short of 1,000: no disagreement.
+  EXPECT_FALSE(c.has_denominator_disagreement());
+
+  // In 2024 the province has no baseline; two regencies do: 300 + 100.
+  for (const auto& [region, potential] : std::vector<std::pair<std::string, int64_t>>{
+           {"regions/15.08", 300}, {"regions/15.71", 100}}) {
+    rv1::CreateWorkforceBaselineRequest b;
+    b.set_parent(region);
+    b.mutable_workforce_baseline()->set_year(2024);
+    b.mutable_workforce_baseline()->set_source(type::v1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
+    b.mutable_workforce_baseline()->set_potential_workers(potential);
+    Ok(registry_->registry().CreateWorkforceBaseline(b).status());
+  }
+  ASSERT_TRUE(Get("regions/15", D(2024, 6, 30), &c).ok());
+  EXPECT_TRUE(c.baseline_found());
+  EXPECT_EQ(c.denominator_origin(), type::v1::DENOMINATOR_ORIGIN_DERIVED_FROM_CHILDREN);
+  EXPECT_EQ(c.potential_workers(), 400);
+  EXPECT_EQ(c.denominator_year(), 2024);
+  EXPECT_EQ(c.denominator_note(),
+            "derived: the sum of the baselines of 2 of 11 regencies/cities (2024 or earlier)");
+  // A regency without a baseline: nothing found, nothing said about the origin.
+  ASSERT_TRUE(Get("regions/15.04", D(2025, 6, 30), &c).ok());
+  EXPECT_FALSE(c.baseline_found());
+  EXPECT_EQ(c.denominator_origin(), type::v1::DENOMINATOR_ORIGIN_UNSPECIFIED);
+
+  // The province's 2025 figure lowered to 500 (PU 300, BPU 200), below its two regencies' 600
+  // alone: accepted, used, and reported as (500 - 600) / 500 = -20%.
+  rv1::UpdateWorkforceBaselineRequest u;
+  u.mutable_workforce_baseline()->set_name("regions/15/baselines/2025-bpjs-potential");
+  u.mutable_workforce_baseline()->set_potential_workers(500);
+  for (const auto& [segment, workers] :
+       {std::pair{type::v1::SEGMENT_PU, 300}, std::pair{type::v1::SEGMENT_BPU, 200}}) {
+    auto* s = u.mutable_workforce_baseline()->add_segment_workers();
+    s->set_segment(segment);
+    s->set_potential_workers(workers);
+  }
+  u.mutable_update_mask()->add_paths("potential_workers");
+  u.mutable_update_mask()->add_paths("segment_workers");
+  Ok(registry_->registry().UpdateWorkforceBaseline(u).status());
+  ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c).ok());
+  EXPECT_EQ(c.potential_workers(), 500);
+  EXPECT_EQ(c.denominator_origin(), type::v1::DENOMINATOR_ORIGIN_GIVEN);
+  ASSERT_TRUE(c.has_denominator_disagreement());
+  EXPECT_EQ(c.denominator_disagreement().children_potential_workers(), 600);
+  EXPECT_EQ(c.denominator_disagreement().children_with_baseline(), 2);
+  EXPECT_EQ(c.denominator_disagreement().children(), 11);
+  EXPECT_DOUBLE_EQ(c.denominator_disagreement().difference_percent(), -20);
+}
+
 TEST_F(CoverageServiceTest, BadInputGetsFieldViolations) {
   v1::RegionCoverage c;
   grpc::Status s = Get("regions/15.8", D(2025, 6, 30), &c);

@@ -66,6 +66,77 @@ print(c["activePersons"], c["potentialWorkers"], "%.2f%%" % c["coverageRatioPerc
   fi
 fi
 
+# The award rounds (scripts/run_award_demo.sh), read back through the gateway as the CLI's admin:
+# every default rubric (province, regency/city, village, large, medium and micro/small business)
+# was evaluated on the demo data, every candidate ranked, and no indicator of any evaluation went
+# without a value (NO_DATA, or a jury indicator without scores); the national round's regency
+# candidates are the top 3 of the published provincial round, linked to it.
+admin=$(awk '$1 == "admin" {print $2}' "$data/tokens.txt")
+if [[ -z $origin || -z $admin ]]; then
+  echo "FAIL: no gateway or admin token to read the award rounds back"; fail=1
+elif ! award=$(python3 - "$origin" "$admin" <<'EOF' 2>&1
+import json, sys, urllib.request
+origin, token = sys.argv[1:3]
+def get(path):
+    request = urllib.request.Request(f"{origin}/v1/{path}",
+                                     headers={"Authorization": f"Bearer {token}"})
+    return json.load(urllib.request.urlopen(request, timeout=30))
+problems, judged = [], {}
+for cycle in ("2024-jambi", "2024-jambi-usaha", "2024-jambi-desa", "2024-sumatera"):
+    try:
+        evaluation = get(f"cycles/{cycle}/evaluations/1")
+    except Exception as e:
+        problems.append(f"{cycle}: no evaluation ({e})")
+        continue
+    for result in evaluation.get("results", []):
+        category, ranked = result["category"], result.get("ranked", [])
+        if not ranked:
+            problems.append(f"{cycle} {category}: nobody ranked")
+        if result.get("screenedOutCount", 0) or result.get("excludedCount", 0):
+            problems.append(f"{cycle} {category}: {result.get('screenedOutCount', 0)} screened "
+                            f"out, {result.get('excludedCount', 0)} excluded")
+        values = 0
+        for entry in ranked:
+            for indicator in entry.get("indicators", []):
+                status = indicator.get("valueStatus")
+                values += 1
+                if status != "INDICATOR_VALUE_STATUS_AVAILABLE":
+                    problems.append(f"{cycle} {category} {entry['subject']} "
+                                    f"{indicator['indicatorId']}: {status}")
+        judged.setdefault(category, []).append(f"{cycle} ({len(ranked)} ranked, {values} values)")
+for category in ("PROVINCIAL_GOVERNMENT", "REGENCY_GOVERNMENT", "VILLAGE_GOVERNMENT",
+                 "LARGE_BUSINESS", "MEDIUM_BUSINESS", "MICRO_SMALL_BUSINESS"):
+    if "AWARD_CATEGORY_" + category not in judged:
+        problems.append(f"no round evaluated the {category} rubric")
+for cycle in ("2024-jambi", "2024-jambi-usaha", "2024-jambi-desa"):
+    if get(f"cycles/{cycle}").get("state") != "STATE_PUBLISHED":
+        problems.append(f"{cycle} is not published")
+source = get("cycles/2024-jambi").get("publishedEvaluation", "")
+top = []
+if source:
+    top = [(e["subject"], e["rank"], source) for e in get(source)["results"][0]["ranked"][:3]]
+candidates = get("cycles/2024-sumatera/candidates?pageSize=100").get("candidates", [])
+promoted = [(c["subject"], c.get("promotedRank", 0), c.get("promotedFrom", ""))
+            for c in candidates if c["category"] == "AWARD_CATEGORY_REGENCY_GOVERNMENT"]
+if len(top) != 3 or sorted(promoted) != sorted(top):
+    problems.append(f"2024-sumatera's regency candidates {sorted(promoted)} are not the top 3 of "
+                    f"2024-jambi's published ranking {sorted(top)}")
+if not any(c["subject"] == "regions/15" and c["category"] == "AWARD_CATEGORY_PROVINCIAL_GOVERNMENT"
+           for c in candidates):
+    problems.append("2024-sumatera has no provincial candidate regions/15")
+for category, rounds in sorted(judged.items()):
+    print(f"award: {category} evaluated in {', '.join(rounds)}")
+print("award: promoted to 2024-sumatera: " + ", ".join(f"{s} (rank {r})" for s, r, _ in promoted))
+if problems:
+    print("\n".join(problems))
+    sys.exit(1)
+EOF
+); then
+  echo "$award"; echo "FAIL: the award rounds above are incomplete or lack values"; fail=1
+else
+  echo "$award"
+fi
+
 # Ctrl-C: the demo stops every process it started (the gateway among them) and exits.
 kill -TERM "$demo"
 wait "$demo" 2>/dev/null || true
@@ -96,6 +167,18 @@ expect '^3 +15\.71 +Kota Jambi +[0-9]+\.[0-9]{2} ' "rank 3 Kota Jambi"
 expect '^[4-9] +15\.04 +Kabupaten Batanghari .*coverage_ratio 50\.7[0-9]% \(\+' \
   "Batanghari, first by coverage, below the top three"
 expect '^cycles/2024-jambi/evaluations/1 +published ' "the award ranking published"
+# The other rounds: businesses and villages published, and the national round of Zona Sumatera
+# with the provincial winners promoted (the figures themselves are checked above).
+expect '^== Paritrana Award 2024, businesses in Jambi \(jury scores synthetic\) ==$' "the business round"
+expect '^cycles/2024-jambi-usaha/evaluations/1 +published ' "the business ranking published"
+expect '^== Paritrana Award 2024, village governments of Kecamatan 15\.08\.01 \(jury scores synthetic\) ==$' \
+  "the village round"
+expect '^cycles/2024-jambi-desa/evaluations/1 +published ' "the village ranking published"
+expect '^== Paritrana Award 2024, national round, Zona Sumatera \(jury scores synthetic\) ==$' \
+  "the national round"
+expect '^[a-z0-9-]+ +15\.08 +Kabupaten Bungo +regency government +cycles/2024-jambi/evaluations/1 +1 +promoted$' \
+  "Kabupaten Bungo promoted from rank 1"
+expect '^cycles/2024-sumatera/evaluations/1 \(draft\)' "the national round evaluated"
 if [[ " $* " == *" --store postgres "* ]]; then
   pg_dir=$(sed -n 's/^Store: PostgreSQL 15 on a Unix socket in \(.*\), databases registry and award$/\1/p' "$out")
   if [[ -z $pg_dir ]]; then

@@ -30,6 +30,8 @@ enum class Kind : int {
   kParticipant = 5,
   kEnrollment = 6,
   kContribution = 7,
+  // Employers' monthly contribution bills, `employers/{npp}/bills/{yyyy-mm}`, parent the employer.
+  kContributionBill = 8,
 };
 
 // A resource as stored: its name and serialized protobuf message (never holding a NIK).
@@ -59,6 +61,12 @@ struct ListQuery {
 // region on a day, as a string the store does not read (services/registry/active_counts.h makes
 // and reads it). A person whose profile changes leaves one profile and joins another, so an
 // enrollment costs two delta rows per region however many programmes it has.
+//
+// `region` is a region code ("15.08") or another key the registry counts by the same means: an
+// employer's workers under its name ("employers/12345678"), a region's employers and their bills
+// under "{code}/employers" (services/registry/employer_counts.h). A key's province is the part
+// before its first '.' or '/' ("15" of "15.08/employers"); a backend may group a province's keys
+// by it.
 struct AggregateKey {
   std::string region;
   std::string profile;
@@ -84,6 +92,7 @@ struct AggregateCount {
 // changes one span there instead of a delta row per key, day and level.
 struct EnrollmentSpan {
   std::string region;      // finest region code
+  std::string employer;    // the PU enrollment's employer name, or empty; not kept by PutSpan
   int64_t person = 0;      // the participant's KPJ
   int64_t enrollment = 0;  // the enrollment's id (e{id})
   int segment = 0;

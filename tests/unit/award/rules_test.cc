@@ -1,6 +1,12 @@
 // Field rules of the award contract: invalid rubric versions are refused with a violation naming
 // each offending field, and the shipped default rubric parses and passes every rule.
+#include <map>
 #include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 
 #include "clients/rubric_file.h"
 #include "gtest/gtest.h"
@@ -110,6 +116,56 @@ TEST(RubricVersionRulesTest, IndicatorsMustFitTheCategory) {
   v.mutable_aspects(0)->mutable_indicators(0)->set_computed(
       v1::COMPUTED_INDICATOR_PU_COVERAGE_RATIO);
   EXPECT_EQ(Violations(v, v1::AWARD_CATEGORY_MICRO_SMALL_BUSINESS), Fields{});
+
+  // Employer-only indicators: no region category may use them.
+  for (auto which :
+       {v1::COMPUTED_INDICATOR_PROGRAMME_COMPLETENESS, v1::COMPUTED_INDICATOR_ARREARS_MONTHS}) {
+    v.mutable_aspects(0)->mutable_indicators(0)->set_computed(which);
+    EXPECT_EQ(Violations(v, v1::AWARD_CATEGORY_LARGE_BUSINESS), Fields{});
+    EXPECT_EQ(Violations(v, v1::AWARD_CATEGORY_PUBLIC_SERVICE_BUSINESS), Fields{});
+    EXPECT_EQ(Violations(v, v1::AWARD_CATEGORY_REGENCY_GOVERNMENT),
+              Fields{"rubric_version.aspects[0].indicators[0].computed"});
+    EXPECT_EQ(Violations(v, v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT),
+              Fields{"rubric_version.aspects[0].indicators[0].computed"});
+  }
+  // The registry keeps employer figures for provinces and regencies, not villages; the on-time
+  // share applies to employers too, the registered share does not.
+  v.mutable_aspects(0)->mutable_indicators(0)->set_computed(
+      v1::COMPUTED_INDICATOR_EMPLOYER_REGISTERED_SHARE);
+  EXPECT_EQ(Violations(v, v1::AWARD_CATEGORY_PROVINCIAL_GOVERNMENT), Fields{});
+  EXPECT_EQ(Violations(v, v1::AWARD_CATEGORY_REGENCY_GOVERNMENT), Fields{});
+  EXPECT_EQ(Violations(v, v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT),
+            Fields{"rubric_version.aspects[0].indicators[0].computed"});
+  EXPECT_EQ(Violations(v, v1::AWARD_CATEGORY_MEDIUM_BUSINESS),
+            Fields{"rubric_version.aspects[0].indicators[0].computed"});
+  v.mutable_aspects(0)->mutable_indicators(0)->set_computed(
+      v1::COMPUTED_INDICATOR_EMPLOYER_ON_TIME_SHARE);
+  EXPECT_EQ(Violations(v, v1::AWARD_CATEGORY_PROVINCIAL_GOVERNMENT), Fields{});
+  EXPECT_EQ(Violations(v, v1::AWARD_CATEGORY_MEDIUM_BUSINESS), Fields{});
+  EXPECT_EQ(Violations(v, v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT),
+            Fields{"rubric_version.aspects[0].indicators[0].computed"});
+
+  // The message says which subjects the indicator fits.
+  FieldViolations violations;
+  CheckRubricVersion(v, v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT, "rubric_version", violations);
+  const auto bad = GetBadRequest(violations.ToStatus());
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_NE(bad->field_violations(0).description().find(
+                "employer, province and regency/city subjects only"),
+            std::string::npos)
+      << bad->field_violations(0).description();
+}
+
+TEST(RubricVersionRulesTest, TargetYearIsZeroOrAYearFrom2000To2100) {
+  v1::RubricVersion v = Valid();
+  for (int year : {0, 2000, 2026, 2100}) {
+    v.set_target_year(year);
+    EXPECT_EQ(Violations(v), Fields{}) << year;
+  }
+  for (int year : {-1, 1999, 2101, 20260}) {
+    v.set_target_year(year);
+    EXPECT_EQ(Violations(v), Fields{"rubric_version.target_year"}) << year;
+  }
 }
 
 TEST(RubricVersionRulesTest, StructureIdsAndScoring) {
@@ -225,8 +281,93 @@ TEST(DefaultRubricTest, ParsesValidatesAndSaysItIsConfigurable) {
   EXPECT_EQ(file->version.aspects(2).id(), "performance");
   EXPECT_EQ(file->version.aspects(3).id(), "interview");
   double effective = 0;
-  for (const auto& r : IndicatorSkeletons(file->version)) effective += r.effective_weight();
+  std::map<std::string, double> weights;
+  for (const auto& r : IndicatorSkeletons(file->version)) {
+    effective += r.effective_weight();
+    weights[r.indicator_id()] = r.effective_weight();
+  }
   EXPECT_NEAR(effective, 100, 1e-9);
+  // Performance (40) splits 25 / 15 / 15 / 15 / 20 / 10 among coverage, PU, BPU, growth, gap
+  // and the registered share of employers.
+  EXPECT_NEAR(weights["coverage_ratio"], 10, 1e-9);
+  EXPECT_NEAR(weights["bpu_coverage"], 6, 1e-9);
+  EXPECT_NEAR(weights["employer_registered_share"], 4, 1e-9);
+  EXPECT_NEAR(weights["regional_regulation"], 12, 1e-9);
+}
+
+// Every shipped rubric file, by category: each parses with the loader --rubric_files and
+// `paritrana award rubric load` use, names its category, says its numbers are assumptions and
+// passes every rule of its category.
+TEST(DefaultRubricTest, EveryCategoryShipsAValidRubric) {
+  const std::vector<std::tuple<std::string, std::string, v1::AwardCategory>> files = {
+      {"province", "province-government", v1::AWARD_CATEGORY_PROVINCIAL_GOVERNMENT},
+      {"regency", "regency-government", v1::AWARD_CATEGORY_REGENCY_GOVERNMENT},
+      {"village", "village-government", v1::AWARD_CATEGORY_VILLAGE_GOVERNMENT},
+      {"large_business", "large-business", v1::AWARD_CATEGORY_LARGE_BUSINESS},
+      {"medium_business", "medium-business", v1::AWARD_CATEGORY_MEDIUM_BUSINESS},
+      {"micro_small_business", "micro-small-business", v1::AWARD_CATEGORY_MICRO_SMALL_BUSINESS}};
+  for (const auto& [file_name, rubric_id, category] : files) {
+    SCOPED_TRACE(file_name);
+    absl::StatusOr<RubricFile> file = LoadRubricFile(
+        absl::StrCat(PARITRANA_AWARD_SOURCE_DIR, "/default_rubric_", file_name, ".json"));
+    ASSERT_TRUE(file.ok()) << file.status();
+    EXPECT_EQ(file->rubric_id, rubric_id);
+    EXPECT_EQ(file->rubric.category(), category);
+    EXPECT_NE(file->notice.find("CONFIGURABLE"), std::string::npos);
+    EXPECT_NE(file->notice.find("no official weights"), std::string::npos);
+    EXPECT_NE(file->notice.find("assumption of this project"), std::string::npos);
+    FieldViolations v;
+    CheckResourceId(file->rubric_id, "rubric_id", v);
+    CheckRubric(file->rubric, "rubric", v);
+    CheckRubricVersion(file->version, file->rubric.category(), "version", v);
+    EXPECT_TRUE(v.empty()) << v.ToStatus();
+    double effective = 0;
+    int computed = 0, jury = 0;
+    for (const auto& r : IndicatorSkeletons(file->version)) {
+      effective += r.effective_weight();
+      EXPECT_GT(r.effective_weight(), 0) << r.indicator_id() << ": every indicator counts";
+      (r.source() == v1::INDICATOR_SOURCE_COMPUTED ? computed : jury) += 1;
+    }
+    EXPECT_NEAR(effective, 100, 1e-9);
+    EXPECT_GE(computed, 2);
+    EXPECT_GE(jury, 2);
+  }
+}
+
+// The village rubric judges what a village budget does (APBDes-funded workers) and the village's
+// coverage; the business rubrics compliance (coverage, programmes, on-time bills, arrears),
+// administration and participation, as the published aspects say.
+TEST(DefaultRubricTest, VillageAndBusinessRubricsUseTheirIndicators) {
+  auto computed = [](const std::string& name) {
+    absl::StatusOr<RubricFile> file =
+        LoadRubricFile(absl::StrCat(PARITRANA_AWARD_SOURCE_DIR, "/default_rubric_", name, ".json"));
+    std::set<v1::ComputedIndicator> out;
+    if (!file.ok()) {
+      ADD_FAILURE() << file.status();
+      return out;
+    }
+    for (const auto& a : file->version.aspects()) {
+      for (const auto& i : a.indicators()) {
+        if (i.has_computed()) out.insert(i.computed());
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(computed("village"),
+            (std::set<v1::ComputedIndicator>{v1::COMPUTED_INDICATOR_COVERAGE_RATIO,
+                                             v1::COMPUTED_INDICATOR_BUDGET_FUNDED_WORKERS}));
+  for (const char* business : {"large_business", "medium_business", "micro_small_business"}) {
+    EXPECT_EQ(
+        computed(business),
+        (std::set<v1::ComputedIndicator>{
+            v1::COMPUTED_INDICATOR_COVERAGE_RATIO, v1::COMPUTED_INDICATOR_PROGRAMME_COMPLETENESS,
+            v1::COMPUTED_INDICATOR_EMPLOYER_ON_TIME_SHARE, v1::COMPUTED_INDICATOR_ARREARS_MONTHS}))
+        << business;
+  }
+  const auto province = computed("province");
+  EXPECT_TRUE(province.count(v1::COMPUTED_INDICATOR_EMPLOYER_REGISTERED_SHARE));
+  EXPECT_TRUE(province.count(v1::COMPUTED_INDICATOR_EMPLOYER_ON_TIME_SHARE));
+  EXPECT_TRUE(computed("regency").count(v1::COMPUTED_INDICATOR_EMPLOYER_REGISTERED_SHARE));
 }
 
 TEST(RubricFileTest, RefusesUnknownFieldsAndBadShapes) {

@@ -431,10 +431,7 @@ TEST(ComputedIndicatorTest, NoDenominatorIsNoData) {
         << v1::ComputedIndicator_Name(which);
     EXPECT_FALSE(r.has_raw_value());
   }
-  v1::IndicatorResult e;
-  e.set_computed(v1::COMPUTED_INDICATOR_COVERAGE_RATIO);
-  ComputeEmployerIndicator(e);
-  EXPECT_EQ(e.value_status(), v1::INDICATOR_VALUE_STATUS_NO_DATA);
+  // Employer figures are not coverage: ComputeRegionEmployerIndicator computes those.
 }
 
 TEST(JuryIndicatorTest, CombinesByTheIndicatorsAggregationInAssessorOrder) {

@@ -173,6 +173,7 @@ void ExpectValid(const NationalDataset& data, uint64_t n) {
   const absl::CivilDay today(2026, 1, 1);
   absl::flat_hash_set<std::string> employers, regions, niks, kpjs;
   std::map<std::string, std::string> employer_regency;
+  std::map<std::string, absl::CivilDay> registered;
   int64_t last_number = 0;
   const int64_t base = data.Skeleton([&](const rv1::ImportRow& row) {
     EXPECT_GT(row.row_number(), last_number);
@@ -184,10 +185,13 @@ void ExpectValid(const NationalDataset& data, uint64_t n) {
         EXPECT_TRUE(regions.insert(row.region().name()).second);
         break;
       case rv1::ImportRow::kEmployer:
-        registry::CheckEmployer(row.employer(), "employer", v);
+        registry::CheckEmployer(row.employer(), "employer", today, v);
         EXPECT_TRUE(registry::CheckNpp(row.employer().name().substr(10)).ok());
         EXPECT_TRUE(employers.insert(row.employer().name()).second);
         employer_regency[row.employer().name()] = row.employer().region().substr(8, 5);
+        registered[row.employer().name()] = *ToCivilDay(row.employer().registration_date());
+        EXPECT_LE(registered[row.employer().name()], data.query_date());
+        EXPECT_LE(*ToCivilDay(row.employer().worker_count_date()), data.query_date());
         break;
       case rv1::ImportRow::kBaseline:
         registry::CheckBaseline(row.baseline(), "baseline", v);
@@ -195,6 +199,27 @@ void ExpectValid(const NationalDataset& data, uint64_t n) {
       case rv1::ImportRow::kTarget:
         registry::CheckTarget(row.target(), "target", v);
         break;
+      case rv1::ImportRow::kBill: {
+        // The rules of ContributionBill (resources.proto), the employer emitted before it.
+        const rv1::ContributionBill& b = row.bill();
+        registry::CheckBill(b, "bill", v);
+        const std::string employer = b.name().substr(0, b.name().find("/bills/"));
+        EXPECT_TRUE(employers.contains(employer)) << b.name();
+        const std::string month = b.name().substr(employer.size() + 7);
+        ASSERT_EQ(month.size(), 7u) << b.name();
+        const absl::CivilDay first(std::stoi(month.substr(0, 4)), std::stoi(month.substr(5)), 1);
+        const absl::CivilDay due = *ToCivilDay(b.due_date());
+        EXPECT_EQ(due, absl::CivilDay(absl::CivilMonth(first) + 1) + 14) << b.name();
+        EXPECT_LE(due, data.query_date());
+        EXPECT_GE(b.amount_due_rupiah(), 1);
+        EXPECT_LE(b.amount_paid_rupiah(), b.amount_due_rupiah());
+        EXPECT_EQ(b.has_paid_date(), b.amount_paid_rupiah() == b.amount_due_rupiah());
+        if (b.has_paid_date()) {
+          EXPECT_GE(*ToCivilDay(b.paid_date()), first);
+          EXPECT_LE(*ToCivilDay(b.paid_date()), data.query_date());
+        }
+        break;
+      }
       default:
         ADD_FAILURE() << "unexpected row";
     }
@@ -235,6 +260,8 @@ void ExpectValid(const NationalDataset& data, uint64_t n) {
       if (pe.enrollment().segment() == tv1::SEGMENT_PU) {
         ASSERT_TRUE(employers.contains(pe.enrollment().employer()));
         EXPECT_EQ(employer_regency[pe.enrollment().employer()], p.domicile_region().substr(8, 5));
+        // Nobody works for an employer before it registered.
+        EXPECT_GE(start, registered[pe.enrollment().employer()]) << pe.enrollment().employer();
       }
       if (k + 1 < rows.size()) {  // earlier episodes are terminated before the next one starts
         ASSERT_TRUE(pe.enrollment().has_end_date());
@@ -346,6 +373,123 @@ TEST_F(NationalDatasetTest, JambiReproducesThePublishedRatios) {
   EXPECT_NEAR(ratio("15.07", s.active_by_regency.at("15.07")), 0.2666, 0.01);
   // About 117,000 Dumisake-paid active workers at scale 1.
   EXPECT_NEAR(static_cast<double>(s.active_dumisake) / 0.2, 117'000, 3'000);
+}
+
+// The figures the award's business and village rounds need (scripts/run_award_demo.sh), on the
+// demo's Jambi at scale 0.01: headcounts that match the workers attached, bills of every kind,
+// employers registered in the period, potential employers, the village round's villages with a
+// baseline and village-budget-funded workers.
+TEST_F(NationalDatasetTest, JambiCarriesTheAwardsEmployerAndVillageFigures) {
+  DatasetOptions o;
+  o.shape = DatasetShape::kJambi;
+  o.participants = 5'809;  // scale 0.01, the demo test's
+  o.region_rows = true;
+  const NationalDataset data(RegionTables::SyntheticJambi(3, 3), o);
+  const absl::CivilDay q = data.query_date();
+  std::map<std::string, rv1::Employer> employers;
+  std::map<std::string, std::vector<rv1::ContributionBill>> bills;
+  std::map<std::string, rv1::WorkforceBaseline> baselines;  // by region code
+  int64_t rows = data.Skeleton([&](const rv1::ImportRow& row) {
+    if (row.has_employer()) employers[row.employer().name()] = row.employer();
+    if (row.has_bill()) {
+      bills[row.bill().name().substr(0, row.bill().name().find("/bills/"))].push_back(row.bill());
+    }
+    if (row.has_baseline()) {
+      const std::string& name = row.baseline().name();
+      baselines[name.substr(8, name.find('/', 8) - 8)] = row.baseline();
+    }
+  });
+  // Active workers per employer and active village-budget-funded persons per village.
+  std::map<std::string, int64_t> workers, village_active, village_funded;
+  std::vector<rv1::ParticipantEnrollment> person;
+  for (uint64_t i = 0; i < o.participants; ++i) {
+    data.Person(i, person);
+    const rv1::Enrollment& e = person.back().enrollment();
+    if (e.has_end_date() || *ToCivilDay(e.start_date()) > q ||
+        *ToCivilDay(person.back().contribution().covers_through()) < q) {
+      continue;
+    }
+    if (e.segment() == tv1::SEGMENT_PU) ++workers[e.employer()];
+    ++village_active[e.region().substr(8)];
+    if (e.funding_source() == tv1::FUNDING_SOURCE_VILLAGE_BUDGET) {
+      EXPECT_EQ(e.subsidy_scheme(), "apbdes-1508");
+      ++village_funded[e.region().substr(8)];
+    }
+  }
+  // Bills stay a small share of the rows: about 7 a billed employer, employers 1 in 63 persons.
+  EXPECT_LT(rows, static_cast<int64_t>(o.participants) / 4);
+
+  std::map<rv1::EmployerSizeClass, int> classes;
+  int registered_in_period = 0, on_time = 0, late = 0, unpaid = 0;
+  for (const auto& [name, employer] : employers) {
+    const int64_t headcount = employer.worker_count_declared();
+    const int64_t active = workers[name];
+    // Worker coverage from 60% to 100%.
+    if (active > 0) {
+      EXPECT_GE(static_cast<double>(active) / static_cast<double>(headcount), 0.6 - 1e-9) << name;
+      EXPECT_LE(active, headcount) << name;
+    }
+    // The class follows the headcount (BPS: 1-4, 5-19, 20-99, 100+).
+    const rv1::EmployerSizeClass expected = headcount < 5     ? rv1::EMPLOYER_SIZE_CLASS_MICRO
+                                            : headcount < 20  ? rv1::EMPLOYER_SIZE_CLASS_SMALL
+                                            : headcount < 100 ? rv1::EMPLOYER_SIZE_CLASS_MEDIUM
+                                                              : rv1::EMPLOYER_SIZE_CLASS_LARGE;
+    EXPECT_EQ(employer.size_class(), expected) << name << " " << headcount;
+    const absl::CivilDay since = *ToCivilDay(employer.registration_date());
+    registered_in_period += since >= absl::CivilDay(2024, 1, 1);
+    // Billed every month from Dec 2023 (due 15 Jan) or its registration to Jun 2024 (due 15
+    // Jul), when it has workers.
+    const absl::CivilMonth from = std::max(absl::CivilMonth(2023, 12), absl::CivilMonth(since));
+    const int64_t months = std::max<int64_t>(0, absl::CivilMonth(2024, 6) - from + 1);
+    EXPECT_EQ(static_cast<int64_t>(bills[name].size()), active > 0 ? months : 0) << name;
+    for (const rv1::ContributionBill& b : bills[name]) {
+      EXPECT_NEAR(static_cast<double>(b.amount_due_rupiah()), active * 280'000.0,
+                  active * 14'000.0 + 100);
+      if (!b.has_paid_date()) {
+        ++unpaid;
+      } else if (*ToCivilDay(b.paid_date()) <= *ToCivilDay(b.due_date())) {
+        ++on_time;
+      } else {
+        ++late;
+      }
+    }
+    if (active > 0 && months > 0) ++classes[employer.size_class()];
+  }
+  EXPECT_GT(registered_in_period, 0);
+  EXPECT_GT(on_time, late);
+  EXPECT_GT(late, 0);
+  EXPECT_GT(unpaid, 0);
+  // Every business category has billed employers with workers.
+  EXPECT_GE(classes[rv1::EMPLOYER_SIZE_CLASS_LARGE], 1);
+  EXPECT_GE(classes[rv1::EMPLOYER_SIZE_CLASS_MEDIUM], 1);
+  EXPECT_GE(classes[rv1::EMPLOYER_SIZE_CLASS_SMALL] + classes[rv1::EMPLOYER_SIZE_CLASS_MICRO], 1);
+
+  // Potential employers: at least the registered ones; the province's is the regencies' sum.
+  std::map<std::string, int64_t> registered_by_regency;
+  for (const auto& [name, employer] : employers)
+    ++registered_by_regency[employer.region().substr(8, 5)];
+  int64_t regencies_potential = 0;
+  for (const auto& [code, count] : registered_by_regency) {
+    ASSERT_TRUE(baselines[code].has_potential_employers()) << code;
+    EXPECT_GE(baselines[code].potential_employers(), count) << code;
+    EXPECT_LE(baselines[code].potential_employers(), count / 0.45 + 1) << code;
+    regencies_potential += baselines[code].potential_employers();
+  }
+  EXPECT_EQ(baselines["15"].potential_employers(), regencies_potential);
+
+  // The village round's villages: the desa of 15.08.01, each with a baseline and officials paid
+  // by its budget.
+  ASSERT_EQ(data.judged_villages().size(), 3u);
+  for (const char* village : {"15.08.01.2001", "15.08.01.2002", "15.08.01.2003"}) {
+    ASSERT_TRUE(baselines.contains(village)) << village;
+    EXPECT_GE(baselines[village].potential_workers(), village_active[village]);
+    EXPECT_GE(village_funded[village], 1) << village;
+  }
+  // Nowhere else does a village budget pay.
+  int64_t funded = 0;
+  for (const auto& [village, count] : village_funded) funded += count;
+  EXPECT_EQ(funded, village_funded["15.08.01.2001"] + village_funded["15.08.01.2002"] +
+                        village_funded["15.08.01.2003"]);
 }
 
 // The real catalogue, which set-up installs (or PARITRANA_REGION_CATALOG names another copy).

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "gtest/gtest.h"
+#include "region/validation.h"
 
 namespace paritrana::registry {
 namespace {
@@ -141,6 +142,54 @@ TEST(ActiveCountsTest, RegionAndAncestors) {
   EXPECT_EQ(RegionAndAncestors("15.08.01.2001"),
             (std::vector<std::string>{"15", "15.08", "15.08.01", "15.08.01.2001"}));
   EXPECT_EQ(RegionAndAncestors("15"), (std::vector<std::string>{"15"}));
+}
+
+// An employer's own counts (key: its name) are made of the person's spans with that employer
+// only: a person working for two employers counts for each, with each one's programmes.
+TEST(ActiveCountsTest, EachEmployerCountsItsOwnSpansOfAPerson) {
+  EnrollmentSpan a = Span("15.08.01.2001", 1, D(2024, 1, 1), D(2024, 12, 31), 2);
+  a.employer = "employers/11111111";
+  a.programmes = {1, 2, 3, 4, 5};
+  EnrollmentSpan b = Span("15.71.01.1001", 1, D(2024, 7, 1), D(2025, 3, 31), 2);
+  b.employer = "employers/22222222";
+  const std::vector<EnrollmentSpan> after = {a, b};
+  const auto deltas = PersonDeltas({}, after);
+  const CountKey total{0, 0, 0, ""};
+  const CountKey jp{1, 4, 0, ""};
+  EXPECT_EQ(CountOn(deltas, "employers/11111111", total, D(2024, 6, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, "employers/22222222", total, D(2024, 6, 1)), 0);
+  EXPECT_EQ(CountOn(deltas, "employers/22222222", total, D(2024, 8, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, "employers/11111111", jp, D(2024, 8, 1)), 1);
+  EXPECT_EQ(CountOn(deltas, "employers/22222222", jp, D(2024, 8, 1)), 0);  // JKK, JKM only there
+  EXPECT_EQ(CountOn(deltas, "employers/11111111", total, D(2025, 1, 1)), 0);
+  // The regions count the person once, whatever the employers.
+  EXPECT_EQ(CountOn(deltas, "15", total, D(2024, 8, 1)), 1);
+  // A span without an employer joins no employer's counts.
+  const std::vector<EnrollmentSpan> bpu = {
+      Span("15.08.01.2001", 2, D(2024, 1, 1), D(2024, 12, 31))};
+  for (const AggregateDelta& d : PersonDeltas({}, bpu)) {
+    EXPECT_FALSE(d.key.region.starts_with("employers/")) << d.key.region;
+  }
+  // SpanOf takes the employer from the enrollment.
+  v1::Enrollment e;
+  e.set_name("participants/24000000001/enrollments/e7");
+  e.set_region("regions/15.08");
+  e.set_employer("employers/11111111");
+  *e.mutable_start_date() = ToProtoDate(absl::CivilDay(2024, 1, 1));
+  EXPECT_EQ(SpanOf(e).employer, "employers/11111111");
+}
+
+// CountHolding: persons whose combinations of the segment together hold every programme asked.
+TEST(ActiveCountsTest, CountHoldingNeedsEveryProgramme) {
+  const std::vector<AggregateCount> profiles = {
+      {{"employers/1", "1:1,2,3,4,5:2:"}, 2},       // every PU programme in one enrollment
+      {{"employers/1", "1:1,2,3:2:;1:4,5:2:"}, 3},  // in two enrollments together
+      {{"employers/1", "1:1,2,3:2:"}, 4},           // without JP and JKP
+  };
+  const std::vector<int> all = {1, 2, 3, 4, 5};
+  EXPECT_EQ(CountHolding(profiles, 1, all), 5);
+  EXPECT_EQ(CountHolding(profiles, 1, std::vector<int>{1, 2, 3}), 9);
+  EXPECT_EQ(CountHolding(profiles, 2, all), 0);
 }
 
 }  // namespace

@@ -816,6 +816,54 @@ TEST_P(RegistryStoreConformance, DeltasAccumulateAndCountActiveSumsThePast) {
   EXPECT_TRUE(Count("", 110).empty());
 }
 
+// Keys other than region codes: an employer's own counts ("employers/{npp}") and a region's
+// employer side ("{code}/employers", services/registry/employer_counts.h) are counted like any
+// region, each apart from the others and from the region's own code.
+TEST_P(RegistryStoreConformance, KeysOfEmployersAreCountedApartFromRegions) {
+  const std::vector<AggregateDelta> deltas = {
+      {{"15", "0:0:0:"}, 100, 1},
+      {{"15/employers", "registered"}, 100, 2},
+      {{"15.08/employers", "registered"}, 100, 3},
+      {{"15.08/employers", "late:2024-01-15"}, 120, 1},
+      {{"employers/12345678", "1:1,2:2:"}, 100, 4},
+      {{"employers/12345678", "1:1,2:2:"}, 130, -4},
+  };
+  ASSERT_TRUE(store_->Write([&](RegistryTx& tx) { return tx.AddDeltas(deltas); }).ok());
+  EXPECT_EQ(Count("15", 120), std::vector<std::string>{"15|0:0:0:=1"});
+  EXPECT_EQ(Count("15/employers", 120), std::vector<std::string>{"15/employers|registered=2"});
+  EXPECT_EQ(Count("15.08/employers", 120),
+            (std::vector<std::string>{"15.08/employers|late:2024-01-15=1",
+                                      "15.08/employers|registered=3"}));
+  EXPECT_EQ(Count("employers/12345678", 129),
+            std::vector<std::string>{"employers/12345678|1:1,2:2:=4"});
+  EXPECT_TRUE(Count("employers/12345678", 130).empty());
+  EXPECT_TRUE(Count("15.08", 120).empty());
+  EXPECT_TRUE(Count("employers", 120).empty());
+}
+
+// Bills are kept under their employer: listed by parent, sorted by name (so by month).
+TEST_P(RegistryStoreConformance, BillsAreListedByTheirEmployer) {
+  for (const char* name : {"employers/22222222/bills/2024-01", "employers/11111111/bills/2024-02",
+                           "employers/11111111/bills/2023-12"}) {
+    const std::string parent(absl::string_view(name).substr(0, 18));
+    ASSERT_TRUE(Insert(Kind::kContributionBill, name, parent, "", Body(name)).ok());
+  }
+  ASSERT_TRUE(Insert(Kind::kEmployer, "employers/11111111", "", "15.08", Body("e")).ok());
+  ListQuery q;
+  q.kind = Kind::kContributionBill;
+  q.parent = "employers/11111111";
+  std::vector<StoredResource> rows = List(q);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].name, "employers/11111111/bills/2023-12");
+  EXPECT_EQ(rows[0].body, Body("employers/11111111/bills/2023-12"));
+  EXPECT_EQ(rows[1].name, "employers/11111111/bills/2024-02");
+  q.after_name = "employers/11111111/bills/2023-12";
+  EXPECT_EQ(ListNames(q), std::vector<std::string>{"employers/11111111/bills/2024-02"});
+  q = ListQuery{};
+  q.kind = Kind::kEmployer;
+  EXPECT_EQ(ListNames(q), std::vector<std::string>{"employers/11111111"});
+}
+
 // --- Request ids, generations, sequences, imports ------------------------------------------------
 
 TEST_P(RegistryStoreConformance, RequestIds) {

@@ -194,12 +194,24 @@ DROP TABLE active_deltas_v1, active_deltas_32d_v1, active_deltas_1024d_v1, enrol
 )sql",
     // The audit trail (security/audit.h).
     postgres::kAuditEventsMigration,
+    // 4: employers' own worker counts (key "employers/{npp}") and the employer side of regions
+    // ("{code}/employers", in its province's partition) join the counts, as in the SQLite
+    // backend's version 8: the counts are emptied and the registry recounts everything at its
+    // next start (Registry::RebuildCounts).
+    R"sql(
+TRUNCATE active_deltas, active_deltas_32d, active_deltas_1024d, enrollment_spans;
+INSERT INTO settings (name, value)
+  SELECT 'counts_rebuild', 'pending'
+  WHERE EXISTS (SELECT 1 FROM enrollments) OR EXISTS (SELECT 1 FROM resources WHERE kind = 4)
+  ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+)sql",
 };
 
-// The province of a region code ("15" of "15.08.01.2001"): the partition key of the tables of
-// counts.
+// The province of a key of the counts ("15" of "15.08.01.2001" or of "15/employers"): the
+// partition key of the tables of counts. An employer's key ("employers/{npp}") falls in the
+// default partition.
 absl::string_view ProvinceOf(absl::string_view region) {
-  return region.substr(0, region.find('.'));
+  return region.substr(0, region.find_first_of("./"));
 }
 
 // The tables of active_deltas by resolution: a row of level i sums the days d with

@@ -194,7 +194,7 @@ TEST(PostgresRegistryStoreTest, AStatementTimeoutIsDeadlineExceeded) {
 }
 
 // Schema 2 partitions the tables of counts by province: a database at schema 1 keeps its counts
-// and spans, now in their province's partition.
+// and spans, now in their province's partition (schema 4 then empties them: next test).
 TEST(PostgresRegistryStoreTest, SchemaOneMovesItsCountsIntoProvincePartitions) {
   test_support::TempDir dir("pg-migrate");
   absl::StatusOr<std::string> conninfo = test_support::PostgresDatabaseFor(dir.path());
@@ -215,42 +215,100 @@ TEST(PostgresRegistryStoreTest, SchemaOneMovesItsCountsIntoProvincePartitions) {
     });
     ASSERT_TRUE(filled.ok()) << filled;
   }
-  absl::StatusOr<std::unique_ptr<RegistryStore>> store = OpenPostgresRegistryStore(*conninfo);
-  ASSERT_TRUE(store.ok()) << store.status();
-  absl::Status read = (*store)->Read([](RegistryTx& tx) -> absl::Status {
-    PARITRANA_ASSIGN_OR_RETURN(std::vector<AggregateCount> before, tx.CountActive("15.08", 99));
-    EXPECT_TRUE(before.empty());
-    PARITRANA_ASSIGN_OR_RETURN(std::vector<AggregateCount> during, tx.CountActive("15.08", 150));
-    EXPECT_EQ(during.size(), 1u);
-    if (!during.empty()) {
-      EXPECT_EQ(during[0].active, 1);
-    }
-    PARITRANA_ASSIGN_OR_RETURN(std::vector<AggregateCount> after, tx.CountActive("15.08", 201));
-    EXPECT_TRUE(after.empty());
-    PARITRANA_ASSIGN_OR_RETURN(std::vector<EnrollmentSpan> spans, tx.SpansOn("15.08", 150));
-    EXPECT_EQ(spans.size(), 1u);
-    if (!spans.empty()) {
-      EXPECT_EQ(spans[0].person, 24000000001);
-    }
-    return absl::OkStatus();
-  });
-  ASSERT_TRUE(read.ok()) << read;
-  // The rows are in the partition of province 15, and the schema is at the latest version.
-  auto pool = postgres::ConnectionPool::Open(*conninfo, "registry", PostgresRegistryMigrations());
+  // Schema 3: the rows are in the partition of province 15, with their values.
+  auto pool =
+      postgres::ConnectionPool::Open(*conninfo, "registry", PostgresRegistryMigrations().first(3));
   ASSERT_TRUE(pool.ok()) << pool.status();
   absl::Status checked = (*pool)->Read([](postgres::Connection& c) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(
         postgres::Result rows,
         c.Query("SELECT (SELECT count(*) FROM active_deltas_p15), (SELECT count(*) FROM "
                 "enrollment_spans_p15), (SELECT count(*) FROM active_deltas_other), (SELECT "
-                "version FROM schema_version WHERE store = 'registry')"));
+                "version FROM schema_version WHERE store = 'registry'), (SELECT sum(delta)::bigint "
+                "FROM "
+                "active_deltas_p15 WHERE region = '15.08' AND day <= 150), (SELECT person FROM "
+                "enrollment_spans_p15 WHERE region = '15.08.01.2001')"));
     EXPECT_EQ(rows.Int(0, 0), 2);
     EXPECT_EQ(rows.Int(0, 1), 1);
     EXPECT_EQ(rows.Int(0, 2), 0);
     EXPECT_EQ(rows.Int(0, 3), 3);  // migration 3: the audit trail
+    EXPECT_EQ(rows.Int(0, 4), 1);  // active on day 150
+    EXPECT_EQ(rows.Int(0, 5), 24000000001);
     return absl::OkStatus();
   });
   ASSERT_TRUE(checked.ok()) << checked;
+}
+
+// Schema 4 adds employers' counts to the tables of counts: a database holding employers (or
+// enrollments) has its counts emptied and asks the registry to recount (Registry::RebuildCounts).
+// Afterwards a region's employer key lives in its province's partition, an employer's in the
+// default one.
+TEST(PostgresRegistryStoreTest, SchemaFourEmptiesTheCountsAndAsksForARecount) {
+  test_support::TempDir dir("pg-migrate-4");
+  absl::StatusOr<std::string> conninfo = test_support::PostgresDatabaseFor(dir.path());
+  ASSERT_TRUE(conninfo.ok()) << conninfo.status();
+  {
+    auto v3 = postgres::ConnectionPool::Open(*conninfo, "registry",
+                                             PostgresRegistryMigrations().first(3));
+    ASSERT_TRUE(v3.ok()) << v3.status();
+    absl::Status filled = (*v3)->Write([](postgres::Connection& c) {
+      return c.Exec(
+          "INSERT INTO resources VALUES (4, 'employers/12345678', '', '15.08', decode('0a00', "
+          "'hex'));"
+          "INSERT INTO active_deltas VALUES ('15', '15.08', 100, 'p', 1);"
+          "INSERT INTO active_deltas_32d VALUES ('15', '15.08', 3, 'p', 1);"
+          "INSERT INTO active_deltas_1024d VALUES ('15', '15.08', 0, 'p', 1);"
+          "INSERT INTO enrollment_spans VALUES ('15', '15.08.01.2001', 24000000001, 1, 1, 3, 1, "
+          "'', 100, 200);"
+          "INSERT INTO settings VALUES ('counts_rebuild', 'done')");
+    });
+    ASSERT_TRUE(filled.ok()) << filled;
+  }
+  absl::StatusOr<std::unique_ptr<RegistryStore>> store = OpenPostgresRegistryStore(*conninfo);
+  ASSERT_TRUE(store.ok()) << store.status();
+  absl::Status read = (*store)->Read([](RegistryTx& tx) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(std::vector<AggregateCount> counts, tx.CountActive("15.08", 150));
+    EXPECT_TRUE(counts.empty());
+    PARITRANA_ASSIGN_OR_RETURN(std::vector<EnrollmentSpan> spans, tx.SpansOn("15.08", 150));
+    EXPECT_TRUE(spans.empty());
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> rebuild, tx.GetSetting("counts_rebuild"));
+    EXPECT_EQ(rebuild, "pending");
+    PARITRANA_ASSIGN_OR_RETURN(std::optional<std::string> employer,
+                               tx.Get(Kind::kEmployer, "employers/12345678"));
+    EXPECT_TRUE(employer.has_value());
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(read.ok()) << read;
+
+  const AggregateDelta deltas[] = {{{"15/employers", "registered"}, 100, 1},
+                                   {{"15.08/employers", "registered"}, 100, 1},
+                                   {{"employers/12345678", "1:1,2:2:"}, 100, 1}};
+  ASSERT_TRUE((*store)->Write([&](RegistryTx& tx) { return tx.AddDeltas(deltas); }).ok());
+  auto pool = postgres::ConnectionPool::Open(*conninfo, "registry", PostgresRegistryMigrations());
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  absl::Status checked = (*pool)->Read([](postgres::Connection& c) -> absl::Status {
+    PARITRANA_ASSIGN_OR_RETURN(
+        postgres::Result rows,
+        c.Query("SELECT (SELECT count(*) FROM active_deltas_p15), (SELECT count(*) FROM "
+                "active_deltas_other), (SELECT version FROM schema_version WHERE store = "
+                "'registry')"));
+    EXPECT_EQ(rows.Int(0, 0), 2);
+    EXPECT_EQ(rows.Int(0, 1), 1);
+    EXPECT_EQ(rows.Int(0, 2), 4);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(checked.ok()) << checked;
+  absl::Status counted = (*store)->Read([](RegistryTx& tx) -> absl::Status {
+    for (const char* key : {"15/employers", "15.08/employers", "employers/12345678"}) {
+      PARITRANA_ASSIGN_OR_RETURN(std::vector<AggregateCount> counts, tx.CountActive(key, 100));
+      EXPECT_EQ(counts.size(), 1u) << key;
+      if (!counts.empty()) {
+        EXPECT_EQ(counts[0].active, 1) << key;
+      }
+    }
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(counted.ok()) << counted;
 }
 
 // Registries sharing a database run one stream of an import id at a time, whichever receives it:

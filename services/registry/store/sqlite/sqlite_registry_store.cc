@@ -218,6 +218,19 @@ DROP TABLE nik_index;
 )sql",
     // The audit trail (security/audit.h).
     sqlite::kAuditEventsMigration,
+    // Employers' own worker counts (key "employers/{npp}") and the employer side of regions
+    // ("{code}/employers": registrations and contribution bills) join the counts. The counts are
+    // emptied and the registry recounts everything at its next start (Registry::RebuildCounts),
+    // which also gives employers stored before registration dates their day.
+    R"sql(
+DELETE FROM active_deltas;
+DELETE FROM active_deltas_32d;
+DELETE FROM active_deltas_1024d;
+DELETE FROM enrollment_spans;
+INSERT OR REPLACE INTO settings (name, value)
+  SELECT 'counts_rebuild', 'pending'
+  WHERE EXISTS (SELECT 1 FROM enrollments) OR EXISTS (SELECT 1 FROM resources WHERE kind = 4);
+)sql",
 };
 
 // The tables of active_deltas by resolution: a row of level i sums the days d with

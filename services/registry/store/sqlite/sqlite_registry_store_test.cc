@@ -119,13 +119,13 @@ TEST_F(SqliteRegistryStoreTest, RefusesADatabaseNewerThanTheCode) {
 }
 
 // A database written by schema version 2 (deltas by key at every level, no block tables, every
-// kind in one table) is upgraded when opened: migrations 3 to 6 run, the deltas by key give way to
+// kind in one table) is upgraded when opened: migrations 3 to 8 run, the deltas by key give way to
 // the tables by profile (they cannot be converted), the store asks the registry to recount every
 // person (Registry::RebuildCounts) because it holds enrollments, and participants, enrollments,
 // contributions and NIKs move to their own tables.
 TEST_F(SqliteRegistryStoreTest, MigratesADatabaseOfVersion2AndAsksForARecount) {
   ASSERT_NO_FATAL_FAILURE(WriteProvince15());
-  ASSERT_EQ(UserVersion(path_), 7);
+  ASSERT_EQ(UserVersion(path_), 8);
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
@@ -176,7 +176,7 @@ COMMIT;
 
   auto store = OpenSqlite(dir_);
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ(UserVersion(path_), 7);
+  EXPECT_EQ(UserVersion(path_), 8);
   std::optional<std::string> rebuild;
   std::vector<AggregateCount> counts;
   ASSERT_TRUE((*store)
@@ -234,6 +234,55 @@ COMMIT;
   EXPECT_EQ(in_region[0].name, e);
   ASSERT_EQ(of_enrollment.size(), 1u);
   EXPECT_EQ(of_enrollment[0].name, e + "/contributions/c3");
+}
+
+// Version 8 adds employers' counts to the tables of counts: a database of version 7 holding
+// employers has its counts emptied and asks the registry to recount everything (RebuildCounts),
+// even when an earlier recount was done; one holding neither employers nor enrollments asks for
+// nothing.
+TEST_F(SqliteRegistryStoreTest, MigrationEightEmptiesTheCountsAndAsksForARecount) {
+  for (const bool with_employer : {true, false}) {
+    SCOPED_TRACE(with_employer ? "with an employer" : "empty");
+    test_support::TempDir temp("sqlite_registry_store_v7");
+    const std::string path = temp.path() + "/registry.db";
+    {
+      auto store = OpenSqlite(temp.path());
+      ASSERT_TRUE(store.ok()) << store.status();
+      const AggregateDelta delta{{"15", "1:1,2:0:"}, 100, 3};
+      ASSERT_TRUE((*store)
+                      ->Write([&](RegistryTx& tx) -> absl::Status {
+                        if (with_employer) {
+                          PARITRANA_RETURN_IF_ERROR(
+                              tx.Insert(Kind::kEmployer, "employers/12345678", "", "15.08", "e"));
+                        }
+                        PARITRANA_RETURN_IF_ERROR(tx.AddDeltas(std::span(&delta, 1)));
+                        PARITRANA_RETURN_IF_ERROR(
+                            tx.PutSpan(ActiveSpan("15.08.01.2001", 100, 200, 1)));
+                        return tx.PutSetting("counts_rebuild", "done");
+                      })
+                      .ok());
+    }
+    ASSERT_EQ(UserVersion(path), 8);
+    ASSERT_TRUE(SetUserVersion(path, 7));
+
+    auto store = OpenSqlite(temp.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_EQ(UserVersion(path), 8);
+    std::optional<std::string> rebuild;
+    std::vector<AggregateCount> counts;
+    std::vector<EnrollmentSpan> spans;
+    ASSERT_TRUE((*store)
+                    ->Read([&](RegistryTx& tx) -> absl::Status {
+                      PARITRANA_ASSIGN_OR_RETURN(rebuild, tx.GetSetting("counts_rebuild"));
+                      PARITRANA_ASSIGN_OR_RETURN(counts, tx.CountActive("15", 150));
+                      PARITRANA_ASSIGN_OR_RETURN(spans, tx.SpansOn("15", 150));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    EXPECT_EQ(rebuild, with_employer ? "pending" : "done");
+    EXPECT_TRUE(counts.empty());
+    EXPECT_TRUE(spans.empty());
+  }
 }
 
 }  // namespace
