@@ -278,7 +278,7 @@ std::string TopReasons(const av1::RankedEntry& e, int n) {
 // then screened-out and excluded candidates.
 Table RankingTable(const av1::CategoryResult& result, int reasons) {
   Table t;
-  t.header = {"rank", "region", "name", "total"};
+  t.header = {"rank", "subject", "name", "total"};
   // Aspect columns from the first ranked entry (every entry has the rubric's aspects in order).
   std::vector<std::string> aspects;
   if (!result.ranked().empty()) {

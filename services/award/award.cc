@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "api/pagination.h"
@@ -162,6 +163,13 @@ absl::StatusOr<std::string> ListPage(AwardStore& store, const Request& req, List
         *out->Add() = std::move(item);
         return absl::OkStatus();
       });
+}
+
+// A promoted candidate's id, readable and stable like the CLI's: regions/15.08 -> 15-08,
+// employers/12345678 -> 12345678.
+std::string SubjectId(const std::string& subject) {
+  return absl::StrReplaceAll(
+      absl::StripPrefix(absl::StripPrefix(subject, "regions/"), "employers/"), {{".", "-"}});
 }
 
 std::string RandomId() {
@@ -401,8 +409,9 @@ absl::StatusOr<v1::RubricVersion> Award::UpdateRubricVersion(
   PARITRANA_ASSIGN_OR_RETURN(VersionName vn, ParseVersionName(patch.name(), "rubric_version.name"));
   PARITRANA_ASSIGN_OR_RETURN(
       std::set<std::string> paths,
-      UpdatePaths(req.update_mask(), {"description", "declared_total_weight", "denominator_source",
-                                      "jury_aggregation", "aspects", "gates", "tie_break_order"}));
+      UpdatePaths(req.update_mask(),
+                  {"description", "declared_total_weight", "denominator_source", "jury_aggregation",
+                   "aspects", "gates", "tie_break_order", "target_year"}));
   v1::RubricVersion out;
   PARITRANA_RETURN_IF_ERROR(Write([&](AwardTx& tx) -> absl::Status {
     PARITRANA_ASSIGN_OR_RETURN(out,
@@ -424,6 +433,7 @@ absl::StatusOr<v1::RubricVersion> Award::UpdateRubricVersion(
       if (p == "aspects") *out.mutable_aspects() = patch.aspects();
       if (p == "gates") *out.mutable_gates() = patch.gates();
       if (p == "tie_break_order") *out.mutable_tie_break_order() = patch.tie_break_order();
+      if (p == "target_year") out.set_target_year(patch.target_year());
     }
     FieldViolations v;
     CheckRubricVersion(out, rubric.category(), "rubric_version", v);
@@ -928,6 +938,12 @@ absl::StatusOr<v1::PromoteCandidatesResponse> Award::PromoteCandidates(
             PARITRANA_ASSIGN_OR_RETURN(*resp.add_unchanged(), Parse<v1::Candidate>(*taken));
             continue;
           }
+          // The subject's id unless a hand-registered candidate already holds it.
+          std::string id = SubjectId(e->subject());
+          PARITRANA_ASSIGN_OR_RETURN(
+              std::optional<Record> held,
+              tx.Get(Kind::kCandidate, absl::StrCat(target->name(), "/candidates/", id)));
+          if (held.has_value()) id = RandomId();
           v1::Candidate c;
           c.set_category(result.category());
           c.set_subject(e->subject());
@@ -935,7 +951,7 @@ absl::StatusOr<v1::PromoteCandidatesResponse> Award::PromoteCandidates(
           c.set_promoted_from(evaluation.name());
           c.set_promoted_rank(e->rank());
           PARITRANA_ASSIGN_OR_RETURN(*resp.add_created(),
-                                     InsertCandidate(tx, *target, RandomId(), std::move(c),
+                                     InsertCandidate(tx, *target, id, std::move(c),
                                                      SubjectFacts{e->display_name(), province}));
         }
       }

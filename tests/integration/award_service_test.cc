@@ -854,6 +854,18 @@ TEST_F(AwardServiceTest, RubricVersionsFreezeWhenACycleUsesThem) {
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_EQ(updated->description(), "tuned");
   EXPECT_EQ(updated->declared_total_weight(), 100);
+  // The target year can be set, and is validated.
+  v1::UpdateRubricVersionRequest year;
+  year.mutable_rubric_version()->set_name(version);
+  year.mutable_update_mask()->add_paths("target_year");
+  year.mutable_rubric_version()->set_target_year(1999);
+  EXPECT_EQ(Field(Call(&Stub::UpdateRubricVersion, kAdmin, year).status()),
+            "rubric_version.target_year");
+  year.mutable_rubric_version()->set_target_year(2026);
+  auto with_year = Call(&Stub::UpdateRubricVersion, kAdmin, year);
+  ASSERT_TRUE(with_year.ok()) << with_year.status();
+  EXPECT_EQ(with_year->target_year(), 2026);
+  EXPECT_EQ(with_year->description(), "tuned");
   update.mutable_update_mask()->add_paths("state");
   EXPECT_EQ(Field(Call(&Stub::UpdateRubricVersion, kAdmin, update).status()), "update_mask");
   update.mutable_update_mask()->Clear();

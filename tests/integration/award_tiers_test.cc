@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "platform/errors.h"
@@ -314,7 +315,9 @@ TEST_F(AwardTiersTest, PromotesTheTopRankedOfAPublishedRoundOnceAndTheNationalRo
   EXPECT_TRUE(first->unchanged().empty());
   for (int i = 0; i < first->created_size(); ++i) {
     const v1::Candidate& c = first->created(i);
-    EXPECT_TRUE(absl::StartsWith(c.name(), "cycles/2025-sumatera/candidates/")) << c.name();
+    // Named after the subject: regions/15.01 -> 15-01.
+    EXPECT_EQ(c.name(), absl::StrCat("cycles/2025-sumatera/candidates/",
+                                     absl::StrReplaceAll(c.subject().substr(8), {{".", "-"}})));
     EXPECT_EQ(c.category(), kRegency);
     EXPECT_EQ(c.promoted_from(), kJambiEvaluation);
     EXPECT_EQ(c.promoted_rank(), i + 1);
