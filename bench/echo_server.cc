@@ -2,7 +2,8 @@
 // same ServiceHost as the Paritrana services (same common flags, RPC observer interceptor,
 // health, reflection, keepalive), so the difference between it and a real method is the
 // method's own cost. --bare serves it from a plain grpc::ServerBuilder instead, to measure what
-// the shared bootstrap itself costs per call.
+// the shared bootstrap itself costs per call. --cache_header adds the initial-metadata entry
+// every coverage answer carries (`paritrana-computed-from-cache`), to measure what it costs.
 #include <csignal>
 #include <string>
 
@@ -14,6 +15,8 @@
 
 ABSL_FLAG(bool, bare, false,
           "Serve from a plain grpc::ServerBuilder (no interceptor, health or reflection)");
+ABSL_FLAG(bool, cache_header, false,
+          "Send the coverage service's paritrana-computed-from-cache metadata with each answer");
 
 namespace {
 
@@ -28,10 +31,14 @@ class EchoService final : public paritrana::bench::v1::EchoService::CallbackServ
     } else {
       resp->set_payload(req->payload());
     }
+    if (cache_header_) ctx->AddInitialMetadata("paritrana-computed-from-cache", "true");
     auto* reactor = ctx->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
+
+ private:
+  const bool cache_header_ = absl::GetFlag(FLAGS_cache_header);
 };
 
 int Run() {

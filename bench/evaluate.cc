@@ -13,11 +13,20 @@
 //                    --assessors jury assessments per candidate (every jury indicator), then
 //                    times EvaluateCycle --reps times for each cycle, alternating, and (with
 //                    --coverage) the BatchGetCoverage calls the evaluation makes, made directly.
+//                    With --fit_baselines it first sets each candidate's potential workers so its
+//                    coverage ratio on --period_end lies between 15% and 74% (for a registry
+//                    whose baselines do not match its participants, such as the Jambi one of
+//                    paritrana-bench-import, whose fixed 1.9 million workers leave every regency
+//                    under the rubric's 20% gate).
 //
-// Potential workers are scaled to the generated participants so that coverage ratios fall
-// between about 12% and 72%: some candidates fail the rubric's 20% gate (screening) and the rest
-// are scored and ranked, as in a real cycle. Output: one `RESULT rep=N label=... key=value` line
-// per measurement for scripts/bench.sh, plus a human summary on stderr.
+// --part=registry sets potential workers from the participants active on --period_end so that
+// coverage ratios fall between 15% and 74%: about 1 candidate in 12 fails the rubric's 20% gate
+// (screening) and the rest are scored and ranked, as in a real cycle. A timing of candidates that
+// were all screened out measures nothing, so --part=award fails (exit 1) when fewer than
+// --min_ranked_share of a cycle's candidates are ranked. Output: one
+// `RESULT rep=N label=... key=value` line per measurement for scripts/bench.sh (evaluations with
+// candidates, ranked, screened_out and no_data: screened out for want of a gate value), plus a
+// human summary on stderr.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -60,6 +69,18 @@ ABSL_FLAG(std::string, region_catalog, "",
           "national cycle's candidates (for a registry started with the same catalogue)");
 ABSL_FLAG(std::string, rubric_version, "rubrics/regency-government/versions/1",
           "The regency/city rubric version (the award service's --rubric_files installs it)");
+ABSL_FLAG(std::string, period_start, "2025-01-01", "The cycles' assessment period's first day");
+ABSL_FLAG(std::string, period_end, "2025-06-30",
+          "The cycles' assessment period's last day, on which coverage is measured; "
+          "--part=registry sets potential workers from the participants active on it. For the "
+          "national generator's registries: its query date, 2025-02-28");
+ABSL_FLAG(bool, fit_baselines, false,
+          "--part=award: before the cycles, update each candidate's potential workers (and its "
+          "segments' in proportion) so that its coverage ratio on --period_end lies between 15% "
+          "and 74% of its active persons then (needs --coverage and --registry)");
+ABSL_FLAG(double, min_ranked_share, 0.5,
+          "--part=award: fail (exit 1) when a cycle ranks fewer than this share of its "
+          "candidates: the rest were screened out, and timing them would measure little");
 
 namespace {
 
@@ -133,8 +154,33 @@ std::vector<std::string> Regencies(int n) {
 
 bool InJambi(const std::string& code) { return code.rfind("15.", 0) == 0; }
 
-// Coverage ratio this regency's participants should reach on the end date, 12% to 72%.
-int RatioPercent(size_t index) { return 12 + static_cast<int>(Mix(index) % 61); }
+// Coverage ratio a regency's active participants should reach on the end date, 15% to 74%: with
+// the rubric's 20% gate, 5 in 60 candidates are screened out and the rest ranked.
+int RatioPercent(uint64_t key) { return 15 + static_cast<int>(Mix(key) % 60); }
+
+// A stable hash of a region's name (the same ratio in every run).
+uint64_t HashOf(const std::string& text) {
+  uint64_t h = 0;
+  for (unsigned char c : text) h = Mix(h ^ c);
+  return h;
+}
+
+// The potential workers that put `active` persons at `percent` coverage.
+int64_t PotentialFor(int64_t active, int percent) {
+  return std::max<int64_t>(std::max<int64_t>(1, active),
+                           std::llround(static_cast<double>(active) * 100 / percent));
+}
+
+absl::CivilDay DayFlag(const absl::Flag<std::string>& flag, const char* name) {
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(absl::GetFlag(flag), &day)) {
+    std::fprintf(stderr, "--%s: not a date (YYYY-MM-DD): %s\n", name, absl::GetFlag(flag).c_str());
+    std::exit(2);
+  }
+  return day;
+}
+absl::CivilDay PeriodStart() { return DayFlag(FLAGS_period_start, "period_start"); }
+absl::CivilDay PeriodEnd() { return DayFlag(FLAGS_period_end, "period_end"); }
 
 std::shared_ptr<grpc::Channel> Channel(const std::string& target) {
   grpc::ChannelArguments args;
@@ -213,24 +259,18 @@ int RegistryPart() {
     e->set_sector("C");
     e->set_region(absl::StrCat("regions/", code, ".01.2001"));
     e->set_worker_count_declared(per);
-
-    const int64_t potential = std::max<int64_t>(1, int64_t{per} * 100 / RatioPercent(i));
-    skeleton.push_back(paritrana::bench::Dataset::Baseline2025(code, potential));
-
-    rv1::CoverageTarget* t = skeleton.emplace_back().mutable_target();
-    t->set_name(absl::StrCat("regions/", code, "/targets/2025"));
-    t->set_target_ratio_percent(40 + static_cast<double>(Mix(i ^ 0x7a7a) % 31));
-    t->set_denominator_source(tv1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
   }
-  const size_t skeleton_rows = skeleton.size();
-  Import(*stub, std::move(skeleton), absl::StrCat("eval-skeleton-", absl::ToUnixMicros(t0)));
 
   // Participants: half PU with the regency's employer, the rest BPU, a quarter of those paid by
   // the regency's budget (the budget-funded indicator). Enrollments start between 2024-01-01 and
-  // 2025-06-30 and are paid 12 to 24 months ahead, so coverage grows over the 2025 period.
+  // 2025-06-30 and are paid 12 to 24 months ahead, so coverage grows over the 2025 period; some
+  // have lapsed by the period's end, so the baselines below count those still active then.
+  const absl::CivilDay end = PeriodEnd();
+  std::vector<int64_t> active(regencies.size(), 0);
   std::vector<rv1::ImportRow> people;
   uint64_t index = 0;
-  for (const std::string& code : regencies) {
+  for (size_t r = 0; r < regencies.size(); ++r) {
+    const std::string& code = regencies[r];
     const std::string village = absl::StrCat("regions/", code, ".01.2001");
     for (int k = 0; k < per; ++k, ++index) {
       const uint64_t h = Mix(index ^ 0x5eed);
@@ -277,10 +317,25 @@ int RegistryPart() {
       const int months = 12 + static_cast<int>((h >> 32) % 13);
       c->set_amount_rupiah(amount * months);
       *c->mutable_paid_date() = paritrana::ToProtoDate(start);
-      *c->mutable_covers_through() =
-          paritrana::ToProtoDate(absl::CivilDay(absl::CivilMonth(start) + months) - 1);
+      const absl::CivilDay through = absl::CivilDay(absl::CivilMonth(start) + months) - 1;
+      *c->mutable_covers_through() = paritrana::ToProtoDate(through);
+      if (start <= end && end <= through) ++active[r];
     }
   }
+
+  // Baselines (potential workers from the persons active on the period's end, so the ratio is
+  // RatioPercent's; from all of them when none is) and targets.
+  for (size_t i = 0; i < regencies.size(); ++i) {
+    const std::string& code = regencies[i];
+    skeleton.push_back(paritrana::bench::Dataset::Baseline2025(
+        code, PotentialFor(active[i] > 0 ? active[i] : per, RatioPercent(i))));
+    rv1::CoverageTarget* t = skeleton.emplace_back().mutable_target();
+    t->set_name(absl::StrCat("regions/", code, "/targets/2025"));
+    t->set_target_ratio_percent(40 + static_cast<double>(Mix(i ^ 0x7a7a) % 31));
+    t->set_denominator_source(tv1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
+  }
+  const size_t skeleton_rows = skeleton.size();
+  Import(*stub, std::move(skeleton), absl::StrCat("eval-skeleton-", absl::ToUnixMicros(t0)));
   const size_t participants = people.size();
   Import(*stub, std::move(people), absl::StrCat("eval-participants-", absl::ToUnixMicros(t0)));
   const double seconds = absl::ToDoubleSeconds(absl::Now() - t0);
@@ -307,10 +362,8 @@ class AwardClient final {
     av1::AwardCycle* c = req.mutable_award_cycle();
     c->set_display_name(display);
     c->set_year(2025);
-    *c->mutable_assessment_period()->mutable_start_date() =
-        paritrana::ToProtoDate(absl::CivilDay(2025, 1, 1));
-    *c->mutable_assessment_period()->mutable_end_date() =
-        paritrana::ToProtoDate(absl::CivilDay(2025, 6, 30));
+    *c->mutable_assessment_period()->mutable_start_date() = paritrana::ToProtoDate(PeriodStart());
+    *c->mutable_assessment_period()->mutable_end_date() = paritrana::ToProtoDate(PeriodEnd());
     if (provinces.size() == 1) {
       c->set_province(provinces[0]);
     } else {
@@ -368,8 +421,10 @@ class AwardClient final {
   struct Timed {
     double ms = 0;
     int ranked = 0;
-    int screened = 0;
+    int screened = 0;  // screened out, no_data included
+    int no_data = 0;   // screened out because a gate's indicator had no value
     size_t bytes = 0;
+    std::vector<double> gate_values;  // of the screened out candidates that had one
   };
   Timed Evaluate(const std::string& cycle) {
     av1::EvaluateCycleRequest req;
@@ -385,6 +440,17 @@ class AwardClient final {
     for (const av1::CategoryResult& r : out.results()) {
       t.ranked += r.ranked_count();
       t.screened += r.screened_out_count();
+      for (const av1::ScreenedOutEntry& e : r.screened_out()) {
+        bool missing = false;
+        for (const av1::GateOutcome& g : e.gate_outcomes()) {
+          if (!g.has_value()) {
+            missing = true;
+          } else if (!g.passed()) {
+            t.gate_values.push_back(g.value());
+          }
+        }
+        if (missing) ++t.no_data;
+      }
     }
     t.bytes = out.ByteSizeLong();
     return t;
@@ -401,7 +467,7 @@ class AwardClient final {
 // most 100 regions a call), made directly: the share of the evaluation spent on computed data.
 double CoverageMs(cv1::CoverageService::Stub& stub, const std::vector<std::string>& regions) {
   const absl::Time t0 = absl::Now();
-  for (absl::CivilDay day : {absl::CivilDay(2025, 6, 30), absl::CivilDay(2025, 1, 1)}) {
+  for (absl::CivilDay day : {PeriodEnd(), PeriodStart()}) {
     for (size_t first = 0; first < regions.size(); first += 100) {
       cv1::BatchGetCoverageRequest req;
       for (size_t i = first; i < regions.size() && i < first + 100; ++i) {
@@ -420,6 +486,89 @@ double CoverageMs(cv1::CoverageService::Stub& stub, const std::vector<std::strin
   return absl::ToDoubleMilliseconds(absl::Now() - t0);
 }
 
+// --fit_baselines: each region's potential workers (and its baseline's segments', in proportion)
+// set so that its persons active on the period's end are RatioPercent of them. Regions without a
+// baseline or without active persons are left alone (their candidates stay NO_DATA or screened).
+void FitBaselines(cv1::CoverageService::Stub& coverage, rv1::RegistryService::Stub& registry,
+                  const std::vector<std::string>& regions) {
+  int fitted = 0, skipped = 0;
+  for (size_t first = 0; first < regions.size(); first += 100) {
+    cv1::BatchGetCoverageRequest req;
+    for (size_t i = first; i < regions.size() && i < first + 100; ++i) {
+      req.add_regions(absl::StrCat("regions/", regions[i]));
+    }
+    *req.mutable_date() = paritrana::ToProtoDate(PeriodEnd());
+    req.set_denominator_source(tv1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
+    cv1::BatchGetCoverageResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+    if (grpc::Status s = coverage.BatchGetCoverage(&ctx, req, &resp); !s.ok()) {
+      Fail("BatchGetCoverage (--fit_baselines)", s);
+    }
+    for (const cv1::RegionCoverage& rc : resp.coverages()) {
+      if (!rc.baseline_found() || rc.active_persons() <= 0 || rc.potential_workers() <= 0) {
+        ++skipped;
+        continue;
+      }
+      rv1::GetWorkforceBaselineRequest get;
+      get.set_name(
+          absl::StrCat(rc.region(), "/baselines/", rc.denominator_year(), "-bpjs-potential"));
+      rv1::WorkforceBaseline b;
+      {
+        grpc::ClientContext gctx;
+        gctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+        if (grpc::Status s = registry.GetWorkforceBaseline(&gctx, get, &b); !s.ok()) {
+          Fail(absl::StrCat("GetWorkforceBaseline ", get.name()), s);
+        }
+      }
+      const int64_t potential =
+          PotentialFor(rc.active_persons(), RatioPercent(HashOf(rc.region())));
+      const double factor =
+          static_cast<double>(potential) / static_cast<double>(b.potential_workers());
+      b.set_potential_workers(potential);
+      // Rounded down, so the segments never add up to more than the total.
+      for (rv1::SegmentWorkers& sw : *b.mutable_segment_workers()) {
+        sw.set_potential_workers(
+            static_cast<int64_t>(static_cast<double>(sw.potential_workers()) * factor));
+      }
+      rv1::UpdateWorkforceBaselineRequest update;
+      *update.mutable_workforce_baseline() = b;
+      update.mutable_update_mask()->add_paths("potential_workers");
+      update.mutable_update_mask()->add_paths("segment_workers");
+      rv1::WorkforceBaseline out;
+      grpc::ClientContext uctx;
+      uctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+      if (grpc::Status s = registry.UpdateWorkforceBaseline(&uctx, update, &out); !s.ok()) {
+        Fail(absl::StrCat("UpdateWorkforceBaseline ", b.name()), s);
+      }
+      ++fitted;
+    }
+  }
+  std::fprintf(stderr, "--fit_baselines: %d baselines fitted, %d regions left alone\n", fitted,
+               skipped);
+}
+
+// Fails the benchmark when too few of a cycle's candidates were ranked: its timing would be that
+// of screening, not of scoring and ranking.
+void RequireRanked(const char* cycle, const AwardClient::Timed& t, size_t candidates) {
+  const double share = absl::GetFlag(FLAGS_min_ranked_share);
+  if (static_cast<double>(t.ranked) >= share * static_cast<double>(candidates)) return;
+  std::vector<double> v = t.gate_values;
+  std::sort(v.begin(), v.end());
+  std::fprintf(stderr,
+               "paritrana-bench-evaluate: the %s cycle ranked %d of %zu candidates, under "
+               "--min_ranked_share=%.2f: %d screened out by a gate (%d of them NO_DATA: no value "
+               "for the gated indicator)%s. Its baselines or participants do not fit the "
+               "rubric's gate on %s (see --fit_baselines, --period_end).\n",
+               cycle, t.ranked, candidates, share, t.screened, t.no_data,
+               v.empty() ? ""
+                         : absl::StrFormat("; failed gate values %.2f to %.2f, median %.2f",
+                                           v.front(), v.back(), v[v.size() / 2])
+                               .c_str(),
+               absl::GetFlag(FLAGS_period_end).c_str());
+  std::exit(1);
+}
+
 int AwardPart() {
   const std::vector<std::string> regencies = Regencies(absl::GetFlag(FLAGS_regencies));
   const int assessors = std::max(1, absl::GetFlag(FLAGS_assessors));
@@ -428,11 +577,23 @@ int AwardPart() {
 
   const bool national = absl::GetFlag(FLAGS_national);
   const std::string label = absl::GetFlag(FLAGS_label);
-  const absl::Time t0 = absl::Now();
   std::vector<std::string> jambi;
   for (const std::string& code : national ? regencies : AllRegencies()) {
     if (InJambi(code)) jambi.push_back(code);
   }
+  std::unique_ptr<cv1::CoverageService::Stub> coverage;
+  if (!absl::GetFlag(FLAGS_coverage).empty()) {
+    coverage = cv1::CoverageService::NewStub(Channel(absl::GetFlag(FLAGS_coverage)));
+  }
+  if (absl::GetFlag(FLAGS_fit_baselines)) {
+    if (coverage == nullptr) {
+      std::fprintf(stderr, "--fit_baselines needs --coverage\n");
+      return 2;
+    }
+    auto registry = rv1::RegistryService::NewStub(Channel(absl::GetFlag(FLAGS_registry)));
+    FitBaselines(*coverage, *registry, national ? regencies : jambi);
+  }
+  const absl::Time t0 = absl::Now();
   size_t candidates = jambi.size();
   if (national) {
     std::vector<std::string> provinces;
@@ -453,31 +614,28 @@ int AwardPart() {
   std::fprintf(stderr, "award: %zu candidates in all, %d assessors each, set up in %.1f s\n",
                candidates, assessors, setup_s);
 
-  std::unique_ptr<cv1::CoverageService::Stub> coverage;
-  if (!absl::GetFlag(FLAGS_coverage).empty()) {
-    coverage = cv1::CoverageService::NewStub(Channel(absl::GetFlag(FLAGS_coverage)));
-  }
   // One untimed evaluation of each first: connections, SQLite pages and code paths warm, as on
-  // a service that has been running.
-  if (national) award.Evaluate("bench-national");
-  award.Evaluate("bench-jambi");
+  // a service that has been running. It also checks that most candidates get ranked.
+  if (national) RequireRanked("national", award.Evaluate("bench-national"), regencies.size());
+  RequireRanked("provincial (Jambi)", award.Evaluate("bench-jambi"), jambi.size());
   for (int rep = 1; rep <= reps; ++rep) {
     std::string line;
     if (national) {
       const AwardClient::Timed n = award.Evaluate("bench-national");
       std::printf(
           "RESULT rep=%d label=%s_national candidates=%zu ranked=%d screened_out=%d "
-          "ms=%.1f answer_bytes=%zu\n",
-          rep, label.c_str(), regencies.size(), n.ranked, n.screened, n.ms, n.bytes);
-      line = absl::StrFormat("national %.1f ms (%d ranked, %d screened out), ", n.ms, n.ranked,
-                             n.screened);
+          "no_data=%d ms=%.1f answer_bytes=%zu\n",
+          rep, label.c_str(), regencies.size(), n.ranked, n.screened, n.no_data, n.ms, n.bytes);
+      line = absl::StrFormat("national %.1f ms (%d of %zu ranked, %d screened out, %d NO_DATA), ",
+                             n.ms, n.ranked, regencies.size(), n.screened, n.no_data);
     }
     const AwardClient::Timed j = award.Evaluate("bench-jambi");
     std::printf(
         "RESULT rep=%d label=%s_province candidates=%zu ranked=%d screened_out=%d "
-        "ms=%.1f answer_bytes=%zu\n",
-        rep, label.c_str(), jambi.size(), j.ranked, j.screened, j.ms, j.bytes);
-    absl::StrAppend(&line, absl::StrFormat("Jambi %.1f ms", j.ms));
+        "no_data=%d ms=%.1f answer_bytes=%zu\n",
+        rep, label.c_str(), jambi.size(), j.ranked, j.screened, j.no_data, j.ms, j.bytes);
+    absl::StrAppend(
+        &line, absl::StrFormat("Jambi %.1f ms (%d of %zu ranked)", j.ms, j.ranked, jambi.size()));
     if (coverage != nullptr) {
       // The calls of the largest cycle evaluated.
       const std::vector<std::string>& asked = national ? regencies : jambi;

@@ -23,6 +23,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -35,7 +36,16 @@
 #include "paritrana/coverage/v1/coverage.pb.h"
 #include "paritrana/registry/v1/registry.pb.h"
 
-ABSL_FLAG(std::string, target, "127.0.0.1:50099", "HOST:PORT of the server (plaintext)");
+ABSL_FLAG(std::string, target, "127.0.0.1:50099",
+          "HOST:PORT of the server (plaintext), or several replicas as ipv4:HOST:P1,HOST:P2");
+ABSL_FLAG(std::string, lb, "",
+          "round_robin (a connection per address on each channel, calls spread over them) or "
+          "pick_first (gRPC's default: the first address that answers); default: round_robin "
+          "when --target lists several addresses, as clients/channel.h balances");
+ABSL_FLAG(bool, report_cache, true,
+          "coverage: ask for the paritrana-computed-from-cache header (request metadata "
+          "paritrana-report-cache: true) to count answers from cache; false calls as a caller that "
+          "does not ask, the default of the service");
 ABSL_FLAG(std::string, method, "echo",
           "echo | coverage (GetCoverage) | aggregates (QueryAggregates)");
 ABSL_FLAG(std::string, label, "", "Name printed with the result; default: the method");
@@ -159,6 +169,7 @@ class Load {
     call->ctx.set_deadline(std::chrono::system_clock::now() +
                            absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_deadline)));
     if (!token_.empty()) call->ctx.AddMetadata("authorization", "Bearer " + token_);
+    if (report_cache_) call->ctx.AddMetadata("paritrana-report-cache", "true");
     in_flight_.fetch_add(1, std::memory_order_relaxed);
     const grpc::ByteBuffer& request = target_.requests[n % target_.requests.size()];
     stubs_[n % stubs_.size()]->UnaryCall(&call->ctx, target_.method_path, grpc::StubOptions(),
@@ -226,6 +237,8 @@ class Load {
   Target target_;
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
   std::string token_;
+  const bool report_cache_ =
+      absl::GetFlag(FLAGS_report_cache) && absl::GetFlag(FLAGS_method) == "coverage";
   Clock::time_point window_from_, window_to_;
   std::atomic<int64_t> in_flight_{0};
   std::atomic<bool> checked_{false};
@@ -282,11 +295,21 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  std::string lb = absl::GetFlag(FLAGS_lb);
+  if (lb.empty()) {
+    lb = absl::StrContains(absl::GetFlag(FLAGS_target), ',') ? "round_robin" : "pick_first";
+  }
+  if (lb != "round_robin" && lb != "pick_first") {
+    std::fprintf(stderr, "--lb must be round_robin or pick_first\n");
+    return 2;
+  }
+
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
     grpc::ChannelArguments args;
     args.SetInt("paritrana.bench.channel", i);  // distinct args: a connection per channel
     args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+    args.SetLoadBalancingPolicyName(lb);
     auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_target),
                                              grpc::InsecureChannelCredentials(), args);
     if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
@@ -344,7 +367,7 @@ int main(int argc, char** argv) {
   std::printf(
       "RESULT label=%s method=%s mode=%s concurrency=%d rate=%.0f seconds=%.1f ok=%llu qps=%.1f "
       "p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f mean_us=%.1f errors=%llu "
-      "from_cache=%llu not_from_cache=%llu answer_bytes=%.0f error_codes=%s\n",
+      "from_cache=%llu not_from_cache=%llu answer_bytes=%.0f error_codes=%s lb=%s\n",
       label.c_str(), method.c_str(), open ? "open" : "closed", absl::GetFlag(FLAGS_concurrency),
       open ? absl::GetFlag(FLAGS_rate) : 0.0, seconds, static_cast<unsigned long long>(ok), qps,
       us(50), us(90), us(99), us(99.9), static_cast<double>(r.latency_ns.Max()) / 1000.0,
@@ -352,7 +375,7 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(r.from_cache.load()),
       static_cast<unsigned long long>(r.not_from_cache.load()),
       ok == 0 ? 0.0 : static_cast<double>(r.response_bytes.load()) / static_cast<double>(ok),
-      error_text.empty() ? "none" : error_text.c_str());
+      error_text.empty() ? "none" : error_text.c_str(), lb.c_str());
   std::fflush(stdout);
   // gRPC's threads may still hold callbacks into `load` if a call outlived the drain; leave
   // without running destructors.

@@ -10,7 +10,13 @@ namespace paritrana {
 std::shared_ptr<grpc::Channel> ConnectToService(const std::string& target,
                                                 std::shared_ptr<grpc::ChannelCredentials> creds,
                                                 absl::string_view service) {
+  // round_robin: one connection to every address the target resolves to, and calls spread over
+  // the ready ones. A target naming several replicas ("ipv4:127.0.0.1:P1,127.0.0.1:P2", or a DNS
+  // name with several addresses such as a Kubernetes headless Service) then shares the load and a
+  // retry goes to another replica; gRPC's default, pick_first, would send every call to the first
+  // address that answers. With one address the two behave alike.
   constexpr absl::string_view kServiceConfig = R"json({
+    "loadBalancingConfig": [{"round_robin": {}}],
     "methodConfig": [{
       "name": [{"service": "SERVICE"}],
       "retryPolicy": {

@@ -16,6 +16,10 @@ namespace paritrana {
 // short backoff through the channel's service config, so a callee restarting behind a load
 // balancer is absorbed and one that is down fails within a second; keepalive stays above the
 // servers' 30 s ping floor; reconnects back off from 100 ms to 2 s; answers up to 64 MiB.
+// Calls are balanced round robin over every address `target` resolves to: several replicas are
+// named as "ipv4:HOST:P1,HOST:P2" or by a DNS name listing each (a Kubernetes headless Service,
+// "dns:///NAME-headless:PORT"), and a retry of a call that found one down goes to the next. A
+// name resolving to one virtual IP (a ClusterIP Service) is one connection: one replica.
 std::shared_ptr<grpc::Channel> ConnectToService(const std::string& target,
                                                 std::shared_ptr<grpc::ChannelCredentials> creds,
                                                 absl::string_view service);

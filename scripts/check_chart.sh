@@ -312,6 +312,8 @@ def check_gateway(name, w, docs, expect):
     ports = {p["name"]: p["containerPort"] for p in c.get("ports") or []}
     services = {d["metadata"]["labels"].get("app.kubernetes.io/component"): d for d in docs
                 if d["kind"] == "Service" and d["spec"].get("clusterIP") != "None"}
+    headless = {d["metadata"]["name"] for d in docs
+                if d["kind"] == "Service" and d["spec"].get("clusterIP") == "None"}
     pods = {d["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component"):
             d["spec"]["template"]["metadata"]["labels"] for d in docs
             if d["kind"] in ("Deployment", "StatefulSet")}
@@ -350,7 +352,10 @@ def check_gateway(name, w, docs, expect):
             fail(wname, f"no {callee} Service to call")
             continue
         grpc = [p["port"] for p in svc["spec"]["ports"] if p["name"] == "grpc"]
-        want = f"{svc['metadata']['name']}:{grpc[0] if grpc else '?'}"
+        # Through the headless twin, so that round robin sees every ready pod (clients/channel.h).
+        want = f"dns:///{svc['metadata']['name']}-headless:{grpc[0] if grpc else '?'}"
+        if f"{svc['metadata']['name']}-headless" not in headless:
+            fail(wname, f"no headless Service {svc['metadata']['name']}-headless to resolve {callee}'s pods")
         if last_flag(args, callee, "") != want:
             fail(wname, f"--{callee}={last_flag(args, callee, '')}, expected {want}")
         if policies and grpc and callee in pods:

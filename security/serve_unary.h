@@ -1,12 +1,14 @@
 #pragma once
 
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "platform/errors.h"
 #include "platform/rpc_observer.h"
@@ -59,9 +61,10 @@ inline bool IsWriteMethod(absl::string_view method) {
 }
 
 // Admits the call of `method` ("package.Service/Method"), runs `handler(caller)` in its
-// CallScope, moves its value into `*response`, and finishes the call with its status (or the
-// admission's refusal) on the calling thread. `audit` (may be null) and `request` (may be null;
-// names the resource for the trail, AuditResourceOf) are as described above.
+// CallScope, moves its value (a message, or a grpc::ByteBuffer of one) into `*response`, and
+// finishes the call with its status (or the admission's refusal) on the calling thread. `audit`
+// (may be null) and `request` (may be null; names the resource for the trail, AuditResourceOf) are
+// as described above.
 template <typename Response, typename Handler>
 grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const Authorizer& auth,
                                      AuditLog* audit, std::string method,
@@ -84,14 +87,22 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* ctx, const Aut
     if (audit != nullptr && !recorded_by_rules &&
         (ReadsPersonalData(call.method) || (!status.ok() && IsWriteMethod(call.method)))) {
       // A read that found nothing by name (FindParticipantByNik) is named by its answer.
-      if (call.resource.empty() && result.ok()) call.resource = AuditResourceOf(*result);
+      if constexpr (std::is_base_of_v<google::protobuf::Message, Response>) {
+        if (call.resource.empty() && result.ok()) call.resource = AuditResourceOf(*result);
+      }
       absl::Status recorded = audit->Record(AuditEventOfCall(status));
       if (status.ok() && !recorded.ok()) {
         status = absl::UnavailableError(absl::StrCat(
             "the read could not be recorded in the audit trail: ", recorded.message()));
       }
     }
-    if (status.ok()) *response = *std::move(result);
+    if (status.ok()) {
+      if constexpr (std::is_same_v<Response, grpc::ByteBuffer>) {
+        response->Swap(&*result);  // an answer served as bytes (coverage_service.h)
+      } else {
+        *response = *std::move(result);
+      }
+    }
   }
   reactor->Finish(ToGrpcStatus(status));
   return reactor;

@@ -1,6 +1,5 @@
 #include "services/coverage/coverage.h"
 
-#include <memory>
 #include <optional>
 #include <set>
 
@@ -95,42 +94,87 @@ std::string Question(absl::string_view method, const google::protobuf::Message& 
   return absl::StrCat(kAnswerVersion, ":", method, ":", Fingerprint(normalized).substr(0, 32));
 }
 
+// The in-process key of a coverage answer (GetCoverage, and each region of BatchGetCoverage):
+// what the answer depends on, resolved, spelt out without serializing a request, since it is
+// built on every call, hits included. Every field of GetCoverageRequest is here, as resolved;
+// CoverageKeyTest fails when the request gains one, so that it is added here too.
+std::string CoverageKey(const std::string& region, absl::CivilDay day, const Lens& lens,
+                        int target_year) {
+  return absl::StrCat("coverage:", region, ":", day.year() * 10000 + day.month() * 100 + day.day(),
+                      ":", lens.segment.has_value() ? static_cast<int>(*lens.segment) : -1, ":",
+                      static_cast<int>(lens.source), ":", target_year);
+}
+
+// The normalized GetCoverageRequest of a coverage answer, which names it in Redis.
+v1::GetCoverageRequest CoverageQuestion(const std::string& region, absl::CivilDay day,
+                                        const Lens& lens, bool has_source, int target_year) {
+  v1::GetCoverageRequest single;
+  single.set_region(region);
+  *single.mutable_date() = ToProtoDate(day);
+  if (lens.segment) single.set_segment(*lens.segment);
+  if (has_source) single.set_denominator_source(lens.source);
+  single.set_target_year(target_year);
+  return single;
+}
+
+grpc::Slice SliceOf(const std::string& bytes) { return grpc::Slice(bytes); }
+
+template <typename M>
+bool ParseSlice(const grpc::Slice& bytes, M& out) {
+  return out.ParseFromArray(bytes.begin(), static_cast<int>(bytes.size()));
+}
+
 }  // namespace
 
 template <typename M>
-absl::StatusOr<Answer<M>> Coverage::Cached(const std::string& region, absl::string_view method,
-                                           const google::protobuf::Message& normalized,
-                                           const std::function<absl::StatusOr<M>()>& compute) {
-  const std::string province = Province(region);
+absl::StatusOr<Answer<grpc::Slice>> Coverage::Cached(
+    absl::string_view province, const std::string& local_key,
+    absl::FunctionRef<std::string()> question, absl::FunctionRef<absl::StatusOr<M>()> compute) {
   LocalCache::Ticket ticket;
-  std::string local_key;
   if (local_ != nullptr) {
-    // The request's own bytes: no digest to compute on the hottest path.
-    local_key = absl::StrCat(method, ":", SerializeDeterministic(normalized));
-    if (std::shared_ptr<const google::protobuf::Message> kept =
-            local_->Get(province, local_key, ticket)) {
-      return Answer<M>{static_cast<const M&>(*kept), true};
+    if (std::optional<grpc::Slice> kept = local_->Get(province, local_key, ticket)) {
+      return Answer<grpc::Slice>{*std::move(kept), true};
     }
   }
-  const std::string question = Question(method, normalized);
-  CoverageCache::Lookup lookup = cache_.Get(province, question);
-  Answer<M> answer;
-  if (lookup.value.has_value() && answer.value.ParseFromString(*lookup.value)) {
+  const std::string asked = question();
+  CoverageCache::Lookup lookup = cache_.Get(province, asked);
+  Answer<grpc::Slice> answer;
+  // A value from Redis is sent only if it parses: the MAC proves who wrote it, not that this
+  // release can read it.
+  if (M parsed; lookup.value.has_value() && parsed.ParseFromString(*lookup.value)) {
+    answer.value = SliceOf(*lookup.value);
     answer.from_cache = true;
   } else {
-    PARITRANA_ASSIGN_OR_RETURN(answer.value, compute());
-    if (lookup.available) {
-      cache_.Put(province, lookup.generation, question, answer.value.SerializeAsString());
-    }
+    PARITRANA_ASSIGN_OR_RETURN(const M computed, compute());
+    const std::string bytes = computed.SerializeAsString();
+    if (lookup.available) cache_.Put(province, lookup.generation, asked, bytes);
+    answer.value = SliceOf(bytes);
   }
   if (local_ != nullptr && lookup.available) {
-    local_->Put(province, local_key, ticket, std::make_shared<const M>(answer.value));
+    local_->Put(province, local_key, ticket, answer.value);
   }
   return answer;
 }
 
-absl::StatusOr<Answer<v1::RegionCoverage>> Coverage::GetCoverage(
-    const v1::GetCoverageRequest& req) {
+template <typename M>
+absl::StatusOr<Answer<M>> Coverage::CachedMessage(const std::string& region,
+                                                  absl::string_view method,
+                                                  const google::protobuf::Message& normalized,
+                                                  absl::FunctionRef<absl::StatusOr<M>()> compute) {
+  PARITRANA_ASSIGN_OR_RETURN(
+      Answer<grpc::Slice> bytes,
+      Cached<M>(
+          Province(region), absl::StrCat(method, ":", SerializeDeterministic(normalized)),
+          [&] { return Question(method, normalized); }, compute));
+  Answer<M> answer;
+  answer.from_cache = bytes.from_cache;
+  if (!ParseSlice(bytes.value, answer.value)) {
+    return absl::InternalError(absl::StrCat("a cached ", method, " answer does not parse"));
+  }
+  return answer;
+}
+
+absl::StatusOr<Answer<grpc::Slice>> Coverage::GetCoverage(const v1::GetCoverageRequest& req) {
   FieldViolations v;
   CheckRegion(req.region(), "region", v);
   const std::optional<absl::CivilDay> day =
@@ -140,11 +184,13 @@ absl::StatusOr<Answer<v1::RegionCoverage>> Coverage::GetCoverage(
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   // Asked as answered: the date and the target year resolved, so the same question spelt with
   // or without the defaults shares one cache entry, and different target years never do.
-  v1::GetCoverageRequest normalized = req;
-  *normalized.mutable_date() = ToProtoDate(*day);
-  normalized.set_target_year(target_year);
   return Cached<v1::RegionCoverage>(
-      req.region(), "coverage", normalized, [&]() -> absl::StatusOr<v1::RegionCoverage> {
+      Province(req.region()), CoverageKey(req.region(), *day, lens, target_year),
+      [&] {
+        return Question("coverage", CoverageQuestion(req.region(), *day, lens,
+                                                     req.has_denominator_source(), target_year));
+      },
+      [&]() -> absl::StatusOr<v1::RegionCoverage> {
         QueryAggregatesRequest q = Query({req.region()}, {*day});
         q.add_target_years(target_year);
         PARITRANA_ASSIGN_OR_RETURN(QueryAggregatesResponse s, registry_.QueryAggregates(q));
@@ -169,7 +215,7 @@ absl::StatusOr<Answer<v1::TargetGap>> Coverage::GetTargetGap(const v1::GetTarget
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::GetTargetGapRequest normalized = req;
   *normalized.mutable_date() = ToProtoDate(*day);
-  return Cached<v1::TargetGap>(
+  return CachedMessage<v1::TargetGap>(
       req.region(), "gap", normalized, [&]() -> absl::StatusOr<v1::TargetGap> {
         // The year's last day brings that year's baseline and target along with the counts.
         PARITRANA_ASSIGN_OR_RETURN(
@@ -207,7 +253,7 @@ absl::StatusOr<Answer<v1::RankChildRegionsResponse>> Coverage::RankChildRegions(
   }
   PARITRANA_ASSIGN_OR_RETURN(
       Answer<v1::RankChildRegionsResponse> all,
-      Cached<v1::RankChildRegionsResponse>(
+      CachedMessage<v1::RankChildRegionsResponse>(
           req.parent(), "rank", shape, [&]() -> absl::StatusOr<v1::RankChildRegionsResponse> {
             PARITRANA_ASSIGN_OR_RETURN(
                 QueryAggregatesResponse s,
@@ -265,7 +311,7 @@ absl::StatusOr<Answer<v1::GetCoverageTrendResponse>> Coverage::GetCoverageTrend(
   }
   v1::GetCoverageTrendRequest shape = req;
   *shape.mutable_start_month() = req.start_month();
-  return Cached<v1::GetCoverageTrendResponse>(
+  return CachedMessage<v1::GetCoverageTrendResponse>(
       req.region(), "trend", shape, [&]() -> absl::StatusOr<v1::GetCoverageTrendResponse> {
         QueryAggregatesRequest q;
         q.add_regions(req.region());
@@ -322,22 +368,20 @@ absl::StatusOr<Answer<v1::BatchGetCoverageResponse>> Coverage::BatchGetCoverage(
   misses.add_target_years(target_year);
   for (int i = 0; i < req.regions_size(); ++i) {
     Slot& slot = slots[i];
-    v1::GetCoverageRequest single;
-    single.set_region(req.regions(i));
-    *single.mutable_date() = ToProtoDate(*day);
-    if (lens.segment) single.set_segment(*lens.segment);
-    if (req.has_denominator_source()) single.set_denominator_source(lens.source);
-    single.set_target_year(target_year);  // as GetCoverage normalizes it
     slot.province = Province(req.regions(i));
     if (local_ != nullptr) {
-      slot.local_key = absl::StrCat("coverage:", SerializeDeterministic(single));
-      if (auto kept = local_->Get(slot.province, slot.local_key, slot.ticket)) {
-        slot.cached = static_cast<const v1::RegionCoverage&>(*kept);
+      slot.local_key = CoverageKey(req.regions(i), *day, lens, target_year);
+      v1::RegionCoverage parsed;
+      if (std::optional<grpc::Slice> kept = local_->Get(slot.province, slot.local_key, slot.ticket);
+          kept.has_value() && ParseSlice(*kept, parsed)) {
+        slot.cached = std::move(parsed);
         slot.from_process = true;
         continue;
       }
     }
-    slot.question = Question("coverage", single);
+    slot.question = Question(
+        "coverage",
+        CoverageQuestion(req.regions(i), *day, lens, req.has_denominator_source(), target_year));
     slot.lookup = cache_.Get(slot.province, slot.question);
     v1::RegionCoverage parsed;
     if (slot.lookup.value.has_value() && parsed.ParseFromString(*slot.lookup.value)) {
@@ -355,18 +399,20 @@ absl::StatusOr<Answer<v1::BatchGetCoverageResponse>> Coverage::BatchGetCoverage(
   for (int i = 0; i < req.regions_size(); ++i) {
     Slot& slot = slots[i];
     v1::RegionCoverage* c = out.value.add_coverages();
+    std::string bytes;
     if (slot.cached.has_value()) {
       *c = std::move(*slot.cached);
       if (slot.from_process) continue;
+      bytes = std::move(*slot.lookup.value);
     } else {
       *c = CoverageOf(snapshot, req.regions(i), *day, lens, target_year);
+      bytes = c->SerializeAsString();
       if (slot.lookup.available) {
-        cache_.Put(slot.province, slot.lookup.generation, slot.question, c->SerializeAsString());
+        cache_.Put(slot.province, slot.lookup.generation, slot.question, bytes);
       }
     }
     if (local_ != nullptr && slot.lookup.available) {
-      local_->Put(slot.province, slot.local_key, slot.ticket,
-                  std::make_shared<const v1::RegionCoverage>(*c));
+      local_->Put(slot.province, slot.local_key, slot.ticket, SliceOf(bytes));
     }
   }
   return out;

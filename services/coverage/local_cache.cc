@@ -5,22 +5,21 @@
 
 namespace paritrana::coverage {
 
-std::shared_ptr<const google::protobuf::Message> LocalCache::Get(absl::string_view province,
-                                                                 absl::string_view key,
-                                                                 Ticket& ticket) {
+std::optional<grpc::Slice> LocalCache::Get(absl::string_view province, absl::string_view key,
+                                           Ticket& ticket) {
   absl::ReaderMutexLock lock(&mu_);
   ticket.reset_epoch = reset_epoch_;
   auto p = provinces_.find(province);
   ticket.province_epoch = p == provinces_.end() ? 0 : p->second.epoch;
-  if (p == provinces_.end() || !live_()) return nullptr;
+  if (p == provinces_.end() || !live_()) return std::nullopt;
   auto a = p->second.answers.find(key);
-  if (a == p->second.answers.end()) return nullptr;
+  if (a == p->second.answers.end()) return std::nullopt;
   hits_.fetch_add(1, std::memory_order_relaxed);
   return a->second;
 }
 
 void LocalCache::Put(absl::string_view province, absl::string_view key, const Ticket& ticket,
-                     std::shared_ptr<const google::protobuf::Message> answer) {
+                     grpc::Slice answer) {
   if (max_entries_ == 0 || !live_()) return;
   absl::MutexLock lock(&mu_);
   Province& p = provinces_[province];

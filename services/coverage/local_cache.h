@@ -4,23 +4,26 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "google/protobuf/message.h"
+#include "grpcpp/support/slice.h"
 
 namespace paritrana::coverage {
 
-// Answers kept in the coverage process itself, in front of the Redis cache: a hit costs a hash
-// look-up instead of a Redis round trip, which on a busy 2-core machine is most of a cached
-// answer's cost (bench/analysis.md). It stays exact the same way the Redis cache does, by
-// listening instead of asking: the registry publishes each province it bumps
-// (RedisClient::kGenerationChannel) and the subscriber calls Invalidate(province), which drops the
-// province's answers. Entries are used only while `live()` says that no message can have been
-// missed (RedisSubscriber::live); a (re)subscription calls Reset().
+// Answers kept in the coverage process itself, in front of the Redis cache, as the bytes that go
+// on the wire: a hit costs a hash look-up instead of a Redis round trip, and is sent as it is
+// kept (a grpc::Slice is reference counted, so every call shares one copy of the bytes). The
+// round trip is, on a busy 2-core machine, most of a Redis hit's cost (bench/analysis.md). It stays
+// exact the same way the Redis cache does, by listening instead of asking: the registry publishes
+// each province it bumps (RedisClient::kGenerationChannel) and the subscriber calls
+// Invalidate(province), which drops the province's answers. Entries are used only while `live()`
+// says that no message can have been missed (RedisSubscriber::live); a (re)subscription calls
+// Reset().
 //
 // The race between a reader filling the cache and a write is closed with epochs: a reader takes
 // a Ticket before it reads Redis or the registry, and Put() refuses the answer if the province
@@ -48,12 +51,11 @@ class LocalCache final {
   LocalCache(size_t max_entries, std::function<bool()> live)
       : max_entries_(max_entries), live_(std::move(live)) {}
 
-  // The answer cached for `key` of `province`, or null; fills `ticket` for a later Put().
-  std::shared_ptr<const google::protobuf::Message> Get(absl::string_view province,
-                                                       absl::string_view key, Ticket& ticket);
+  // The serialized answer cached for `key` of `province`, if any; fills `ticket` for a later Put().
+  std::optional<grpc::Slice> Get(absl::string_view province, absl::string_view key, Ticket& ticket);
   // Keeps `answer` unless the province was invalidated or the cache reset since `ticket`.
   void Put(absl::string_view province, absl::string_view key, const Ticket& ticket,
-           std::shared_ptr<const google::protobuf::Message> answer);
+           grpc::Slice answer);
 
   void Invalidate(absl::string_view province);
   void Reset();
@@ -65,7 +67,7 @@ class LocalCache final {
  private:
   struct Province {
     uint64_t epoch = 0;
-    absl::flat_hash_map<std::string, std::shared_ptr<const google::protobuf::Message>> answers;
+    absl::flat_hash_map<std::string, grpc::Slice> answers;
   };
 
   const size_t max_entries_;

@@ -12,7 +12,7 @@ bash "$src/scripts/bench.sh" --quick --no-build --bin "$build" --out "$out" >/de
 rm -f "$out.err"
 fail=0
 # Every read-path row: a number of calls/s and 0 errors (column 8 of the closed-loop table).
-for row in "(a) echo on ServiceHost" "(b) GetCoverage, cache hit (in process)" \
+for row in "(a) echo on ServiceHost" "(a″) echo answering with" "(b) GetCoverage, cache hit (in process, sent" \
            "(b′) GetCoverage, cache hit in Redis" "(c) GetCoverage, no cache" "(c′) QueryAggregates" \
            "(e) award evaluation"; do
   line=$(grep -F "| $row" "$out" | head -1)
@@ -23,7 +23,7 @@ for row in "(a) echo on ServiceHost" "(b) GetCoverage, cache hit (in process)" \
   fi
 done
 for section in "## 2. Scale independence" "## 3. Bulk import" "## 4. Award evaluation" "## 5. National scale" \
-               "## Goals"; do
+               "## Two coverage replicas" "## Soak" "## Goals"; do
   grep -qF "$section" "$out" || { echo "FAIL: no section '$section'" >&2; fail=1; }
 done
 # The (e) row has no percentiles by design (one caller, a few timed calls).

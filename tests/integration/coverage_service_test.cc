@@ -2,7 +2,9 @@
 // service on port 0, and a small Jambi dataset whose figures are computed by hand below.
 #include "services/coverage/coverage_service.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "platform/errors.h"
 #include "redis/redis_subscriber.h"
@@ -148,6 +150,7 @@ class CoverageServiceTest : public ::testing::Test {
                    bool* from_cache = nullptr) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (from_cache != nullptr) ctx.AddMetadata("paritrana-report-cache", "true");
     v1::GetCoverageRequest req;
     req.set_region(region);
     *req.mutable_date() = date;
@@ -169,6 +172,21 @@ class CoverageServiceTest : public ::testing::Test {
   RedisSubscriber* subscriber_ = nullptr;  // coverage_'s; null without the local cache
   std::unique_ptr<v1::CoverageService::Stub> stub_;
 };
+
+TEST_F(CoverageServiceTest, TheCacheHeaderIsSentOnlyToCallersWhoAskForIt) {
+  v1::RegionCoverage c;
+  ASSERT_TRUE(Get("regions/15", D(2025, 6, 30), &c).ok());
+  for (const bool ask : {false, true}) {
+    grpc::ClientContext ctx;
+    if (ask) ctx.AddMetadata("paritrana-report-cache", "true");
+    v1::GetCoverageRequest req;
+    req.set_region("regions/15");
+    *req.mutable_date() = D(2025, 6, 30);
+    ASSERT_TRUE(stub_->GetCoverage(&ctx, req, &c).ok());
+    EXPECT_EQ(ctx.GetServerInitialMetadata().count("paritrana-computed-from-cache"), ask ? 1 : 0)
+        << (ask ? "asked" : "not asked");
+  }
+}
 
 TEST_F(CoverageServiceTest, ProvinceCoverageMatchesHandComputation) {
   v1::RegionCoverage c;
@@ -419,6 +437,70 @@ TEST_F(CoverageLocalCacheTest, AnswersFromProcessUntilTheRegistryAnnouncesAWrite
   EXPECT_EQ(local_->stats().hits, 4);
 }
 
+// GetCoverage as the wire sees it: `request` bytes in, the answer's bytes out, through a generic
+// stub, so that nothing parses or reserializes them on the client side.
+grpc::Status RawGetCoverage(const std::string& address, const std::string& request,
+                            std::string* answer) {
+  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Slice in(request);
+  grpc::ByteBuffer req(&in, 1), resp;
+  grpc::Status status;
+  absl::Notification done;
+  stub.UnaryCall(&ctx, "/paritrana.coverage.v1.CoverageService/GetCoverage", grpc::StubOptions(),
+                 &req, &resp, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  std::vector<grpc::Slice> slices;
+  if (status.ok() && resp.Dump(&slices).ok()) {
+    answer->clear();
+    for (const grpc::Slice& s : slices) answer->append(s.begin(), s.end());
+  }
+  return status;
+}
+
+TEST_F(CoverageLocalCacheTest, AHitIsSentAsTheBytesOfTheComputedAnswer) {
+  WaitUntilLive();
+  v1::GetCoverageRequest req;
+  req.set_region("regions/15.71");
+  *req.mutable_date() = D(2025, 6, 30);
+  std::string computed, hit;
+  ASSERT_TRUE(RawGetCoverage(coverage_->address(), req.SerializeAsString(), &computed).ok());
+  ASSERT_TRUE(RawGetCoverage(coverage_->address(), req.SerializeAsString(), &hit).ok());
+  EXPECT_EQ(local_->stats().hits, 1);
+  EXPECT_EQ(hit, computed);
+  v1::RegionCoverage c;
+  ASSERT_TRUE(c.ParseFromString(hit));
+  EXPECT_EQ(c.region(), "regions/15.71");
+  EXPECT_EQ(c.active_persons(), 3);
+
+  // The same question spelt with its defaults (target year of the date) shares the entry; a
+  // different target year does not.
+  req.set_target_year(2025);
+  ASSERT_TRUE(RawGetCoverage(coverage_->address(), req.SerializeAsString(), &hit).ok());
+  EXPECT_EQ(local_->stats().hits, 2);
+  EXPECT_EQ(hit, computed);
+  req.set_target_year(2026);
+  ASSERT_TRUE(RawGetCoverage(coverage_->address(), req.SerializeAsString(), &hit).ok());
+  EXPECT_EQ(local_->stats().hits, 2);
+
+  // Bytes that are not a GetCoverageRequest fail like a generated method's, and the next call
+  // is served.
+  std::string ignored;
+  grpc::Status bad = RawGetCoverage(coverage_->address(), std::string("\xff\xff\xff", 3), &ignored);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INTERNAL) << bad.error_message();
+  req.set_region("regions/15.7");
+  grpc::Status invalid = RawGetCoverage(coverage_->address(), req.SerializeAsString(), &ignored);
+  EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << invalid.error_message();
+  req.set_region("regions/15.71");
+  req.clear_target_year();
+  ASSERT_TRUE(RawGetCoverage(coverage_->address(), req.SerializeAsString(), &hit).ok());
+  EXPECT_EQ(hit, computed);
+}
+
 TEST_F(CoverageLocalCacheTest, BatchSharesTheProcessCacheWithSingleReads) {
   WaitUntilLive();
   v1::RegionCoverage c;
@@ -433,6 +515,7 @@ TEST_F(CoverageLocalCacheTest, BatchSharesTheProcessCacheWithSingleReads) {
   auto batch = [&](bool expect_from_cache) {
     v1::BatchGetCoverageResponse out;
     grpc::ClientContext ctx;
+    ctx.AddMetadata("paritrana-report-cache", "true");
     EXPECT_TRUE(stub_->BatchGetCoverage(&ctx, req, &out).ok());
     const auto& md = ctx.GetServerInitialMetadata();
     auto it = md.find("paritrana-computed-from-cache");
@@ -534,6 +617,7 @@ TEST_F(CoverageServiceTest, TargetYearChoosesTheTargetAndIsPartOfTheCacheKey) {
 
   auto get = [&](int target_year, v1::RegionCoverage* out, bool* cached) {
     grpc::ClientContext ctx;
+    ctx.AddMetadata("paritrana-report-cache", "true");
     v1::GetCoverageRequest req;
     req.set_region("regions/15");
     *req.mutable_date() = D(2025, 6, 30);

@@ -1012,6 +1012,7 @@ TEST_F(RegistryPostgresTest, AWriteThroughEitherReplicaMovesCoverageOffItsCached
   auto get = [&](const std::string& region, bool* from_cache) -> int64_t {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.AddMetadata("paritrana-report-cache", "true");
     coverage::v1::GetCoverageRequest req;
     req.set_region(region);
     *req.mutable_date() = Date(absl::CivilDay(2025, 6, 30));

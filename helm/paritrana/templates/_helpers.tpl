@@ -93,10 +93,13 @@ app.kubernetes.io/part-of: paritrana
 {{- end -}}
 {{- end -}}
 
-{{/* Address another service is called at: its Service name and gRPC port. */}}
+{{/* Address another service is called at: its headless Service, through gRPC's DNS resolver,
+so that a caller resolves every ready pod and its channel spreads calls over them (round robin,
+clients/channel.h); the ClusterIP name would pin each caller to one pod. The certificates name
+the headless Service too. */}}
 {{- define "paritrana.address" -}}
 {{- $v := index .ctx.Values .component -}}
-{{- printf "%s:%d" (include "paritrana.componentName" .) (int $v.port) -}}
+{{- printf "dns:///%s-headless:%d" (include "paritrana.componentName" .) (int $v.port) -}}
 {{- end -}}
 
 {{/* Effective security switches. dev.insecure overrides everything: plaintext, no --production. */}}

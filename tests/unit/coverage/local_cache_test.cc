@@ -10,14 +10,16 @@
 namespace paritrana::coverage {
 namespace {
 
-std::shared_ptr<const google::protobuf::Message> Answer(int64_t persons) {
-  auto c = std::make_shared<v1::RegionCoverage>();
-  c->set_active_persons(persons);
-  return c;
+grpc::Slice Answer(int64_t persons) {
+  v1::RegionCoverage c;
+  c.set_active_persons(persons);
+  return grpc::Slice(c.SerializeAsString());
 }
 
-int64_t Persons(const std::shared_ptr<const google::protobuf::Message>& m) {
-  return static_cast<const v1::RegionCoverage&>(*m).active_persons();
+int64_t Persons(const std::optional<grpc::Slice>& bytes) {
+  v1::RegionCoverage c;
+  EXPECT_TRUE(c.ParseFromArray(bytes->begin(), static_cast<int>(bytes->size())));
+  return c.active_persons();
 }
 
 class LocalCacheTest : public ::testing::Test {
@@ -28,14 +30,14 @@ class LocalCacheTest : public ::testing::Test {
 
 TEST_F(LocalCacheTest, KeepsAnAnswerFilledUnderAValidTicket) {
   LocalCache::Ticket t;
-  EXPECT_EQ(cache_.Get("15", "q", t), nullptr);
+  EXPECT_EQ(cache_.Get("15", "q", t), std::nullopt);
   cache_.Put("15", "q", t, Answer(3));
   LocalCache::Ticket again;
   auto hit = cache_.Get("15", "q", again);
-  ASSERT_NE(hit, nullptr);
+  ASSERT_NE(hit, std::nullopt);
   EXPECT_EQ(Persons(hit), 3);
-  EXPECT_EQ(cache_.Get("15", "other", again), nullptr);
-  EXPECT_EQ(cache_.Get("16", "q", again), nullptr);
+  EXPECT_EQ(cache_.Get("15", "other", again), std::nullopt);
+  EXPECT_EQ(cache_.Get("16", "q", again), std::nullopt);
   EXPECT_EQ(cache_.stats().hits, 1);
   EXPECT_EQ(cache_.stats().entries, 1);
 }
@@ -46,14 +48,14 @@ TEST_F(LocalCacheTest, RefusesAnAnswerReadBeforeAnInvalidationOfItsProvince) {
   cache_.Invalidate("15");  // a write landed while the answer was being computed
   cache_.Put("15", "q", t, Answer(3));
   LocalCache::Ticket again;
-  EXPECT_EQ(cache_.Get("15", "q", again), nullptr);
+  EXPECT_EQ(cache_.Get("15", "q", again), std::nullopt);
 
   // Another province's invalidation does not void the ticket.
   LocalCache::Ticket other;
   cache_.Get("15", "q", other);
   cache_.Invalidate("16");
   cache_.Put("15", "q", other, Answer(4));
-  ASSERT_NE(cache_.Get("15", "q", again), nullptr);
+  ASSERT_NE(cache_.Get("15", "q", again), std::nullopt);
 }
 
 TEST_F(LocalCacheTest, InvalidationDropsOnlyThatProvince) {
@@ -63,8 +65,8 @@ TEST_F(LocalCacheTest, InvalidationDropsOnlyThatProvince) {
   cache_.Get("16", "q", t);
   cache_.Put("16", "q", t, Answer(5));
   cache_.Invalidate("15");
-  EXPECT_EQ(cache_.Get("15", "q", t), nullptr);
-  ASSERT_NE(cache_.Get("16", "q", t), nullptr);
+  EXPECT_EQ(cache_.Get("15", "q", t), std::nullopt);
+  ASSERT_NE(cache_.Get("16", "q", t), std::nullopt);
   EXPECT_EQ(cache_.stats().entries, 1);
   EXPECT_EQ(cache_.stats().invalidations, 1);
 }
@@ -76,9 +78,9 @@ TEST_F(LocalCacheTest, ResetDropsEverythingAndVoidsOutstandingTickets) {
   LocalCache::Ticket outstanding;
   cache_.Get("16", "q", outstanding);
   cache_.Reset();
-  EXPECT_EQ(cache_.Get("15", "q", t), nullptr);
+  EXPECT_EQ(cache_.Get("15", "q", t), std::nullopt);
   cache_.Put("16", "q", outstanding, Answer(5));
-  EXPECT_EQ(cache_.Get("16", "q", t), nullptr);
+  EXPECT_EQ(cache_.Get("16", "q", t), std::nullopt);
   EXPECT_EQ(cache_.stats().entries, 0);
 }
 
@@ -87,11 +89,11 @@ TEST_F(LocalCacheTest, ServesAndStoresNothingWhileNotLive) {
   cache_.Get("15", "q", t);
   cache_.Put("15", "q", t, Answer(3));
   live_ = false;
-  EXPECT_EQ(cache_.Get("15", "q", t), nullptr);
+  EXPECT_EQ(cache_.Get("15", "q", t), std::nullopt);
   cache_.Put("15", "r", t, Answer(4));
   live_ = true;
-  EXPECT_EQ(cache_.Get("15", "r", t), nullptr);
-  EXPECT_NE(cache_.Get("15", "q", t), nullptr);
+  EXPECT_EQ(cache_.Get("15", "r", t), std::nullopt);
+  EXPECT_NE(cache_.Get("15", "q", t), std::nullopt);
 }
 
 TEST(LocalCacheCapacityTest, EmptiesWhenFullAndNeverHoldsMoreThanTheBound) {
@@ -102,7 +104,7 @@ TEST(LocalCacheCapacityTest, EmptiesWhenFullAndNeverHoldsMoreThanTheBound) {
     cache.Get("15", key, t);
     cache.Put("15", key, t, Answer(i));
     EXPECT_LE(cache.stats().entries, 3);
-    ASSERT_NE(cache.Get("15", key, t), nullptr) << "the newest answer is always kept";
+    ASSERT_NE(cache.Get("15", key, t), std::nullopt) << "the newest answer is always kept";
   }
   EXPECT_GT(cache.stats().evictions, 0);
 }
@@ -112,7 +114,7 @@ TEST(LocalCacheCapacityTest, ZeroEntriesKeepsNothing) {
   LocalCache::Ticket t;
   cache.Get("15", "q", t);
   cache.Put("15", "q", t, Answer(1));
-  EXPECT_EQ(cache.Get("15", "q", t), nullptr);
+  EXPECT_EQ(cache.Get("15", "q", t), std::nullopt);
 }
 
 }  // namespace
