@@ -463,24 +463,33 @@ class AwardClient final {
   std::unique_ptr<av1::AwardService::Stub> stub_;
 };
 
+// One BatchGetCoverage of regions[first, first + 100) on `day`, as the evaluation asks it (BPJS
+// potential as the denominator); exits the benchmark when it fails.
+cv1::BatchGetCoverageResponse BatchOf100(cv1::CoverageService::Stub& stub,
+                                         const std::vector<std::string>& regions, size_t first,
+                                         absl::CivilDay day) {
+  cv1::BatchGetCoverageRequest req;
+  for (size_t i = first; i < regions.size() && i < first + 100; ++i) {
+    req.add_regions(absl::StrCat("regions/", regions[i]));
+  }
+  *req.mutable_date() = paritrana::ToProtoDate(day);
+  req.set_denominator_source(tv1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
+  cv1::BatchGetCoverageResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  if (grpc::Status s = stub.BatchGetCoverage(&ctx, req, &resp); !s.ok()) {
+    Fail("BatchGetCoverage", s);
+  }
+  return resp;
+}
+
 // The BatchGetCoverage calls an evaluation of `regions` makes (end and start of the period, at
 // most 100 regions a call), made directly: the share of the evaluation spent on computed data.
 double CoverageMs(cv1::CoverageService::Stub& stub, const std::vector<std::string>& regions) {
   const absl::Time t0 = absl::Now();
   for (absl::CivilDay day : {PeriodEnd(), PeriodStart()}) {
     for (size_t first = 0; first < regions.size(); first += 100) {
-      cv1::BatchGetCoverageRequest req;
-      for (size_t i = first; i < regions.size() && i < first + 100; ++i) {
-        req.add_regions(absl::StrCat("regions/", regions[i]));
-      }
-      *req.mutable_date() = paritrana::ToProtoDate(day);
-      req.set_denominator_source(tv1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
-      cv1::BatchGetCoverageResponse resp;
-      grpc::ClientContext ctx;
-      ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-      if (grpc::Status s = stub.BatchGetCoverage(&ctx, req, &resp); !s.ok()) {
-        Fail("BatchGetCoverage", s);
-      }
+      BatchOf100(stub, regions, first, day);
     }
   }
   return absl::ToDoubleMilliseconds(absl::Now() - t0);
@@ -493,18 +502,7 @@ void FitBaselines(cv1::CoverageService::Stub& coverage, rv1::RegistryService::St
                   const std::vector<std::string>& regions) {
   int fitted = 0, skipped = 0;
   for (size_t first = 0; first < regions.size(); first += 100) {
-    cv1::BatchGetCoverageRequest req;
-    for (size_t i = first; i < regions.size() && i < first + 100; ++i) {
-      req.add_regions(absl::StrCat("regions/", regions[i]));
-    }
-    *req.mutable_date() = paritrana::ToProtoDate(PeriodEnd());
-    req.set_denominator_source(tv1::DENOMINATOR_SOURCE_BPJS_POTENTIAL);
-    cv1::BatchGetCoverageResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
-    if (grpc::Status s = coverage.BatchGetCoverage(&ctx, req, &resp); !s.ok()) {
-      Fail("BatchGetCoverage (--fit_baselines)", s);
-    }
+    const cv1::BatchGetCoverageResponse resp = BatchOf100(coverage, regions, first, PeriodEnd());
     for (const cv1::RegionCoverage& rc : resp.coverages()) {
       if (!rc.baseline_found() || rc.active_persons() <= 0 || rc.potential_workers() <= 0) {
         ++skipped;

@@ -1,8 +1,10 @@
 #include "platform/server.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -36,6 +38,10 @@ ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(5),
           "On SIGTERM, how long to report NOT_SERVING before refusing new calls");
 ABSL_FLAG(absl::Duration, shutdown_deadline, absl::Seconds(10),
           "After the grace period, how long in-flight calls may run before they are cancelled");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
+          "How long a client connection takes new calls before the server asks the client to "
+          "reconnect (GOAWAY; calls in flight finish on the old connection), so callers find "
+          "replicas added since they connected; 0: never");
 ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
           "How often dependency probes run to update health");
 ABSL_FLAG(std::string, log_level, "info", "Minimum log level: debug, info, warn or error");
@@ -77,6 +83,10 @@ ServerOptions ServerOptionsFromFlags(std::string service_name, int default_port)
   o.drain_grace = absl::GetFlag(FLAGS_drain_grace);
   o.shutdown_deadline = absl::GetFlag(FLAGS_shutdown_deadline);
   o.health_interval = absl::GetFlag(FLAGS_health_interval);
+  o.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  if (o.max_connection_age < absl::ZeroDuration()) {
+    ExitOnBadFlags(absl::InvalidArgumentError("--max_connection_age must not be negative"));
+  }
 
   o.reflection = absl::GetFlag(FLAGS_reflection);
 
@@ -135,6 +145,18 @@ absl::StatusOr<std::unique_ptr<ServiceHost>> ServiceHost::Start(
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
   // Idle connections are closed after 30 min so long-lived clients rebalance across replicas.
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 30 * 60 * 1000 /*30 min*/);
+  // Busy connections are never idle: past their age the client is sent GOAWAY, reconnects and
+  // resolves its target again (a dns:/// name then lists replicas added since). The grace is
+  // unlimited, because calls in flight must finish on the old connection: an import stream of a
+  // whole country runs for most of an hour. gRPC adds its own jitter of +-10% to the age.
+  if (o.max_connection_age > absl::ZeroDuration()) {
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_MS,
+        static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(o.max_connection_age),
+                                           std::numeric_limits<int>::max())));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               std::numeric_limits<int>::max());
+  }
 
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
   observers.push_back(MakeRpcObserverFactory(&host->gate_));

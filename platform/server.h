@@ -44,6 +44,9 @@ struct ServerOptions {
   absl::Duration drain_grace = absl::Seconds(5);         // NOT_SERVING before refusing new calls
   absl::Duration shutdown_deadline = absl::Seconds(10);  // then in-flight calls are cancelled
   absl::Duration health_interval = absl::Seconds(1);
+  // Past this age a client connection is asked to reconnect (GOAWAY) and its calls in flight
+  // finish; zero: never. See --max_connection_age.
+  absl::Duration max_connection_age = absl::Minutes(5);
   // gRPC server reflection (grpcurl, buf curl). It lists services and messages, never data, and
   // needs no credential; --reflection=false turns it off. Once on, it is on for the process.
   bool reflection = true;

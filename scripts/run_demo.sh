@@ -57,8 +57,12 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-port_of() {  # waits for a service's "listening" log line and prints its port
-  for _ in $(seq 300); do
+# Waits for a service's "listening" log line and prints its port. Generous: a registry loading the
+# national catalogue (91,599 regions in one transaction) before it listens takes several seconds on
+# SQLite and up to a minute on PostgreSQL on a busy 2-core machine; a process that exits ends the
+# wait at once.
+port_of() {
+  for _ in $(seq 2400); do
     p=$(grep -o '"msg":"listening".*"port":[0-9]*' "$1" 2>/dev/null | grep -o '[0-9]*$' || true)
     [[ -n $p ]] && { echo "$p"; return; }
     kill -0 "${pids[-1]}" 2>/dev/null || break

@@ -90,9 +90,11 @@ const typename Map::mapped_type* Find(const Map& map, const std::string& key) {
   return it != map.end() ? &it->second : nullptr;
 }
 
-absl::StatusOr<std::vector<v1::CategoryResult>> Evaluate(const CycleSnapshot& snapshot,
-                                                         Directory& registry,
-                                                         CoverageSource& coverage) {
+}  // namespace
+
+absl::StatusOr<std::vector<v1::CategoryResult>> EvaluateSnapshot(const CycleSnapshot& snapshot,
+                                                                 Directory& registry,
+                                                                 CoverageSource& coverage) {
   PARITRANA_ASSIGN_OR_RETURN(absl::CivilDay start,
                              ToCivilDay(snapshot.cycle.assessment_period().start_date()));
   PARITRANA_ASSIGN_OR_RETURN(absl::CivilDay end,
@@ -187,14 +189,6 @@ absl::StatusOr<std::vector<v1::CategoryResult>> Evaluate(const CycleSnapshot& sn
                                     std::move(values), std::move(excluded)));
   }
   return results;
-}
-
-}  // namespace
-
-absl::StatusOr<std::vector<v1::CategoryResult>> EvaluateSnapshot(const CycleSnapshot& snapshot,
-                                                                 Directory& registry,
-                                                                 CoverageSource& coverage) {
-  return Evaluate(snapshot, registry, coverage);
 }
 
 }  // namespace paritrana::award

@@ -117,8 +117,6 @@ v1::GetCoverageRequest CoverageQuestion(const std::string& region, absl::CivilDa
   return single;
 }
 
-grpc::Slice SliceOf(const std::string& bytes) { return grpc::Slice(bytes); }
-
 template <typename M>
 bool ParseSlice(const grpc::Slice& bytes, M& out) {
   return out.ParseFromArray(bytes.begin(), static_cast<int>(bytes.size()));
@@ -142,13 +140,13 @@ absl::StatusOr<Answer<grpc::Slice>> Coverage::Cached(
   // A value from Redis is sent only if it parses: the MAC proves who wrote it, not that this
   // release can read it.
   if (M parsed; lookup.value.has_value() && parsed.ParseFromString(*lookup.value)) {
-    answer.value = SliceOf(*lookup.value);
+    answer.value = grpc::Slice(*lookup.value);
     answer.from_cache = true;
   } else {
     PARITRANA_ASSIGN_OR_RETURN(const M computed, compute());
     const std::string bytes = computed.SerializeAsString();
     if (lookup.available) cache_.Put(province, lookup.generation, asked, bytes);
-    answer.value = SliceOf(bytes);
+    answer.value = grpc::Slice(bytes);
   }
   if (local_ != nullptr && lookup.available) {
     local_->Put(province, local_key, ticket, answer.value);
@@ -412,7 +410,7 @@ absl::StatusOr<Answer<v1::BatchGetCoverageResponse>> Coverage::BatchGetCoverage(
       }
     }
     if (local_ != nullptr && slot.lookup.available) {
-      local_->Put(slot.province, slot.local_key, slot.ticket, SliceOf(bytes));
+      local_->Put(slot.province, slot.local_key, slot.ticket, grpc::Slice(bytes));
     }
   }
   return out;

@@ -568,12 +568,13 @@ absl::StatusOr<v1::Employer> Registry::CreateEmployer(const v1::CreateEmployerRe
   PARITRANA_RETURN_IF_ERROR(v.ToStatus());
   v1::Employer e = req.employer();
   e.set_name(absl::StrCat("employers/", req.employer_id()));
-  return Idempotent<v1::Employer>(*this, "CreateEmployer", req.request_id(), Fingerprint(req),
-                                  Kind::kEmployer, [&](Writer& w) -> absl::StatusOr<v1::Employer> {
-                                    PARITRANA_ASSIGN_OR_RETURN(auto written,
-                                                               w.PutEmployer(e, true));
-                                    return written.resource;
-                                  });
+  return Idempotent<v1::Employer>(
+      *this, "CreateEmployer", req.request_id(), Fingerprint(req), Kind::kEmployer,
+      [&](Writer& w) -> absl::StatusOr<v1::Employer> {
+        PARITRANA_ASSIGN_OR_RETURN(auto written,
+                                   w.PutEmployer(e, /*create_only=*/true, /*import_row=*/false));
+        return written.resource;
+      });
 }
 
 absl::StatusOr<v1::Employer> Registry::GetEmployer(const v1::GetEmployerRequest& req) {
@@ -614,7 +615,8 @@ absl::StatusOr<v1::Employer> Registry::UpdateEmployer(const v1::UpdateEmployerRe
       v.Add("employer.registration_date", "cannot be cleared: every employer has one");
     }
     PARITRANA_RETURN_IF_ERROR(v.ToStatus());
-    PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutEmployer(out, false));
+    PARITRANA_ASSIGN_OR_RETURN(auto written,
+                               w.PutEmployer(out, /*create_only=*/false, /*import_row=*/false));
     out = written.resource;
     return absl::OkStatus();
   }));

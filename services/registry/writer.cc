@@ -321,7 +321,7 @@ absl::StatusOr<Written<v1::CoverageTarget>> Writer::PutTarget(const v1::Coverage
 }
 
 absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& input,
-                                                          bool create_only) {
+                                                          bool create_only, bool import_row) {
   PARITRANA_RETURN_IF_ERROR(RequireRegion(input.region(), "employer.region"));
   v1::Employer e = input;
   TrimText(e);
@@ -342,6 +342,12 @@ absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& in
   if (!e.has_registration_date()) {
     *e.mutable_registration_date() =
         stored->has_registration_date() ? stored->registration_date() : ToProtoDate(today_);
+  }
+  // Likewise the day of the headcount, while the row restates the recorded headcount; a new
+  // headcount without its day has no known day.
+  if (import_row && !e.has_worker_count_date() && stored->has_worker_count_date() &&
+      e.worker_count_declared() == stored->worker_count_declared()) {
+    *e.mutable_worker_count_date() = stored->worker_count_date();
   }
   e.mutable_create_time()->CopyFrom(stored->create_time());
   if (SameContent(e, *stored)) return Written<v1::Employer>{*stored, Outcome::kUnchanged};

@@ -553,6 +553,43 @@ TEST_P(EmployerFiguresTest, RegistrationDatesDefaultToTodayAndMoveTheCounts) {
   EXPECT_TRUE(MessageDifferencer::Equals(cleared->registration_date(), Date(2024, 1, 1)));
 }
 
+// An import row is the whole employer, but without its days it keeps the recorded ones: the
+// registration day always, the headcount's day while the row restates the recorded headcount.
+TEST_P(EmployerFiguresTest, AnImportRowWithoutItsDaysKeepsTheRecordedOnes) {
+  ASSERT_NO_FATAL_FAILURE(Populate());
+  v1::GetEmployerRequest get;
+  get.set_name(kA);
+  auto stored = Call(&Stub::GetEmployer, get);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_TRUE(MessageDifferencer::Equals(stored->worker_count_date(), Date(2024, 1, 10)));
+
+  v1::ImportRow row;
+  row.set_row_number(1);
+  *row.mutable_employer() = *stored;
+  row.mutable_employer()->clear_registration_date();
+  row.mutable_employer()->clear_worker_count_date();
+  row.mutable_employer()->clear_create_time();
+  row.mutable_employer()->clear_update_time();
+  auto same = Import("employer-restated", {row});
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(same->rows_unchanged(), 1);
+  auto kept = Call(&Stub::GetEmployer, get);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_TRUE(MessageDifferencer::Equals(kept->registration_date(), Date(2023, 3, 1)));
+  EXPECT_TRUE(MessageDifferencer::Equals(kept->worker_count_date(), Date(2024, 1, 10)));
+
+  // A new headcount without its day: the day is unknown, not the old headcount's.
+  row.mutable_employer()->set_worker_count_declared(9);
+  auto recounted = Import("employer-recounted", {row});
+  ASSERT_TRUE(recounted.ok()) << recounted.status();
+  EXPECT_EQ(recounted->rows_accepted(), 1);
+  auto updated = Call(&Stub::GetEmployer, get);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->worker_count_declared(), 9);
+  EXPECT_FALSE(updated->has_worker_count_date());
+  EXPECT_TRUE(MessageDifferencer::Equals(updated->registration_date(), Date(2023, 3, 1)));
+}
+
 TEST_P(EmployerFiguresTest, ListsAnEmployersBillsByMonthInPages) {
   ASSERT_NO_FATAL_FAILURE(Populate());
   v1::ListContributionBillsRequest req;

@@ -1,7 +1,8 @@
 // The server bootstrap in-process: health tied to dependencies, rich errors a real client decodes,
-// and a drain that lets in-flight calls finish.
+// a drain that lets in-flight calls finish, and old connections renewed without a failed call.
 #include <atomic>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -140,6 +141,62 @@ TEST(ServiceHostTest, DrainFinishesInFlightCallsAndRefusesNewOnes) {
   req.set_text("late");
   EchoResponse resp;
   EXPECT_FALSE(stub->Echo(&ctx, req, &resp).ok());
+}
+
+// The client addresses the server saw for `calls` echo calls made one after another, `gap` apart,
+// each of which must succeed: a connection the server renews must not fail a call.
+std::set<std::string> PeersOf(paritrana::testsupport::v1::EchoService::Stub& stub, int calls,
+                              absl::Duration gap) {
+  std::set<std::string> peers;
+  for (int i = 0; i < calls; ++i) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    EchoRequest req;
+    req.set_text("ping");
+    EchoResponse resp;
+    const grpc::Status s = stub.Echo(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << "call " << i << ": " << s.error_message();
+    if (s.ok()) peers.insert(resp.peer());
+    absl::SleepFor(gap);
+  }
+  return peers;
+}
+
+// Past --max_connection_age the server sends GOAWAY: the client reconnects (a new port, so a
+// dns:/// target is resolved again and finds new replicas), no call fails, and a call that was
+// running on the old connection finishes there.
+TEST(ServiceHostTest, RenewsOldConnectionsWithoutFailingACall) {
+  EchoServiceImpl echo;
+  ServerOptions o = TestOptions();
+  o.max_connection_age = absl::Milliseconds(300);
+  auto host = ServiceHost::Start(o, {&echo});
+  ASSERT_TRUE(host.ok()) << host.status();
+  auto stub = paritrana::testsupport::v1::EchoService::NewStub(
+      grpc::CreateChannel((*host)->address(), grpc::InsecureChannelCredentials()));
+
+  auto slow = std::async(std::launch::async, [&] {
+    grpc::ClientContext ctx;
+    EchoRequest req;
+    req.set_text("slow");
+    req.set_delay_ms(2000);  // several ages long
+    EchoResponse resp;
+    const grpc::Status s = stub->Echo(&ctx, req, &resp);
+    return s.ok() ? resp.text() : "error: " + s.error_message();
+  });
+  EXPECT_GE(PeersOf(*stub, 40, absl::Milliseconds(50)).size(), 2u);
+  EXPECT_EQ(slow.get(), "slow");
+}
+
+// The control: with no age the same calls share one connection.
+TEST(ServiceHostTest, KeepsAConnectionWithoutAnAge) {
+  EchoServiceImpl echo;
+  ServerOptions o = TestOptions();
+  o.max_connection_age = absl::ZeroDuration();
+  auto host = ServiceHost::Start(o, {&echo});
+  ASSERT_TRUE(host.ok()) << host.status();
+  auto stub = paritrana::testsupport::v1::EchoService::NewStub(
+      grpc::CreateChannel((*host)->address(), grpc::InsecureChannelCredentials()));
+  EXPECT_EQ(PeersOf(*stub, 40, absl::Milliseconds(50)).size(), 1u);
 }
 
 TEST(ServiceHostTest, ReportsAnAddressThatCannotBeBound) {

@@ -203,6 +203,14 @@ TEST_P(ServiceBinaryTest, RefusesAnUnknownLogLevel) {
       << run.output;
 }
 
+TEST_P(ServiceBinaryTest, RefusesANegativeMaxConnectionAge) {
+  const Finished run = RunToEnd(GetParam().path, "--plaintext --max_connection_age=-1s");
+  ASSERT_TRUE(WIFEXITED(run.status)) << run.status;
+  EXPECT_EQ(WEXITSTATUS(run.status), 2) << run.output;
+  EXPECT_NE(run.output.find("--max_connection_age must not be negative"), std::string::npos)
+      << run.output;
+}
+
 INSTANTIATE_TEST_SUITE_P(All, ServiceBinaryTest,
                          testing::Values(Binary{"registry",
                                                 PARITRANA_REGISTRY_BINARY,

@@ -15,6 +15,7 @@ grpc::ServerUnaryReactor* EchoService::Echo(grpc::CallbackServerContext* context
     reactor->Finish(ToGrpcStatus(InvalidField("text", "text must not be empty")));
     return reactor;
   }
+  response->set_peer(context->peer());
   if (request->delay_ms() == 0) {
     response->set_text(request->text());
     reactor->Finish(grpc::Status::OK);
