@@ -354,6 +354,7 @@ absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& in
   PARITRANA_RETURN_IF_ERROR(Replace(Kind::kEmployer, e, ""));
   PARITRANA_RETURN_IF_ERROR(tx_.AddDeltas(RegistrationDeltas(&*stored, &e)));
   if (stored->region() != e.region()) {
+    PARITRANA_RETURN_IF_ERROR(tx_.Relocate(Kind::kEmployer, e.name(), CodeOf(e.region())));
     PARITRANA_RETURN_IF_ERROR(MoveBills(e.name(), stored->region(), e.region()));
   }
   return Written<v1::Employer>{e, Outcome::kUpdated};

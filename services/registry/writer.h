@@ -54,7 +54,8 @@ class Writer final {
                                                         bool create_only);
   // An employer's registration_date, when unset, is the stored one or (new employer) today; it
   // counts among its region's registered employers from that day (employer_counts.h), and an
-  // employer that moves to another region takes its bills' counts along. An `import_row` without
+  // employer that moves to another region takes its bills' counts along and is listed under its
+  // new region (ListEmployers). An `import_row` without
   // worker_count_date keeps the stored one while it restates the stored headcount; otherwise an
   // unset worker_count_date is stored unset (UpdateEmployer clearing it).
   absl::StatusOr<Written<v1::Employer>> PutEmployer(const v1::Employer& e, bool create_only,

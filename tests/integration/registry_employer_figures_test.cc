@@ -528,6 +528,17 @@ TEST_P(EmployerFiguresTest, RegistrationDatesDefaultToTodayAndMoveTheCounts) {
   move.mutable_update_mask()->add_paths("worker_count_date");
   auto moved = Call(&Stub::UpdateEmployer, move);
   ASSERT_TRUE(moved.ok()) << moved.status();
+  // Listed under Bungo now, and no longer under Kota Jambi.
+  for (const auto& [region, listed] : std::vector<std::pair<std::string, bool>>{
+           {"regions/15.71", false}, {"regions/15.08", true}}) {
+    v1::ListEmployersRequest list;
+    list.set_region(region);
+    auto employers = Call(&Stub::ListEmployers, list);
+    ASSERT_TRUE(employers.ok()) << employers.status();
+    bool found = false;
+    for (const v1::Employer& e : employers->employers()) found = found || e.name() == kB;
+    EXPECT_EQ(found, listed) << region;
+  }
   auto resp = Figures2024();
   ASSERT_TRUE(resp.ok()) << resp.status();
   // Jambi: A and B on 2024-01-01; A, B and C on 2024-12-31 (and not D, registered today).

@@ -119,8 +119,11 @@ class RegistryTx {
   // ALREADY_EXISTS if `name` exists. `parent` and `region` index the resource for List.
   virtual absl::Status Insert(Kind kind, absl::string_view name, absl::string_view parent,
                               absl::string_view region, absl::string_view body) = 0;
-  // NOT_FOUND if `name` does not exist. Parent and region never change.
+  // NOT_FOUND if `name` does not exist. Parent and region never change here (see Relocate).
   virtual absl::Status Update(Kind kind, absl::string_view name, absl::string_view body) = 0;
+  // Lists `name` under `region` from now on (an employer that moved). Not for the person kinds,
+  // whose region is part of their key (INVALID_ARGUMENT); NOT_FOUND if `name` does not exist.
+  virtual absl::Status Relocate(Kind kind, absl::string_view name, absl::string_view region) = 0;
   virtual absl::StatusOr<std::vector<StoredResource>> List(const ListQuery& query) = 0;
 
   // The NIK index: keyed hash -> sealed NIK and participant. ALREADY_EXISTS on a repeated hash.

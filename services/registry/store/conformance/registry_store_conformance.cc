@@ -184,6 +184,24 @@ TEST_P(RegistryStoreConformance, UpdateKeepsParentAndRegion) {
   EXPECT_EQ(rows[0].body, Body("v2"));
 }
 
+TEST_P(RegistryStoreConformance, ARelocatedResourceIsListedUnderItsNewRegionOnly) {
+  ASSERT_TRUE(Insert(Kind::kEmployer, "employers/00000001", "", "15.71", Body("e1")).ok());
+  ASSERT_TRUE(Insert(Kind::kEmployer, "employers/00000002", "", "15.71", Body("e2")).ok());
+  ASSERT_TRUE(Relocate(Kind::kEmployer, "employers/00000001", "15.08.01").ok());
+  ListQuery q;
+  q.kind = Kind::kEmployer;
+  q.region = "15.71";
+  EXPECT_EQ(ListNames(q), std::vector<std::string>{"employers/00000002"});
+  q.region = "15.08.01";
+  EXPECT_EQ(ListNames(q), std::vector<std::string>{"employers/00000001"});
+  EXPECT_EQ(Get(Kind::kEmployer, "employers/00000001"), Body("e1"));
+
+  EXPECT_EQ(Relocate(Kind::kEmployer, "employers/missing", "15").code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Relocate(Kind::kParticipant, "participants/00000000001", "15").code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST_P(RegistryStoreConformance, TheSameNameUnderAnotherKindIsIndependent) {
   const std::string name = "shared/1";
   ASSERT_TRUE(Insert(Kind::kRegion, name, "", "15", Body("region")).ok());

@@ -84,6 +84,10 @@ class RegistryStoreConformance : public ::testing::TestWithParam<RegistryStoreFa
     return store_->Write([&](RegistryTx& tx) { return tx.Update(kind, name, body); });
   }
 
+  absl::Status Relocate(Kind kind, const std::string& name, const std::string& region) {
+    return store_->Write([&](RegistryTx& tx) { return tx.Relocate(kind, name, region); });
+  }
+
   std::optional<std::string> Get(Kind kind, const std::string& name) {
     std::optional<std::string> body;
     absl::Status s = store_->Read([&](RegistryTx& tx) -> absl::Status {

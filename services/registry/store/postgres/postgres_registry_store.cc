@@ -326,6 +326,21 @@ class PostgresTx final : public RegistryTx {
     return absl::OkStatus();
   }
 
+  absl::Status Relocate(Kind kind, absl::string_view name, absl::string_view region) override {
+    if (IsPersonKind(kind)) return absl::InvalidArgumentError("persons cannot be relocated");
+    PARITRANA_RETURN_IF_ERROR(Flush());
+    Sql sql;
+    const std::string r = sql.Text(region);
+    const std::string k = sql.Int(Int(kind));
+    const std::string n = sql.Text(name);
+    PARITRANA_ASSIGN_OR_RETURN(Result result,
+                               conn_.Query(absl::StrCat("UPDATE resources SET region = ", r,
+                                                        " WHERE kind = ", k, " AND name = ", n),
+                                           sql.params()));
+    if (result.Changed() == 0) return absl::NotFoundError(absl::StrCat(name, " not found"));
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<std::vector<StoredResource>> List(const ListQuery& q) override {
     if (IsPersonKind(q.kind)) {
       PARITRANA_RETURN_IF_ERROR(Flush());

@@ -330,6 +330,16 @@ class SqliteTx final : public RegistryTx {
     return absl::OkStatus();
   }
 
+  absl::Status Relocate(Kind kind, absl::string_view name, absl::string_view region) override {
+    if (IsPersonKind(kind)) return absl::InvalidArgumentError("persons cannot be relocated");
+    auto st = db_.Prepare("UPDATE resources SET region = ?3 WHERE kind = ?1 AND name = ?2");
+    if (!st.ok()) return st.status();
+    (*st)->Bind(1, Int(kind)).Bind(2, name).Bind(3, region);
+    if (absl::Status s = (*st)->Run(); !s.ok()) return s;
+    if (db_.Changes() == 0) return absl::NotFoundError(absl::StrCat(name, " not found"));
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<std::vector<StoredResource>> List(const ListQuery& q) override {
     if (IsPersonKind(q.kind)) return ListPersons(q);
     // One statement per filter combination, each written so SQLite can use an index: a
