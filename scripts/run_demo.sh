@@ -57,10 +57,10 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-# Waits for a service's "listening" log line and prints its port. Generous: a registry loading the
-# national catalogue (91,599 regions in one transaction) before it listens takes several seconds on
-# SQLite and up to a minute on PostgreSQL on a busy 2-core machine; a process that exits ends the
-# wait at once.
+# Waits for a service's "listening" log line and prints its port. Generous: a registry adding the
+# national catalogue (91,550 regions in one transaction) before it listens took 6 s on PostgreSQL
+# beside a build, and over 15 s in CI beside the SQLite demo doing the same; a process that exits
+# ends the wait at once.
 port_of() {
   for _ in $(seq 2400); do
     p=$(grep -o '"msg":"listening".*"port":[0-9]*' "$1" 2>/dev/null | grep -o '[0-9]*$' || true)

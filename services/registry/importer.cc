@@ -197,8 +197,8 @@ absl::StatusOr<Outcome> ApplyRow(Writer& w, absl::CivilDay today, const v1::Impo
       }
       CheckEmployer(row.employer(), "employer", today, v);
       PARITRANA_RETURN_IF_ERROR(v.ToStatus());
-      PARITRANA_ASSIGN_OR_RETURN(
-          auto written, w.PutEmployer(row.employer(), /*create_only=*/false, /*import_row=*/true));
+      PARITRANA_ASSIGN_OR_RETURN(auto written,
+                                 w.PutEmployer(row.employer(), Writer::EmployerWrite::kImportRow));
       return written.outcome;
     }
     case v1::ImportRow::kParticipantEnrollment:

@@ -109,7 +109,7 @@ int Run() {
     return 1;
   }
   if (const std::string dir = absl::GetFlag(FLAGS_region_catalog); !dir.empty()) {
-    // The first load inserts 91,599 regions before the port opens: say why it is not open yet.
+    // A first load adds about 91,550 regions before the port opens: say why it is not open yet.
     Info("reading the national region catalogue before serving", {{"dir", dir}});
     const absl::Time start = absl::Now();
     auto load = registry.LoadNationalCatalog(dir);

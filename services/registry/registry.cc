@@ -571,8 +571,7 @@ absl::StatusOr<v1::Employer> Registry::CreateEmployer(const v1::CreateEmployerRe
   return Idempotent<v1::Employer>(
       *this, "CreateEmployer", req.request_id(), Fingerprint(req), Kind::kEmployer,
       [&](Writer& w) -> absl::StatusOr<v1::Employer> {
-        PARITRANA_ASSIGN_OR_RETURN(auto written,
-                                   w.PutEmployer(e, /*create_only=*/true, /*import_row=*/false));
+        PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutEmployer(e, Writer::EmployerWrite::kCreate));
         return written.resource;
       });
 }
@@ -615,8 +614,7 @@ absl::StatusOr<v1::Employer> Registry::UpdateEmployer(const v1::UpdateEmployerRe
       v.Add("employer.registration_date", "cannot be cleared: every employer has one");
     }
     PARITRANA_RETURN_IF_ERROR(v.ToStatus());
-    PARITRANA_ASSIGN_OR_RETURN(auto written,
-                               w.PutEmployer(out, /*create_only=*/false, /*import_row=*/false));
+    PARITRANA_ASSIGN_OR_RETURN(auto written, w.PutEmployer(out, Writer::EmployerWrite::kUpdate));
     out = written.resource;
     return absl::OkStatus();
   }));

@@ -321,7 +321,7 @@ absl::StatusOr<Written<v1::CoverageTarget>> Writer::PutTarget(const v1::Coverage
 }
 
 absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& input,
-                                                          bool create_only, bool import_row) {
+                                                          EmployerWrite how) {
   PARITRANA_RETURN_IF_ERROR(RequireRegion(input.region(), "employer.region"));
   v1::Employer e = input;
   TrimText(e);
@@ -334,7 +334,7 @@ absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& in
     PARITRANA_RETURN_IF_ERROR(tx_.AddDeltas(RegistrationDeltas(nullptr, &e)));
     return Written<v1::Employer>{e, Outcome::kCreated};
   }
-  if (create_only) {
+  if (how == EmployerWrite::kCreate) {
     return AlreadyExists(e.name(), "employer_id", absl::StrCat(e.name(), " already exists"));
   }
   // An import row without the day keeps the recorded one (unset means "the day of the request"
@@ -345,7 +345,8 @@ absl::StatusOr<Written<v1::Employer>> Writer::PutEmployer(const v1::Employer& in
   }
   // Likewise the day of the headcount, while the row restates the recorded headcount; a new
   // headcount without its day has no known day.
-  if (import_row && !e.has_worker_count_date() && stored->has_worker_count_date() &&
+  if (how == EmployerWrite::kImportRow && !e.has_worker_count_date() &&
+      stored->has_worker_count_date() &&
       e.worker_count_declared() == stored->worker_count_declared()) {
     *e.mutable_worker_count_date() = stored->worker_count_date();
   }

@@ -52,14 +52,18 @@ class Writer final {
                                                              bool create_only);
   absl::StatusOr<Written<v1::CoverageTarget>> PutTarget(const v1::CoverageTarget& t,
                                                         bool create_only);
+  // Who writes an employer, which decides what an unset day means (PutEmployer).
+  enum class EmployerWrite {
+    kCreate,     // CreateEmployer: ALREADY_EXISTS when it exists
+    kUpdate,     // UpdateEmployer: the patched employer, an unset worker_count_date cleared
+    kImportRow,  // an import row: created, or updated keeping the days it leaves unset (below)
+  };
   // An employer's registration_date, when unset, is the stored one or (new employer) today; it
   // counts among its region's registered employers from that day (employer_counts.h), and an
   // employer that moves to another region takes its bills' counts along and is listed under its
-  // new region (ListEmployers). An `import_row` without
-  // worker_count_date keeps the stored one while it restates the stored headcount; otherwise an
-  // unset worker_count_date is stored unset (UpdateEmployer clearing it).
-  absl::StatusOr<Written<v1::Employer>> PutEmployer(const v1::Employer& e, bool create_only,
-                                                    bool import_row);
+  // new region (ListEmployers). An import row without worker_count_date keeps the stored one
+  // while it restates the stored headcount.
+  absl::StatusOr<Written<v1::Employer>> PutEmployer(const v1::Employer& e, EmployerWrite how);
   // Creates or updates the bill named in `bill.name` (fields checked by CheckBill); the employer
   // must exist (NOT_FOUND on `bill.name`) and be within the caller's region scope. An identical
   // bill is unchanged. The employer's region's bill counts follow (employer_counts.h).
